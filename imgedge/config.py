@@ -1,0 +1,115 @@
+"""Configuration: one frozen dataclass with documented defaults, loaded from a bundled JSON file.
+
+Lambda@Edge has no environment variables, so the deployed functions read ``imgedge/config.json``
+(generated from the SAM template's parameters at package time). Locally, ``IMGEDGE_CONFIG`` may point
+at another file. Every key is optional: a missing key keeps its default, an unknown key is an error
+(a typo in a deploy parameter must not silently do nothing).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+#: Widths (and heights) a named variant may have. Requests snap *up* to the next rung, so a viewer never
+#: gets fewer pixels than asked for; beyond the top rung they get the top rung. Next.js' device and image
+#: sizes, plus a few rungs common in responsive layouts.
+DEFAULT_LADDER: tuple[int, ...] = (
+    16, 32, 48, 64, 96, 128, 160, 256, 320, 384, 480, 640, 750, 828,
+    1080, 1200, 1440, 1920, 2048, 2560, 3840,
+)
+
+#: Per-format default quality: chosen so the three lossy encoders land at similar visual quality
+#: (AVIF's scale is harsher than JPEG's; q60 AVIF ~ q80 JPEG in SSIM on photos).
+DEFAULT_QUALITY: Mapping[str, int] = {"jpeg": 80, "webp": 80, "avif": 60}
+
+#: What each device class gets when the request names neither ``w`` nor ``h``. A preset may also set
+#: ``quality``. Bots get the desktop preset (see ``Config.preset_for``).
+DEFAULT_DEVICE_PRESETS: Mapping[str, Mapping[str, int]] = {
+    "mobile": {"width": 828},
+    "tablet": {"width": 1200},
+    "desktop": {"width": 1920},
+    "smarttv": {"width": 1920},
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything an operator may change. Defaults are the documented product defaults."""
+
+    ladder: tuple[int, ...] = DEFAULT_LADDER
+    #: Largest width or height any output may have, snapped or exact.
+    max_dimension: int = 4096
+    #: Largest output area; protects memory when both w and h are large.
+    max_output_pixels: int = 4096 * 4096
+    default_quality: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_QUALITY))
+    #: Named variants snap quality to multiples of this step (bounded key space).
+    quality_step: int = 5
+    #: Output formats the edge may negotiate for ``fmt=auto`` (order is preference).
+    auto_formats: tuple[str, ...] = ("avif", "webp")
+    device_presets: Mapping[str, Mapping[str, int]] = field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_DEVICE_PRESETS.items()}
+    )
+    #: Key prefix under which variants are stored; originals live everywhere else in the bucket.
+    variants_prefix: str = "_variants"
+    #: Cache-Control for stored and returned variants (they never change: the key names the bytes).
+    variant_cache_control: str = "public, max-age=31536000, immutable"
+    #: Cache-Control for refusals and missing originals: short, so a fixed original shows up soon.
+    error_cache_control: str = "public, max-age=60"
+    #: Source limits, checked before pixels are decoded.
+    max_source_bytes: int = 50 * 1024 * 1024
+    max_source_pixels: int = 100_000_000
+    #: Largest body an origin-response may return inline (Lambda@Edge caps generated responses at
+    #: 1 MB including headers and base64; 1 MB / 1.34 minus headroom).
+    max_inline_bytes: int = 700 * 1024
+
+    def __post_init__(self) -> None:
+        if not self.ladder or list(self.ladder) != sorted(set(self.ladder)):
+            raise ValueError("ladder must be a non-empty strictly increasing list of widths")
+        if self.ladder[0] < 1 or self.ladder[-1] > self.max_dimension:
+            raise ValueError("ladder rungs must lie within 1..max_dimension")
+        for fmt in self.auto_formats:
+            if fmt not in ("avif", "webp"):
+                raise ValueError(f"auto_formats may hold avif and webp, not {fmt!r}")
+        if not 1 <= self.quality_step <= 50:
+            raise ValueError("quality_step must be within 1..50")
+        if not self.variants_prefix or "/" in self.variants_prefix.strip("/") or self.variants_prefix.startswith("."):
+            raise ValueError("variants_prefix must be a single path segment")
+
+    def preset_for(self, device: str) -> Mapping[str, int]:
+        """The preset of a device class; bots (and unknown classes) get the desktop one."""
+        return self.device_presets.get(device) or self.device_presets.get("desktop", {})
+
+    def quality_for(self, fmt: str, device: str) -> int:
+        return int(self.preset_for(device).get("quality", self.default_quality[fmt]))
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> "Config":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown config keys: {', '.join(unknown)}")
+        values = dict(data)
+        for name in ("ladder", "auto_formats"):
+            if name in values:
+                values[name] = tuple(values[name])
+        if "default_quality" in values:
+            values["default_quality"] = {**DEFAULT_QUALITY, **values["default_quality"]}
+        return cls(**values)
+
+
+BUNDLED_CONFIG = Path(__file__).with_name("config.json")
+
+
+@lru_cache(maxsize=None)
+def load_config(path: str | None = None) -> Config:
+    """Config from ``path``, else ``$IMGEDGE_CONFIG``, else the bundled file, else defaults. Cached."""
+    chosen = path or os.environ.get("IMGEDGE_CONFIG") or (str(BUNDLED_CONFIG) if BUNDLED_CONFIG.exists() else None)
+    if not chosen:
+        return Config()
+    with open(chosen, encoding="utf-8") as fh:
+        return Config.from_mapping(json.load(fh))

@@ -1,0 +1,62 @@
+"""One error hierarchy for everything imgedge refuses.
+
+Every refusal carries the HTTP status the edge answers with and a short public message (safe to show a
+viewer: no paths, no stack, no internal names). The edge adapters turn these into responses with a short
+cache TTL; anything that is *not* an ``ImageEdgeError`` is a bug and becomes a 500.
+"""
+
+from __future__ import annotations
+
+
+class ImageEdgeError(Exception):
+    """Base class: ``status`` is the HTTP status to answer with, ``message`` the public reason."""
+
+    status: int = 500
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+
+class BadRequest(ImageEdgeError):
+    """The request itself is malformed: unknown or invalid parameter, unsafe path."""
+
+    status = 400
+
+
+class Forbidden(ImageEdgeError):
+    """The request addresses something viewers may not reach (e.g. the variants prefix directly)."""
+
+    status = 403
+
+
+class NotFound(ImageEdgeError):
+    """The original does not exist."""
+
+    status = 404
+
+
+class PayloadTooLarge(ImageEdgeError):
+    """The original exceeds a configured limit (bytes, pixels, frames)."""
+
+    status = 413
+
+
+class UnsupportedMediaType(ImageEdgeError):
+    """The original is not a raster format we decode (SVG, PDF, HTML, unknown bytes)."""
+
+    status = 415
+
+
+class UnprocessableImage(ImageEdgeError):
+    """The original claims to be an image but cannot be decoded (truncated, corrupt)."""
+
+    status = 422
+
+
+class UpstreamError(ImageEdgeError):
+    """The store failed in a way that retrying later may fix (S3 5xx, timeouts)."""
+
+    status = 502

@@ -1,0 +1,82 @@
+"""S3 (or any S3-compatible endpoint) through boto3.
+
+The client comes from the caller, created once per Lambda container; its endpoint follows boto3's
+standard settings (``AWS_ENDPOINT_URL_S3``), which is how tests point it at a local server. Errors map
+onto imgedge's own: a missing key is ``NotFound`` (S3 answers 404 when the role may ``ListBucket``);
+throttling and 5xx are ``UpstreamError`` (503/502) after boto3's own bounded retries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..errors import ImageEdgeError, NotFound, PayloadTooLarge, UpstreamError
+from . import StoredObject
+
+_MISSING = {"NoSuchKey", "404", "NotFound"}
+_EXISTS = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}
+_THROTTLED = {"SlowDown", "503", "ServiceUnavailable", "RequestLimitExceeded", "Throttling"}
+
+
+class S3Store:
+    def __init__(self, client: Any, bucket: str) -> None:
+        self.client = client
+        self.bucket = bucket
+
+    def get(self, key: str, *, max_bytes: int | None = None) -> StoredObject:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=key)
+            if max_bytes is not None and response.get("ContentLength", 0) > max_bytes:
+                response["Body"].close()
+                raise PayloadTooLarge(f"the original exceeds {max_bytes} bytes")
+            data = response["Body"].read()
+        except ClientError as exc:
+            raise _translate(exc) from exc
+        except BotoCoreError as exc:  # timeouts, connection resets, truncated bodies
+            raise UpstreamError("the image store did not answer") from exc
+        return StoredObject(
+            data=data,
+            content_type=response.get("ContentType"),
+            etag=response.get("ETag"),
+            cache_control=response.get("CacheControl"),
+            metadata=dict(response.get("Metadata") or {}),
+        )
+
+    def put_new(
+        self, key: str, data: bytes, *, content_type: str, cache_control: str, metadata: dict[str, str]
+    ) -> bool:
+        try:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=data,
+                ContentType=content_type,
+                CacheControl=cache_control,
+                Metadata=metadata,
+                IfNoneMatch="*",
+            )
+        except ClientError as exc:
+            if _code(exc) in _EXISTS:
+                return False
+            raise _translate(exc) from exc
+        except BotoCoreError as exc:
+            raise UpstreamError("the image store did not answer") from exc
+        return True
+
+
+def _code(exc: ClientError) -> str:
+    error = exc.response.get("Error", {})
+    return str(error.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+
+
+def _translate(exc: ClientError) -> ImageEdgeError:
+    code = _code(exc)
+    if code in _MISSING:
+        return NotFound("no such image")
+    if code in _THROTTLED:
+        return UpstreamError("the image store is busy", status=503)
+    if code in ("AccessDenied", "403"):
+        return UpstreamError("the image store refused access")
+    return UpstreamError("the image store failed")
