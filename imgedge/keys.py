@@ -64,13 +64,16 @@ def parse_variant_key(key: str, prefix: str) -> tuple[str, VariantSpec]:
     if not original_key or not match or match.group("ext") not in _FORMAT_BY_EXT:
         raise BadRequest("not a variant key")
     validate_original_key(original_key, prefix)
-    spec = VariantSpec(
-        width=int(match["w"]) if match["w"] else None,
-        height=int(match["h"]) if match["h"] else None,
-        fit=match["fit"],
-        quality=int(match["q"]) if match["q"] else None,
-        format=_FORMAT_BY_EXT[match["ext"]],
-    )
+    try:
+        spec = VariantSpec(
+            width=int(match["w"]) if match["w"] else None,
+            height=int(match["h"]) if match["h"] else None,
+            fit=match["fit"],
+            quality=int(match["q"]) if match["q"] else None,
+            format=_FORMAT_BY_EXT[match["ext"]],
+        )
+    except ValueError:
+        raise BadRequest("not a variant key") from None
     if variant_key(original_key, spec, prefix) != key:  # one spelling per variant, no aliases
         raise BadRequest("not a canonical variant key")
     return original_key, spec

@@ -83,6 +83,10 @@ class VariantSpec:
             raise ValueError(f"unknown format {self.format!r}")
         if self.fit is not None and self.fit not in FITS:
             raise ValueError(f"unknown fit {self.fit!r}")
+        if (self.fit is not None) != (self.width is not None and self.height is not None):
+            raise ValueError("fit is set exactly when both width and height are")
+        if (self.quality is None) != (self.format == "png"):
+            raise ValueError("quality is set exactly for the lossy formats")
 
 
 def parse_query(query: str, config: Config) -> RequestParams:
@@ -172,6 +176,24 @@ def resolve(
     return VariantSpec(width=width, height=height, fit=fit, quality=quality, format=fmt)
 
 
+def is_canonical(spec: VariantSpec, config: Config) -> bool:
+    """True if the edge itself could have named ``spec``: on the ladder, quality on its step.
+
+    The origin refuses anything else, so no URL (a crafted variant key, a bot walking sizes) can make it
+    generate an image outside the ladder.
+    """
+    params = RequestParams(
+        width=spec.width, height=spec.height, fit=spec.fit, quality=spec.quality,
+        format="auto" if spec.format == "legacy" else spec.format,
+    )
+    if spec.width is None and spec.height is None:
+        return False
+    try:
+        return resolve(params, config, negotiated_format="legacy", snap=True) == spec
+    except BadRequest:
+        return False
+
+
 def snap_to_ladder(value: int, ladder: tuple[int, ...]) -> int:
     """The smallest rung >= value (never fewer pixels than asked), or the top rung."""
     for rung in ladder:
@@ -189,8 +211,9 @@ def _snap_box(width: int | None, height: int | None, config: Config) -> tuple[in
     """Snap a box to the ladder, keeping the requested aspect ratio when both sides are given.
 
     Snapping both sides independently would change the shape of a ``fit=cover`` crop (400x300 would
-    become 480x320), so the width snaps and the height follows the requested ratio, itself rounded to
-    1/100 so the number of variants per rung stays bounded.
+    become 480x320), so the longer side snaps to the ladder and the shorter one follows the requested
+    ratio. The result is a fixed point (resolving a snapped box again gives the same box), so the origin
+    can re-check any key, and each rung admits at most ``rung`` boxes per orientation.
     """
     if width is None and height is None:
         return None, None
@@ -198,13 +221,11 @@ def _snap_box(width: int | None, height: int | None, config: Config) -> tuple[in
         return snap_to_ladder(width, config.ladder), None  # type: ignore[arg-type]
     if width is None:
         return None, snap_to_ladder(height, config.ladder)
-    ratio = round(height / width, 2) or 0.01
-    snapped_w = snap_to_ladder(width, config.ladder)
-    snapped_h = max(1, round(snapped_w * ratio))
-    if snapped_h > config.max_dimension:  # tall boxes: snap the height instead, width follows
-        snapped_h = snap_to_ladder(height, config.ladder)
-        snapped_w = max(1, min(config.max_dimension, round(snapped_h / ratio)))
-    return snapped_w, snapped_h
+    if height <= width:
+        snapped_w = snap_to_ladder(width, config.ladder)
+        return snapped_w, max(1, round(snapped_w * height / width))
+    snapped_h = snap_to_ladder(height, config.ladder)
+    return max(1, round(snapped_h * width / height)), snapped_h
 
 
 def _scaled(value: int | None, dpr: float, config: Config) -> int | None:

@@ -21,6 +21,7 @@ from ..core import TransformResult, render
 from ..device import device_class
 from ..errors import BadRequest, ImageEdgeError
 from ..keys import key_for_uri, parse_variant_key, uri_for_key
+from ..spec import VariantSpec, is_canonical
 from ..store import Store
 from .cloudfront import (
     READ_ONLY_ORIGIN_RESPONSE,
@@ -61,6 +62,8 @@ def handle(
     }
     started = time.perf_counter()
     try:
+        if not is_canonical(spec, config):  # only the ladder is ever generated, whoever asks
+            raise BadRequest("not a variant this edge serves")
         generated = generate(store_for(request), original_key, variant, spec, config, entry)
     except ImageEdgeError as exc:
         entry.update(outcome="refused", status=exc.status, reason=exc.message)
@@ -84,7 +87,7 @@ def handle(
 
 
 def generate(
-    store: Store, original_key: str, variant: str, spec: Any, config: Config, entry: dict[str, Any]
+    store: Store, original_key: str, variant: str, spec: VariantSpec, config: Config, entry: dict[str, Any]
 ) -> tuple[bytes, str]:
     """Render and store one variant; returns the bytes to serve (the stored ones if another writer won)."""
     mark = time.perf_counter()

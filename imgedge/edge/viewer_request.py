@@ -15,7 +15,7 @@ from ..device import device_class
 from ..errors import BadRequest, ImageEdgeError
 from ..keys import key_for_uri, parse_variant_key, uri_for_key, validate_original_key, variant_key
 from ..negotiate import negotiate_format
-from ..spec import parse_query, resolve
+from ..spec import is_canonical, parse_query, resolve
 from .cloudfront import first_record, header, set_header, status_line
 
 #: URI + query string limit for Lambda@Edge functions that read them.
@@ -47,7 +47,9 @@ def canonical_uri(uri: str, query: str, *, user_agent: str | None, accept: str |
     if key.startswith(config.variants_prefix + "/"):
         if query:
             raise BadRequest("a variant URL takes no parameters")
-        parse_variant_key(key, config.variants_prefix)  # canonical or refused
+        _original, spec = parse_variant_key(key, config.variants_prefix)
+        if not is_canonical(spec, config):
+            raise BadRequest("not a variant this edge serves")
         return uri_for_key(key)
     original_key = validate_original_key(key, config.variants_prefix)
     params = parse_query(query, config)
