@@ -53,11 +53,12 @@ class SourceImage:
     image: Image.Image
     format: str
     orientation: int
+    stored_size: tuple[int, int]  # full-resolution size as stored (``draft`` later shrinks image.size)
 
     @property
     def oriented_size(self) -> tuple[int, int]:
         """Width and height as displayed, after EXIF orientation."""
-        width, height = self.image.size
+        width, height = self.stored_size
         return (height, width) if self.orientation in (5, 6, 7, 8) else (width, height)
 
 
@@ -92,7 +93,7 @@ def open_source(data: bytes, config: Config) -> SourceImage:
         raise UnprocessableImage("the original has no pixels")
     if width * height > config.max_source_pixels:
         raise PayloadTooLarge(f"the original exceeds {config.max_source_pixels} pixels")
-    return SourceImage(image=image, format=fmt, orientation=_orientation(image))
+    return SourceImage(image=image, format=fmt, orientation=_orientation(image), stored_size=(width, height))
 
 
 def load_pixels(source: SourceImage, needed_raw_size: tuple[int, int] | None) -> Image.Image:

@@ -48,15 +48,18 @@ def render(data: bytes, spec: VariantSpec, config: Config) -> TransformResult:
     stored_crop = geometry.to_stored(layout.crop, displayed, source.orientation)
     stored_out = (layout.size[1], layout.size[0]) if swap else layout.size
 
-    image = decode.load_pixels(source, _draft_size(source.image.size, stored_crop, stored_out))
+    image = decode.load_pixels(source, _draft_size(source.stored_size, stored_crop, stored_out))
     icc_profile = image.info.get("icc_profile")
     timings["decode"] = _ms_since(started)
 
     mark = time.perf_counter()
     image = resize.normalise_mode(image)
-    fx = image.width / source.image.size[0]
-    fy = image.height / source.image.size[1]
-    region = (stored_crop[0] * fx, stored_crop[1] * fy, stored_crop[2] * fx, stored_crop[3] * fy)
+    fx = image.width / source.stored_size[0]
+    fy = image.height / source.stored_size[1]
+    region = (
+        max(0.0, stored_crop[0] * fx), max(0.0, stored_crop[1] * fy),
+        min(float(image.width), stored_crop[2] * fx), min(float(image.height), stored_crop[3] * fy),
+    )
     image = resize.resample(image, region, stored_out)
     if source.orientation != 1:
         image = image.transpose(decode.ORIENTATION_TRANSPOSE[source.orientation])

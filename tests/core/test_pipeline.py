@@ -1,0 +1,215 @@
+"""imgedge.transform on real photos: sizes, fits, orientation, modes, formats, quality, refusals."""
+
+import io
+import struct
+import zlib
+
+import pytest
+from PIL import Image, ImageOps
+
+import imgedge
+from imgedge.errors import PayloadTooLarge, UnprocessableImage, UnsupportedMediaType
+from imgedge.metrics import psnr, reference_resize
+from tests.photos import encoded, open_bytes, photo
+
+LANDSCAPE = "lake-boats-4mp.jpg"
+EXIF6 = "storm-landscape-exif6.jpg"
+EXIF8 = "dogs-portrait-exif8.jpg"
+ALPHA = "field-panorama-alpha.png"
+
+
+def displayed_size(name: str) -> tuple[int, int]:
+    image = Image.open(io.BytesIO(photo(name)))
+    return (ImageOps.exif_transpose(image) or image).size
+
+
+def test_width_only_keeps_the_aspect_ratio_and_looks_like_the_reference():
+    result = imgedge.transform(photo(LANDSCAPE), "w=640&fmt=png")
+    sw, sh = displayed_size(LANDSCAPE)
+    assert (result.width, result.height) == (640, round(sh * 640 / sw))
+    out = open_bytes(result.data)
+    assert out.size == (result.width, result.height) and out.format == "PNG"
+    reference = reference_resize(open_bytes(photo(LANDSCAPE)), out.size)
+    assert psnr(out, reference) > 38
+
+
+def test_height_only():
+    result = imgedge.transform(photo(LANDSCAPE), "h=200&fmt=jpeg")
+    sw, sh = displayed_size(LANDSCAPE)
+    assert (result.width, result.height) == (round(sw * 200 / sh), 200)
+
+
+@pytest.mark.parametrize("fit", ["cover", "fill", "contain"])
+def test_box_fits_that_fill_the_box(fit):
+    result = imgedge.transform(photo(LANDSCAPE), f"w=300&h=300&fit={fit}&fmt=png")
+    assert (result.width, result.height) == (300, 300) == open_bytes(result.data).size
+
+
+def test_cover_crops_the_centre():
+    result = open_bytes(imgedge.transform(photo(LANDSCAPE), "w=200&h=200&fit=cover&fmt=png").data)
+    source = open_bytes(photo(LANDSCAPE)).convert("RGB")
+    side = min(source.size)
+    left = (source.width - side) // 2
+    reference = source.crop((left, 0, left + side, side)).resize((200, 200), Image.Resampling.LANCZOS)
+    assert psnr(result, reference) > 35
+
+
+def test_contain_letterboxes_on_white_and_inside_does_not_pad():
+    contain = open_bytes(imgedge.transform(photo(LANDSCAPE), "w=300&h=300&fit=contain&fmt=png").data).convert("RGB")
+    assert contain.getpixel((150, 0)) == (255, 255, 255) and contain.getpixel((150, 299)) == (255, 255, 255)
+    assert contain.getpixel((150, 150)) != (255, 255, 255)
+    inside = imgedge.transform(photo(LANDSCAPE), "w=300&h=300&fit=inside&fmt=png")
+    assert inside.width == 300 and inside.height < 300
+
+
+def test_fill_stretches_without_cropping():
+    result = open_bytes(imgedge.transform(photo(LANDSCAPE), "w=300&h=100&fit=fill&fmt=png").data)
+    reference = open_bytes(photo(LANDSCAPE)).convert("RGB").resize((300, 100), Image.Resampling.LANCZOS)
+    assert psnr(result, reference) > 35
+
+
+def test_never_enlarges():
+    sw, sh = displayed_size(LANDSCAPE)
+    result = imgedge.transform(photo(LANDSCAPE), f"w={min(4096, sw * 2)}&fmt=jpeg")
+    assert (result.width, result.height) == (sw, sh)
+    box = imgedge.transform(photo(LANDSCAPE), f"w={min(4096, sw * 2)}&h={min(4096, sw * 2)}&fit=cover&fmt=jpeg")
+    assert box.width == box.height <= min(sw, sh)  # shape kept, box shrunk to what the original has
+
+
+@pytest.mark.parametrize("name", [EXIF6, EXIF8])
+def test_exif_orientation_is_applied(name):
+    raw = open_bytes(photo(name))
+    assert raw.getexif().get(0x0112) in (6, 8)
+    result = imgedge.transform(photo(name), "w=400&fmt=png")
+    out = open_bytes(result.data)
+    dw, dh = displayed_size(name)
+    assert out.size == (400, round(dh * 400 / dw))
+    assert (dw, dh) == (raw.height, raw.width)  # displayed orientation differs from stored
+    assert psnr(out, reference_resize(raw, out.size)) > 36
+
+
+def test_exif_orientation_with_a_crop():
+    raw = open_bytes(photo(EXIF6))
+    out = open_bytes(imgedge.transform(photo(EXIF6), "w=300&h=150&fit=cover&fmt=png").data)
+    upright = ImageOps.exif_transpose(raw).convert("RGB")
+    scale = max(300 / upright.width, 150 / upright.height)
+    cw, ch = 300 / scale, 150 / scale
+    box = ((upright.width - cw) / 2, (upright.height - ch) / 2, (upright.width + cw) / 2, (upright.height + ch) / 2)
+    reference = upright.resize((300, 150), Image.Resampling.LANCZOS, box=box)
+    assert psnr(out, reference) > 34
+
+
+def test_metadata_is_stripped_but_orientation_already_applied():
+    out = open_bytes(imgedge.transform(photo(EXIF6), "w=320&fmt=jpeg").data)
+    assert 0x0112 not in out.getexif()
+
+
+@pytest.mark.parametrize(
+    "fmt, content_type, magic",
+    [("jpeg", "image/jpeg", b"\xff\xd8\xff"), ("png", "image/png", b"\x89PNG"),
+     ("webp", "image/webp", b"RIFF"), ("avif", "image/avif", b"ftypavif")],
+)
+def test_every_output_format(fmt, content_type, magic):
+    result = imgedge.transform(photo(LANDSCAPE), f"w=320&fmt={fmt}")
+    assert result.content_type == content_type
+    assert magic in result.data[:12]
+    assert open_bytes(result.data).size == (result.width, result.height)
+
+
+def test_auto_format_follows_accept():
+    chrome = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
+    assert imgedge.transform(photo(LANDSCAPE), "w=320&fmt=auto", accept=chrome).content_type == "image/avif"
+    assert imgedge.transform(photo(LANDSCAPE), "w=320&fmt=auto", accept="image/webp,*/*").content_type == "image/webp"
+    assert imgedge.transform(photo(LANDSCAPE), "w=320&fmt=auto", accept="*/*").content_type == "image/jpeg"
+
+
+def test_legacy_keeps_png_for_transparent_originals():
+    assert open_bytes(photo(ALPHA)).mode == "RGBA"
+    result = imgedge.transform(photo(ALPHA), "w=320", accept="*/*")
+    assert result.content_type == "image/png"
+    out = open_bytes(result.data)
+    assert out.mode == "RGBA" and out.getchannel("A").getextrema()[0] < 255
+
+
+def test_alpha_is_resampled_premultiplied_and_flattened_on_white_for_jpeg():
+    """Resampling premultiplied then flattening equals flattening then resampling: no dark fringes."""
+    result = open_bytes(imgedge.transform(photo(ALPHA), "w=320&fmt=jpeg&q=95").data)
+    source = open_bytes(photo(ALPHA)).convert("RGBA")
+    flat = Image.new("RGB", source.size, (255, 255, 255))
+    flat.paste(source, mask=source.getchannel("A"))
+    assert psnr(result, flat.resize(result.size, Image.Resampling.LANCZOS)) > 36
+
+
+def test_cmyk_jpeg_comes_out_rgb():
+    cmyk = open_bytes(photo(LANDSCAPE)).convert("CMYK")
+    result = imgedge.transform(encoded(cmyk, "JPEG", quality=95), "w=320&fmt=png")
+    out = open_bytes(result.data)
+    assert out.mode == "RGB"
+    reference = open_bytes(photo(LANDSCAPE)).convert("RGB").resize(out.size, Image.Resampling.LANCZOS)
+    assert psnr(out, reference) > 30
+
+
+def test_sixteen_bit_greyscale_is_scaled_not_clipped():
+    grey = open_bytes(photo(LANDSCAPE)).convert("L").resize((800, 450))
+    import numpy as np
+
+    wide = Image.fromarray(np.asarray(grey, dtype=np.uint16) * 257)  # full 16-bit range
+    data = encoded(wide, "PNG")
+    assert open_bytes(data).mode.startswith("I")
+    out = open_bytes(imgedge.transform(data, "w=400&fmt=png").data)
+    assert out.mode == "L"
+    assert psnr(out, grey.resize(out.size, Image.Resampling.LANCZOS)) > 35
+
+
+def test_palette_with_transparency():
+    source = open_bytes(photo(ALPHA)).convert("RGBA").resize((600, 200))
+    palette = source.convert("P", palette=Image.Palette.ADAPTIVE, colors=255)
+    palette.info["transparency"] = 0
+    result = imgedge.transform(encoded(palette, "PNG", transparency=0), "w=300", accept="*/*")
+    assert result.content_type == "image/png" and open_bytes(result.data).mode == "RGBA"
+
+
+def test_icc_profile_is_kept():
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = encoded(open_bytes(photo(LANDSCAPE)), "JPEG", quality=90, icc_profile=profile)
+    for fmt in ("jpeg", "webp", "png"):
+        assert open_bytes(imgedge.transform(data, f"w=200&fmt={fmt}").data).info.get("icc_profile") == profile
+
+
+def test_truncated_jpeg_is_a_422():
+    data = photo(LANDSCAPE)
+    with pytest.raises(UnprocessableImage) as err:
+        imgedge.transform(data[: len(data) // 3], "w=320")
+    assert err.value.status == 422
+
+
+@pytest.mark.parametrize("data", [b"<svg xmlns='http://www.w3.org/2000/svg'/>", b"%PDF-1.7", b"<html>", b"hello"])
+def test_non_images_are_a_415(data):
+    with pytest.raises(UnsupportedMediaType) as err:
+        imgedge.transform(data, "w=320")
+    assert err.value.status == 415
+
+
+def test_empty_original_is_a_422():
+    with pytest.raises(UnprocessableImage):
+        imgedge.transform(b"", "w=320")
+
+
+def test_declared_dimensions_over_the_pixel_limit_are_refused_before_decoding():
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    bomb = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)) \
+        + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    with pytest.raises(PayloadTooLarge) as err:
+        imgedge.transform(bomb, "w=320")
+    assert err.value.status == 413
+
+
+def test_device_preset_applies_without_a_size():
+    mobile_ua = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
+    big = "nuthatch-20mp.jpg"
+    assert imgedge.transform(photo(big), "fmt=jpeg", user_agent=mobile_ua).width == 828
+    assert imgedge.transform(photo(big), "fmt=jpeg").width == 1920
