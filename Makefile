@@ -1,29 +1,23 @@
-# The README's two commands: `make serve` (local edge on its embedded store) and `make test`.
-# Both create .venv themselves; nothing else needs to be installed by hand.
+# Shortcuts for those with make. The README's two commands are `python3 scripts/dev.py serve|test`,
+# which need nothing but Python and create .venv themselves.
 PYTHON ?= python3
-VENV := .venv
-PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+PY := .venv/bin/python
 
 .PHONY: serve test package bench clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+serve:
+	$(PYTHON) scripts/dev.py serve $(ARGS)
 
-serve: $(STAMP)
-	$(VENV)/bin/imgedge serve $(ARGS)
+test:
+	$(PYTHON) scripts/dev.py test $(ARGS)
 
-test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
-
-package: $(STAMP)
+package:
+	$(PYTHON) scripts/dev.py test --version >/dev/null
 	$(PY) scripts/package.py $(ARGS)
 
-bench: $(STAMP)
+bench:
+	$(PYTHON) scripts/dev.py test --version >/dev/null
 	$(PY) benchmarks/run.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .benchmarks
+	rm -rf .venv build dist .pytest_cache .benchmarks

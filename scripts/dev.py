@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""The README's two commands, needing nothing but Python 3.11+ (no make, no manual installs).
+
+    python3 scripts/dev.py serve [imgedge serve options]   local edge on its embedded directory bucket
+    python3 scripts/dev.py test  [pytest options]          the whole test suite
+
+Both create ``.venv`` and install the project into it (re-installing when pyproject.toml changes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+
+
+def ensure_venv(extra: str) -> None:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extra.encode()).hexdigest()
+    stamp = VENV / f".installed-{extra or 'base'}"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    if not PY.exists():
+        print(f"creating {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+        subprocess.run([PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
+    target = f".[{extra}]" if extra else "."
+    print(f"installing {target} into {VENV}", flush=True)
+    subprocess.run([PY, "-m", "pip", "install", "--quiet", "-e", target], check=True, cwd=ROOT)
+    stamp.write_text(digest)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("serve", "test"):
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    if command == "serve":
+        ensure_venv("")
+        return subprocess.call([BIN / "imgedge", "serve", *rest], cwd=ROOT)
+    ensure_venv("test")
+    return subprocess.call([PY, "-m", "pytest", *rest], cwd=ROOT)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,86 @@
+"""The local edge over real HTTP: CloudFront-like cache in front of the same handler code."""
+
+import http.client
+import io
+import threading
+
+import pytest
+from PIL import Image
+
+from imgedge.config import Config
+from imgedge.local.server import LocalEdge, make_server, seed_samples
+from imgedge.store import DirectoryStore
+from tests.events import CHROME_ACCEPT, CHROME_UA, IPHONE_UA
+
+
+@pytest.fixture
+def edge_url(tmp_path):
+    store = DirectoryStore(tmp_path / "bucket")
+    keys = seed_samples(store)
+    edge = LocalEdge(store, Config(), log_path=tmp_path / "generations.jsonl")
+    server = make_server(edge, "127.0.0.1", 0, keys)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1], store, keys, tmp_path
+    server.shutdown()
+    server.server_close()
+
+
+def get(port, path, headers=None, method="GET"):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request(method, path, headers=headers or {})
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+
+def test_a_sample_at_w320_is_320_wide_then_a_cache_hit(edge_url):
+    port, store, keys, tmp = edge_url
+    assert "samples/lake-boats-4mp.jpg" in keys
+    status, headers, body = get(port, "/samples/lake-boats-4mp.jpg?w=320", {"User-Agent": CHROME_UA})
+    assert status == 200 and headers["x-cache"] == "Miss from cloudfront"
+    image = Image.open(io.BytesIO(body))
+    assert image.width == 320 and headers["content-type"] == "image/jpeg"
+    assert headers["cache-control"] == "public, max-age=31536000, immutable"
+
+    # w=300 snaps up to the same rung (320): same variant, served from the cache
+    status, headers, again = get(port, "/samples/lake-boats-4mp.jpg?w=300", {"User-Agent": CHROME_UA})
+    assert status == 200 and headers["x-cache"] == "Hit from cloudfront" and again == body
+    assert "age" in headers
+
+
+def test_variants_land_in_the_directory_bucket_and_originals_stay_untouched(edge_url):
+    port, store, keys, tmp = edge_url
+    original = (store.root / "samples/cat.png").read_bytes()
+    status, headers, body = get(port, "/samples/cat.png?w=128&fmt=webp", {"Accept": CHROME_ACCEPT})
+    assert status == 200 and headers["content-type"] == "image/webp"
+    assert (store.root / "_variants/samples/cat.png/w128-q80.webp").read_bytes() == body
+    assert (store.root / "samples/cat.png").read_bytes() == original
+    log_lines = (tmp / "generations.jsonl").read_text().splitlines()
+    assert len(log_lines) == 1 and '"outcome":"generated"' in log_lines[0]
+
+
+def test_phone_and_desktop_get_different_defaults(edge_url):
+    port, *_ = edge_url
+    _, _, phone = get(port, "/samples/lake-boats-4mp.jpg", {"User-Agent": IPHONE_UA, "Accept": CHROME_ACCEPT})
+    _, _, desk = get(port, "/samples/lake-boats-4mp.jpg", {"User-Agent": CHROME_UA, "Accept": CHROME_ACCEPT})
+    assert Image.open(io.BytesIO(phone)).width == 828
+    assert Image.open(io.BytesIO(desk)).width == 1920
+
+
+def test_refusals_and_missing_originals(edge_url):
+    port, *_ = edge_url
+    status, headers, body = get(port, "/samples/cat.png?w=banana")
+    assert status == 400 and b"w must be an integer" in body and headers["cache-control"] == "public, max-age=60"
+    status, headers, _ = get(port, "/samples/nope.jpg?w=320")
+    assert status == 404 and headers["cache-control"] == "public, max-age=60"
+    status, _, _ = get(port, "/_variants/samples/cat.png/w641-q80.webp")
+    assert status == 400
+
+
+def test_healthz_and_index(edge_url):
+    port, *_ = edge_url
+    assert get(port, "/healthz")[0] == 200
+    status, headers, body = get(port, "/")
+    assert status == 200 and b"samples/cat.png" in body
