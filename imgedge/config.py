@@ -23,6 +23,12 @@ DEFAULT_LADDER: tuple[int, ...] = (
     1080, 1200, 1440, 1920, 2048, 2560, 3840,
 )
 
+#: Aspect ratios a named variant with both ``w`` and ``h`` may have (landscape; portrait is the inverse).
+#: A box snaps to the nearest one, so ``w`` x ``h`` floods cannot mint unbounded variants.
+DEFAULT_ASPECT_RATIOS: tuple[tuple[int, int], ...] = (
+    (1, 1), (5, 4), (4, 3), (3, 2), (16, 10), (16, 9), (2, 1), (21, 9), (3, 1), (4, 1),
+)
+
 #: Per-format default quality: chosen so the three lossy encoders land at similar visual quality
 #: (AVIF's scale is harsher than JPEG's; q60 AVIF ~ q80 JPEG in SSIM on photos).
 DEFAULT_QUALITY: Mapping[str, int] = {"jpeg": 80, "webp": 80, "avif": 60}
@@ -42,6 +48,7 @@ class Config:
     """Everything an operator may change. Defaults are the documented product defaults."""
 
     ladder: tuple[int, ...] = DEFAULT_LADDER
+    aspect_ratios: tuple[tuple[int, int], ...] = DEFAULT_ASPECT_RATIOS
     #: Largest width or height any output may have, snapped or exact.
     max_dimension: int = 4096
     #: Largest output area; protects memory when both w and h are large.
@@ -75,6 +82,8 @@ class Config:
         for fmt in self.auto_formats:
             if fmt not in ("avif", "webp"):
                 raise ValueError(f"auto_formats may hold avif and webp, not {fmt!r}")
+        if not self.aspect_ratios or any(len(r) != 2 or min(r) < 1 or r[0] < r[1] for r in self.aspect_ratios):
+            raise ValueError("aspect_ratios must be (width, height) pairs with width >= height >= 1")
         if not 1 <= self.quality_step <= 50:
             raise ValueError("quality_step must be within 1..50")
         if not self.variants_prefix or "/" in self.variants_prefix.strip("/") or self.variants_prefix.startswith("."):
@@ -97,6 +106,8 @@ class Config:
         for name in ("ladder", "auto_formats"):
             if name in values:
                 values[name] = tuple(values[name])
+        if "aspect_ratios" in values:
+            values["aspect_ratios"] = tuple(tuple(pair) for pair in values["aspect_ratios"])
         if "default_quality" in values:
             values["default_quality"] = {**DEFAULT_QUALITY, **values["default_quality"]}
         return cls(**values)

@@ -24,6 +24,7 @@ Parameters (aliases in brackets):
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
@@ -194,6 +195,19 @@ def is_canonical(spec: VariantSpec, config: Config) -> bool:
         return False
 
 
+def variant_bound(config: Config) -> int:
+    """How many distinct variants the edge can name for one original, whatever the URLs.
+
+    Boxes: width-only and height-only rungs, plus rung x shape x fit when both sides are given (each
+    aspect ratio in both orientations; a square has one). Encodings: JPEG, WebP, AVIF and legacy share
+    the quality axis; PNG has none.
+    """
+    shapes = sum(1 if w == h else 2 for w, h in config.aspect_ratios)
+    boxes = 2 * len(config.ladder) + len(config.ladder) * shapes * len(FITS)
+    qualities = len(range(config.quality_step, 101, config.quality_step))
+    return boxes * (4 * qualities + 1)
+
+
 def snap_to_ladder(value: int, ladder: tuple[int, ...]) -> int:
     """The smallest rung >= value (never fewer pixels than asked), or the top rung."""
     for rung in ladder:
@@ -208,12 +222,12 @@ def snap_quality(quality: int, step: int) -> int:
 
 
 def _snap_box(width: int | None, height: int | None, config: Config) -> tuple[int | None, int | None]:
-    """Snap a box to the ladder, keeping the requested aspect ratio when both sides are given.
+    """Snap a box to the ladder and, when both sides are given, to the nearest allowed aspect ratio.
 
-    Snapping both sides independently would change the shape of a ``fit=cover`` crop (400x300 would
-    become 480x320), so the longer side snaps to the ladder and the shorter one follows the requested
-    ratio. The result is a fixed point (resolving a snapped box again gives the same box), so the origin
-    can re-check any key, and each rung admits at most ``rung`` boxes per orientation.
+    The longer side snaps up to a rung and the shorter follows the ratio, so crops keep (nearly) the
+    requested shape: 400x300 becomes 480x360, 300x170 becomes 320x180 (16:9). Snapped boxes are fixed
+    points (resolving one again gives itself), so the origin can re-check any key it is asked for, and one
+    original has at most rungs x ratios boxes per fit.
     """
     if width is None and height is None:
         return None, None
@@ -221,11 +235,12 @@ def _snap_box(width: int | None, height: int | None, config: Config) -> tuple[in
         return snap_to_ladder(width, config.ladder), None  # type: ignore[arg-type]
     if width is None:
         return None, snap_to_ladder(height, config.ladder)
-    if height <= width:
-        snapped_w = snap_to_ladder(width, config.ladder)
-        return snapped_w, max(1, round(snapped_w * height / width))
-    snapped_h = snap_to_ladder(height, config.ladder)
-    return max(1, round(snapped_h * width / height)), snapped_h
+    long_side, short_side = max(width, height), min(width, height)
+    wanted = math.log(long_side / short_side)
+    ratio = min(config.aspect_ratios, key=lambda r: abs(math.log(r[0] / r[1]) - wanted))
+    rung = snap_to_ladder(long_side, config.ladder)
+    short = max(1, round(rung * ratio[1] / ratio[0]))
+    return (rung, short) if width >= height else (short, rung)
 
 
 def _scaled(value: int | None, dpr: float, config: Config) -> int | None:

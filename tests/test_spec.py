@@ -107,7 +107,7 @@ def test_snap_to_ladder():
     assert snap_to_ladder(99, (16, 32)) == 32
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=2000, deadline=None)
 @given(
     w=st.none() | st.integers(1, 4096),
     h=st.none() | st.integers(1, 4096),
