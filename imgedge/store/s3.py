@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..errors import ImageEdgeError, NotFound, PayloadTooLarge, UpstreamError
@@ -18,6 +19,20 @@ from . import StoredObject
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 _EXISTS = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}
 _THROTTLED = {"SlowDown", "503", "ServiceUnavailable", "RequestLimitExceeded", "Throttling"}
+
+
+def client_config(*, connect_timeout: float = 1.0, read_timeout: float = 4.0, attempts: int = 3) -> BotoConfig:
+    """boto3 settings that fit Lambda@Edge's 30 s origin budget.
+
+    Worst case per call: ``attempts`` x (connect + read) plus standard-mode backoff (< 1 s per retry), so a
+    GET and a PUT that both exhaust their retries still finish inside 30 s, and the viewer gets a
+    short-lived 502/503 instead of CloudFront's own timeout.
+    """
+    return BotoConfig(
+        retries={"total_max_attempts": attempts, "mode": "standard"},  # attempts including the first
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+    )
 
 
 class S3Store:

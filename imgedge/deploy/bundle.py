@@ -1,0 +1,255 @@
+"""Build the two Lambda@Edge zips without Docker and without the runtime's Python on PATH.
+
+Each function gets a staging directory ``build/<name>/`` and a zip ``build/<name>.zip`` (what template.yaml's
+``CodeUri`` points at):
+
+* third-party wheels installed by ``pip install --target`` for the template's runtime (CPython 3.12 or 3.13
+  on Amazon Linux 2023, glibc 2.34): ``--only-binary=:all:``, every ``manylinux_2_17 .. manylinux_2_34``
+  x86_64 tag (``manylinux2014`` alone would silently pick old numpy/Pillow: the manylinux_2_28 trap of
+  ``shared/docs/lambda-edge.md`` §4), ``--no-compile`` (no host-Python ``.pyc``);
+* pinned to the versions installed in the running environment when there are any, so the zip carries the
+  versions the test suite ran against;
+* the ``imgedge`` package minus what the function never imports, the handler module, and the generated
+  ``imgedge/config.json``;
+* stripped of ``tests`` directories, ``__pycache__``, ``*.pyc`` and pip's ``bin/`` scripts.
+
+Zips are deterministic: entries sorted, timestamps fixed at 1980-01-01, modes normalised, so unchanged
+inputs give byte-identical zips (and ``sam deploy`` uploads nothing new and publishes no new version).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Callable, Iterable
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MB = 1_000_000  # limits are checked in decimal megabytes: stricter than MiB, never too lax
+
+#: glibc of the Amazon Linux each Lambda Python runtime runs on (AL2023 = 2.34). AL2 runtimes (3.10/3.11,
+#: glibc 2.26) cannot load the manylinux_2_28 wheels current Pillow/numpy ship, so they are refused.
+RUNTIME_GLIBC_MINOR = {"python3.12": 34, "python3.13": 34}
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    name: str
+    handler: str  # repo-relative path of the handler module
+    requirements: tuple[str, ...]
+    #: Paths under imgedge/ left out (sub-packages or modules, "/"-separated).
+    imgedge_exclude: frozenset[str]
+    limit_bytes: int
+    aim_bytes: int | None = None
+    #: Top-level import names that must not be in the zip.
+    forbidden: frozenset[str] = field(default_factory=frozenset)
+    unzipped_limit_bytes: int = 250 * 1024 * 1024
+
+    @property
+    def zip_name(self) -> str:
+        return f"{self.name}.zip"
+
+
+BUNDLES: dict[str, Bundle] = {
+    "viewer-request": Bundle(
+        name="viewer-request",
+        handler="handlers/viewer_request.py",
+        requirements=("user-agents", "ua-parser", "ua-parser-builtins"),
+        # The viewer path is config, device, errors, keys, negotiate, spec and edge/: no image code, no S3,
+        # no local server. metrics.py and edge/origin_response.py import Pillow (via core) at module level.
+        imgedge_exclude=frozenset(
+            {"core", "store", "local", "deploy", "cli.py", "metrics.py", "edge/origin_response.py"}
+        ),
+        limit_bytes=1 * MB,
+        forbidden=frozenset({"PIL", "numpy", "boto3", "botocore", "s3transfer"}),
+    ),
+    "origin-response": Bundle(
+        name="origin-response",
+        handler="handlers/origin_response.py",
+        requirements=("Pillow", "numpy", "user-agents", "ua-parser", "ua-parser-builtins"),
+        imgedge_exclude=frozenset({"local", "deploy", "cli.py"}),
+        limit_bytes=50 * MB,
+        aim_bytes=25 * MB,
+        # boto3/botocore come with the Lambda runtime.
+        forbidden=frozenset({"boto3", "botocore", "s3transfer"}),
+    ),
+}
+
+
+class PackagingError(RuntimeError):
+    pass
+
+
+def pip_platforms(runtime: str) -> list[str]:
+    if runtime not in RUNTIME_GLIBC_MINOR:
+        raise PackagingError(
+            f"runtime {runtime!r} is not supported by this packager: use python3.12 or python3.13 "
+            "(Amazon Linux 2023); AL2 runtimes cannot load manylinux_2_28 wheels"
+        )
+    top = RUNTIME_GLIBC_MINOR[runtime]
+    return [f"manylinux_2_{minor}_x86_64" for minor in range(top, 16, -1)] + ["manylinux2014_x86_64"]
+
+
+def python_version(runtime: str) -> str:
+    match = re.fullmatch(r"python(3\.\d+)", runtime)
+    if not match:
+        raise PackagingError(f"not a Python runtime: {runtime!r}")
+    return match.group(1)
+
+
+def pinned(requirements: Iterable[str], pin: bool = True) -> list[str]:
+    """``name==<version installed here>`` where installed (and ``pin``), else the bare name."""
+    out = []
+    for name in requirements:
+        try:
+            version = metadata.version(name) if pin else None
+        except metadata.PackageNotFoundError:
+            version = None
+        out.append(f"{name}=={version}" if version else name)
+    return out
+
+
+def pip_install_command(target: Path, requirements: list[str], runtime: str) -> list[str]:
+    command = [
+        sys.executable, "-m", "pip", "install",
+        "--quiet", "--disable-pip-version-check", "--no-warn-script-location",
+        "--target", str(target),
+        "--only-binary=:all:",
+        "--implementation", "cp",
+        "--python-version", python_version(runtime),
+        "--no-compile",
+    ]
+    for platform in pip_platforms(runtime):
+        command += ["--platform", platform]
+    return command + requirements
+
+
+def strip_tree(root: Path) -> None:
+    """Remove what never runs at the edge: tests, bytecode of the host Python, console scripts."""
+    shutil.rmtree(root / "bin", ignore_errors=True)
+    for path in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_dir() and path.name in ("tests", "__pycache__"):
+            shutil.rmtree(path)
+        elif path.is_file() and (path.suffix in (".pyc", ".pyo") or path.name == "tests.py"):
+            path.unlink()
+
+
+def copy_project(bundle: Bundle, stage: Path, config_json: bytes, repo: Path = REPO_ROOT) -> None:
+    """imgedge (minus the bundle's exclusions), the handler module and the generated config."""
+    source = repo / "imgedge"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "config.json")
+
+    def top_ignore(directory: str, names: list[str]) -> set[str]:
+        skipped = set(ignore(directory, names))
+        relative = Path(directory).relative_to(source)
+        skipped |= {n for n in names if (relative / n).as_posix() in bundle.imgedge_exclude}
+        return skipped
+
+    shutil.copytree(source, stage / "imgedge", ignore=top_ignore)
+    (stage / "imgedge" / "config.json").write_bytes(config_json)
+    handler = repo / bundle.handler
+    (stage / Path(bundle.handler).parent).mkdir(parents=True, exist_ok=True)
+    shutil.copy2(handler, stage / bundle.handler)
+    # Lambda imports "handlers.<module>"; an explicit package is sturdier than a namespace package.
+    init = stage / Path(bundle.handler).parent / "__init__.py"
+    if not init.exists():
+        init.write_bytes(b"")
+
+
+def check_contents(bundle: Bundle, stage: Path, runtime: str) -> None:
+    present = {p.name.split(".")[0] for p in stage.iterdir()}
+    leaked = sorted(present & bundle.forbidden)
+    if leaked:
+        raise PackagingError(f"{bundle.name}: must not contain {', '.join(leaked)}")
+    glibc_top = RUNTIME_GLIBC_MINOR[runtime]
+    cp = "cp" + python_version(runtime).replace(".", "")
+    for wheel in sorted(stage.glob("*.dist-info/WHEEL")):
+        for line in wheel.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("Tag:"):
+                continue
+            py, abi, plat = line.split(":", 1)[1].strip().split("-")
+            if plat == "any":
+                continue
+            ok_py = py in (cp, "py3") or (abi == "abi3" and py.startswith("cp3"))
+            manylinux = re.fullmatch(r"manylinux_2_(\d+)_x86_64", plat)
+            legacy = plat in ("manylinux1_x86_64", "manylinux2010_x86_64", "manylinux2014_x86_64")
+            if not ok_py or not (legacy or (manylinux and int(manylinux.group(1)) <= glibc_top)):
+                raise PackagingError(f"{bundle.name}: {wheel.parent.name} has tag {py}-{abi}-{plat}, which {runtime} "
+                                     "on Amazon Linux 2023 x86_64 cannot load")
+
+
+def write_zip(stage: Path, destination: Path) -> None:
+    """A deterministic zip of ``stage``: sorted entries, fixed timestamps and modes, deflate level 9."""
+    files = sorted((p for p in stage.rglob("*") if p.is_file()), key=lambda p: p.relative_to(stage).as_posix())
+    temporary = destination.with_suffix(".zip.tmp")
+    with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for path in files:
+            info = zipfile.ZipInfo(path.relative_to(stage).as_posix(), date_time=FIXED_ZIP_TIME)
+            executable = path.suffix == ".so" or ".so." in path.name or os.access(path, os.X_OK)
+            info.external_attr = (stat.S_IFREG | (0o755 if executable else 0o644)) << 16
+            info.create_system = 3  # Unix, whatever the building host
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes(), compresslevel=9)
+    temporary.replace(destination)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    bundle: Bundle
+    zip_path: Path
+    zipped_bytes: int
+    unzipped_bytes: int
+
+    @property
+    def over_limit(self) -> bool:
+        return self.zipped_bytes > self.bundle.limit_bytes or self.unzipped_bytes > self.bundle.unzipped_limit_bytes
+
+    @property
+    def over_aim(self) -> bool:
+        return self.bundle.aim_bytes is not None and self.zipped_bytes > self.bundle.aim_bytes
+
+    def report(self) -> str:
+        b = self.bundle
+        line = (f"{b.name:<16} {self.zip_path}  {self.zipped_bytes:>12,} B = {self.zipped_bytes / MB:6.2f} MB "
+                f"of {b.limit_bytes / MB:g} MB limit ({100 * self.zipped_bytes / b.limit_bytes:4.1f}%)")
+        if b.aim_bytes:
+            line += f", aim {b.aim_bytes / MB:g} MB"
+        line += f"; unzipped {self.unzipped_bytes / MB:.1f} MB"
+        status = "OVER LIMIT" if self.over_limit else ("over aim" if self.over_aim else "ok")
+        return f"{line}  {status}"
+
+
+def build(
+    bundle: Bundle,
+    out_dir: Path,
+    runtime: str,
+    config_json: bytes,
+    *,
+    pin: bool = True,
+    repo: Path = REPO_ROOT,
+    run: Callable[..., subprocess.CompletedProcess] = subprocess.run,
+) -> BuildResult:
+    """Stage and zip one function into ``out_dir/<name>/`` and ``out_dir/<name>.zip``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stage = out_dir / bundle.name
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir()
+    command = pip_install_command(stage, pinned(bundle.requirements, pin), runtime)
+    completed = run(command, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise PackagingError(f"{bundle.name}: pip failed ({' '.join(command)}):\n{completed.stderr or completed.stdout}")
+    strip_tree(stage)
+    copy_project(bundle, stage, config_json, repo)
+    check_contents(bundle, stage, runtime)
+    zip_path = out_dir / bundle.zip_name
+    write_zip(stage, zip_path)
+    unzipped = sum(p.stat().st_size for p in stage.rglob("*") if p.is_file())
+    return BuildResult(bundle, zip_path, zip_path.stat().st_size, unzipped)

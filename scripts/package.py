@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Build the Lambda@Edge zips template.yaml deploys: build/viewer-request.zip and build/origin-response.zip.
+
+    python scripts/package.py                      # both zips, config from deploy/config.json if present
+    python scripts/package.py --config my.json     # another deploy config (any subset of Config's keys)
+    python scripts/package.py --init-config deploy/config.json   # write the defaults, to edit
+    python scripts/package.py --only viewer-request --out /tmp/b
+
+No Docker, no python3.12 on PATH: wheels come from PyPI for the template's runtime (see
+imgedge/deploy/bundle.py). Prints each zip's size against its Lambda@Edge limit (viewer 1 MB, origin
+50 MB, aim 25 MB) and exits non-zero if a zip is over its limit. Then deploy with `sam deploy` (not
+`sam build`): docs/deploy.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from imgedge.deploy import bundle, config_gen  # noqa: E402
+from imgedge.deploy.template import function_runtime, load_template  # noqa: E402
+
+DEFAULT_CONFIG = REPO_ROOT / "deploy" / "config.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", type=Path, help=f"deploy config JSON (default: {DEFAULT_CONFIG.relative_to(REPO_ROOT)} "
+                        "if it exists, else the product defaults)")
+    parser.add_argument("--template", type=Path, default=REPO_ROOT / "template.yaml",
+                        help="SAM template whose Runtime decides the wheels (default: template.yaml)")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "build", help="output directory (default: build/)")
+    parser.add_argument("--only", action="append", choices=sorted(bundle.BUNDLES), help="build only this function")
+    parser.add_argument("--no-pin", action="store_true",
+                        help="take the newest matching wheels instead of the versions installed here")
+    parser.add_argument("--init-config", type=Path, metavar="PATH", help="write the full default config to PATH and exit")
+    parser.add_argument("--print-config", action="store_true", help="print the config.json that would be bundled and exit")
+    args = parser.parse_args(argv)
+
+    try:
+        if args.init_config:
+            if args.init_config.exists():
+                print(f"{args.init_config} exists; not overwriting", file=sys.stderr)
+                return 2
+            args.init_config.parent.mkdir(parents=True, exist_ok=True)
+            args.init_config.write_bytes(config_gen.generate(None)[1])
+            print(f"wrote the default config to {args.init_config}; edit it, then run make package")
+            return 0
+
+        config_path = args.config
+        if config_path is None and DEFAULT_CONFIG.exists():
+            config_path = DEFAULT_CONFIG
+        if config_path is not None and not config_path.exists():
+            print(f"no such config file: {config_path}", file=sys.stderr)
+            return 2
+        _, config_json = config_gen.generate(config_path)
+        if args.print_config:
+            sys.stdout.write(config_json.decode())
+            return 0
+
+        runtime = function_runtime(load_template(args.template))
+        print(f"config: {config_path or 'product defaults (no deploy/config.json)'}")
+        print(f"runtime: {runtime} x86_64; wheels for CPython {bundle.python_version(runtime)}, "
+              f"{bundle.pip_platforms(runtime)[0]} .. manylinux2014")
+        names = args.only or list(bundle.BUNDLES)
+        results = []
+        for name in names:
+            spec = bundle.BUNDLES[name]
+            pins = ", ".join(bundle.pinned(spec.requirements, not args.no_pin))
+            print(f"building {name}: {pins}", flush=True)
+            results.append(bundle.build(spec, args.out, runtime, config_json, pin=not args.no_pin))
+    except (bundle.PackagingError, config_gen.ConfigError, ValueError, OSError) as exc:
+        print(f"package: {exc}", file=sys.stderr)
+        return 1
+
+    print()
+    for result in results:
+        print(result.report())
+    over = [r.bundle.name for r in results if r.over_limit]
+    if over:
+        print(f"\nFAILED: over the Lambda@Edge size limit: {', '.join(over)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

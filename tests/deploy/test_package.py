@@ -1,0 +1,328 @@
+"""scripts/package.py: the wheels it asks pip for, what goes in each zip, deterministic zips, size limits,
+and the built viewer-request zip running on its own (only the zip and the stdlib on sys.path).
+
+The build tests download wheels from PyPI (pip's cache makes reruns fast); nothing talks to AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from imgedge.deploy import bundle, config_gen
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def cf_event(name: str) -> str:
+    """A CloudFront sample event: the repo's fixtures/cf-events, else the shared folder beside the repo."""
+    for folder in (REPO_ROOT / "fixtures" / "cf-events", REPO_ROOT.parent / "shared" / "cf-events"):
+        if (folder / name).exists():
+            return str(folder / name)
+    pytest.fail(f"no sample event {name}")
+RUNTIME = "python3.12"
+
+
+# -- units: no network -------------------------------------------------------------------------------------
+
+
+def test_pip_command_targets_lambda_python_and_avoids_the_manylinux2014_trap(tmp_path):
+    command = bundle.pip_install_command(tmp_path, ["Pillow==13.0.0"], RUNTIME)
+    platforms = [command[i + 1] for i, arg in enumerate(command) if arg == "--platform"]
+    assert "manylinux_2_28_x86_64" in platforms and "manylinux2014_x86_64" in platforms
+    assert "manylinux_2_34_x86_64" in platforms and "manylinux_2_35_x86_64" not in platforms
+    for flag in ("--only-binary=:all:", "--no-compile"):
+        assert flag in command
+    assert command[command.index("--python-version") + 1] == "3.12"
+    assert command[command.index("--implementation") + 1] == "cp"
+    assert command[command.index("--target") + 1] == str(tmp_path)
+
+
+@pytest.mark.parametrize("runtime", ["python3.11", "python3.9", "nodejs22.x"])
+def test_runtimes_without_al2023_are_refused(runtime):
+    with pytest.raises(bundle.PackagingError):
+        bundle.pip_platforms(runtime)
+
+
+def test_pins_follow_the_tested_environment():
+    from importlib.metadata import version
+
+    assert bundle.pinned(["user-agents", "surely-not-installed-pkg"]) == [
+        f"user-agents=={version('user-agents')}",
+        "surely-not-installed-pkg",
+    ]
+    assert bundle.pinned(["user-agents"], pin=False) == ["user-agents"]
+
+
+def test_strip_tree_removes_tests_bytecode_and_scripts(tmp_path):
+    for rel in ("numpy/_core/tests/test_x.py", "numpy/testing/utils.py", "pkg/__pycache__/m.cpython-311.pyc",
+                "pkg/mod.pyc", "bin/f2py", "user_agents/tests.py", "pkg/mod.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    bundle.strip_tree(tmp_path)
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert left == ["numpy/testing/utils.py", "pkg/mod.py"]
+
+
+def test_write_zip_is_deterministic(tmp_path):
+    stage = tmp_path / "stage"
+    for rel in ("b/z.py", "a.py", "b/a.so"):
+        (stage / rel).parent.mkdir(parents=True, exist_ok=True)
+        (stage / rel).write_text(rel * 100)
+    first, second = tmp_path / "1.zip", tmp_path / "2.zip"
+    bundle.write_zip(stage, first)
+    os.utime(stage / "a.py", (1_700_000_000, 1_700_000_000))
+    (stage / "b" / "z.py").chmod(0o600)
+    bundle.write_zip(stage, second)
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as archive:
+        infos = archive.infolist()
+    assert [i.filename for i in infos] == ["a.py", "b/a.so", "b/z.py"]
+    assert {i.date_time for i in infos} == {bundle.FIXED_ZIP_TIME}
+    assert [(i.external_attr >> 16) & 0o777 for i in infos] == [0o644, 0o755, 0o644]
+
+
+def test_check_contents_refuses_boto3_and_foreign_wheels(tmp_path):
+    viewer = bundle.BUNDLES["viewer-request"]
+    (tmp_path / "PIL").mkdir()
+    with pytest.raises(bundle.PackagingError, match="PIL"):
+        bundle.check_contents(viewer, tmp_path, RUNTIME)
+    (tmp_path / "PIL").rmdir()
+    dist = tmp_path / "thing-1.0.dist-info"
+    dist.mkdir()
+    for tag, ok in (("py3-none-any", True), ("cp312-cp312-manylinux_2_28_x86_64", True),
+                    ("cp38-abi3-manylinux2014_x86_64", True), ("cp311-cp311-manylinux_2_28_x86_64", False),
+                    ("cp312-cp312-manylinux_2_39_x86_64", False), ("cp312-cp312-manylinux_2_28_aarch64", False),
+                    ("cp312-cp312-musllinux_1_2_x86_64", False)):
+        (dist / "WHEEL").write_text(f"Wheel-Version: 1.0\nTag: {tag}\n")
+        if ok:
+            bundle.check_contents(viewer, tmp_path, RUNTIME)
+        else:
+            with pytest.raises(bundle.PackagingError, match="cannot load"):
+                bundle.check_contents(viewer, tmp_path, RUNTIME)
+
+
+def test_copy_project_leaves_out_what_the_viewer_never_imports(tmp_path):
+    viewer = bundle.BUNDLES["viewer-request"]
+    bundle.copy_project(viewer, tmp_path, b"{}\n")
+    names = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
+    assert {"handlers/viewer_request.py", "handlers/__init__.py", "imgedge/config.json",
+            "imgedge/edge/viewer_request.py", "imgedge/config.py"} <= names
+    for excluded in ("imgedge/core/", "imgedge/store/", "imgedge/local/", "imgedge/deploy/",
+                     "imgedge/edge/origin_response.py", "handlers/origin_response.py", "__pycache__"):
+        assert not any(excluded in n for n in names), excluded
+    assert (tmp_path / "imgedge" / "config.json").read_bytes() == b"{}\n"
+
+
+def test_cli_config_options(package_script, tmp_path, capsys):
+    config = tmp_path / "deploy.json"
+    config.write_text(json.dumps({"ladder": [100, 200]}))
+    assert package_script.main(["--config", str(config), "--print-config"]) == 0
+    assert json.loads(capsys.readouterr().out)["ladder"] == [100, 200]
+    assert package_script.main(["--config", str(tmp_path / "missing.json")]) == 2
+    config.write_text(json.dumps({"ladders": [1]}))
+    assert package_script.main(["--config", str(config), "--print-config"]) == 1
+    assert "unknown config keys: ladders" in capsys.readouterr().err
+    init = tmp_path / "new" / "config.json"
+    assert package_script.main(["--init-config", str(init)]) == 0
+    assert init.read_bytes() == config_gen.generate(None)[1]
+    assert package_script.main(["--init-config", str(init)]) == 2  # never overwrites
+
+
+# -- builds: pip downloads from PyPI ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Both zips built once by the CLI (as `make package` runs it), plus the CLI's exit code."""
+    out = tmp_path_factory.mktemp("build")
+    completed = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "package.py"), "--out", str(out)],
+        capture_output=True, text=True, cwd=REPO_ROOT, timeout=900,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return out, completed.stdout
+
+
+def zip_names(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        return archive.namelist()
+
+
+def test_build_reports_sizes_against_limits(built):
+    out, stdout = built
+    for name, limit in (("viewer-request", "1 MB limit"), ("origin-response", "50 MB limit")):
+        line = next(line for line in stdout.splitlines() if line.startswith(name))
+        assert limit in line and line.endswith("ok"), line
+    assert (out / "viewer-request.zip").stat().st_size < 1_000_000
+    assert (out / "origin-response.zip").stat().st_size < 25_000_000
+
+
+def test_viewer_zip_holds_only_the_viewer(built):
+    names = zip_names(built[0] / "viewer-request.zip")
+    tops = {n.split("/")[0] for n in names}
+    assert {"handlers", "imgedge", "user_agents", "ua_parser", "ua_parser_builtins"} <= tops
+    assert not tops & {"PIL", "numpy", "boto3", "botocore", "bin"}
+    assert not [n for n in names if "/core/" in n or "/store/" in n or "/local/" in n or "/deploy/" in n]
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or "/tests/" in n]
+
+
+def test_origin_zip_holds_pillow_numpy_and_no_boto3(built):
+    names = zip_names(built[0] / "origin-response.zip")
+    tops = {n.split("/")[0] for n in names}
+    assert {"handlers", "imgedge", "PIL", "numpy", "user_agents", "ua_parser"} <= tops
+    assert not tops & {"boto3", "botocore", "s3transfer", "bin"}
+    assert "handlers/origin_response.py" in names and "imgedge/core/pipeline.py" in names
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or "/tests/" in n]
+    extensions = [n for n in names if n.startswith("PIL/_imaging.") and n.endswith(".so")]
+    assert extensions and all("cpython-312-x86_64-linux-gnu" in n for n in extensions)
+
+
+def test_both_zips_bundle_the_generated_config(built):
+    expected = config_gen.generate(None)[1] if not (REPO_ROOT / "deploy" / "config.json").exists() else None
+    for name in ("viewer-request", "origin-response"):
+        with zipfile.ZipFile(built[0] / f"{name}.zip") as archive:
+            data = archive.read("imgedge/config.json")
+        config_gen.build_config(json.loads(data))  # accepted by Config.from_mapping
+        if expected is not None:
+            assert data == expected
+
+
+VIEWER_RUN = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from handlers.viewer_request import handler
+out = []
+for path in sys.argv[2:]:
+    with open(path) as fh:
+        request = handler(json.load(fh), None)
+    out.append({"uri": request["uri"], "querystring": request["querystring"]})
+heavy = sorted({m.split(".")[0] for m in sys.modules} & {"PIL", "numpy", "boto3", "botocore"})
+try:
+    import PIL  # noqa: F401
+    importable = True
+except ImportError:
+    importable = False
+from imgedge.config import BUNDLED_CONFIG
+print(json.dumps({"results": out, "heavy": heavy, "pil_importable": importable,
+                  "config": str(BUNDLED_CONFIG), "path": sys.path}))
+"""
+
+
+def test_viewer_zip_runs_alone(built, tmp_path):
+    with zipfile.ZipFile(built[0] / "viewer-request.zip") as archive:
+        archive.extractall(tmp_path / "fn")
+    events = [cf_event("viewer-request-iphone-safari.json"), cf_event("viewer-request-desktop-chrome.json")]
+    # -I: no PYTHON* variables, no user site, no script dir; -S: no site-packages. Only the zip and the stdlib.
+    completed = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", VIEWER_RUN, str(tmp_path / "fn"), *events],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    assert not [p for p in report["path"] if "site-packages" in p]
+    assert report["heavy"] == [] and report["pil_importable"] is False
+    assert report["config"] == str(tmp_path / "fn" / "imgedge" / "config.json")
+    for result in report["results"]:
+        assert result["uri"].startswith("/_variants/photos/cat.jpg/") and result["querystring"] == ""
+    assert report["results"][0]["uri"] != report["results"][1]["uri"]  # phone and desktop get different widths
+
+
+def test_rebuild_gives_identical_zip_and_oversize_fails(package_script, built, tmp_path, monkeypatch, capsys):
+    assert package_script.main(["--only", "viewer-request", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "viewer-request.zip").read_bytes() == (built[0] / "viewer-request.zip").read_bytes()
+    tiny = bundle.Bundle(**{**bundle.BUNDLES["viewer-request"].__dict__, "limit_bytes": 10_000})
+    monkeypatch.setitem(bundle.BUNDLES, "viewer-request", tiny)
+    assert package_script.main(["--only", "viewer-request", "--out", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert "OVER LIMIT" in captured.out and "FAILED" in captured.err
+
+
+ORIGIN_RUN = r"""
+import json, sys
+sys.path[:0] = [sys.argv[1], sys.argv[2]]  # the zip, then boto3 as the Lambda runtime provides it
+from handlers.origin_response import handler
+with open(sys.argv[3]) as fh:
+    response = handler(json.load(fh), None)
+print(json.dumps({"response": response, "version": list(sys.version_info[:2]),
+                  "pillow": __import__("PIL").__file__, "config": __import__("imgedge.config").config.BUNDLED_CONFIG.as_posix()}))
+"""
+
+#: What the Lambda Python runtime ships besides the standard library (boto3 and its dependencies).
+RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+
+
+def _lambda_python() -> str | None:
+    """A CPython of the template's runtime version on this machine, if any (pyenv, distro packages)."""
+    import shutil
+
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [shutil.which("python3.12"), *sorted(map(str, pyenv_root.glob("versions/3.12.*/bin/python3.12")))]
+    for candidate in filter(None, candidates):
+        probe = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2] == (3, 12))"],
+                               capture_output=True, text=True)
+        if probe.stdout.strip() == "True":
+            return candidate
+    return None
+
+
+def test_origin_zip_renders_a_variant_alone_on_the_runtime_python(built, tmp_path):
+    """Unzipped alone, on CPython 3.12 with only the stdlib and boto3 beside it (as on Lambda), the
+    origin-response handler renders a variant from a local S3 server (moto) and stores it."""
+    import importlib.util
+    import io
+
+    from PIL import Image
+
+    from handlers.viewer_request import handler as viewer_handler
+    from tests.events import IPHONE_UA, origin_response, viewer_request
+    from tests.s3servers import run_moto_server
+
+    python = _lambda_python()
+    if python is None:
+        pytest.skip("no python3.12 here to load the cp312 wheels (the Lambda runtime's version)")
+    with zipfile.ZipFile(built[0] / "origin-response.zip") as archive:
+        archive.extractall(tmp_path / "fn")
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    for name in RUNTIME_PACKAGES:
+        origin = Path(importlib.util.find_spec(name).origin)
+        source = origin.parent if origin.name == "__init__.py" else origin
+        (runtime / source.name).symlink_to(source)
+
+    uri = viewer_handler(viewer_request("/photos/cat.jpg", "w=600", user_agent=IPHONE_UA,
+                                        accept="image/avif,image/webp,*/*"), None)["uri"]
+    event_path = tmp_path / "event.json"
+    event_path.write_text(json.dumps(origin_response(uri, "404", bucket="imgedge-deploy-test", device="mobile")))
+    original = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (200, 120, 40)).save(original, "JPEG", quality=90)
+
+    with run_moto_server(tmp_path) as server:
+        client = server.client()
+        client.create_bucket(Bucket="imgedge-deploy-test")
+        client.put_object(Bucket="imgedge-deploy-test", Key="photos/cat.jpg", Body=original.getvalue(),
+                          ContentType="image/jpeg")
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **server.env()}
+        completed = subprocess.run([python, "-I", "-S", "-c", ORIGIN_RUN, str(tmp_path / "fn"), str(runtime),
+                                    str(event_path)], capture_output=True, text=True, env=env, cwd=tmp_path,
+                                   timeout=120)
+        assert completed.returncode == 0, completed.stderr
+        stored = client.get_object(Bucket="imgedge-deploy-test", Key=uri.lstrip("/"))
+    report = json.loads(completed.stdout.splitlines()[-1])
+    assert report["version"] == [3, 12]
+    assert report["pillow"].startswith(str(tmp_path / "fn"))
+    assert report["config"] == (tmp_path / "fn" / "imgedge" / "config.json").as_posix()
+    response = report["response"]
+    assert response["status"] == "200", response
+    headers = response["headers"]
+    assert headers["content-type"][0]["value"] == "image/avif"
+    assert headers["transfer-encoding"] == [{"key": "Transfer-Encoding", "value": "chunked"}]  # left alone
+    body = __import__("base64").b64decode(response["body"])
+    assert body == stored["Body"].read()
+    assert Image.open(io.BytesIO(body)).size == (640, 480)

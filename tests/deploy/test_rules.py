@@ -1,0 +1,205 @@
+"""Each Lambda@Edge rule fires on a template broken in its way (the good template passes: test_template.py).
+
+Every case mutates a copy of template.yaml (SAM form), runs the SAM transform, then the rules; the rule the
+case breaks must fire, and no other. cfn-lint and samtranslator accept most of these templates.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pytest
+
+from imgedge.deploy.rules import RULES, check, rules_fired
+from imgedge.deploy.template import translate
+
+VIEWER, ORIGIN = "ViewerRequestFunction", "OriginResponseFunction"
+
+
+def res(t: dict, name: str) -> dict:
+    return t["Resources"][name]["Properties"]
+
+
+def behavior(t: dict) -> dict:
+    return res(t, "Distribution")["DistributionConfig"]["DefaultCacheBehavior"]
+
+
+def association(t: dict, event: str) -> dict:
+    return next(a for a in behavior(t)["LambdaFunctionAssociations"] if a["EventType"] == event)
+
+
+def role_statements(t: dict, role: str, policy: str) -> list[dict]:
+    return next(p for p in res(t, role)["Policies"] if p["PolicyName"] == policy)["PolicyDocument"]["Statement"]
+
+
+def statement(t: dict, sid: str) -> dict:
+    return next(s for s in role_statements(t, "OriginResponseRole", "images-bucket") if s["Sid"] == sid)
+
+
+def bucket_statement(t: dict, sid: str) -> dict:
+    return next(s for s in res(t, "ImagesBucketPolicy")["PolicyDocument"]["Statement"] if s["Sid"] == sid)
+
+
+def cache_key(t: dict) -> dict:
+    return res(t, "VariantCachePolicy")["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"]
+
+
+def origin(t: dict) -> dict:
+    return res(t, "Distribution")["DistributionConfig"]["Origins"][0]
+
+
+def set_(path: Callable[[dict], dict], key: str, value) -> Callable[[dict], None]:
+    def mutate(t: dict) -> None:
+        path(t)[key] = value
+
+    return mutate
+
+
+def drop(path: Callable[[dict], dict], key: str) -> Callable[[dict], None]:
+    def mutate(t: dict) -> None:
+        del path(t)[key]
+
+    return mutate
+
+
+def globals_(t: dict) -> dict:
+    return t["Globals"]["Function"]
+
+
+def add_oai(t: dict) -> None:
+    t["Resources"]["LegacyOai"] = {
+        "Type": "AWS::CloudFront::CloudFrontOriginAccessIdentity",
+        "Properties": {"CloudFrontOriginAccessIdentityConfig": {"Comment": "legacy"}},
+    }
+    del origin(t)["OriginAccessControlId"]
+    origin(t)["S3OriginConfig"] = {"OriginAccessIdentity": {"Fn::Sub": "origin-access-identity/cloudfront/${LegacyOai}"}}
+
+
+def duplicate_viewer_association(t: dict) -> None:
+    behavior(t)["LambdaFunctionAssociations"].append(dict(association(t, "viewer-request")))
+
+
+def viewer_trust_lambda_only(t: dict) -> None:
+    res(t, "ViewerRequestRole")["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"] = [
+        "lambda.amazonaws.com"
+    ]
+
+
+def s3_website_origin(t: dict) -> None:
+    o = origin(t)
+    del o["S3OriginConfig"], o["OriginAccessControlId"]
+    o["DomainName"] = {"Fn::Sub": "${ImagesBucket}.s3-website-us-east-1.amazonaws.com"}
+    o["CustomOriginConfig"] = {"OriginProtocolPolicy": "http-only"}
+
+
+# (rule, case id, mutation)
+CASES: list[tuple[str, str, Callable[[dict], None]]] = [
+    ("region", "no us-east-1 assertion", lambda t: t["Rules"].pop("DeployInUsEast1")),
+    ("runtime", "python3.99", set_(globals_, "Runtime", "python3.99")),
+    ("runtime", "python3.11 (AL2, glibc 2.26)", set_(globals_, "Runtime", "python3.11")),
+    ("runtime", "nodejs on one function", set_(lambda t: res(t, ORIGIN), "Runtime", "nodejs22.x")),
+    ("architecture", "arm64", set_(globals_, "Architectures", ["arm64"])),
+    ("no-environment", "environment variables",
+     set_(lambda t: res(t, ORIGIN), "Environment", {"Variables": {"BUCKET": "x"}})),
+    ("no-layers", "a layer",
+     set_(lambda t: res(t, VIEWER), "Layers", ["arn:aws:lambda:us-east-1:123456789012:layer:pillow:3"])),
+    ("unsupported-feature", "X-Ray active", set_(lambda t: res(t, ORIGIN), "Tracing", "Active")),
+    ("unsupported-feature", "ephemeral storage 1 GB",
+     set_(lambda t: res(t, ORIGIN), "EphemeralStorage", {"Size": 1024})),
+    ("unsupported-feature", "VPC",
+     set_(lambda t: res(t, ORIGIN), "VpcConfig", {"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]})),
+    ("unsupported-feature", "provisioned concurrency",
+     set_(lambda t: res(t, VIEWER), "ProvisionedConcurrencyConfig", {"ProvisionedConcurrentExecutions": 1})),
+    ("unsupported-feature", "reserved concurrency",
+     set_(lambda t: res(t, ORIGIN), "ReservedConcurrentExecutions", 10)),
+    ("versioned-association", "!GetAtt Fn.Arn",
+     set_(lambda t: association(t, "origin-response"), "LambdaFunctionARN", {"Fn::GetAtt": [ORIGIN, "Arn"]})),
+    ("versioned-association", "!Ref Fn.Alias",
+     set_(lambda t: association(t, "viewer-request"), "LambdaFunctionARN", {"Ref": f"{VIEWER}.Alias"})),
+    ("versioned-association", "$LATEST ARN",
+     set_(lambda t: association(t, "viewer-request"), "LambdaFunctionARN",
+          "arn:aws:lambda:us-east-1:123456789012:function:viewer:$LATEST")),
+    ("versioned-association", "version ARN of another Region",
+     set_(lambda t: association(t, "viewer-request"), "LambdaFunctionARN",
+          "arn:aws:lambda:eu-west-1:123456789012:function:viewer:3")),
+    ("version-lifecycle", "memory parameter not in the version",
+     drop(lambda t: res(t, ORIGIN), "VersionDescription")),
+    ("version-lifecycle", "old versions deleted on replacement",
+     lambda t: t["Resources"][VIEWER].pop("UpdateReplacePolicy")),
+    ("version-lifecycle", "versions deleted with the stack",
+     lambda t: t["Resources"][ORIGIN].update(DeletionPolicy="Delete")),
+    ("versioned-association", "function not associated",
+     lambda t: behavior(t)["LambdaFunctionAssociations"].pop()),
+    ("event-type", "misspelt origin_response",
+     set_(lambda t: association(t, "origin-response"), "EventType", "origin_response")),
+    ("event-type", "two viewer-request functions", duplicate_viewer_association),
+    ("event-type", "IncludeBody on a response event",
+     set_(lambda t: association(t, "origin-response"), "IncludeBody", True)),
+    ("viewer-limits", "viewer 256 MB", set_(lambda t: res(t, VIEWER), "MemorySize", 256)),
+    ("viewer-limits", "viewer 10 s", set_(lambda t: res(t, VIEWER), "Timeout", 10)),
+    ("origin-limits", "origin 60 s", set_(lambda t: res(t, ORIGIN), "Timeout", 60)),
+    ("origin-limits", "origin 4096 MB", set_(lambda t: res(t, ORIGIN), "MemorySize", 4096)),
+    ("origin-limits", "memory parameter up to 10240",
+     set_(lambda t: t["Parameters"]["OriginResponseMemory"], "MaxValue", 10240)),
+    ("origin-limits", "memory parameter unbounded", drop(lambda t: t["Parameters"]["OriginResponseMemory"], "MaxValue")),
+    ("role-trust", "no edgelambda principal", viewer_trust_lambda_only),
+    ("role-trust", "role from outside the template",
+     set_(lambda t: res(t, VIEWER), "Role", "arn:aws:iam::123456789012:role/some-role")),
+    ("s3-iam-scope", "PutObject on the whole bucket",
+     set_(lambda t: statement(t, "WriteVariants"), "Resource", {"Fn::Sub": "${ImagesBucket.Arn}/*"})),
+    ("s3-iam-scope", "s3:*", set_(lambda t: statement(t, "ReadObjects"), "Action", "s3:*")),
+    ("s3-iam-scope", "s3:Put* wildcard", set_(lambda t: statement(t, "WriteVariants"), "Action", "s3:Put*")),
+    ("s3-iam-scope", "GetObject on Resource *", set_(lambda t: statement(t, "ReadObjects"), "Resource", "*")),
+    ("s3-iam-scope", "GetObject on every bucket",
+     set_(lambda t: statement(t, "ReadObjects"), "Resource", "arn:aws:s3:::*/*")),
+    ("s3-iam-scope", "DeleteObject on originals",
+     set_(lambda t: statement(t, "ReadObjects"), "Action", ["s3:GetObject", "s3:DeleteObject"])),
+    ("s3-iam-scope", "managed AmazonS3FullAccess",
+     set_(lambda t: res(t, "OriginResponseRole"), "ManagedPolicyArns",
+          ["arn:aws:iam::aws:policy/AmazonS3FullAccess"])),
+    ("bucket-private", "BlockPublicPolicy false",
+     set_(lambda t: res(t, "ImagesBucket")["PublicAccessBlockConfiguration"], "BlockPublicPolicy", False)),
+    ("bucket-private", "no public access block", drop(lambda t: res(t, "ImagesBucket"), "PublicAccessBlockConfiguration")),
+    ("bucket-private", "no encryption", drop(lambda t: res(t, "ImagesBucket"), "BucketEncryption")),
+    ("bucket-private", "public-read ACL", set_(lambda t: res(t, "ImagesBucket"), "AccessControl", "PublicRead")),
+    ("bucket-policy", "public read", set_(lambda t: bucket_statement(t, "CloudFrontReadsObjects"), "Principal", "*")),
+    ("bucket-policy", "CloudFront not scoped to the distribution",
+     drop(lambda t: bucket_statement(t, "CloudFrontReadsObjects"), "Condition")),
+    ("bucket-policy", "CloudFront may write",
+     set_(lambda t: bucket_statement(t, "CloudFrontReadsObjects"), "Action", ["s3:GetObject", "s3:PutObject"])),
+    ("origin-access", "legacy OAI", add_oai),
+    ("origin-access", "OAC that does not sign",
+     set_(lambda t: res(t, "OriginAccessControl")["OriginAccessControlConfig"], "SigningBehavior", "never")),
+    ("origin-access", "S3 origin without OAC", drop(origin, "OriginAccessControlId")),
+    ("origin-access", "public S3 website endpoint", s3_website_origin),
+    ("cache-key", "query strings in the key",
+     set_(cache_key, "QueryStringsConfig", {"QueryStringBehavior": "all"})),
+    ("cache-key", "Accept header in the key",
+     set_(cache_key, "HeadersConfig", {"HeaderBehavior": "whitelist", "Headers": ["Accept"]})),
+    ("cache-key", "cookies in the key", set_(cache_key, "CookiesConfig", {"CookieBehavior": "all"})),
+    ("cache-key", "gzip normalisation", set_(cache_key, "EnableAcceptEncodingGzip", True)),
+    ("cache-key", "managed cache policy id",
+     set_(behavior, "CachePolicyId", "658327ea-f89d-4fab-a63d-7e88639e58f6")),
+    ("behavior", "compression on", set_(behavior, "Compress", True)),
+    ("behavior", "plain HTTP allowed", set_(behavior, "ViewerProtocolPolicy", "allow-all")),
+]
+
+
+@pytest.mark.parametrize("rule, mutate", [(r, m) for r, _, m in CASES], ids=[f"{r}: {c}" for r, c, _ in CASES])
+def test_broken_template_fires_its_rule(sam_template, rule, mutate):
+    mutate(sam_template)
+    violations = check(translate(sam_template))
+    assert rules_fired(violations) == {rule}, [str(v) for v in violations]
+
+
+def test_every_rule_has_a_broken_template():
+    assert {rule for rule, _, _ in CASES} == set(RULES)
+
+
+def test_violations_name_rule_resource_and_reason(sam_template):
+    set_(globals_, "Runtime", "python3.99")(sam_template)
+    messages = sorted(str(v) for v in check(translate(sam_template)))
+    assert messages == [
+        "[runtime] OriginResponseFunction: Runtime 'python3.99' is not one of python3.12, python3.13",
+        "[runtime] ViewerRequestFunction: Runtime 'python3.99' is not one of python3.12, python3.13",
+    ]

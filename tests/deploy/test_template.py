@@ -1,0 +1,126 @@
+"""template.yaml passes cfn-lint, translates with SAM offline, and passes the project's Lambda@Edge rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cfnlint.api import ManualArgs, lint_file
+
+from imgedge.config import Config
+from imgedge.deploy import VARIANTS_PREFIX
+from imgedge.deploy.bundle import BUNDLES, RUNTIME_GLIBC_MINOR
+from imgedge.deploy.rules import check
+from imgedge.deploy.template import TEMPLATE_PATH, function_runtime, translate
+from imgedge.edge.cloudfront import DEVICE_HEADERS
+
+
+def resources_of(template: dict, kind: str) -> dict:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def test_cfn_lint_passes():
+    matches = lint_file(Path(TEMPLATE_PATH), config=ManualArgs(regions=["us-east-1"]))
+    assert [str(m) for m in matches] == []
+
+
+def test_sam_translates_to_versions_associated_with_the_distribution(translated):
+    versions = resources_of(translated, "AWS::Lambda::Version")
+    functions = {v["Properties"]["FunctionName"]["Ref"]: name for name, v in versions.items()}
+    assert set(functions) == {"ViewerRequestFunction", "OriginResponseFunction"}
+    behavior = translated["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+    associations = {a["EventType"]: a["LambdaFunctionARN"] for a in behavior["LambdaFunctionAssociations"]}
+    assert associations == {
+        "viewer-request": {"Ref": functions["ViewerRequestFunction"]},
+        "origin-response": {"Ref": functions["OriginResponseFunction"]},
+    }
+
+
+def test_rules_pass_on_the_template(translated):
+    assert [str(v) for v in check(translated)] == []
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        {"Aliases": "img.example.com,cdn.example.com",
+         "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"},
+        {"EnableOriginShield": "false", "VariantExpiryDays": 30, "PriceClass": "PriceClass_All"},
+        {"OriginResponseMemory": 3008},
+    ],
+)
+def test_rules_pass_with_other_parameters(sam_template, parameters):
+    assert [str(v) for v in check(translate(sam_template, parameters))] == []
+
+
+def test_functions_have_no_environment_layers_and_edge_limits(translated):
+    functions = resources_of(translated, "AWS::Lambda::Function")
+    viewer = functions["ViewerRequestFunction"]["Properties"]
+    origin = functions["OriginResponseFunction"]["Properties"]
+    assert (viewer["MemorySize"], viewer["Timeout"]) == (128, 5)
+    assert origin["MemorySize"] == {"Ref": "OriginResponseMemory"} and origin["Timeout"] == 30
+    memory = translated["Parameters"]["OriginResponseMemory"]
+    assert 1536 <= memory["Default"] <= 2048 and memory["MaxValue"] <= 3008
+    for props in (viewer, origin):
+        assert "Environment" not in props and "Layers" not in props
+        assert props["Architectures"] == ["x86_64"] and props["Runtime"] in ("python3.12", "python3.13")
+
+
+def test_code_uris_and_handlers_are_what_package_builds(sam_template):
+    wanted = {"ViewerRequestFunction": "viewer-request", "OriginResponseFunction": "origin-response"}
+    for name, bundle_name in wanted.items():
+        props = sam_template["Resources"][name]["Properties"]
+        bundle = BUNDLES[bundle_name]
+        assert props["CodeUri"] == f"build/{bundle.zip_name}"
+        module, _, function = props["Handler"].rpartition(".")
+        assert module.replace(".", "/") + ".py" == bundle.handler and function == "handler"
+        assert (TEMPLATE_PATH.parent / bundle.handler).exists()
+
+
+def test_runtime_is_one_the_packager_builds_for(sam_template):
+    assert function_runtime(sam_template) in RUNTIME_GLIBC_MINOR
+
+
+def test_variants_prefix_agrees_with_config_and_template(sam_template):
+    assert Config().variants_prefix == VARIANTS_PREFIX
+    bucket = sam_template["Resources"]["ImagesBucket"]["Properties"]
+    expiry = bucket["LifecycleConfiguration"]["Rules"][1]["Fn::If"][1]
+    assert expiry["Prefix"] == f"{VARIANTS_PREFIX}/"
+    policies = sam_template["Resources"]["OriginResponseRole"]["Properties"]["Policies"]
+    statements = [s for p in policies for s in p["PolicyDocument"]["Statement"]]
+    puts = [s for s in statements if "s3:PutObject" in s["Action"]]
+    assert [s["Resource"] for s in puts] == [{"Fn::Sub": "${ImagesBucket.Arn}/" + VARIANTS_PREFIX + "/*"}]
+
+
+def test_origin_request_policy_forwards_what_origin_response_reads(translated):
+    (policy,) = resources_of(translated, "AWS::CloudFront::OriginRequestPolicy").values()
+    headers = policy["Properties"]["OriginRequestPolicyConfig"]["HeadersConfig"]
+    assert headers["HeaderBehavior"] == "whitelist"
+    assert {h.lower() for h in headers["Headers"]} == set(DEVICE_HEADERS) | {"user-agent"}
+
+
+def test_distribution_settings(translated):
+    config = translated["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    assert config["HttpVersion"] == "http2and3"
+    behavior = config["DefaultCacheBehavior"]
+    assert behavior["Compress"] is False and behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+    (origin,) = config["Origins"]
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    assert origin["OriginShield"]["Fn::If"][0] == "UseOriginShield"
+    outputs = translated["Outputs"]
+    assert {"DistributionDomainName", "DistributionId", "BucketName"} <= set(outputs)
+
+
+def test_conditions_switch_off_origin_shield_and_variant_expiry(sam_template):
+    conditions = sam_template["Conditions"]
+    assert conditions["ExpireVariants"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "VariantExpiryDays"}, 0]}]}
+    assert conditions["UseOriginShield"] == {"Fn::Equals": [{"Ref": "EnableOriginShield"}, "true"]}
+
+
+def test_a_memory_change_publishes_a_new_version(sam_template):
+    """SAM names versions by code only; the parameter in the version's Description forces a new one."""
+    out = translate(sam_template, {"OriginResponseMemory": "2048"})
+    (version,) = [r for r in resources_of(out, "AWS::Lambda::Version").values()
+                  if r["Properties"]["FunctionName"] == {"Ref": "OriginResponseFunction"}]
+    assert "${OriginResponseMemory}" in version["Properties"]["Description"]["Fn::Sub"]
+    assert version["DeletionPolicy"] == version["UpdateReplacePolicy"] == "Retain"
