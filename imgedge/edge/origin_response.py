@@ -28,6 +28,7 @@ from .cloudfront import (
     device_headers,
     first_record,
     header,
+    set_body_headers,
     set_header,
     status_line,
 )
@@ -115,9 +116,7 @@ def _replace(response: dict[str, Any], status: int, body: bytes, content_type: s
     for name in list(headers):
         if name not in READ_ONLY_ORIGIN_RESPONSE:
             del headers[name]
-    set_header(headers, "Content-Type", content_type)
-    set_header(headers, "Cache-Control", cache_control)
-    set_header(headers, "X-Content-Type-Options", "nosniff")
+    set_body_headers(headers, content_type, cache_control)
     response.update(status_line(status))
     response["body"] = base64.b64encode(body).decode("ascii")
     response["bodyEncoding"] = "base64"

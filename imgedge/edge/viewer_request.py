@@ -16,7 +16,7 @@ from ..errors import BadRequest, ImageEdgeError
 from ..keys import key_for_uri, parse_variant_key, uri_for_key, validate_original_key, variant_key
 from ..negotiate import negotiate_format
 from ..spec import is_canonical, parse_query, resolve
-from .cloudfront import first_record, header, set_header, status_line
+from .cloudfront import first_record, header, set_body_headers, status_line
 
 #: URI + query string limit for Lambda@Edge functions that read them.
 MAX_URL_CHARS = 8192
@@ -66,7 +66,5 @@ def canonical_uri(uri: str, query: str, *, user_agent: str | None, accept: str |
 def refusal(exc: ImageEdgeError, config: Config) -> dict[str, Any]:
     """A generated error response (viewer events allow 40 KB: the public message is far below)."""
     headers: dict[str, list[dict[str, str]]] = {}
-    set_header(headers, "Content-Type", "text/plain; charset=utf-8")
-    set_header(headers, "Cache-Control", config.error_cache_control)
-    set_header(headers, "X-Content-Type-Options", "nosniff")
+    set_body_headers(headers, "text/plain; charset=utf-8", config.error_cache_control)
     return {**status_line(exc.status), "headers": headers, "body": exc.message + "\n"}

@@ -71,6 +71,8 @@ def test_refusals_are_generated_responses_with_a_short_ttl(uri, query, status):
     headers = result["headers"]
     assert headers["cache-control"][0]["value"] == "public, max-age=60"
     assert headers["content-type"][0]["value"].startswith("text/plain")
+    assert headers["x-content-type-options"][0]["value"] == "nosniff"
+    assert headers["content-security-policy"][0]["value"].startswith("default-src 'none'")
     assert result["body"] and len(result["body"]) < 1000
 
 
