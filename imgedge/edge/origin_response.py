@@ -17,11 +17,10 @@ import time
 from typing import Any, Callable
 
 from ..config import Config, load_config
-from ..core import TransformResult, render
 from ..device import device_class
 from ..errors import BadRequest, ImageEdgeError
 from ..keys import key_for_uri, parse_variant_key, uri_for_key
-from ..spec import VariantSpec, is_canonical
+from ..generate import generate_variant
 from ..store import Store
 from .cloudfront import (
     READ_ONLY_ORIGIN_RESPONSE,
@@ -51,7 +50,7 @@ def handle(
         return response
     try:
         variant = key_for_uri(request.get("uri", ""))
-        original_key, spec = parse_variant_key(variant, config.variants_prefix)
+        original_key, _spec = parse_variant_key(variant, config.variants_prefix)
     except BadRequest:
         return response  # not one of ours (e.g. a plain miss on an original path): S3's answer stands
     headers = request.get("headers", {})
@@ -63,9 +62,7 @@ def handle(
     }
     started = time.perf_counter()
     try:
-        if not is_canonical(spec, config):  # only the ladder is ever generated, whoever asks
-            raise BadRequest("not a variant this edge serves")
-        generated = generate(store_for(request), original_key, variant, spec, config, entry)
+        generated = generate_variant(store_for(request), variant, config)
     except ImageEdgeError as exc:
         entry.update(outcome="refused", status=exc.status, reason=exc.message)
         _replace(response, exc.status, exc.message.encode() + b"\n", "text/plain; charset=utf-8",
@@ -74,41 +71,17 @@ def handle(
         entry.update(outcome="error", status=500, reason=type(exc).__name__)
         _replace(response, 500, b"internal error\n", "text/plain; charset=utf-8", config.error_cache_control)
     else:
-        body, content_type = generated
-        if len(body) > config.max_inline_bytes:
-            entry.update(outcome=entry["outcome"] + "+redirect", status=302)
+        entry.update(generated.log, outcome=generated.outcome)
+        if len(generated.data) > config.max_inline_bytes:
+            entry.update(outcome=generated.outcome + "+redirect", status=302)
             _replace(response, 302, b"", "text/plain; charset=utf-8", "private, no-store")
             set_header(response["headers"], "Location", uri_for_key(variant))
         else:
             entry["status"] = 200
-            _replace(response, 200, body, content_type, config.variant_cache_control)
+            _replace(response, 200, generated.data, generated.content_type, config.variant_cache_control)
     entry["total_ms"] = round((time.perf_counter() - started) * 1000, 2)
     log(entry)
     return response
-
-
-def generate(
-    store: Store, original_key: str, variant: str, spec: VariantSpec, config: Config, entry: dict[str, Any]
-) -> tuple[bytes, str]:
-    """Render and store one variant; returns the bytes to serve (the stored ones if another writer won)."""
-    mark = time.perf_counter()
-    original = store.get(original_key, max_bytes=config.max_source_bytes)
-    entry["fetch_ms"] = round((time.perf_counter() - mark) * 1000, 2)
-    result: TransformResult = render(original.data, spec, config)
-    entry.update(result.timings_ms and {f"{k}_ms": v for k, v in result.timings_ms.items()})
-    entry.update(source_bytes=len(original.data), bytes=len(result.data), width=result.width,
-                 height=result.height, format=result.format)
-    mark = time.perf_counter()
-    metadata = {"source-key": _ascii(original_key), "source-etag": (original.etag or "").strip('"')}
-    created = store.put_new(variant, result.data, content_type=result.content_type,
-                            cache_control=config.variant_cache_control, metadata=metadata)
-    entry["store_ms"] = round((time.perf_counter() - mark) * 1000, 2)
-    if created:
-        entry["outcome"] = "generated"
-        return result.data, result.content_type
-    entry["outcome"] = "raced"  # another request stored it first: serve exactly those bytes
-    existing = store.get(variant)
-    return existing.data, existing.content_type or result.content_type
 
 
 def _replace(response: dict[str, Any], status: int, body: bytes, content_type: str, cache_control: str) -> None:
@@ -120,13 +93,6 @@ def _replace(response: dict[str, Any], status: int, body: bytes, content_type: s
     response.update(status_line(status))
     response["body"] = base64.b64encode(body).decode("ascii")
     response["bodyEncoding"] = "base64"
-
-
-def _ascii(text: str) -> str:
-    """S3 user metadata travels in HTTP headers: keep it ASCII (percent-encode the rest)."""
-    from urllib.parse import quote
-
-    return quote(text, safe="/-_.~ ")
 
 
 def _print_json(entry: dict[str, Any]) -> None:
