@@ -70,6 +70,14 @@ class Config:
     #: Source limits, checked before pixels are decoded.
     max_source_bytes: int = 50 * 1024 * 1024
     max_source_pixels: int = 100_000_000
+    #: HMAC keys for signed URLs (see ``imgedge.signing``); several at once for rotation. Empty: off.
+    signing_keys: tuple[str, ...] = ()
+    #: With keys set: refuse unsigned URLs (403). Without it, unsigned URLs pass and signed ones are checked.
+    require_signature: bool = False
+    #: Named presets, ``?preset=thumb`` → their query (e.g. ``{"thumb": "w=160&h=160&fit=cover"}``).
+    presets: Mapping[str, str] = field(default_factory=dict)
+    #: Refuse any size/quality/fit not given by a preset (``fmt`` and ``dpr`` stay allowed).
+    presets_only: bool = False
     #: Largest body an origin-response may return inline (Lambda@Edge caps generated responses at
     #: 1 MB including headers and base64; 1 MB / 1.34 minus headroom).
     max_inline_bytes: int = 700 * 1024
@@ -84,6 +92,13 @@ class Config:
                 raise ValueError(f"auto_formats may hold avif and webp, not {fmt!r}")
         if not self.aspect_ratios or any(len(r) != 2 or min(r) < 1 or r[0] < r[1] for r in self.aspect_ratios):
             raise ValueError("aspect_ratios must be (width, height) pairs with width >= height >= 1")
+        if self.require_signature and not self.signing_keys:
+            raise ValueError("require_signature needs signing_keys")
+        if any(len(key) < 16 for key in self.signing_keys):
+            raise ValueError("signing keys must be at least 16 characters")
+        for name, query in self.presets.items():
+            if not name.isidentifier() or "preset=" in query:
+                raise ValueError(f"preset {name!r}: names are identifiers and presets cannot nest")
         if not 1 <= self.quality_step <= 50:
             raise ValueError("quality_step must be within 1..50")
         if not self.variants_prefix or "/" in self.variants_prefix.strip("/") or self.variants_prefix.startswith("."):
@@ -103,7 +118,7 @@ class Config:
         if unknown:
             raise ValueError(f"unknown config keys: {', '.join(unknown)}")
         values = dict(data)
-        for name in ("ladder", "auto_formats"):
+        for name in ("ladder", "auto_formats", "signing_keys"):
             if name in values:
                 values[name] = tuple(values[name])
         if "aspect_ratios" in values:

@@ -19,6 +19,7 @@ Parameters (aliases in brackets):
 ``q``      [quality]   1..100 (ignored for PNG)
 ``fmt``    [format,f]  auto | jpeg (jpg) | webp | avif | png
 ``dpr``                device pixel ratio 1..4 (multiplies w and h)
+``preset``             a named preset from the config; explicit parameters override it
 =========  ==========  ================================================================
 """
 
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from .config import Config
-from .errors import BadRequest
+from .errors import BadRequest, Forbidden
 
 FITS = ("cover", "contain", "fill", "inside")
 #: Concrete output formats, plus ``legacy``: what ``fmt=auto`` means for a viewer that accepts neither
@@ -46,7 +47,10 @@ _ALIASES = {
     "q": "q", "quality": "q",
     "fmt": "fmt", "format": "fmt", "f": "fmt",
     "dpr": "dpr",
+    "preset": "preset",
 }
+#: What a request may add to a preset when ``presets_only`` is on: neither changes the box's shape.
+_PRESET_EXTRAS = {"fmt", "dpr"}
 _FORMAT_ALIASES = {"jpg": "jpeg"}
 _INT = re.compile(r"[0-9]{1,6}")
 _DPR = re.compile(r"[0-9](?:\.[0-9]{1,3})?")
@@ -102,14 +106,14 @@ def parse_query(query: str, config: Config) -> RequestParams:
         pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=False, max_num_fields=32)
     except ValueError:
         raise BadRequest("too many query parameters") from None
-    seen: dict[str, str] = {}
-    for raw_name, value in pairs:
-        name = _ALIASES.get(raw_name.lower())
-        if name is None:
-            raise BadRequest(f"unknown parameter {_quote(raw_name)}; known: w, h, fit, q, fmt, dpr")
-        if name in seen:
-            raise BadRequest(f"parameter {name} given more than once")
-        seen[name] = value.strip()
+    seen = _named_values(pairs)
+    preset = seen.pop("preset", None)
+    if config.presets_only and set(seen) - _PRESET_EXTRAS:
+        raise Forbidden("only presets are allowed here: use preset=, fmt and dpr")
+    if preset is not None:
+        if preset not in config.presets:
+            raise BadRequest(f"unknown preset {_quote(preset)}")
+        seen = {**_named_values(parse_qsl(config.presets[preset], keep_blank_values=True)), **seen}
 
     params: dict[str, object] = {}
     if "w" in seen:
@@ -134,6 +138,18 @@ def parse_query(query: str, config: Config) -> RequestParams:
             raise BadRequest("dpr must be a number from 1 to 4")
         params["dpr"] = float(raw)
     return RequestParams(**params)  # type: ignore[arg-type]
+
+
+def _named_values(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    seen: dict[str, str] = {}
+    for raw_name, value in pairs:
+        name = _ALIASES.get(raw_name.lower())
+        if name is None:
+            raise BadRequest(f"unknown parameter {_quote(raw_name)}; known: w, h, fit, q, fmt, dpr, preset")
+        if name in seen:
+            raise BadRequest(f"parameter {name} given more than once")
+        seen[name] = value.strip()
+    return seen
 
 
 def resolve(

@@ -38,8 +38,9 @@ def viewer_request(uri: str, querystring: str = "", *, base: str = "viewer-reque
 
 
 def origin_response(uri: str, status: str = "404", *, bucket: str = "my-images-bucket",
-                    device: str | None = None) -> dict:
-    """An S3 origin-response for ``uri``; ``device`` sets the CloudFront-Is-*-Viewer flags."""
+                    device: str | None = None, viewer_url: str | None = None) -> dict:
+    """An S3 origin-response for ``uri``; ``device`` sets the CloudFront-Is-*-Viewer flags, ``viewer_url``
+    the X-Imgedge-Viewer-Url header the viewer-request adds and the origin request policy forwards."""
     ev = event({"404": "origin-response-s3-404.json", "403": "origin-response-s3-403.json",
                 "200": "origin-response-s3-200.json"}[status])
     request = ev["Records"][0]["cf"]["request"]
@@ -47,6 +48,8 @@ def origin_response(uri: str, status: str = "404", *, bucket: str = "my-images-b
     domain = f"{bucket}.s3.us-east-1.amazonaws.com"
     request["origin"]["s3"]["domainName"] = domain
     request["headers"]["host"] = [{"key": "Host", "value": domain}]
+    if viewer_url is not None:
+        request["headers"]["x-imgedge-viewer-url"] = [{"key": "X-Imgedge-Viewer-Url", "value": viewer_url}]
     if device is not None:
         for label in ("Mobile", "Tablet", "SmartTV", "Desktop"):
             request["headers"][f"cloudfront-is-{label.lower()}-viewer"] = [

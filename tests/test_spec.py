@@ -37,7 +37,7 @@ def test_parses_every_parameter_and_alias():
         ("dpr=5", "dpr must be a number from 1 to 4"),
         ("dpr=0.5", "dpr must be a number from 1 to 4"),
         ("dpr=nan", "dpr must be a number from 1 to 4"),
-        ("widht=640", "unknown parameter 'widht'"),
+        ("widht=640", "unknown parameter 'widht'; known: w, h, fit, q, fmt, dpr, preset"),
         ("w=640&width=320", "parameter w given more than once"),
     ],
 )

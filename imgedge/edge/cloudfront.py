@@ -14,6 +14,8 @@ DEVICE_HEADERS = (
     "cloudfront-is-smarttv-viewer",
     "cloudfront-is-desktop-viewer",
 )
+#: The URL the viewer asked for, set by the viewer-request for the origin-response's redirects.
+VIEWER_URL_HEADER = "X-Imgedge-Viewer-Url"
 #: Headers Lambda@Edge forbids changing in origin-response events (changing them is a 502).
 READ_ONLY_ORIGIN_RESPONSE = ("transfer-encoding", "via")
 

@@ -4,7 +4,8 @@ Runs after S3 answers and before CloudFront caches. A 200 passes through untouch
 variant key reads the original, renders the variant, stores it with a conditional create (so concurrent
 misses leave one complete object; the loser of the race answers with the stored bytes) and returns it.
 Responses above the inline limit (Lambda@Edge: 1 MB generated response, base64 included) are stored and
-answered with a non-cacheable 302 to the variant's own URL, which the next request finds in S3.
+answered with a non-cacheable 302 to the URL the viewer asked for (``X-Imgedge-Viewer-Url``), which the
+next request finds in S3.
 The response dict is edited in place: ``transfer-encoding`` and ``via`` are read-only here.
 """
 
@@ -19,11 +20,12 @@ from typing import Any, Callable
 from ..config import Config, load_config
 from ..device import device_class
 from ..errors import BadRequest, ImageEdgeError
-from ..keys import key_for_uri, parse_variant_key, uri_for_key
+from ..keys import key_for_uri, parse_variant_key
 from ..generate import generate_variant
 from ..store import Store
 from .cloudfront import (
     READ_ONLY_ORIGIN_RESPONSE,
+    VIEWER_URL_HEADER,
     device_headers,
     first_record,
     header,
@@ -72,16 +74,27 @@ def handle(
         _replace(response, 500, b"internal error\n", "text/plain; charset=utf-8", config.error_cache_control)
     else:
         entry.update(generated.log, outcome=generated.outcome)
-        if len(generated.data) > config.max_inline_bytes:
+        viewer_url = header(headers, VIEWER_URL_HEADER) or ""
+        if len(generated.data) > config.max_inline_bytes and _is_local_path(viewer_url):
+            # Stored now: the same URL again is an S3 hit. The redirect itself must not be cached.
             entry.update(outcome=generated.outcome + "+redirect", status=302)
             _replace(response, 302, b"", "text/plain; charset=utf-8", "private, no-store")
-            set_header(response["headers"], "Location", uri_for_key(variant))
+            set_header(response["headers"], "Location", viewer_url)
+        elif len(generated.data) > config.max_inline_bytes:
+            entry.update(outcome=generated.outcome + "+too-large", status=502)
+            _replace(response, 502, b"variant stored; retry the request\n", "text/plain; charset=utf-8",
+                     config.error_cache_control)
         else:
             entry["status"] = 200
             _replace(response, 200, generated.data, generated.content_type, config.variant_cache_control)
     entry["total_ms"] = round((time.perf_counter() - started) * 1000, 2)
     log(entry)
     return response
+
+
+def _is_local_path(url: str) -> bool:
+    """Only ever redirect to a path on this distribution (never ``//host`` or ``scheme:``)."""
+    return url.startswith("/") and not url.startswith("//") and len(url) <= 8192 and url.isascii()
 
 
 def _replace(response: dict[str, Any], status: int, body: bytes, content_type: str, cache_control: str) -> None:

@@ -2,8 +2,10 @@
 
 Runs on every request, cache hits included, in 128 MB with a 5 s limit and a 1 MB package: no Pillow,
 no numpy, no boto3. ``/photos/cat.jpg?w=641&fmt=auto`` from Chrome on a phone becomes
-``/_variants/photos/cat.jpg/w750-q60.avif`` with an empty query string. A request that already names a
-canonical variant (the origin-response redirects oversized variants there) passes through unchanged.
+``/_variants/photos/cat.jpg/w750-q60.avif`` with an empty query string. The URL the viewer sent travels on
+to the origin in ``X-Imgedge-Viewer-Url`` (forwarded by the origin request policy, not in the cache key),
+so the origin-response can redirect an oversized variant back to it. Variant keys themselves are never
+addressable by viewers: every variant is reached through the grammar, its signing and its presets.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from typing import Any
 from ..config import Config, load_config
 from ..device import device_class
 from ..errors import BadRequest, ImageEdgeError
-from ..keys import key_for_uri, parse_variant_key, uri_for_key, validate_original_key, variant_key
+from ..keys import key_for_uri, uri_for_key, validate_original_key, variant_key
 from ..negotiate import negotiate_format
-from ..spec import is_canonical, parse_query, resolve
-from .cloudfront import first_record, header, set_body_headers, status_line
+from ..signing import verify
+from ..spec import parse_query, resolve
+from .cloudfront import VIEWER_URL_HEADER, first_record, header, set_body_headers, set_header, status_line
 
 #: URI + query string limit for Lambda@Edge functions that read them.
 MAX_URL_CHARS = 8192
@@ -26,7 +29,7 @@ def handle(event: dict[str, Any], config: Config | None = None) -> dict[str, Any
     config = config or load_config()
     request = first_record(event)["request"]
     try:
-        request["uri"] = canonical_uri(
+        variant_uri = canonical_uri(
             request.get("uri", ""),
             request.get("querystring", ""),
             user_agent=header(request.get("headers", {}), "user-agent"),
@@ -35,6 +38,9 @@ def handle(event: dict[str, Any], config: Config | None = None) -> dict[str, Any
         )
     except ImageEdgeError as exc:
         return refusal(exc, config)
+    viewer_url = request.get("uri", "") + (f"?{request['querystring']}" if request.get("querystring") else "")
+    set_header(request.setdefault("headers", {}), VIEWER_URL_HEADER, viewer_url)
+    request["uri"] = variant_uri
     request["querystring"] = ""
     return request
 
@@ -44,15 +50,8 @@ def canonical_uri(uri: str, query: str, *, user_agent: str | None, accept: str |
     if len(uri) + len(query) > MAX_URL_CHARS:
         raise BadRequest("the URL is too long")
     key = key_for_uri(uri)
-    if key.startswith(config.variants_prefix + "/"):
-        if query:
-            raise BadRequest("a variant URL takes no parameters")
-        _original, spec = parse_variant_key(key, config.variants_prefix)
-        if not is_canonical(spec, config):
-            raise BadRequest("not a variant this edge serves")
-        return uri_for_key(key)
     original_key = validate_original_key(key, config.variants_prefix)
-    params = parse_query(query, config)
+    params = parse_query(verify(uri, query, config), config)
     spec = resolve(
         params,
         config,

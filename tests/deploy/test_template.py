@@ -12,7 +12,7 @@ from imgedge.deploy import VARIANTS_PREFIX
 from imgedge.deploy.bundle import BUNDLES, RUNTIME_GLIBC_MINOR
 from imgedge.deploy.rules import check
 from imgedge.deploy.template import TEMPLATE_PATH, function_runtime, translate
-from imgedge.edge.cloudfront import DEVICE_HEADERS
+from imgedge.edge.cloudfront import DEVICE_HEADERS, VIEWER_URL_HEADER
 
 
 def resources_of(template: dict, kind: str) -> dict:
@@ -96,7 +96,7 @@ def test_origin_request_policy_forwards_what_origin_response_reads(translated):
     (policy,) = resources_of(translated, "AWS::CloudFront::OriginRequestPolicy").values()
     headers = policy["Properties"]["OriginRequestPolicyConfig"]["HeadersConfig"]
     assert headers["HeaderBehavior"] == "whitelist"
-    assert {h.lower() for h in headers["Headers"]} == set(DEVICE_HEADERS) | {"user-agent"}
+    assert {h.lower() for h in headers["Headers"]} == set(DEVICE_HEADERS) | {"user-agent", VIEWER_URL_HEADER.lower()}
 
 
 def test_distribution_settings(translated):

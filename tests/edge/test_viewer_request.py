@@ -59,9 +59,9 @@ def test_percent_encoded_unicode_and_spaces_survive():
         ("/a/../cat.jpg", "w=320", "400"),
         ("/a%2F..%2Fb.jpg", "w=320", "400"),
         ("/cat%00.jpg", "w=320", "400"),
-        ("/_variants/cat.jpg/w640-q80.webp", "w=10", "400"),
-        ("/_variants/cat.jpg/w641-q80.webp", "", "400"),  # off the ladder
-        ("/_variants/x.jpg", "", "400"),
+        ("/_variants/cat.jpg/w640-q80.webp", "", "403"),  # variants are reached through the grammar only
+        ("/_variants/cat.jpg/w641-q80.webp", "", "403"),
+        ("/_variants/x.jpg", "w=10", "403"),
         ("/", "", "400"),
     ],
 )
@@ -76,8 +76,17 @@ def test_refusals_are_generated_responses_with_a_short_ttl(uri, query, status):
     assert result["body"] and len(result["body"]) < 1000
 
 
-def test_a_canonical_variant_url_passes_through():
-    assert rewritten("/_variants/cat.jpg/w640-q80.webp") == "/_variants/cat.jpg/w640-q80.webp"
+def test_the_viewer_url_travels_to_the_origin_in_a_header():
+    result = handler(viewer_request("/photos/cat%20x.jpg", "w=640&fmt=webp", user_agent="x-imgedge-viewer-url"), None)
+    assert result["headers"]["x-imgedge-viewer-url"] == [
+        {"key": "X-Imgedge-Viewer-Url", "value": "/photos/cat%20x.jpg?w=640&fmt=webp"}]
+
+
+def test_a_viewer_cannot_forge_the_viewer_url_header():
+    event = viewer_request("/cat.jpg", "w=320")
+    event["Records"][0]["cf"]["request"]["headers"]["x-imgedge-viewer-url"] = [
+        {"key": "X-Imgedge-Viewer-Url", "value": "//evil.example/"}]
+    assert handler(event, None)["headers"]["x-imgedge-viewer-url"][0]["value"] == "/cat.jpg?w=320"
 
 
 def test_the_viewer_path_never_imports_pillow_numpy_or_boto3():

@@ -117,18 +117,32 @@ def test_corrupt_original_is_a_422_and_writes_nothing(edge):
 
 def test_a_response_over_the_inline_limit_is_stored_and_redirected(edge):
     client, bucket = edge
-    uri = viewer_handler(viewer_request(f"/{ORIGINAL_KEY.replace(' ', '%20')}", "w=1920&fmt=png"), None)["uri"]
+    viewer_url = "/photos/summer%20holiday/lake%20boats%20%C3%BCn%C3%AF%2B1.jpg?w=1920&fmt=png"
+    path, _, query = viewer_url.partition("?")
+    request = viewer_handler(viewer_request(path, query), None)
+    uri = request["uri"]
+    assert request["headers"]["x-imgedge-viewer-url"][0]["value"] == viewer_url
     store = S3Store(client, bucket)
-    response = origin_response.handle(origin_event(uri, "404", bucket=bucket), lambda _r: store,
-                                      Config(max_inline_bytes=100_000), log=lambda entry: None)
+    response = origin_response.handle(origin_event(uri, "404", bucket=bucket, viewer_url=viewer_url),
+                                      lambda _r: store, Config(max_inline_bytes=100_000), log=lambda entry: None)
     assert response["status"] == "302"
-    assert response["headers"]["location"][0]["value"] == uri
+    assert response["headers"]["location"][0]["value"] == viewer_url  # the same URL: next time an S3 hit
     assert response["headers"]["cache-control"][0]["value"] == "private, no-store"
     assert base64.b64decode(response["body"]) == b""
     stored = client.get_object(Bucket=bucket, Key=key_of(uri))["Body"].read()
     assert Image.open(io.BytesIO(stored)).size[0] == 1920
-    # The redirect target is a canonical variant URL the viewer-request lets through unchanged.
-    assert viewer_handler(viewer_request(uri), None)["uri"] == uri
+    assert viewer_handler(viewer_request(path, query), None)["uri"] == uri  # and it names the stored variant
+
+
+def test_an_oversized_variant_without_a_viewer_url_is_a_short_lived_502_but_stored(edge):
+    client, bucket = edge
+    uri = viewer_handler(viewer_request("/photos/summer%20holiday/lake%20boats%20%C3%BCn%C3%AF%2B1.jpg",
+                                        "w=1920&fmt=png"), None)["uri"]
+    response = origin_response.handle(origin_event(uri, "404", bucket=bucket), lambda _r: S3Store(client, bucket),
+                                      Config(max_inline_bytes=100_000), log=lambda entry: None)
+    assert response["status"] == "502"
+    assert response["headers"]["cache-control"][0]["value"] == "public, max-age=60"
+    assert s3_status(client, bucket, key_of(uri)) == "200"
 
 
 def test_losing_a_race_serves_the_stored_object(edge):

@@ -76,7 +76,7 @@ def test_refusals_and_missing_originals(edge_url):
     status, headers, _ = get(port, "/samples/nope.jpg?w=320")
     assert status == 404 and headers["cache-control"] == "public, max-age=60"
     status, _, _ = get(port, "/_variants/samples/cat.png/w641-q80.webp")
-    assert status == 400
+    assert status == 403
 
 
 def test_healthz_and_index(edge_url):
