@@ -4,7 +4,8 @@
     python3 scripts/dev.py serve [imgedge serve options]   local edge on its embedded directory bucket
     python3 scripts/dev.py test  [pytest options]          the whole test suite
 
-Both create ``.venv`` and install the project into it (re-installing when pyproject.toml changes).
+Both create ``.venv`` and install the project into it (re-installing when pyproject.toml changes);
+``test`` also installs Debian's chromium for the browser test when run as root and it is missing.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ def main(argv: list[str]) -> int:
         ensure_venv("")
         return subprocess.call([BIN / "imgedge", "serve", *rest], cwd=ROOT)
     ensure_venv("test")
+    browser = ROOT / "tests" / "browser" / "install_chromium.sh"
+    if sys.platform.startswith("linux") and browser.exists():
+        subprocess.run(["bash", browser], check=True)  # Debian's chromium for the browser test (root only)
     return subprocess.call([PY, "-m", "pytest", *rest], cwd=ROOT)
 
 

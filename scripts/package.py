@@ -1,20 +1,23 @@
 #!/usr/bin/env python3
-"""Build the Lambda@Edge zips template.yaml deploys: build/viewer-request.zip and build/origin-response.zip.
+"""Build the Lambda zips template.yaml deploys: build/viewer-request.zip and build/origin-response.zip
+(Lambda@Edge, Mode=edge) and build/regional.zip (the regional generator, Mode=regional).
 
     python scripts/package.py                      # both zips, config from deploy/config.json if present
     python scripts/package.py --config my.json     # another deploy config (any subset of Config's keys)
     python scripts/package.py --init-config deploy/config.json   # write the defaults, to edit
     python scripts/package.py --only viewer-request --out /tmp/b
+    python scripts/package.py --only regional      # just the regional generator
 
 No Docker, no python3.12 on PATH: wheels come from PyPI for the template's runtime (see
-imgedge/deploy/bundle.py). Prints each zip's size against its Lambda@Edge limit (viewer 1 MB, origin
-50 MB, aim 25 MB) and exits non-zero if a zip is over its limit. Then deploy with `sam deploy` (not
-`sam build`): docs/deploy.md.
+imgedge/deploy/bundle.py); each zip's wheels are for its function's Architectures in the template. Prints
+each zip's size against its limit (viewer 1 MB, origin-response and regional 50 MB, aim 25 MB) and exits
+non-zero if a zip is over its limit. Then deploy with `sam deploy` (not `sam build`): docs/deploy.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -23,7 +26,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from imgedge.deploy import bundle, config_gen  # noqa: E402
-from imgedge.deploy.template import function_runtime, load_template  # noqa: E402
+from imgedge.deploy.template import function_architecture, function_runtime, load_template  # noqa: E402
 
 DEFAULT_CONFIG = REPO_ROOT / "deploy" / "config.json"
 
@@ -63,16 +66,19 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.write(config_json.decode())
             return 0
 
-        runtime = function_runtime(load_template(args.template))
+        template = load_template(args.template)
+        runtime = function_runtime(template)
         print(f"config: {config_path or 'product defaults (no deploy/config.json)'}")
-        print(f"runtime: {runtime} x86_64; wheels for CPython {bundle.python_version(runtime)}, "
-              f"{bundle.pip_platforms(runtime)[0]} .. manylinux2014")
+        print(f"runtime: {runtime}; wheels for CPython {bundle.python_version(runtime)}, "
+              f"manylinux_2_{bundle.RUNTIME_GLIBC_MINOR[runtime]} .. manylinux2014")
         names = args.only or list(bundle.BUNDLES)
         results = []
         for name in names:
             spec = bundle.BUNDLES[name]
+            if spec.function:
+                spec = dataclasses.replace(spec, architecture=function_architecture(template, spec.function))
             pins = ", ".join(bundle.pinned(spec.requirements, not args.no_pin))
-            print(f"building {name}: {pins}", flush=True)
+            print(f"building {name} ({spec.architecture}): {pins}", flush=True)
             results.append(bundle.build(spec, args.out, runtime, config_json, pin=not args.no_pin))
     except (bundle.PackagingError, config_gen.ConfigError, ValueError, OSError) as exc:
         print(f"package: {exc}", file=sys.stderr)
@@ -83,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         print(result.report())
     over = [r.bundle.name for r in results if r.over_limit]
     if over:
-        print(f"\nFAILED: over the Lambda@Edge size limit: {', '.join(over)}", file=sys.stderr)
+        print(f"\nFAILED: over the size limit: {', '.join(over)}", file=sys.stderr)
         return 1
     return 0
 

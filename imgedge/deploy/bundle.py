@@ -1,11 +1,13 @@
-"""Build the two Lambda@Edge zips without Docker and without the runtime's Python on PATH.
+"""Build the Lambda zips without Docker and without the runtime's Python on PATH: the two Lambda@Edge
+functions and the regional generator (Mode=regional).
 
 Each function gets a staging directory ``build/<name>/`` and a zip ``build/<name>.zip`` (what template.yaml's
 ``CodeUri`` points at):
 
 * third-party wheels installed by ``pip install --target`` for the template's runtime (CPython 3.12 or 3.13
-  on Amazon Linux 2023, glibc 2.34): ``--only-binary=:all:``, every ``manylinux_2_17 .. manylinux_2_34``
-  x86_64 tag (``manylinux2014`` alone would silently pick old numpy/Pillow: the manylinux_2_28 trap of
+  on Amazon Linux 2023, glibc 2.34) and the function's architecture (x86_64 at the edge; the regional
+  function's ``Architectures``, x86_64 or arm64): ``--only-binary=:all:``, every ``manylinux_2_17 .. manylinux_2_34``
+  tag of the architecture (``manylinux2014`` alone would silently pick old numpy/Pillow: the manylinux_2_28 trap of
   ``shared/docs/lambda-edge.md`` §4), ``--no-compile`` (no host-Python ``.pyc``);
 * pinned to the versions installed in the running environment when there are any, so the zip carries the
   versions the test suite ran against;
@@ -38,6 +40,8 @@ MB = 1_000_000  # limits are checked in decimal megabytes: stricter than MiB, ne
 #: glibc 2.26) cannot load the manylinux_2_28 wheels current Pillow/numpy ship, so they are refused.
 RUNTIME_GLIBC_MINOR = {"python3.12": 34, "python3.13": 34}
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+#: Lambda architecture -> the machine name in wheel platform tags.
+WHEEL_MACHINE = {"x86_64": "x86_64", "arm64": "aarch64"}
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,10 @@ class Bundle:
     #: Top-level import names that must not be in the zip.
     forbidden: frozenset[str] = field(default_factory=frozenset)
     unzipped_limit_bytes: int = 250 * 1024 * 1024
+    #: The function's logical id in template.yaml (its Architectures decide the wheels).
+    function: str | None = None
+    #: Lambda architecture the wheels are for; scripts/package.py sets it from the template.
+    architecture: str = "x86_64"
 
     @property
     def zip_name(self) -> str:
@@ -66,20 +74,37 @@ BUNDLES: dict[str, Bundle] = {
         # The viewer path is config, device, errors, keys, negotiate, spec and edge/: no image code, no S3,
         # no local server. metrics.py and edge/origin_response.py import Pillow (via core) at module level.
         imgedge_exclude=frozenset(
-            {"core", "store", "local", "deploy", "cli.py", "metrics.py", "edge/origin_response.py"}
+            {"core", "store", "local", "deploy", "regional", "cli.py", "metrics.py", "edge/origin_response.py"}
         ),
         limit_bytes=1 * MB,
         forbidden=frozenset({"PIL", "numpy", "boto3", "botocore", "s3transfer"}),
+        function="ViewerRequestFunction",
     ),
     "origin-response": Bundle(
         name="origin-response",
         handler="handlers/origin_response.py",
         requirements=("Pillow", "numpy", "user-agents", "ua-parser", "ua-parser-builtins"),
-        imgedge_exclude=frozenset({"local", "deploy", "cli.py"}),
+        imgedge_exclude=frozenset({"local", "deploy", "regional", "cli.py"}),
         limit_bytes=50 * MB,
         aim_bytes=25 * MB,
         # boto3/botocore come with the Lambda runtime.
         forbidden=frozenset({"boto3", "botocore", "s3transfer"}),
+        function="OriginResponseFunction",
+    ),
+    # Mode=regional: the generator behind a Function URL: the generation step (Pillow) and the device
+    # classifier for its log line; not the edge adapters, the WSGI server, the local failover, nor numpy
+    # (only imgedge.metrics, a benchmark helper, imports it: two thirds of origin-response's 22 MB). A
+    # regional zip may be 50 MB uploaded directly, 250 MB unzipped (SAM uploads it through S3).
+    "regional": Bundle(
+        name="regional",
+        handler="handlers/regional.py",
+        requirements=("Pillow", "user-agents", "ua-parser", "ua-parser-builtins"),
+        imgedge_exclude=frozenset({"local", "deploy", "cli.py", "metrics.py", "edge/viewer_request.py",
+                                   "edge/origin_response.py", "regional/wsgi.py", "regional/failover.py"}),
+        limit_bytes=50 * MB,
+        aim_bytes=10 * MB,
+        forbidden=frozenset({"numpy", "boto3", "botocore", "s3transfer"}),
+        function="GeneratorFunction",
     ),
 }
 
@@ -88,14 +113,17 @@ class PackagingError(RuntimeError):
     pass
 
 
-def pip_platforms(runtime: str) -> list[str]:
+def pip_platforms(runtime: str, architecture: str = "x86_64") -> list[str]:
     if runtime not in RUNTIME_GLIBC_MINOR:
         raise PackagingError(
             f"runtime {runtime!r} is not supported by this packager: use python3.12 or python3.13 "
             "(Amazon Linux 2023); AL2 runtimes cannot load manylinux_2_28 wheels"
         )
+    if architecture not in WHEEL_MACHINE:
+        raise PackagingError(f"architecture {architecture!r} is not a Lambda architecture (x86_64, arm64)")
+    machine = WHEEL_MACHINE[architecture]
     top = RUNTIME_GLIBC_MINOR[runtime]
-    return [f"manylinux_2_{minor}_x86_64" for minor in range(top, 16, -1)] + ["manylinux2014_x86_64"]
+    return [f"manylinux_2_{minor}_{machine}" for minor in range(top, 16, -1)] + [f"manylinux2014_{machine}"]
 
 
 def python_version(runtime: str) -> str:
@@ -117,7 +145,8 @@ def pinned(requirements: Iterable[str], pin: bool = True) -> list[str]:
     return out
 
 
-def pip_install_command(target: Path, requirements: list[str], runtime: str) -> list[str]:
+def pip_install_command(target: Path, requirements: list[str], runtime: str,
+                        architecture: str = "x86_64") -> list[str]:
     command = [
         sys.executable, "-m", "pip", "install",
         "--quiet", "--disable-pip-version-check", "--no-warn-script-location",
@@ -127,7 +156,7 @@ def pip_install_command(target: Path, requirements: list[str], runtime: str) -> 
         "--python-version", python_version(runtime),
         "--no-compile",
     ]
-    for platform in pip_platforms(runtime):
+    for platform in pip_platforms(runtime, architecture):
         command += ["--platform", platform]
     return command + requirements
 
@@ -170,6 +199,7 @@ def check_contents(bundle: Bundle, stage: Path, runtime: str) -> None:
     if leaked:
         raise PackagingError(f"{bundle.name}: must not contain {', '.join(leaked)}")
     glibc_top = RUNTIME_GLIBC_MINOR[runtime]
+    machine = WHEEL_MACHINE.get(bundle.architecture, bundle.architecture)
     cp = "cp" + python_version(runtime).replace(".", "")
     for wheel in sorted(stage.glob("*.dist-info/WHEEL")):
         for line in wheel.read_text(encoding="utf-8").splitlines():
@@ -179,11 +209,11 @@ def check_contents(bundle: Bundle, stage: Path, runtime: str) -> None:
             if plat == "any":
                 continue
             ok_py = py in (cp, "py3") or (abi == "abi3" and py.startswith("cp3"))
-            manylinux = re.fullmatch(r"manylinux_2_(\d+)_x86_64", plat)
-            legacy = plat in ("manylinux1_x86_64", "manylinux2010_x86_64", "manylinux2014_x86_64")
+            manylinux = re.fullmatch(r"manylinux_2_(\d+)_" + re.escape(machine), plat)
+            legacy = plat in (f"manylinux1_{machine}", f"manylinux2010_{machine}", f"manylinux2014_{machine}")
             if not ok_py or not (legacy or (manylinux and int(manylinux.group(1)) <= glibc_top)):
                 raise PackagingError(f"{bundle.name}: {wheel.parent.name} has tag {py}-{abi}-{plat}, which {runtime} "
-                                     "on Amazon Linux 2023 x86_64 cannot load")
+                                     f"on Amazon Linux 2023 {bundle.architecture} cannot load")
 
 
 def write_zip(stage: Path, destination: Path) -> None:
@@ -242,7 +272,7 @@ def build(
     stage = out_dir / bundle.name
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir()
-    command = pip_install_command(stage, pinned(bundle.requirements, pin), runtime)
+    command = pip_install_command(stage, pinned(bundle.requirements, pin), runtime, bundle.architecture)
     completed = run(command, capture_output=True, text=True)
     if completed.returncode != 0:
         raise PackagingError(f"{bundle.name}: pip failed ({' '.join(command)}):\n{completed.stderr or completed.stdout}")

@@ -1,21 +1,31 @@
-"""Lambda@Edge rules for a CloudFormation template (the output of the SAM transform).
+"""Lambda@Edge and regional-mode rules for a CloudFormation template (the output of the SAM transform).
 
 cfn-lint and the SAM translator know nothing of Lambda@Edge: they accept ``Runtime: python3.99``, a
 misspelt ``EventType``, an unversioned ``!GetAtt Fn.Arn`` association, arm64, environment variables and
 layers, all of which CloudFront refuses at deploy time (or, for IAM and bucket scope, accepts silently).
+Nor do they know how a Function URL behind CloudFront must be locked down: ``AuthType: NONE``, a permission
+without ``SourceArn``, a missing ``lambda:InvokeFunction`` (needed since October 2025) or an OAC of origin type
+``s3`` in front of it all pass them.
 ``check(template)`` returns every violation of the rules below; an empty list means the template passes.
 
+A template with a ``Mode`` parameter is checked once per allowed value, with the conditions that depend on
+it resolved (``imgedge.deploy.conditions``): edge functions (associated with a distribution) get the
+Lambda@Edge rules, a regional generator (the target of a Function URL) gets the regional ones.
+
 The rules encode the limits in ``shared/docs/lambda-edge.md`` §1 (quotas by event type, runtime and feature
-restrictions) and this project's own least-privilege and caching choices (issue 5).
+restrictions), §2.3 (Function URL origin with OAC, permissions) and this project's own least-privilege and
+caching choices (issues 5 and 9).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from dataclasses import field as dataclass_field
+from typing import Any, Iterable, Iterator, Mapping
 
 from . import VARIANTS_PREFIX
+from .conditions import resolve_conditions
 
 #: Rule id -> what it requires. Every id is proven to fire by a broken template in tests/deploy.
 RULES: dict[str, str] = {
@@ -37,8 +47,8 @@ RULES: dict[str, str] = {
     "viewer-limits": "functions on viewer events have MemorySize <= 128 MB and Timeout <= 5 s",
     "origin-limits": "functions on origin events have Timeout <= 30 s and MemorySize <= 3008 MB "
     "(parameters bounded by MaxValue)",
-    "role-trust": "every function's role is in the template and trusted by lambda.amazonaws.com and "
-    "edgelambda.amazonaws.com",
+    "role-trust": "every function's role is in the template and trusted by lambda.amazonaws.com, and edge "
+    "functions' roles also by edgelambda.amazonaws.com",
     "s3-iam-scope": "IAM grants no s3:* (or other S3 wildcard), no S3 action on Resource *, no NotAction, no "
     "managed S3 policy, and S3 writes only under arn:...:bucket/_variants/*",
     "bucket-private": "every bucket blocks public access (all four settings true), has no public ACL and "
@@ -50,6 +60,25 @@ RULES: dict[str, str] = {
     "cache-key": "behaviors use a cache policy of the template whose key has no query strings, headers or "
     "cookies and no Accept-Encoding normalisation (the URI is the canonical variant)",
     "behavior": "behaviors with Lambda@Edge functions redirect to HTTPS and do not compress (images)",
+    # -- regional mode: a generator behind a Function URL (issue 9) --
+    "function-url-auth": "every Lambda Function URL has AuthType AWS_IAM (NONE makes it a public endpoint) and "
+    "InvokeMode BUFFERED (the handler returns whole responses)",
+    "invoke-permission": "the function (and alias) behind each Function URL grants cloudfront.amazonaws.com both "
+    "lambda:InvokeFunctionUrl (FunctionUrlAuthType AWS_IAM) and lambda:InvokeFunction: since October 2025 a "
+    "Function URL call needs both",
+    "invoke-scope": "no Lambda permission is public (Principal *, FunctionUrlAuthType NONE); CloudFront's are "
+    "scoped by SourceArn to a distribution of this template; only CloudFront may invoke a Function URL's function",
+    "lambda-origin-access": "an origin that reaches a Function URL is HTTPS-only and signed by an "
+    "OriginAccessControl of this template with origin type lambda (sigv4, always); no Function URL of another "
+    "stack (its permissions cannot be checked)",
+    "origin-group": "a Function URL origin is reached only as the failover member of an origin group whose "
+    "primary is another origin, failing over on 403 and 404; no behavior targets it directly",
+    "regional-limits": "a Function URL's function runs x86_64 or arm64, MemorySize <= 10240 MB (parameters "
+    "bounded by MaxValue), Timeout <= the origin's OriginReadTimeout (30 s unless set), and is not also a "
+    "Lambda@Edge function",
+    "regional-version": "when a Function URL points at an alias, every parameter the function's properties use "
+    "appears in its version's Description (a version snapshots memory and environment; without a new version "
+    "the alias keeps the old ones)",
 }
 
 EDGE_RUNTIMES = ("python3.12", "python3.13")
@@ -60,6 +89,14 @@ ORIGIN_MAX_TIMEOUT = 30
 ORIGIN_MAX_MEMORY = 3008
 LAMBDA_DEFAULT_MEMORY, LAMBDA_DEFAULT_TIMEOUT = 128, 3
 EDGE_PRINCIPALS = ("lambda.amazonaws.com", "edgelambda.amazonaws.com")
+REGIONAL_PRINCIPALS = ("lambda.amazonaws.com",)
+REGIONAL_ARCHITECTURES = (["x86_64"], ["arm64"])
+LAMBDA_MAX_MEMORY = 10240
+#: CloudFront's default OriginReadTimeout for custom origins.
+DEFAULT_ORIGIN_READ_TIMEOUT = 30
+FAILOVER_STATUSES = (403, 404)
+#: The template parameter whose values select a deployment mode; ``check`` runs once per allowed value.
+MODE_PARAMETER = "Mode"
 CLOUDFRONT_PRINCIPAL = "cloudfront.amazonaws.com"
 CLOUDFRONT_READ_ACTIONS = ("s3:getobject", "s3:listbucket")
 _S3_WRITE_VERBS = ("put", "delete", "restore", "replicate", "abort", "create", "update", "bypass")
@@ -71,14 +108,33 @@ class Violation:
     rule: str
     resource: str
     message: str
+    #: The values of the ``Mode`` parameter under which it occurs (empty: the template has no modes).
+    modes: tuple[str, ...] = dataclass_field(default=(), compare=False)
 
     def __str__(self) -> str:
         return f"[{self.rule}] {self.resource}: {self.message}"
 
 
-def check(template: dict[str, Any]) -> list[Violation]:
-    """Every violation of ``RULES`` in a CloudFormation template dict (SAM already transformed)."""
-    return list(_Checker(template).run())
+def check(template: dict[str, Any], parameters: Mapping[str, Any] | None = None) -> list[Violation]:
+    """Every violation of ``RULES`` in a CloudFormation template dict (SAM already transformed).
+
+    The conditions that depend on ``parameters`` are resolved first. Unless ``parameters`` fixes ``Mode``, the
+    template is checked for each of its ``Mode`` values; a violation found in several is reported once, with
+    the modes in ``Violation.modes``.
+    """
+    fixed = dict(parameters or {})
+    allowed = ((template.get("Parameters") or {}).get(MODE_PARAMETER) or {}).get("AllowedValues")
+    modes = [fixed[MODE_PARAMETER]] if MODE_PARAMETER in fixed else list(allowed or [None])
+    found: dict[Violation, Violation] = {}
+    for mode in modes:
+        values = {**fixed, **({MODE_PARAMETER: mode} if mode is not None else {})}
+        resolved = resolve_conditions(template, values) if values else template
+        for violation in _Checker(resolved).run():
+            seen = found.get(violation)
+            tag = (str(mode),) if mode is not None else ()
+            found[violation] = Violation(violation.rule, violation.resource, violation.message,
+                                         (seen.modes if seen else ()) + tag)
+    return list(found.values())
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -102,6 +158,30 @@ def _ref(value: Any) -> str | None:
             if isinstance(target, list) and target and isinstance(target[0], str):
                 return target[0]
     return None
+
+
+def _refs_in(value: Any) -> list[str]:
+    """Every logical id ``value`` references (``Ref``, ``Fn::GetAtt``, ``${X}`` in ``Fn::Sub``), nested anywhere."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Ref" and isinstance(item, str):
+                found.append(item)
+            elif key == "Fn::GetAtt":
+                target = item.split(".", 1) if isinstance(item, str) else item
+                if isinstance(target, list) and target and isinstance(target[0], str):
+                    found.append(target[0])
+            elif key == "Fn::Sub":
+                text = item if isinstance(item, str) else (item[0] if isinstance(item, list) and item else "")
+                found += [n.split(".")[0] for n in re.findall(r"\$\{([^}!]+)\}", str(text))]
+                if isinstance(item, list) and len(item) > 1:
+                    found += _refs_in(item[1])
+            else:
+                found += _refs_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += _refs_in(item)
+    return found
 
 
 def _branches(value: Any) -> Iterator[Any]:
@@ -157,7 +237,11 @@ class _Checker:
     def run(self) -> Iterator[Violation]:
         yield from self.region()
         edge_events = yield from self.associations()
+        url_targets = self.function_url_targets()
         for name, props in self.of_type("AWS::Lambda::Function"):
+            if name in url_targets:
+                yield from self.regional_function(name, props, url_targets[name], edge_events.get(name, set()))
+                continue
             if name not in edge_events:
                 yield Violation("versioned-association", name, "no distribution runs a version of this function (its "
                                 "event type, hence its limits, is unknown)")
@@ -169,6 +253,9 @@ class _Checker:
         yield from self.buckets()
         yield from self.bucket_policies()
         yield from self.origin_access()
+        yield from self.function_urls(url_targets)
+        yield from self.permissions(url_targets)
+        yield from self.origin_groups()
         yield from self.cache()
 
     # -- region -------------------------------------------------------------------------------------------
@@ -347,7 +434,8 @@ class _Checker:
         for problem in problems:
             yield Violation("unsupported-feature", name, f"{problem} is not supported by Lambda@Edge")
 
-    def role_trust(self, function: str, role_value: Any) -> Iterator[Violation]:
+    def role_trust(self, function: str, role_value: Any,
+                   principals: tuple[str, ...] = EDGE_PRINCIPALS) -> Iterator[Violation]:
         role = _ref(role_value)
         if self.type_of(role) != "AWS::IAM::Role":
             yield Violation("role-trust", function, f"role {_render(role_value)} is not a role of this template")
@@ -359,7 +447,7 @@ class _Checker:
                 continue
             principal = statement.get("Principal") or {}
             trusted.update(_as_list(principal.get("Service")) if isinstance(principal, dict) else [])
-        missing = [p for p in EDGE_PRINCIPALS if p not in trusted]
+        missing = [p for p in principals if p not in trusted]
         if missing:
             yield Violation("role-trust", role, f"trust policy lacks {', '.join(missing)} (used by {function})")
 
@@ -453,30 +541,229 @@ class _Checker:
                                         "a distribution: any distribution could read the bucket")
 
     # -- CloudFront -----------------------------------------------------------------------------------------
+    def origins(self) -> Iterator[tuple[str, dict[str, Any], str]]:
+        """(distribution, origin, kind) for every origin: kind is ``s3``, ``function-url`` or ``custom``."""
+        for name, props in self.of_type("AWS::CloudFront::Distribution"):
+            for origin in _flatten_conditional_list((props.get("DistributionConfig") or {}).get("Origins")):
+                if isinstance(origin, dict):
+                    yield name, origin, self.origin_kind(origin)
+
+    def origin_kind(self, origin: dict[str, Any]) -> str:
+        if "S3OriginConfig" in origin:
+            return "s3"
+        domain = origin.get("DomainName")
+        if any(self.type_of(ref) == "AWS::Lambda::Url" for ref in _refs_in(domain)) or \
+                ".lambda-url." in _render(domain):
+            return "function-url"
+        return "custom"
+
     def origin_access(self) -> Iterator[Violation]:
         for name, _ in self.of_type("AWS::CloudFront::CloudFrontOriginAccessIdentity"):
             yield Violation("origin-access", name, "legacy Origin Access Identity; use an OriginAccessControl")
+        users: dict[str, set[str]] = {}
+        for _, origin, kind in self.origins():
+            for oac in _refs_in(origin.get("OriginAccessControlId")):
+                users.setdefault(oac, set()).add(kind)
         for name, props in self.of_type("AWS::CloudFront::OriginAccessControl"):
             config = props.get("OriginAccessControlConfig") or {}
-            expected = {"OriginAccessControlOriginType": "s3", "SigningBehavior": "always", "SigningProtocol": "sigv4"}
+            # An OAC only Function URL origins use must be of type lambda; one S3 origins use, of type s3; an
+            # unused one is checked as what it says it is.
+            kinds = users.get(name) or ({"function-url"} if config.get("OriginAccessControlOriginType") == "lambda"
+                                        else {"s3"})
+            lambda_only = kinds == {"function-url"}
+            rule, origin_type = ("lambda-origin-access", "lambda") if lambda_only else ("origin-access", "s3")
+            expected = {"OriginAccessControlOriginType": origin_type, "SigningBehavior": "always",
+                        "SigningProtocol": "sigv4"}
             for key, value in expected.items():
                 if config.get(key) != value:
-                    yield Violation("origin-access", name, f"{key} is {config.get(key)!r}, expected {value!r}")
-        for name, props in self.of_type("AWS::CloudFront::Distribution"):
-            for origin in _flatten_conditional_list((props.get("DistributionConfig") or {}).get("Origins")):
-                if not isinstance(origin, dict):
+                    yield Violation(rule, name, f"{key} is {config.get(key)!r}, expected {value!r}")
+        for name, origin, kind in self.origins():
+            origin_id = origin.get("Id", "?")
+            if kind == "s3":
+                if (origin.get("S3OriginConfig") or {}).get("OriginAccessIdentity"):
+                    yield Violation("origin-access", name, f"origin {origin_id} uses an Origin Access Identity")
+                oac = _ref(origin.get("OriginAccessControlId"))
+                if self.type_of(oac) != "AWS::CloudFront::OriginAccessControl":
+                    yield Violation("origin-access", name, f"origin {origin_id} has no OriginAccessControl of "
+                                    "this template")
+            elif kind == "function-url":
+                yield from self.function_url_origin(name, origin)
+            elif re.search(r"\.s3[.-]|s3-website", _render(origin.get("DomainName"))):
+                yield Violation("origin-access", name, f"origin {origin_id} reaches S3 as a custom origin "
+                                "(public website endpoint) instead of with OAC")
+
+    def function_url_origin(self, dist: str, origin: dict[str, Any]) -> Iterator[Violation]:
+        origin_id = origin.get("Id", "?")
+        if not any(self.type_of(ref) == "AWS::Lambda::Url" for ref in _refs_in(origin.get("DomainName"))):
+            yield Violation("lambda-origin-access", dist, f"origin {origin_id} is a Function URL of no "
+                            f"AWS::Lambda::Url of this template ({_render(origin.get('DomainName'))})")
+        oac = _ref(origin.get("OriginAccessControlId"))
+        if self.type_of(oac) != "AWS::CloudFront::OriginAccessControl":
+            yield Violation("lambda-origin-access", dist, f"origin {origin_id} (a Function URL) is not signed by an "
+                            "OriginAccessControl of this template: CloudFront could not call an AWS_IAM URL")
+        else:
+            oac_type = ((self.resources[oac].get("Properties") or {}).get("OriginAccessControlConfig") or {}) \
+                .get("OriginAccessControlOriginType")
+            if oac_type != "lambda":
+                yield Violation("lambda-origin-access", dist, f"origin {origin_id} (a Function URL) is signed by "
+                                f"{oac}, of origin type {oac_type!r}: expected 'lambda'")
+        policy = (origin.get("CustomOriginConfig") or {}).get("OriginProtocolPolicy")
+        if policy != "https-only":
+            yield Violation("lambda-origin-access", dist, f"origin {origin_id} (a Function URL) has "
+                            f"OriginProtocolPolicy {policy!r}, expected 'https-only'")
+
+    # -- regional mode: Function URLs, their functions and permissions ---------------------------------------
+    def lambda_target(self, value: Any, qualifier: Any = None) -> tuple[str | None, str | None]:
+        """(function logical id, alias name or None) that a FunctionName/TargetFunctionArn value names."""
+        target = _ref(value)
+        kind = self.type_of(target)
+        if kind == "AWS::Lambda::Alias":
+            props = self.resources[target].get("Properties") or {}
+            return _ref(props.get("FunctionName")), str(props.get("Name")) if props.get("Name") else target
+        if kind == "AWS::Lambda::Version":
+            props = self.resources[target].get("Properties") or {}
+            return _ref(props.get("FunctionName")), f"version {target}"
+        if kind == "AWS::Lambda::Function":
+            return target, str(qualifier) if qualifier else None
+        return None, None
+
+    def function_url_targets(self) -> dict[str, list[tuple[str, str | None]]]:
+        """{function logical id: [(Function URL logical id, alias or None)]}."""
+        targets: dict[str, list[tuple[str, str | None]]] = {}
+        for name, props in self.of_type("AWS::Lambda::Url"):
+            function, qualifier = self.lambda_target(props.get("TargetFunctionArn"), props.get("Qualifier"))
+            if function:
+                targets.setdefault(function, []).append((name, qualifier))
+        return targets
+
+    def function_urls(self, url_targets: dict[str, list[tuple[str, str | None]]]) -> Iterator[Violation]:
+        targeted = {url for urls in url_targets.values() for url, _ in urls}
+        for name, props in self.of_type("AWS::Lambda::Url"):
+            if props.get("AuthType") != "AWS_IAM":
+                yield Violation("function-url-auth", name, f"AuthType {props.get('AuthType')!r}: anyone on the "
+                                "internet could call it around CloudFront; use AWS_IAM (CloudFront signs with OAC)")
+            if props.get("InvokeMode", "BUFFERED") != "BUFFERED":
+                yield Violation("function-url-auth", name, f"InvokeMode {props.get('InvokeMode')!r}: the handler "
+                                "returns whole responses (BUFFERED)")
+            if name not in targeted:
+                yield Violation("regional-limits", name, "the URL's TargetFunctionArn is not a function or alias "
+                                "of this template")
+
+    def regional_function(self, name: str, props: dict[str, Any], urls: list[tuple[str, str | None]],
+                          edge_events: set[str]) -> Iterator[Violation]:
+        runtime = props.get("Runtime")
+        if runtime not in EDGE_RUNTIMES:
+            yield Violation("runtime", name, f"Runtime {runtime!r} is not one of {', '.join(EDGE_RUNTIMES)}")
+        if edge_events:
+            yield Violation("regional-limits", name, f"runs at the edge too ({', '.join(sorted(edge_events))}): a "
+                            "Function URL's function is a regional function")
+        architectures = props.get("Architectures", ["x86_64"])
+        if architectures not in REGIONAL_ARCHITECTURES:
+            yield Violation("regional-limits", name, f"Architectures {architectures!r}: x86_64 or arm64")
+        memory, memory_text = self.number_bound(props.get("MemorySize"), LAMBDA_DEFAULT_MEMORY)
+        if memory is None or memory > LAMBDA_MAX_MEMORY:
+            yield Violation("regional-limits", name, f"MemorySize {memory_text} exceeds {LAMBDA_MAX_MEMORY} MB")
+        timeout, timeout_text = self.number_bound(props.get("Timeout"), LAMBDA_DEFAULT_TIMEOUT)
+        read_timeout = min(self.read_timeouts({url for url, _ in urls}) or [DEFAULT_ORIGIN_READ_TIMEOUT])
+        if timeout is None or timeout > read_timeout:
+            yield Violation("regional-limits", name, f"Timeout {timeout_text} exceeds the origin's OriginReadTimeout "
+                            f"({read_timeout:g} s): CloudFront would give up (504) while the function still runs")
+        yield from self.role_trust(name, props.get("Role"), REGIONAL_PRINCIPALS)
+        used = self.parameters_in(props)
+        for url, alias in urls:
+            alias_id = next((a for a, r in self.resources.items() if r.get("Type") == "AWS::Lambda::Alias"
+                             and self.lambda_target({"Ref": a}) == (name, alias)), None) if alias else None
+            if alias_id is None:
+                continue
+            version = _ref((self.resources[alias_id].get("Properties") or {}).get("FunctionVersion"))
+            if self.type_of(version) != "AWS::Lambda::Version":
+                continue
+            tracked = self.parameters_in((self.resources[version].get("Properties") or {}).get("Description"))
+            for parameter in sorted(used - tracked):
+                yield Violation("regional-version", version, f"{name} uses parameter {parameter} but the version "
+                                f"{url} runs (alias {alias}) does not (name it in VersionDescription): changing it "
+                                "would update only $LATEST")
+
+    def read_timeouts(self, urls: set[str]) -> list[float]:
+        timeouts = []
+        for _, origin, kind in self.origins():
+            if kind == "function-url" and set(_refs_in(origin.get("DomainName"))) & urls:
+                value = (origin.get("CustomOriginConfig") or {}).get("OriginReadTimeout", DEFAULT_ORIGIN_READ_TIMEOUT)
+                bound, _ = self.number_bound(value, DEFAULT_ORIGIN_READ_TIMEOUT)
+                timeouts.append(bound if bound is not None else DEFAULT_ORIGIN_READ_TIMEOUT)
+        return timeouts
+
+    def permissions(self, url_targets: dict[str, list[tuple[str, str | None]]]) -> Iterator[Violation]:
+        distributions = {n for n, _ in self.of_type("AWS::CloudFront::Distribution")}
+        granted: dict[tuple[str | None, str | None], set[str]] = {}
+        for name, props in self.of_type("AWS::Lambda::Permission"):
+            principal = props.get("Principal")
+            action = str(props.get("Action", ""))
+            target = self.lambda_target(props.get("FunctionName"))
+            public = not isinstance(principal, str) or "*" in principal
+            if public or "*" in action:
+                yield Violation("invoke-scope", name, f"Principal {principal!r} / Action {action!r}: a wildcard "
+                                "lets anyone invoke the function")
+            if props.get("FunctionUrlAuthType") == "NONE":
+                yield Violation("invoke-scope", name, "FunctionUrlAuthType NONE: a public Function URL permission")
+            if not public and target[0] in url_targets and principal != CLOUDFRONT_PRINCIPAL:
+                yield Violation("invoke-scope", name, f"{principal} may invoke {target[0]}, which is a CloudFront "
+                                "origin: only cloudfront.amazonaws.com may")
+            if principal == CLOUDFRONT_PRINCIPAL:
+                source = _render(props.get("SourceArn"))
+                match = re.search(r":distribution/\$\{([^}.]+)\}$", source)
+                if not match or match.group(1) not in distributions:
+                    yield Violation("invoke-scope", name, f"SourceArn {source!r} is not a distribution of this "
+                                    "template: any CloudFront distribution could invoke the function")
+            # What CloudFront can do (scope problems are reported above, not as a missing grant).
+            if principal == CLOUDFRONT_PRINCIPAL or public:
+                if action == "lambda:InvokeFunctionUrl" and props.get("FunctionUrlAuthType") != "AWS_IAM":
                     continue
-                origin_id = origin.get("Id", "?")
-                if "S3OriginConfig" in origin:
-                    if (origin.get("S3OriginConfig") or {}).get("OriginAccessIdentity"):
-                        yield Violation("origin-access", name, f"origin {origin_id} uses an Origin Access Identity")
-                    oac = _ref(origin.get("OriginAccessControlId"))
-                    if self.type_of(oac) != "AWS::CloudFront::OriginAccessControl":
-                        yield Violation("origin-access", name, f"origin {origin_id} has no OriginAccessControl of "
-                                        "this template")
-                elif re.search(r"\.s3[.-]|s3-website", _render(origin.get("DomainName"))):
-                    yield Violation("origin-access", name, f"origin {origin_id} reaches S3 as a custom origin "
-                                    "(public website endpoint) instead of with OAC")
+                granted.setdefault(target, set()).add(action)
+        for function, urls in url_targets.items():
+            for url, alias in urls:
+                missing = [a for a in ("lambda:InvokeFunctionUrl", "lambda:InvokeFunction")
+                           if a not in granted.get((function, alias), set())]
+                if missing:
+                    where = f"{function} (alias {alias})" if alias else function
+                    yield Violation("invoke-permission", url, f"CloudFront is not granted {', '.join(missing)} on "
+                                    f"{where}, which the URL invokes: every request would be a 403")
+
+    def origin_groups(self) -> Iterator[Violation]:
+        for dist, props in self.of_type("AWS::CloudFront::Distribution"):
+            config = props.get("DistributionConfig") or {}
+            url_origins = {o.get("Id") for d, o, kind in self.origins() if d == dist and kind == "function-url"}
+            if not url_origins:
+                continue
+            groups: dict[Any, dict[str, Any]] = {}
+            for container in _branches(config.get("OriginGroups")):
+                for group in _flatten_conditional_list((container or {}).get("Items")):
+                    if isinstance(group, dict):
+                        groups[group.get("Id")] = group
+            failover_for: set[Any] = set()
+            for group_id, group in groups.items():
+                members = [m.get("OriginId") for m in _flatten_conditional_list((group.get("Members") or {}).get("Items"))
+                           if isinstance(m, dict)]
+                statuses = {int(s) for s in _flatten_conditional_list(
+                    ((group.get("FailoverCriteria") or {}).get("StatusCodes") or {}).get("Items"))
+                    if str(s).isdigit()}
+                if members and members[0] in url_origins:
+                    yield Violation("origin-group", dist, f"origin group {group_id} asks the Function URL "
+                                    f"{members[0]} first: S3 must answer first, the generator only on a miss")
+                if len(members) > 1 and members[1] in url_origins:
+                    failover_for.add(members[1])
+                    missing = sorted(set(FAILOVER_STATUSES) - statuses)
+                    if missing:
+                        yield Violation("origin-group", dist, f"origin group {group_id} does not fail over on "
+                                        f"{', '.join(map(str, missing))}: a variant S3 lacks would never be rendered")
+            for origin_id in sorted(url_origins - failover_for, key=str):
+                yield Violation("origin-group", dist, f"Function URL origin {origin_id} is not the failover member of "
+                                "an origin group")
+            for _, behavior in self.behaviors():
+                for target in _branches(behavior.get("TargetOriginId")):
+                    if target in url_origins:
+                        yield Violation("origin-group", dist, f"a behavior targets the Function URL origin {target} "
+                                        "directly: every request, stored variant or not, would run the generator")
 
     def cache(self) -> Iterator[Violation]:
         for dist, behavior in self.behaviors():

@@ -4,7 +4,7 @@
 and so on, the JSON form CloudFormation and samtranslator work on. ``translate`` runs samtranslator's
 ``Translator`` with no AWS access: a fixed Region (us-east-1), an empty managed-policy map (the template
 attaches no managed policy) and local ``CodeUri`` paths replaced by ``s3://`` placeholders, as
-``sam validate`` does.
+``sam validate`` does. ``resolve_conditions`` (from ``conditions``) then picks one mode's template out of it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .conditions import resolve_conditions  # noqa: F401  (re-exported: translate, then resolve a mode)
 
 REGION = "us-east-1"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -99,6 +101,19 @@ def function_runtime(template: dict[str, Any]) -> str:
     if len(runtimes) != 1 or not isinstance(next(iter(runtimes)), str):
         raise ValueError(f"functions must share one literal Runtime, found {sorted(map(str, runtimes))}")
     return runtimes.pop()
+
+
+def function_architecture(template: dict[str, Any], logical_id: str) -> str:
+    """The one Lambda architecture of function ``logical_id`` (its own ``Architectures``, else Globals', else
+    x86_64). A literal is required: the zip's wheels are built for it."""
+    default = template.get("Globals", {}).get("Function", {}).get("Architectures", ["x86_64"])
+    resource = template.get("Resources", {}).get(logical_id)
+    if not isinstance(resource, dict):
+        raise ValueError(f"no function {logical_id} in the template")
+    architectures = resource.get("Properties", {}).get("Architectures", default)
+    if not (isinstance(architectures, list) and len(architectures) == 1 and isinstance(architectures[0], str)):
+        raise ValueError(f"{logical_id}: Architectures must be one literal value, found {architectures!r}")
+    return architectures[0]
 
 
 def translate(sam_template: dict[str, Any], parameter_values: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -7,12 +7,15 @@ Responses above the inline limit (Lambda@Edge: 1 MB generated response, base64 i
 answered with a non-cacheable 302 to the URL the viewer asked for (``X-Imgedge-Viewer-Url``), which the
 next request finds in S3.
 The response dict is edited in place: ``transfer-encoding`` and ``via`` are read-only here.
+
+Each generation writes one JSON line (``imgedge.observability``: stage timings, sizes, device class, cache
+outcome, and the CloudWatch Embedded Metric Format members that turn it into metrics), and a generated
+response carries the same timings in ``Server-Timing``.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import sys
 import time
 from typing import Any, Callable
@@ -22,6 +25,7 @@ from ..device import device_class
 from ..errors import BadRequest, ImageEdgeError
 from ..keys import key_for_uri, parse_variant_key
 from ..generate import generate_variant
+from ..observability import log_line, server_timing, utc_now
 from ..store import Store
 from .cloudfront import (
     READ_ONLY_ORIGIN_RESPONSE,
@@ -57,10 +61,15 @@ def handle(
         return response  # not one of ours (e.g. a plain miss on an original path): S3's answer stands
     headers = request.get("headers", {})
     entry: dict[str, Any] = {
+        "ts": utc_now(),
         "event": "generate",
+        "request_id": (record.get("config") or {}).get("requestId"),
         "variant": variant,
         "original": original_key,
         "device": device_class(header(headers, "user-agent"), device_headers(headers)),
+        # origin-response runs only when CloudFront had no fresh copy: a miss, or a stale one revalidated
+        "edge_cache": "Miss",
+        "origin_status": int(response.get("status")),
     }
     started = time.perf_counter()
     try:
@@ -88,6 +97,8 @@ def handle(
             entry["status"] = 200
             _replace(response, 200, generated.data, generated.content_type, config.variant_cache_control)
     entry["total_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    if entry.get("status") in (200, 302):  # rendered here: say how long each stage took
+        set_header(response["headers"], "Server-Timing", server_timing(entry))
     log(entry)
     return response
 
@@ -109,4 +120,5 @@ def _replace(response: dict[str, Any], status: int, body: bytes, content_type: s
 
 
 def _print_json(entry: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(entry, separators=(",", ":")) + "\n")
+    """One line on stdout: CloudWatch Logs stores it, and extracts its EMF metrics."""
+    sys.stdout.write(log_line(entry) + "\n")

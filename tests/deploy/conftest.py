@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from imgedge.deploy.conditions import resolve_conditions
 from imgedge.deploy.template import TEMPLATE_PATH, load_template, translate
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +28,16 @@ def sam_template(_sam_template) -> dict:
 
 @pytest.fixture(scope="session")
 def translated(_sam_template) -> dict:
-    return translate(_sam_template)
+    """The CloudFormation of the default deployment (Mode=edge, its conditions resolved): what the edge-mode
+    tests inspect. tests/deploy/test_regional_template.py inspects Mode=regional."""
+    default = _sam_template["Parameters"]["Mode"]["Default"]
+    return resolve_conditions(translate(_sam_template, {"Mode": default}), {"Mode": default})
+
+
+@pytest.fixture(scope="session")
+def translated_regional(_sam_template) -> dict:
+    """The CloudFormation of a Mode=regional deployment, its Mode conditions resolved."""
+    return resolve_conditions(translate(_sam_template, {"Mode": "regional"}), {"Mode": "regional"})
 
 
 @pytest.fixture(scope="session")

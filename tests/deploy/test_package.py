@@ -326,3 +326,142 @@ def test_origin_zip_renders_a_variant_alone_on_the_runtime_python(built, tmp_pat
     body = __import__("base64").b64decode(response["body"])
     assert body == stored["Body"].read()
     assert Image.open(io.BytesIO(body)).size == (640, 480)
+
+
+# -- the regional generator's zip (Mode=regional) ----------------------------------------------------------
+
+
+def test_pip_command_for_arm64_asks_for_aarch64_wheels(tmp_path):
+    command = bundle.pip_install_command(tmp_path, ["Pillow"], RUNTIME, "arm64")
+    platforms = [command[i + 1] for i, arg in enumerate(command) if arg == "--platform"]
+    assert platforms[0] == "manylinux_2_34_aarch64" and platforms[-1] == "manylinux2014_aarch64"
+    assert not [p for p in platforms if "x86_64" in p]
+    assert bundle.pip_platforms(RUNTIME) == bundle.pip_platforms(RUNTIME, "x86_64")  # the edge default
+    with pytest.raises(bundle.PackagingError, match="architecture"):
+        bundle.pip_platforms(RUNTIME, "s390x")
+
+
+def test_check_contents_follows_the_bundles_architecture(tmp_path):
+    arm = bundle.Bundle(**{**bundle.BUNDLES["regional"].__dict__, "architecture": "arm64"})
+    dist = tmp_path / "thing-1.0.dist-info"
+    dist.mkdir()
+    (dist / "WHEEL").write_text("Wheel-Version: 1.0\nTag: cp312-cp312-manylinux_2_28_aarch64\n")
+    bundle.check_contents(arm, tmp_path, RUNTIME)
+    with pytest.raises(bundle.PackagingError, match="arm64 cannot load"):
+        (dist / "WHEEL").write_text("Wheel-Version: 1.0\nTag: cp312-cp312-manylinux_2_28_x86_64\n")
+        bundle.check_contents(arm, tmp_path, RUNTIME)
+
+
+def test_edge_zips_are_unchanged_by_regional_mode(built):
+    for name in ("viewer-request", "origin-response"):
+        assert not [n for n in zip_names(built[0] / f"{name}.zip") if n.startswith(("imgedge/regional/",
+                                                                                    "handlers/regional"))]
+
+
+def test_regional_zip_contents(built):
+    out, stdout = built
+    assert "regional" in stdout and "building regional (x86_64)" in stdout
+    names = zip_names(out / "regional.zip")
+    tops = {n.split("/")[0] for n in names}
+    assert {"handlers", "imgedge", "PIL", "user_agents", "ua_parser"} <= tops
+    assert not tops & {"numpy", "numpy.libs", "boto3", "botocore", "s3transfer", "bin"}  # no render needs numpy
+    for needed in ("handlers/regional.py", "imgedge/regional/app.py", "imgedge/regional/function_url.py",
+                   "imgedge/regional/settings.py", "imgedge/generate.py", "imgedge/core/pipeline.py",
+                   "imgedge/edge/cloudfront.py", "imgedge/config.json"):
+        assert needed in names, needed
+    for left_out in ("imgedge/regional/wsgi.py", "imgedge/regional/failover.py", "imgedge/edge/viewer_request.py",
+                     "imgedge/metrics.py",
+                     "imgedge/edge/origin_response.py", "handlers/origin_response.py", "imgedge/local/",
+                     "imgedge/deploy/"):
+        assert not [n for n in names if n.startswith(left_out)], left_out
+    extensions = [n for n in names if n.startswith("PIL/_imaging.") and n.endswith(".so")]
+    assert extensions and all("cpython-312-x86_64-linux-gnu" in n for n in extensions)
+    assert (out / "regional.zip").stat().st_size < 10 * bundle.MB
+
+
+def test_all_three_zips_bundle_the_same_config(built):
+    """The viewer-request names variants with its config.json; the generators must accept exactly those."""
+    configs = set()
+    for name in ("viewer-request", "origin-response", "regional"):
+        with zipfile.ZipFile(built[0] / f"{name}.zip") as archive:
+            configs.add(archive.read("imgedge/config.json"))
+    assert len(configs) == 1
+
+
+REGIONAL_RUN = r"""
+import json, sys, time
+sys.path[:0] = [sys.argv[1], sys.argv[2]]  # the zip, then boto3 as the Lambda runtime provides it
+started = time.perf_counter()
+from handlers.regional import handler
+imported = time.perf_counter()
+with open(sys.argv[3]) as fh:
+    result = handler(json.load(fh), None)
+print(json.dumps({"result": result, "import_ms": (imported - started) * 1000,
+                  "pillow": __import__("PIL").__file__, "version": list(sys.version_info[:2])}))
+"""
+
+
+def test_regional_zip_renders_a_variant_alone_on_the_runtime_python(built, tmp_path):
+    """Unzipped alone on CPython 3.12 with only the stdlib and boto3 beside it, the regional handler answers a
+    Function URL event from a local S3 server (moto): renders, stores and returns the variant."""
+    import base64
+    import importlib.util
+    import io
+
+    from PIL import Image
+
+    from handlers.viewer_request import handler as viewer_handler
+    from tests.events import viewer_request
+    from tests.regional.events import function_url_event
+    from tests.s3servers import run_moto_server
+
+    python = _lambda_python()
+    if python is None:
+        pytest.skip("no python3.12 here to load the cp312 wheels (the Lambda runtime's version)")
+    with zipfile.ZipFile(built[0] / "regional.zip") as archive:
+        archive.extractall(tmp_path / "fn")
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    for name in RUNTIME_PACKAGES:
+        origin = Path(importlib.util.find_spec(name).origin)
+        source = origin.parent if origin.name == "__init__.py" else origin
+        (runtime / source.name).symlink_to(source)
+    uri = viewer_handler(viewer_request("/photos/cat.jpg", "w=600&fmt=avif"), None)["uri"]
+    event_path = tmp_path / "event.json"
+    event_path.write_text(json.dumps(function_url_event("GET", uri)))
+    original = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (200, 120, 40)).save(original, "JPEG", quality=90)
+
+    with run_moto_server(tmp_path) as server:
+        client = server.client()
+        client.create_bucket(Bucket="imgedge-regional-test")
+        client.put_object(Bucket="imgedge-regional-test", Key="photos/cat.jpg", Body=original.getvalue(),
+                          ContentType="image/jpeg")
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **server.env(),
+               "IMGEDGE_BUCKET": "imgedge-regional-test"}
+        completed = subprocess.run([python, "-I", "-S", "-c", REGIONAL_RUN, str(tmp_path / "fn"), str(runtime),
+                                    str(event_path)], capture_output=True, text=True, env=env, cwd=tmp_path,
+                                   timeout=120)
+        assert completed.returncode == 0, completed.stderr
+        stored = client.get_object(Bucket="imgedge-regional-test", Key=uri.lstrip("/"))["Body"].read()
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert report["version"] == [3, 12] and report["pillow"].startswith(str(tmp_path / "fn"))
+    result = report["result"]
+    assert result["statusCode"] == 200 and result["isBase64Encoded"] is True
+    assert result["headers"]["Content-Type"] == "image/avif"
+    body = base64.b64decode(result["body"])
+    assert body == stored and Image.open(io.BytesIO(body)).size == (640, 480)
+
+
+def test_coldstart_tool_measures_every_built_function(built):
+    """``python -m imgedge.deploy.coldstart`` (the numbers in docs/deploy.md) runs on what make package builds."""
+    from imgedge.deploy.coldstart import find_python
+
+    if find_python("3.12") is None:
+        pytest.skip("no python3.12 here")
+    done = subprocess.run([sys.executable, "-m", "imgedge.deploy.coldstart", "--build", str(built[0]), "--runs", "1"],
+                          capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    for row in ("viewer-request", "origin-response", "regional ", "regional (LWA)", "init + first call"):
+        assert row in done.stdout, done.stdout
+    assert not (built[0] / "regional" / "imgedge" / "regional" / "wsgi.py").exists()  # left as built

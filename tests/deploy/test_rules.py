@@ -25,7 +25,12 @@ def behavior(t: dict) -> dict:
 
 
 def association(t: dict, event: str) -> dict:
-    return next(a for a in behavior(t)["LambdaFunctionAssociations"] if a["EventType"] == event)
+    """The association for ``event``, also inside an ``Fn::If`` (origin-response exists in Mode=edge only)."""
+    for item in behavior(t)["LambdaFunctionAssociations"]:
+        for arm in item["Fn::If"][1:] if "Fn::If" in item else [item]:
+            if isinstance(arm, dict) and arm.get("EventType") == event:
+                return arm
+    raise KeyError(event)
 
 
 def role_statements(t: dict, role: str, policy: str) -> list[dict]:
@@ -183,6 +188,88 @@ CASES: list[tuple[str, str, Callable[[dict], None]]] = [
     ("behavior", "compression on", set_(behavior, "Compress", True)),
     ("behavior", "plain HTTP allowed", set_(behavior, "ViewerProtocolPolicy", "allow-all")),
 ]
+
+
+# -- Mode=regional: the generator behind a Function URL (checked in each mode; these break only regional) --
+
+GENERATOR = "GeneratorFunction"
+
+
+def generator_origin(t: dict) -> dict:
+    return next(o["Fn::If"][1] for o in res(t, "Distribution")["DistributionConfig"]["Origins"]
+                if "Fn::If" in o and o["Fn::If"][1].get("Id") == "generator")
+
+
+def origin_group(t: dict) -> dict:
+    return res(t, "Distribution")["DistributionConfig"]["OriginGroups"]["Fn::If"][1]["Items"][0]
+
+
+def generator_statement(t: dict, sid: str) -> dict:
+    return next(s for s in role_statements(t, "GeneratorRole", "images-bucket") if s["Sid"] == sid)
+
+
+def add_s3_invoke_permission(t: dict) -> None:
+    t["Resources"]["S3InvokesGenerator"] = {
+        "Type": "AWS::Lambda::Permission", "Condition": "RegionalMode",
+        "Properties": {"Action": "lambda:InvokeFunction", "FunctionName": {"Ref": f"{GENERATOR}.Alias"},
+                       "Principal": "s3.amazonaws.com", "SourceArn": {"Fn::GetAtt": ["ImagesBucket", "Arn"]}},
+    }
+
+
+def swap_group_members(t: dict) -> None:
+    items = origin_group(t)["Members"]["Items"]
+    items.reverse()
+
+
+REGIONAL_CASES: list[tuple[str, str, Callable[[dict], None]]] = [
+    ("function-url-auth", "AuthType NONE (chosen by a condition, so SAM adds no permission)",
+     set_(lambda t: res(t, GENERATOR)["FunctionUrlConfig"], "AuthType", {"Fn::If": ["RegionalMode", "NONE", "AWS_IAM"]})),
+    ("function-url-auth", "response streaming", set_(lambda t: res(t, GENERATOR)["FunctionUrlConfig"], "InvokeMode",
+                                                    "RESPONSE_STREAM")),
+    ("invoke-permission", "no lambda:InvokeFunction (needed since October 2025)",
+     lambda t: t["Resources"].pop("GeneratorInvokePermission")),
+    ("invoke-permission", "no lambda:InvokeFunctionUrl", lambda t: t["Resources"].pop("GeneratorInvokeUrlPermission")),
+    ("invoke-permission", "permissions on the function while the URL invokes the alias",
+     lambda t: [res(t, p).update(FunctionName={"Ref": GENERATOR})
+                for p in ("GeneratorInvokePermission", "GeneratorInvokeUrlPermission")]),
+    ("invoke-permission", "InvokeFunctionUrl without FunctionUrlAuthType AWS_IAM",
+     drop(lambda t: res(t, "GeneratorInvokeUrlPermission"), "FunctionUrlAuthType")),
+    ("invoke-scope", "InvokeFunction not scoped by SourceArn", drop(lambda t: res(t, "GeneratorInvokePermission"), "SourceArn")),
+    ("invoke-scope", "InvokeFunctionUrl scoped to another distribution",
+     set_(lambda t: res(t, "GeneratorInvokeUrlPermission"), "SourceArn",
+          "arn:aws:cloudfront::123456789012:distribution/EDFDVBD6EXAMPLE")),
+    ("invoke-scope", "public InvokeFunction", set_(lambda t: res(t, "GeneratorInvokePermission"), "Principal", "*")),
+    ("invoke-scope", "another service may invoke the origin", add_s3_invoke_permission),
+    ("lambda-origin-access", "generator OAC of origin type s3",
+     set_(lambda t: res(t, "GeneratorOriginAccessControl")["OriginAccessControlConfig"], "OriginAccessControlOriginType",
+          "s3")),
+    ("lambda-origin-access", "generator OAC that does not sign",
+     set_(lambda t: res(t, "GeneratorOriginAccessControl")["OriginAccessControlConfig"], "SigningBehavior", "no-override")),
+    ("lambda-origin-access", "Function URL origin without OAC", drop(generator_origin, "OriginAccessControlId")),
+    ("lambda-origin-access", "Function URL origin signed by the S3 OAC",
+     set_(generator_origin, "OriginAccessControlId", {"Fn::GetAtt": ["OriginAccessControl", "Id"]})),
+    ("lambda-origin-access", "Function URL over plain HTTP",
+     set_(lambda t: generator_origin(t)["CustomOriginConfig"], "OriginProtocolPolicy", "match-viewer")),
+    ("lambda-origin-access", "another stack's Function URL",
+     set_(generator_origin, "DomainName", "abcdefghijklmnop.lambda-url.us-east-1.on.aws")),
+    ("origin-group", "no failover on 404",
+     set_(lambda t: origin_group(t)["FailoverCriteria"], "StatusCodes", {"Quantity": 1, "Items": [403]})),
+    ("origin-group", "the generator asked first", swap_group_members),
+    ("origin-group", "the behavior targets the generator directly",
+     set_(behavior, "TargetOriginId", {"Fn::If": ["RegionalMode", "generator", "images"]})),
+    ("regional-limits", "generator timeout over the origin read timeout", set_(lambda t: res(t, GENERATOR), "Timeout", 60)),
+    ("regional-limits", "generator memory parameter unbounded", drop(lambda t: t["Parameters"]["GeneratorMemory"], "MaxValue")),
+    ("regional-limits", "generator on two architectures",
+     set_(lambda t: res(t, GENERATOR), "Architectures", ["x86_64", "arm64"])),
+    ("regional-version", "memory parameter not in the version", drop(lambda t: res(t, GENERATOR), "VersionDescription")),
+    ("role-trust", "generator role trusted by edgelambda only",
+     set_(lambda t: res(t, "GeneratorRole")["AssumeRolePolicyDocument"]["Statement"][0]["Principal"], "Service",
+          "edgelambda.amazonaws.com")),
+    ("s3-iam-scope", "generator may overwrite originals",
+     set_(lambda t: generator_statement(t, "WriteVariants"), "Resource", {"Fn::Sub": "${ImagesBucket.Arn}/*"})),
+    ("runtime", "generator on python3.11", set_(lambda t: res(t, GENERATOR), "Runtime", "python3.11")),
+]
+CASES += REGIONAL_CASES
 
 
 @pytest.mark.parametrize("rule, mutate", [(r, m) for r, _, m in CASES], ids=[f"{r}: {c}" for r, c, _ in CASES])

@@ -1,0 +1,109 @@
+"""One JSON line per variant generation: the log line, its CloudWatch metrics and its Server-Timing header.
+
+The origin-response (Lambda@Edge), the local edge and ``imgedge warm`` all write the same line, so the
+Athena queries in ``docs/observability.md`` run unchanged over the Firehose output in S3 and over the
+local edge's ``--log-file`` (``tests/observability`` runs them with DuckDB). One line serves three readers:
+
+* **people and Athena**: the fields of ``LOG_FIELDS`` (the Glue table in template.yaml has exactly these
+  columns, checked by a test): per-stage timings, sizes, device class, outcome, cache outcome;
+* **CloudWatch metrics**: the ``_aws`` member makes the line an Embedded Metric Format document, so
+  CloudWatch turns it into metrics with no API call and no extra line (namespace ``imgedge``):
+  ``Generations`` (Count), ``GenerationTime`` and ``OutputBytes`` by ``outcome`` and by ``device``;
+  the per-stage times (``FetchTime`` … ``StoreTime``) by ``format``;
+* **the browser**: ``server_timing(entry)`` is the ``Server-Timing`` header of a generated response, which
+  DevTools and ``PerformanceResourceTiming.serverTiming`` show.
+
+Nothing here imports Pillow or boto3: the viewer-request bundle may carry this module.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+NAMESPACE = "imgedge"
+
+#: Every field a generation line may carry, with its Athena/Glue (Hive) type. A field missing from a line
+#: (e.g. the stage timings of a refusal) is NULL in the table. template.yaml's Glue table lists exactly these.
+LOG_FIELDS: dict[str, str] = {
+    "ts": "string",             # ISO 8601 UTC, milliseconds: 2026-11-24T01:22:53.123Z
+    "event": "string",          # always "generate"
+    "request_id": "string",     # CloudFront's request id (x-edge-request-id in CloudFront's own logs)
+    "variant": "string",        # _variants/photos/cat.jpg/w640-q60.avif
+    "original": "string",       # photos/cat.jpg
+    "device": "string",         # mobile, tablet, desktop, smarttv, bot
+    "edge_cache": "string",     # the CloudFront cache result that led here: Miss (or RefreshHit), warm
+    "origin_status": "int",     # what S3 answered for the variant (403/404: missing)
+    "outcome": "string",        # generated, raced, generated+redirect, refused, error, ...
+    "status": "int",            # HTTP status returned to CloudFront
+    "reason": "string",         # public message of a refusal, exception type of an error
+    "format": "string",         # avif, webp, jpeg, png
+    "width": "int",
+    "height": "int",
+    "source_bytes": "bigint",   # size of the original
+    "bytes": "bigint",          # size of the variant
+    "fetch_ms": "double",       # read the original from the store
+    "decode_ms": "double",
+    "resize_ms": "double",
+    "encode_ms": "double",
+    "store_ms": "double",       # conditional create of the variant
+    "total_ms": "double",       # the whole origin-response handling
+}
+
+STAGES = ("fetch", "decode", "resize", "encode", "store")
+_STAGE_METRICS = {f"{stage}_ms": f"{stage.capitalize()}Time" for stage in STAGES}
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def server_timing(entry: Mapping[str, Any]) -> str:
+    """``Server-Timing`` for a generated response: each stage and the total, in milliseconds."""
+    parts = [f"{stage};dur={entry[f'{stage}_ms']}" for stage in STAGES if entry.get(f"{stage}_ms") is not None]
+    if entry.get("total_ms") is not None:
+        parts.append(f'total;desc="imgedge {entry.get("outcome", "")}";dur={entry["total_ms"]}')
+    return ", ".join(parts)
+
+
+def emf(entry: Mapping[str, Any], namespace: str = NAMESPACE) -> dict[str, Any]:
+    """``entry`` plus the members that make it a CloudWatch Embedded Metric Format document.
+
+    Only metrics whose values are present are declared (a declared metric without a value is invalid).
+    Dimensions stay few and low-cardinality: every distinct dimension value is a billed custom metric,
+    in every Region where the edge function runs.
+    """
+    doc: dict[str, Any] = dict(entry)
+    doc["Generations"] = 1
+    directives = []
+    by_outcome = [{"Name": "Generations", "Unit": "Count"}]
+    if entry.get("total_ms") is not None:
+        doc["GenerationTime"] = entry["total_ms"]
+        by_outcome.append({"Name": "GenerationTime", "Unit": "Milliseconds"})
+    if entry.get("bytes") is not None:
+        doc["OutputBytes"] = entry["bytes"]
+        by_outcome.append({"Name": "OutputBytes", "Unit": "Bytes"})
+    dimensions = [[name] for name in ("outcome", "device") if isinstance(entry.get(name), str)]
+    if dimensions:
+        directives.append({"Namespace": namespace, "Dimensions": dimensions, "Metrics": by_outcome})
+    stages = []
+    for field, metric in _STAGE_METRICS.items():
+        if entry.get(field) is not None:
+            doc[metric] = entry[field]
+            stages.append({"Name": metric, "Unit": "Milliseconds"})
+    if stages and isinstance(entry.get("format"), str):
+        directives.append({"Namespace": namespace, "Dimensions": [["format"]], "Metrics": stages})
+    doc["_aws"] = {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": directives}
+    return doc
+
+
+def log_line(entry: Mapping[str, Any]) -> str:
+    """The one line written per generation (EMF included), compact JSON without a newline."""
+    return json.dumps(emf(entry), separators=(",", ":"), ensure_ascii=False)
+
+
+def fields_only(line: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``LOG_FIELDS`` part of a parsed line (what the Glue table sees)."""
+    return {name: line[name] for name in LOG_FIELDS if name in line}

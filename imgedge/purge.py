@@ -1,0 +1,225 @@
+"""Purge: delete every stored variant of one original, and say which CloudFront paths to invalidate.
+
+The key layout makes one original's variants one "directory": ``_variants/<original key>/<segment>``.
+Only the objects directly in it are deleted (S3: ``ListObjectsV2`` with ``Delimiter="/"``, then
+``DeleteObjects`` in batches of 1,000), so purging ``a/b.jpg`` leaves the variants of an original
+named ``a/b.jpg/c.jpg`` alone. Originals are never touched.
+
+CloudFront caches each variant under its rewritten URI (the viewer-request makes the URI the variant key),
+so the invalidation that matters is ``/_variants/<original key>/*``; ``/<original key>*`` also goes,
+for anything cached before a viewer-request rewrote it (a behaviour without the function, say). Both are
+wildcard paths: CloudFront allows 15 wildcard paths in progress at once per distribution, which bounds
+how fast a bulk re-upload can be purged (see docs/observability.md, "Purge").
+
+Used by ``imgedge purge`` (CLI), ``handlers/purge.py`` (S3 events) and the local edge.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+from urllib.parse import unquote_plus
+
+from .config import Config
+from .errors import ImageEdgeError
+from .keys import uri_for_key, validate_original_key
+from .store import DirectoryStore, Store
+from .store.directory import META_DIR
+
+#: S3 DeleteObjects takes at most this many keys per call.
+DELETE_BATCH = 1000
+
+
+@dataclass
+class PurgeResult:
+    original: str
+    deleted: list[str] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    invalidation_id: str | None = None
+    local_entries_removed: int | None = None
+
+
+def variants_prefix(original_key: str, config: Config) -> str:
+    """``_variants/<original key>/``: where every variant of ``original_key`` lives."""
+    validate_original_key(original_key, config.variants_prefix)
+    return f"{config.variants_prefix}/{original_key}/"
+
+
+def invalidation_paths(original_key: str, config: Config) -> list[str]:
+    """The CloudFront invalidation paths for one original (percent-encoded as CloudFront sees URIs)."""
+    return [uri_for_key(original_key) + "*", uri_for_key(variants_prefix(original_key, config)) + "*"]
+
+
+def delete_variants(store: Store, original_key: str, config: Config) -> list[str]:
+    """Delete the variants of ``original_key`` from ``store``; returns the deleted keys (sorted)."""
+    prefix = variants_prefix(original_key, config)
+    if isinstance(store, DirectoryStore):
+        return _delete_directory(store, prefix)
+    if hasattr(store, "client") and hasattr(store, "bucket"):  # S3Store, or anything that quacks like it
+        return _delete_s3(store.client, store.bucket, prefix)
+    raise TypeError(f"cannot purge a {type(store).__name__}")
+
+
+def _delete_directory(store: DirectoryStore, prefix: str) -> list[str]:
+    folder = store.root / prefix
+    if not folder.is_dir():
+        return []
+    deleted = []
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and not path.name.startswith(".tmp-"):
+            key = prefix + path.name
+            path.unlink()
+            (store.root / META_DIR / (key + ".json")).unlink(missing_ok=True)
+            deleted.append(key)
+    # Remove the now-empty folders up to (not including) the variants root, in both trees.
+    for base in (store.root, store.root / META_DIR):
+        current = base / prefix
+        while current != base and current.is_dir() and current.parent != base:
+            try:
+                current.rmdir()
+            except OSError:  # not empty: another original's variants live below
+                break
+            current = current.parent
+    return deleted
+
+
+def _delete_s3(client: Any, bucket: str, prefix: str) -> list[str]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from .errors import UpstreamError
+
+    deleted: list[str] = []
+    try:
+        keys = [obj["Key"]
+                for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix,
+                                                                            Delimiter="/")
+                for obj in page.get("Contents", [])]
+        for start in range(0, len(keys), DELETE_BATCH):
+            batch = keys[start:start + DELETE_BATCH]
+            answer = client.delete_objects(
+                Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
+            errors = answer.get("Errors") or []
+            if errors:
+                first = errors[0]
+                raise UpstreamError(f"could not delete {len(errors)} variants (first: {first.get('Key')}: "
+                                    f"{first.get('Code')})")
+            deleted.extend(batch)
+    except (ClientError, BotoCoreError) as exc:
+        raise UpstreamError(f"the image store failed during the purge: {exc}") from exc
+    return sorted(deleted)
+
+
+def create_invalidation(cloudfront: Any, distribution_id: str, paths: list[str],
+                        caller_reference: str | None = None) -> str:
+    """Issue one CloudFront invalidation; returns its id."""
+    answer = cloudfront.create_invalidation(
+        DistributionId=distribution_id,
+        InvalidationBatch={"Paths": {"Quantity": len(paths), "Items": paths},
+                           "CallerReference": caller_reference or f"imgedge-{time.time_ns()}-{uuid.uuid4().hex[:8]}"},
+    )
+    return answer["Invalidation"]["Id"]
+
+
+def purge(
+    original_key: str,
+    store: Store,
+    config: Config,
+    *,
+    local_edge: Any = None,
+    cloudfront: Any = None,
+    distribution_id: str | None = None,
+) -> PurgeResult:
+    """Delete the variants of one original; invalidate a local edge's cache (in-process) and, with a
+    CloudFront client and distribution id, the distribution's caches."""
+    result = PurgeResult(original_key, paths=invalidation_paths(original_key, config))
+    result.deleted = delete_variants(store, original_key, config)
+    if local_edge is not None:
+        result.local_entries_removed = local_edge.invalidate(result.paths)
+    if cloudfront is not None and distribution_id:
+        result.invalidation_id = create_invalidation(cloudfront, distribution_id, result.paths)
+    return result
+
+
+# -- S3 events ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OriginalChange:
+    bucket: str
+    key: str
+    event_name: str  # ObjectCreated:Put, ObjectRemoved:Delete, ...
+
+
+def originals_changed(event: dict[str, Any], config: Config) -> tuple[list[OriginalChange], list[str]]:
+    """The originals an S3 notification event created, overwrote or removed, and why other records were
+    skipped. Keys arrive URL-encoded with ``+`` for a space (``unquote_plus``). Variants are skipped:
+    the purge deletes variants, and S3 notifies those deletions too."""
+    changes: list[OriginalChange] = []
+    skipped: list[str] = []
+    for record in event.get("Records") or []:
+        name = str(record.get("eventName", ""))
+        if record.get("eventSource") != "aws:s3" or not name.startswith(("ObjectCreated:", "ObjectRemoved:")):
+            skipped.append(f"{name or '?'}: not an object created/removed event")
+            continue
+        s3 = record.get("s3") or {}
+        key = unquote_plus(str((s3.get("object") or {}).get("key", "")))
+        bucket = str((s3.get("bucket") or {}).get("name", ""))
+        if key.startswith(config.variants_prefix + "/"):
+            skipped.append(f"{key}: a variant")
+            continue
+        try:
+            validate_original_key(key, config.variants_prefix)
+        except ImageEdgeError as exc:
+            skipped.append(f"{key}: {exc.message}")
+            continue
+        changes.append(OriginalChange(bucket, key, name))
+    return changes, skipped
+
+
+def handle_s3_event(
+    event: dict[str, Any],
+    config: Config,
+    store_for: Callable[[str], Store],
+    *,
+    cloudfront: Any = None,
+    distribution_id: str | None = None,
+    invalidate: str = "always",
+    log: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Purge every original an S3 event names; one CloudFront invalidation for all of them.
+
+    ``invalidate``: ``always``, ``if-deleted`` (only when variants were stored: cheaper for bulk uploads
+    of new originals, but misses copies CloudFront still holds after the variants expired from S3) or
+    ``never``.
+    """
+    changes, skipped = originals_changed(event, config)
+    results = []
+    for change in _unique(changes):
+        results.append(purge(change.key, store_for(change.bucket), config))
+    paths = sorted({p for r in results for p in r.paths
+                    if invalidate == "always" or (invalidate == "if-deleted" and r.deleted)})
+    invalidation_id = None
+    if paths and cloudfront is not None and distribution_id and invalidate != "never":
+        invalidation_id = create_invalidation(cloudfront, distribution_id, paths)
+    summary = {
+        "event": "purge",
+        "originals": [r.original for r in results],
+        "deleted": sum(len(r.deleted) for r in results),
+        "paths": paths,
+        "invalidation_id": invalidation_id,
+        "skipped": skipped,
+    }
+    if log is not None:
+        log(summary)
+    return summary
+
+
+def _unique(changes: Iterable[OriginalChange]) -> list[OriginalChange]:
+    seen, out = set(), []
+    for change in changes:
+        if (change.bucket, change.key) not in seen:
+            seen.add((change.bucket, change.key))
+            out.append(change)
+    return out

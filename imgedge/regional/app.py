@@ -1,0 +1,176 @@
+"""The generator as a plain HTTP application: ``GET /<variant key>`` → the variant's bytes.
+
+``GeneratorApp(store, config)(method, path, headers, body)`` returns ``Response(status, headers, body)``, a
+named tuple, so ``status, headers, body = app("GET", "/_variants/…", {})`` works. It knows HTTP, not
+Lambda or CloudFront: ``function_url`` adapts it to Function URL events, ``wsgi`` to WSGI, and
+``failover.OriginGroup`` puts it behind S3 the way CloudFront's origin group does.
+
+What it answers:
+
+* ``GET``/``HEAD`` of a canonical variant key: reads the original, renders, stores with a conditional
+  create and returns the bytes (``imgedge.generate.generate_variant``, the step shared with the
+  Lambda@Edge adapter), ``Cache-Control`` of a variant, an ``ETag`` equal to the one S3 will give the
+  stored object. ``HEAD`` does the same work and returns no body.
+* Outputs over ``max_inline_bytes`` (default: what fits Lambda's 6 MB response once base64-encoded) are
+  stored and answered with a ``302`` to the URL the viewer asked for (``X-Imgedge-Viewer-Url``, set by the
+  viewer-request function) with ``Cache-Control: private, no-store``: the next request finds them in S3.
+  Without that header there is no URL to send the viewer back to: ``502``, stored, retry.
+* Any other method: ``405``. Any request with a body, or with a query string: ``400`` (CloudFront's OAC
+  would have to sign a body's hash; the viewer-request has folded every parameter into the path).
+* Paths that are not canonical variant keys: ``400`` (``403`` for unsafe ones); a missing original ``404``;
+  every refusal with the short ``error_cache_control`` of the config; an unexpected failure ``500``.
+
+Only ``imgedge.keys`` and ``imgedge.spec`` are needed to refuse a request; Pillow and the device classifier
+are imported when the first variant is rendered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
+
+from ..config import Config
+from ..edge.cloudfront import DEVICE_HEADERS, STRICT_CSP, VIEWER_URL_HEADER
+from ..errors import BadRequest, ImageEdgeError
+from ..keys import key_for_uri, parse_variant_key
+from ..spec import is_canonical
+
+if TYPE_CHECKING:  # imgedge.store imports botocore, which refusals never need
+    from ..store import Store
+
+#: Lambda's synchronous response limit, counted in decimal megabytes (stricter than 6 MiB, never too lax).
+LAMBDA_RESPONSE_LIMIT = 6_000_000
+#: Room for the Function URL response envelope (JSON, status, headers) around the base64 body.
+RESPONSE_HEADROOM = 32 * 1024
+#: The largest image returned inline: base64 turns 3 bytes into 4. 4,475,424 bytes (~4.5 MB).
+FUNCTION_URL_MAX_INLINE_BYTES = (LAMBDA_RESPONSE_LIMIT - RESPONSE_HEADROOM) * 3 // 4
+#: The largest URL a redirect goes to (CloudFront's URI + query limit for functions that read them).
+MAX_REDIRECT_CHARS = 8192
+
+ALLOWED_METHODS = ("GET", "HEAD")
+TEXT = "text/plain; charset=utf-8"
+
+
+class Response(NamedTuple):
+    status: int
+    headers: dict[str, str]
+    body: bytes = b""
+
+
+Log = Callable[[dict[str, Any]], None]
+
+
+class GeneratorApp:
+    """The regional generator. ``store`` holds the originals and receives the variants."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        *,
+        max_inline_bytes: int = FUNCTION_URL_MAX_INLINE_BYTES,
+        log: Log | None = None,
+    ) -> None:
+        if not 0 < max_inline_bytes <= FUNCTION_URL_MAX_INLINE_BYTES:
+            raise ValueError(f"max_inline_bytes must be within 1..{FUNCTION_URL_MAX_INLINE_BYTES}")
+        self.store = store
+        self.config = config
+        self.max_inline_bytes = max_inline_bytes
+        self.log = log or print_json
+
+    def __call__(self, method: str, path: str, headers: Mapping[str, str] | None = None,
+                 body: bytes = b"") -> Response:
+        """One request. ``path`` is the percent-encoded request target (a ``?query`` in it is refused)."""
+        method = method.upper()
+        lowered = {name.lower(): value for name, value in (headers or {}).items()}
+        if method not in ALLOWED_METHODS:
+            return self._refuse(405, "only GET and HEAD are served", {"Allow": ", ".join(ALLOWED_METHODS)})
+        if body or _declares_body(lowered):
+            return self._refuse(400, "requests with a body are refused")
+        target, _, query = path.partition("?")
+        if query:
+            return self._refuse(400, "a variant URL takes no parameters")
+        try:
+            variant = key_for_uri(target)
+            _original, spec = parse_variant_key(variant, self.config.variants_prefix)
+            if not is_canonical(spec, self.config):
+                raise BadRequest("not a variant this edge serves")
+        except ImageEdgeError as exc:
+            return self._refuse(exc.status, exc.message)
+        response = self._generate(variant, lowered)
+        return response._replace(body=b"") if method == "HEAD" else response
+
+    # ------------------------------------------------------------------------------------------------
+    def _generate(self, variant: str, headers: dict[str, str]) -> Response:
+        from ..device import device_class
+        from ..generate import generate_variant  # Pillow loads with the first render
+
+        entry: dict[str, Any] = {
+            "event": "generate",
+            "mode": "regional",
+            "variant": variant,
+            "device": device_class(headers.get("user-agent"),
+                                   {name: headers[name] for name in DEVICE_HEADERS if name in headers}),
+        }
+        started = time.perf_counter()
+        try:
+            generated = generate_variant(self.store, variant, self.config)
+        except ImageEdgeError as exc:
+            entry.update(outcome="refused", status=exc.status, reason=exc.message)
+            response = self._refuse(exc.status, exc.message)
+        except Exception as exc:  # a bug: a briefly cached 500, never a stack trace
+            entry.update(outcome="error", status=500, reason=type(exc).__name__)
+            response = self._refuse(500, "internal error")
+        else:
+            entry.update(generated.log, outcome=generated.outcome)
+            if len(generated.data) <= self.max_inline_bytes:
+                entry["status"] = 200
+                response = Response(200, {
+                    "Content-Type": generated.content_type,
+                    "Cache-Control": self.config.variant_cache_control,
+                    "ETag": '"%s"' % hashlib.md5(generated.data, usedforsecurity=False).hexdigest(),
+                    "X-Content-Type-Options": "nosniff",
+                }, generated.data)
+            else:
+                location = _local_url(headers.get(VIEWER_URL_HEADER.lower(), ""))
+                if location:  # stored now: the same URL again is an S3 hit; the redirect itself is never cached
+                    entry.update(outcome=generated.outcome + "+redirect", status=302)
+                    response = Response(302, {"Location": location, "Cache-Control": "private, no-store",
+                                              "Content-Type": TEXT, "Content-Security-Policy": STRICT_CSP,
+                                              "X-Content-Type-Options": "nosniff"})
+                else:
+                    entry.update(outcome=generated.outcome + "+too-large", status=502)
+                    response = self._refuse(502, "variant stored; retry the request")
+        entry["total_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        self.log(entry)
+        return response
+
+    def _refuse(self, status: int, message: str, extra: dict[str, str] | None = None) -> Response:
+        return Response(status, {
+            "Content-Type": TEXT,
+            "Cache-Control": self.config.error_cache_control,
+            "Content-Security-Policy": STRICT_CSP,
+            "X-Content-Type-Options": "nosniff",
+            **(extra or {}),
+        }, message.encode() + b"\n")
+
+
+def _declares_body(headers: Mapping[str, str]) -> bool:
+    length = headers.get("content-length", "").strip()
+    return bool(headers.get("transfer-encoding")) or (length not in ("", "0"))
+
+
+def _local_url(url: str) -> str | None:
+    """``url`` if it is a path on this distribution (never ``//host``, ``/\\host`` or ``scheme:``), else None."""
+    if url.startswith("/") and not url.startswith(("//", "/\\")) and len(url) <= MAX_REDIRECT_CHARS and url.isascii() \
+            and url.isprintable():
+        return url
+    return None
+
+
+def print_json(entry: dict[str, Any]) -> None:
+    """One JSON line on stdout: CloudWatch Logs on Lambda."""
+    sys.stdout.write(json.dumps(entry, separators=(",", ":")) + "\n")
