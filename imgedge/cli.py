@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     _store_arguments(serve, seeded=True)
     serve.add_argument("--log-file", help="also append one JSON line per generation to this file")
     serve.add_argument("--config", help="config JSON (default: the bundled one)")
+    serve.add_argument("--mode", choices=("edge", "regional"), default="edge",
+                       help="edge: Lambda@Edge origin-response (default); regional: origin group, S3 then the "
+                            "Function URL generator")
     serve.add_argument("--template", help="SAM template whose distribution to play (default: the repo's template.yaml)")
     serve.add_argument("--parameter", action="append", default=[], metavar="KEY=VALUE",
                        help="template parameter override (repeatable)")
@@ -107,16 +110,16 @@ def _serve(args: argparse.Namespace) -> int:
     store = spec.open()
     samples = seed_samples(store) if isinstance(store, DirectoryStore) else []
     try:
-        parameters = dict(item.split("=", 1) for item in args.parameter)
+        parameters = {"Mode": args.mode, **dict(item.split("=", 1) for item in args.parameter)}
         distribution = load_distribution(args.template, parameters)
         edge = LocalEdge(store, config, log_path=Path(args.log_file) if args.log_file else None,
-                         distribution=distribution)
+                         distribution=distribution, mode=args.mode)
     except (TemplateError, ValueError) as exc:
         print(f"imgedge serve: {exc}", file=sys.stderr)
         return 2
     server = make_server(edge, args.host, args.port, samples)
     host, port = server.server_address[:2]
-    print(f"imgedge local edge on http://{host}:{port}/ ({_describe(spec)})", flush=True)
+    print(f"imgedge local edge ({args.mode} mode) on http://{host}:{port}/ ({_describe(spec)})", flush=True)
     print(f"  behaviours from {distribution.source}", flush=True)
     for key in samples[:3]:
         print(f"  try http://{host}:{port}/{key}?w=320", flush=True)

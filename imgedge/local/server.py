@@ -79,13 +79,20 @@ class LocalEdge:
     def __init__(self, store: Store, config: Config | None = None, cache: ResponseCache | None = None,
                  log_path: Path | None = None, distribution: Distribution | None = None,
                  handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] | None = None,
-                 origin: Origin | None = None) -> None:
+                 origin: Origin | None = None, mode: str = "edge") -> None:
+        if mode not in ("edge", "regional"):
+            raise ValueError(f"mode must be edge or regional, not {mode!r}")
+        self.mode = mode
         self.store = store
         self.config = config or load_config()
         self.cache = cache or ResponseCache()
         self.log_path = log_path
-        self.distribution = distribution or load_distribution()
+        self.distribution = distribution or load_distribution(parameters={"Mode": mode})
         self.origin: Origin = origin or self.s3_origin
+        if origin is None and mode == "regional":
+            from ..regional.failover import regional_origin  # the store first, the generator on 403/404
+
+            self.origin = regional_origin(self.store, self.config, log=self._log).fetch
         self.stats: Counter[str] = Counter()
         self._log_lock = threading.Lock()
         self._stats_lock = threading.Lock()

@@ -2,7 +2,7 @@
 template.yaml deploys it with ``Mode=regional`` (viewer-request only), and the origin group (store first, the
 generator on a 403/404) as its origin.
 
-The tests marked ``wired`` run once ``LocalEdge`` takes ``mode="regional"`` itself; skipped before that.
+The tests marked ``wired`` use ``LocalEdge(mode="regional")`` itself.
 """
 
 from __future__ import annotations
