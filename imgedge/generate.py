@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .config import Config
-from .core import render
 from .errors import BadRequest
 from .keys import parse_variant_key
-from .spec import is_canonical
-from .store import Store
+from .spec import VariantSpec, is_canonical
+
+if TYPE_CHECKING:
+    from .store import Store
 
 
 @dataclass
@@ -30,7 +31,7 @@ class GeneratedVariant:
     log: dict[str, Any] = field(default_factory=dict)
 
 
-def parse_generatable(variant_key: str, config: Config):
+def parse_generatable(variant_key: str, config: Config) -> tuple[str, VariantSpec]:
     """(original key, spec) for a variant key the edge may generate; ``BadRequest`` otherwise."""
     original_key, spec = parse_variant_key(variant_key, config.variants_prefix)
     if not is_canonical(spec, config):  # only the ladder is ever generated, whoever asks
@@ -38,8 +39,9 @@ def parse_generatable(variant_key: str, config: Config):
     return original_key, spec
 
 
-def generate_variant(store: Store, variant_key: str, config: Config) -> GeneratedVariant:
+def generate_variant(store: "Store", variant_key: str, config: Config) -> GeneratedVariant:
     """Render and store ``variant_key``. Raises ``ImageEdgeError`` (never writes on failure)."""
+    from .core import render  # Pillow loads with the first render, not with this module
     original_key, spec = parse_generatable(variant_key, config)
     log: dict[str, Any] = {"variant": variant_key, "original": original_key}
     mark = time.perf_counter()

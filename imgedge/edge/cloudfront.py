@@ -29,22 +29,14 @@ def set_header(headers: Headers, name: str, value: str) -> None:
     headers[name.lower()] = [{"key": name, "value": value}]
 
 
-#: For anything we generate that is not an image (error bodies): nothing in it may load or run.
-STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
-
-
-def set_body_headers(headers: Headers, content_type: str, cache_control: str) -> None:
-    """Content-Type, Cache-Control and the security headers every generated response carries."""
-    set_header(headers, "Content-Type", content_type)
-    set_header(headers, "Cache-Control", cache_control)
-    set_header(headers, "X-Content-Type-Options", "nosniff")
-    if not content_type.startswith("image/"):
-        set_header(headers, "Content-Security-Policy", STRICT_CSP)
-
-
 def device_headers(headers: Headers) -> dict[str, str]:
     """The ``CloudFront-Is-*-Viewer`` headers present, as a plain lowercase dict."""
     return {name: value for name in DEVICE_HEADERS if (value := header(headers, name)) is not None}
+
+
+def cloudfront_headers(headers: dict[str, str]) -> Headers:
+    """Plain ``{"Name": "value"}`` headers as a CloudFront header map."""
+    return {name.lower(): [{"key": name, "value": value}] for name, value in headers.items()}
 
 
 def status_line(status: int) -> dict[str, str]:

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import base64
 import sys
-import time
 from typing import Any, Callable
 
 from ..config import Config, load_config
 from ..device import device_class
-from ..errors import BadRequest, ImageEdgeError
+from ..answers import Answer, answer_variant
+from ..errors import BadRequest
 from ..keys import key_for_uri, parse_variant_key
-from ..generate import generate_variant
-from ..observability import log_line, server_timing, utc_now
+from ..observability import log_line, utc_now
 from ..store import Store
 from .cloudfront import (
     READ_ONLY_ORIGIN_RESPONSE,
@@ -33,7 +32,6 @@ from .cloudfront import (
     device_headers,
     first_record,
     header,
-    set_body_headers,
     set_header,
     status_line,
 )
@@ -71,51 +69,23 @@ def handle(
         "edge_cache": "Miss",
         "origin_status": int(response.get("status")),
     }
-    started = time.perf_counter()
-    try:
-        generated = generate_variant(store_for(request), variant, config)
-    except ImageEdgeError as exc:
-        entry.update(outcome="refused", status=exc.status, reason=exc.message)
-        _replace(response, exc.status, exc.message.encode() + b"\n", "text/plain; charset=utf-8",
-                 config.error_cache_control)
-    except Exception as exc:  # a bug: answer 500 briefly cached, never a stack trace
-        entry.update(outcome="error", status=500, reason=type(exc).__name__)
-        _replace(response, 500, b"internal error\n", "text/plain; charset=utf-8", config.error_cache_control)
-    else:
-        entry.update(generated.log, outcome=generated.outcome)
-        viewer_url = header(headers, VIEWER_URL_HEADER) or ""
-        if len(generated.data) > config.max_inline_bytes and _is_local_path(viewer_url):
-            # Stored now: the same URL again is an S3 hit. The redirect itself must not be cached.
-            entry.update(outcome=generated.outcome + "+redirect", status=302)
-            _replace(response, 302, b"", "text/plain; charset=utf-8", "private, no-store")
-            set_header(response["headers"], "Location", viewer_url)
-        elif len(generated.data) > config.max_inline_bytes:
-            entry.update(outcome=generated.outcome + "+too-large", status=502)
-            _replace(response, 502, b"variant stored; retry the request\n", "text/plain; charset=utf-8",
-                     config.error_cache_control)
-        else:
-            entry["status"] = 200
-            _replace(response, 200, generated.data, generated.content_type, config.variant_cache_control)
-    entry["total_ms"] = round((time.perf_counter() - started) * 1000, 2)
-    if entry.get("status") in (200, 302):  # rendered here: say how long each stage took
-        set_header(response["headers"], "Server-Timing", server_timing(entry))
+    answer = answer_variant(store_for(request), variant, config, viewer_url=header(headers, VIEWER_URL_HEADER),
+                            max_inline_bytes=config.max_inline_bytes, entry=entry)
+    _replace(response, answer)
     log(entry)
     return response
 
 
-def _is_local_path(url: str) -> bool:
-    """Only ever redirect to a path on this distribution (never ``//host`` or ``scheme:``)."""
-    return url.startswith("/") and not url.startswith("//") and len(url) <= 8192 and url.isascii()
-
-
-def _replace(response: dict[str, Any], status: int, body: bytes, content_type: str, cache_control: str) -> None:
+def _replace(response: dict[str, Any], answer: Answer) -> None:
+    """Edit S3's response in place into ``answer`` (keeping the read-only headers as they are)."""
     headers = response.setdefault("headers", {})
     for name in list(headers):
         if name not in READ_ONLY_ORIGIN_RESPONSE:
             del headers[name]
-    set_body_headers(headers, content_type, cache_control)
-    response.update(status_line(status))
-    response["body"] = base64.b64encode(body).decode("ascii")
+    for name, value in answer.headers.items():
+        set_header(headers, name, value)
+    response.update(status_line(answer.status))
+    response["body"] = base64.b64encode(answer.body).decode("ascii")
     response["bodyEncoding"] = "base64"
 
 

@@ -19,7 +19,8 @@ from ..keys import key_for_uri, uri_for_key, validate_original_key, variant_key
 from ..negotiate import negotiate_format
 from ..signing import verify
 from ..spec import parse_query, resolve
-from .cloudfront import VIEWER_URL_HEADER, first_record, header, set_body_headers, set_header, status_line
+from ..answers import refusal
+from .cloudfront import VIEWER_URL_HEADER, cloudfront_headers, first_record, header, set_header, status_line
 
 #: URI + query string limit for Lambda@Edge functions that read them.
 MAX_URL_CHARS = 8192
@@ -37,7 +38,7 @@ def handle(event: dict[str, Any], config: Config | None = None) -> dict[str, Any
             config=config,
         )
     except ImageEdgeError as exc:
-        return refusal(exc, config)
+        return refused(exc, config)
     viewer_url = request.get("uri", "") + (f"?{request['querystring']}" if request.get("querystring") else "")
     set_header(request.setdefault("headers", {}), VIEWER_URL_HEADER, viewer_url)
     request["uri"] = variant_uri
@@ -62,8 +63,8 @@ def canonical_uri(uri: str, query: str, *, user_agent: str | None, accept: str |
     return uri_for_key(variant_key(original_key, spec, config.variants_prefix))
 
 
-def refusal(exc: ImageEdgeError, config: Config) -> dict[str, Any]:
+def refused(exc: ImageEdgeError, config: Config) -> dict[str, Any]:
     """A generated error response (viewer events allow 40 KB: the public message is far below)."""
-    headers: dict[str, list[dict[str, str]]] = {}
-    set_body_headers(headers, "text/plain; charset=utf-8", config.error_cache_control)
-    return {**status_line(exc.status), "headers": headers, "body": exc.message + "\n"}
+    answer = refusal(exc.status, exc.message, config)
+    return {**status_line(answer.status), "headers": cloudfront_headers(answer.headers),
+            "body": answer.body.decode()}

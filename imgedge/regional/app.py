@@ -27,16 +27,15 @@ are imported when the first variant is rendered.
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
-import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
+from ..answers import TEXT, answer_variant, refusal
 from ..config import Config
-from ..edge.cloudfront import DEVICE_HEADERS, STRICT_CSP, VIEWER_URL_HEADER
-from ..errors import BadRequest, ImageEdgeError
-from ..keys import key_for_uri, parse_variant_key
-from ..spec import is_canonical
+from ..edge.cloudfront import DEVICE_HEADERS, VIEWER_URL_HEADER
+from ..errors import ImageEdgeError
+from ..generate import parse_generatable
+from ..keys import key_for_uri
 
 if TYPE_CHECKING:  # imgedge.store imports botocore, which refusals never need
     from ..store import Store
@@ -47,11 +46,7 @@ LAMBDA_RESPONSE_LIMIT = 6_000_000
 RESPONSE_HEADROOM = 32 * 1024
 #: The largest image returned inline: base64 turns 3 bytes into 4. 4,475,424 bytes (~4.5 MB).
 FUNCTION_URL_MAX_INLINE_BYTES = (LAMBDA_RESPONSE_LIMIT - RESPONSE_HEADROOM) * 3 // 4
-#: The largest URL a redirect goes to (CloudFront's URI + query limit for functions that read them).
-MAX_REDIRECT_CHARS = 8192
-
 ALLOWED_METHODS = ("GET", "HEAD")
-TEXT = "text/plain; charset=utf-8"
 
 
 class Response(NamedTuple):
@@ -95,9 +90,7 @@ class GeneratorApp:
             return self._refuse(400, "a variant URL takes no parameters")
         try:
             variant = key_for_uri(target)
-            _original, spec = parse_variant_key(variant, self.config.variants_prefix)
-            if not is_canonical(spec, self.config):
-                raise BadRequest("not a variant this edge serves")
+            parse_generatable(variant, self.config)
         except ImageEdgeError as exc:
             return self._refuse(exc.status, exc.message)
         response = self._generate(variant, lowered)
@@ -106,7 +99,6 @@ class GeneratorApp:
     # ------------------------------------------------------------------------------------------------
     def _generate(self, variant: str, headers: dict[str, str]) -> Response:
         from ..device import device_class
-        from ..generate import generate_variant  # Pillow loads with the first render
 
         entry: dict[str, Any] = {
             "event": "generate",
@@ -115,47 +107,16 @@ class GeneratorApp:
             "device": device_class(headers.get("user-agent"),
                                    {name: headers[name] for name in DEVICE_HEADERS if name in headers}),
         }
-        started = time.perf_counter()
-        try:
-            generated = generate_variant(self.store, variant, self.config)
-        except ImageEdgeError as exc:
-            entry.update(outcome="refused", status=exc.status, reason=exc.message)
-            response = self._refuse(exc.status, exc.message)
-        except Exception as exc:  # a bug: a briefly cached 500, never a stack trace
-            entry.update(outcome="error", status=500, reason=type(exc).__name__)
-            response = self._refuse(500, "internal error")
-        else:
-            entry.update(generated.log, outcome=generated.outcome)
-            if len(generated.data) <= self.max_inline_bytes:
-                entry["status"] = 200
-                response = Response(200, {
-                    "Content-Type": generated.content_type,
-                    "Cache-Control": self.config.variant_cache_control,
-                    "ETag": '"%s"' % hashlib.md5(generated.data, usedforsecurity=False).hexdigest(),
-                    "X-Content-Type-Options": "nosniff",
-                }, generated.data)
-            else:
-                location = _local_url(headers.get(VIEWER_URL_HEADER.lower(), ""))
-                if location:  # stored now: the same URL again is an S3 hit; the redirect itself is never cached
-                    entry.update(outcome=generated.outcome + "+redirect", status=302)
-                    response = Response(302, {"Location": location, "Cache-Control": "private, no-store",
-                                              "Content-Type": TEXT, "Content-Security-Policy": STRICT_CSP,
-                                              "X-Content-Type-Options": "nosniff"})
-                else:
-                    entry.update(outcome=generated.outcome + "+too-large", status=502)
-                    response = self._refuse(502, "variant stored; retry the request")
-        entry["total_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        answer = answer_variant(self.store, variant, self.config, viewer_url=headers.get(VIEWER_URL_HEADER.lower()),
+                                max_inline_bytes=self.max_inline_bytes, entry=entry)
+        if answer.status == 200:  # the ETag S3 will give the stored object (single-part MD5)
+            answer.headers["ETag"] = '"%s"' % hashlib.md5(answer.body, usedforsecurity=False).hexdigest()
         self.log(entry)
-        return response
+        return Response(answer.status, answer.headers, answer.body)
 
     def _refuse(self, status: int, message: str, extra: dict[str, str] | None = None) -> Response:
-        return Response(status, {
-            "Content-Type": TEXT,
-            "Cache-Control": self.config.error_cache_control,
-            "Content-Security-Policy": STRICT_CSP,
-            "X-Content-Type-Options": "nosniff",
-            **(extra or {}),
-        }, message.encode() + b"\n")
+        answer = refusal(status, message, self.config)
+        return Response(answer.status, {**answer.headers, **(extra or {})}, answer.body)
 
 
 def _declares_body(headers: Mapping[str, str]) -> bool:
@@ -163,14 +124,9 @@ def _declares_body(headers: Mapping[str, str]) -> bool:
     return bool(headers.get("transfer-encoding")) or (length not in ("", "0"))
 
 
-def _local_url(url: str) -> str | None:
-    """``url`` if it is a path on this distribution (never ``//host``, ``/\\host`` or ``scheme:``), else None."""
-    if url.startswith("/") and not url.startswith(("//", "/\\")) and len(url) <= MAX_REDIRECT_CHARS and url.isascii() \
-            and url.isprintable():
-        return url
-    return None
-
-
 def print_json(entry: dict[str, Any]) -> None:
-    """One JSON line on stdout: CloudWatch Logs on Lambda."""
-    sys.stdout.write(json.dumps(entry, separators=(",", ":")) + "\n")
+    """One JSON line on stdout, the same shape as the edge's (with its EMF metrics): CloudWatch Logs."""
+    from ..observability import log_line, utc_now
+
+    entry.setdefault("ts", utc_now())
+    sys.stdout.write(log_line(entry) + "\n")

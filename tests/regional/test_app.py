@@ -131,9 +131,9 @@ def test_a_corrupt_original_is_422(app, store):
 
 
 def test_a_bug_is_a_500_with_the_short_ttl(store, logs, monkeypatch):
-    import imgedge.generate
+    import imgedge.core
 
-    monkeypatch.setattr(imgedge.generate, "render", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(imgedge.core, "render", lambda *a, **k: 1 / 0)
     status, headers, body = GeneratorApp(store, Config(), log=logs.append)("GET", VARIANT, {})
     assert (status, body) == (500, b"internal error\n") and headers["Cache-Control"] == Config().error_cache_control
     assert logs[0]["reason"] == "ZeroDivisionError"
