@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Build the Lambda zips template.yaml deploys: build/viewer-request.zip and build/origin-response.zip
-(Lambda@Edge, Mode=edge) and build/regional.zip (the regional generator, Mode=regional).
+(Lambda@Edge, Mode=edge), build/regional.zip (the regional generator, Mode=regional) and build/purge.zip (the
+purge function on the bucket's S3 events, both modes).
 
-    python scripts/package.py                      # both zips, config from deploy/config.json if present
+    python scripts/package.py                      # every zip, config from deploy/config.json if present
     python scripts/package.py --config my.json     # another deploy config (any subset of Config's keys)
     python scripts/package.py --init-config deploy/config.json   # write the defaults, to edit
     python scripts/package.py --only viewer-request --out /tmp/b
@@ -10,8 +11,9 @@
 
 No Docker, no python3.12 on PATH: wheels come from PyPI for the template's runtime (see
 imgedge/deploy/bundle.py); each zip's wheels are for its function's Architectures in the template. Prints
-each zip's size against its limit (viewer 1 MB, origin-response and regional 50 MB, aim 25 MB) and exits
-non-zero if a zip is over its limit. Then deploy with `sam deploy` (not `sam build`): docs/deploy.md.
+each zip's size against its limit (viewer 1 MB; origin-response, regional and purge 50 MB, aiming at 25, 10
+and 1 MB) and exits non-zero if a zip is over its limit. Then deploy with `sam deploy` (not `sam build`):
+docs/deploy.md.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             spec = bundle.BUNDLES[name]
             if spec.function:
                 spec = dataclasses.replace(spec, architecture=function_architecture(template, spec.function))
-            pins = ", ".join(bundle.pinned(spec.requirements, not args.no_pin))
+            pins = ", ".join(bundle.pinned(spec.requirements, not args.no_pin)) or "no wheels"
             print(f"building {name} ({spec.architecture}): {pins}", flush=True)
             results.append(bundle.build(spec, args.out, runtime, config_json, pin=not args.no_pin))
     except (bundle.PackagingError, config_gen.ConfigError, ValueError, OSError) as exc:

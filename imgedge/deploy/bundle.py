@@ -1,5 +1,5 @@
 """Build the Lambda zips without Docker and without the runtime's Python on PATH: the two Lambda@Edge
-functions and the regional generator (Mode=regional).
+functions, the regional generator (Mode=regional) and the purge function (regional, on S3 events).
 
 Each function gets a staging directory ``build/<name>/`` and a zip ``build/<name>.zip`` (what template.yaml's
 ``CodeUri`` points at):
@@ -74,7 +74,8 @@ BUNDLES: dict[str, Bundle] = {
         # The viewer path is config, device, errors, keys, negotiate, spec and edge/: no image code, no S3,
         # no local server. metrics.py and edge/origin_response.py import Pillow (via core) at module level.
         imgedge_exclude=frozenset(
-            {"core", "store", "local", "deploy", "regional", "cli.py", "metrics.py", "edge/origin_response.py"}
+            {"core", "store", "local", "deploy", "regional", "cli.py", "metrics.py", "edge/origin_response.py",
+             "purge.py", "warm.py"}
         ),
         limit_bytes=1 * MB,
         forbidden=frozenset({"PIL", "numpy", "boto3", "botocore", "s3transfer"}),
@@ -105,6 +106,18 @@ BUNDLES: dict[str, Bundle] = {
         aim_bytes=10 * MB,
         forbidden=frozenset({"numpy", "boto3", "botocore", "s3transfer"}),
         function="GeneratorFunction",
+    ),
+    # Both modes: the purge function (regional, S3 ObjectCreated/ObjectRemoved on originals). It lists and deletes
+    # variants with boto3, which the Lambda runtime provides: no wheels at all, no image code.
+    "purge": Bundle(
+        name="purge",
+        handler="handlers/purge.py",
+        requirements=(),
+        imgedge_exclude=frozenset({"core", "local", "deploy", "regional", "cli.py", "warm.py"}),
+        limit_bytes=50 * MB,
+        aim_bytes=1 * MB,
+        forbidden=frozenset({"PIL", "numpy", "boto3", "botocore", "s3transfer", "user_agents", "ua_parser"}),
+        function="PurgeFunction",
     ),
 }
 
@@ -272,10 +285,12 @@ def build(
     stage = out_dir / bundle.name
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir()
-    command = pip_install_command(stage, pinned(bundle.requirements, pin), runtime, bundle.architecture)
-    completed = run(command, capture_output=True, text=True)
-    if completed.returncode != 0:
-        raise PackagingError(f"{bundle.name}: pip failed ({' '.join(command)}):\n{completed.stderr or completed.stdout}")
+    if bundle.requirements:  # the purge function has none: pip refuses to install nothing
+        command = pip_install_command(stage, pinned(bundle.requirements, pin), runtime, bundle.architecture)
+        completed = run(command, capture_output=True, text=True)
+        if completed.returncode != 0:
+            raise PackagingError(f"{bundle.name}: pip failed ({' '.join(command)}):\n"
+                                 f"{completed.stderr or completed.stdout}")
     strip_tree(stage)
     copy_project(bundle, stage, config_json, repo)
     check_contents(bundle, stage, runtime)

@@ -1,4 +1,5 @@
-"""Lambda@Edge and regional-mode rules for a CloudFormation template (the output of the SAM transform).
+"""Lambda@Edge, regional-mode and support-function rules for a CloudFormation template (the output of the SAM
+transform).
 
 cfn-lint and the SAM translator know nothing of Lambda@Edge: they accept ``Runtime: python3.99``, a
 misspelt ``EventType``, an unversioned ``!GetAtt Fn.Arn`` association, arm64, environment variables and
@@ -9,8 +10,19 @@ without ``SourceArn``, a missing ``lambda:InvokeFunction`` (needed since October
 ``check(template)`` returns every violation of the rules below; an empty list means the template passes.
 
 A template with a ``Mode`` parameter is checked once per allowed value, with the conditions that depend on
-it resolved (``imgedge.deploy.conditions``): edge functions (associated with a distribution) get the
-Lambda@Edge rules, a regional generator (the target of a Function URL) gets the regional ones.
+it resolved (``imgedge.deploy.conditions``). Every function is one of three kinds:
+
+* an edge function: a distribution associates one of its versions; it gets the Lambda@Edge rules;
+* a regional generator: the target of a Function URL; it gets the regional ones;
+* a regional event function: neither, but an event source of this template invokes it (an S3 notification,
+  an event source mapping, an EventBridge rule or schedule, an SNS subscription, a log subscription filter),
+  such as the purge function. It may have environment variables and run arm64; its role is trusted by
+  ``lambda.amazonaws.com`` alone and may only list and delete variants (``_variants/``) and invalidate this
+  template's distribution.
+
+A function of none of these kinds is reported (``versioned-association``) and checked as an edge function. IAM
+policies are checked by the kind of role they are attached to; a role trusted only by
+``firehose.amazonaws.com`` may write a bucket no CloudFront origin reads (a log bucket) under fixed prefixes.
 
 The rules encode the limits in ``shared/docs/lambda-edge.md`` §1 (quotas by event type, runtime and feature
 restrictions), §2.3 (Function URL origin with OAC, permissions) and this project's own least-privilege and
@@ -30,14 +42,19 @@ from .conditions import resolve_conditions
 #: Rule id -> what it requires. Every id is proven to fire by a broken template in tests/deploy.
 RULES: dict[str, str] = {
     "region": "the template asserts (Rules) that it deploys in us-east-1, where Lambda@Edge functions must live",
-    "runtime": "every function's Runtime is python3.12 or python3.13 (Amazon Linux 2023; the wheels are manylinux_2_28)",
+    "dependency-cycle": "no resources depend on each other in a cycle (Ref, GetAtt, Sub, DependsOn) once SAM has "
+    "transformed the template: cfn-lint no longer runs the transform, so it misses the cycle an S3 event closes "
+    "when its function or the function's role names the bucket (the bucket DependsOn the function's permission)",
+    "runtime": "every function's Runtime (edge, generator or event function) is python3.12 or python3.13 (Amazon "
+    "Linux 2023; the wheels are manylinux_2_28)",
     "architecture": "every function is x86_64 (Lambda@Edge refuses arm64)",
     "no-environment": "no function sets Environment (Lambda@Edge has no environment variables)",
     "no-layers": "no function uses Layers (Lambda@Edge refuses them)",
     "unsupported-feature": "no VPC, dead-letter queue, X-Ray tracing, ephemeral storage > 512 MB, container "
     "image, pinned runtime management, file systems, reserved or provisioned concurrency",
     "versioned-association": "every LambdaFunctionARN names a published AWS::Lambda::Version of the template "
-    "(!Ref Fn.Version), not $LATEST, an alias or !GetAtt Fn.Arn; every function is associated",
+    "(!Ref Fn.Version), not $LATEST, an alias or !GetAtt Fn.Arn; every function is associated, unless a Function "
+    "URL or an event source of the template invokes it",
     "version-lifecycle": "associated versions are retained on deletion and replacement (rollback targets; "
     "replicated versions cannot be deleted at once), and every parameter a function's properties use also "
     "appears in its version's Description, so changing it publishes a new version instead of only "
@@ -47,10 +64,16 @@ RULES: dict[str, str] = {
     "viewer-limits": "functions on viewer events have MemorySize <= 128 MB and Timeout <= 5 s",
     "origin-limits": "functions on origin events have Timeout <= 30 s and MemorySize <= 3008 MB "
     "(parameters bounded by MaxValue)",
-    "role-trust": "every function's role is in the template and trusted by lambda.amazonaws.com, and edge "
-    "functions' roles also by edgelambda.amazonaws.com",
+    "role-trust": "every function's role is in the template; edge functions' roles are trusted by "
+    "lambda.amazonaws.com and edgelambda.amazonaws.com, regional functions' (generator, event functions) by "
+    "lambda.amazonaws.com and nothing else",
     "s3-iam-scope": "IAM grants no s3:* (or other S3 wildcard), no S3 action on Resource *, no NotAction, no "
-    "managed S3 policy, and S3 writes only under arn:...:bucket/_variants/*",
+    "managed S3 policy, and S3 writes only under arn:...:bucket/_variants/*; an event function's role only "
+    "s3:ListBucket limited (s3:prefix) to _variants/ and s3:DeleteObject under _variants/ (no reads, no "
+    "writes); a role trusted only by firehose.amazonaws.com only the S3 actions Firehose delivery uses, on a "
+    "bucket of the template that no CloudFront origin reads, writing only under fixed prefixes (<bucket>/<prefix>/*)",
+    "cloudfront-iam-scope": "only event functions' roles act on CloudFront, only with cloudfront:CreateInvalidation "
+    "and only on a distribution of this template",
     "bucket-private": "every bucket blocks public access (all four settings true), has no public ACL and "
     "has default encryption",
     "bucket-policy": "bucket policies allow nobody publicly; CloudFront's service principal only reads "
@@ -67,7 +90,8 @@ RULES: dict[str, str] = {
     "lambda:InvokeFunctionUrl (FunctionUrlAuthType AWS_IAM) and lambda:InvokeFunction: since October 2025 a "
     "Function URL call needs both",
     "invoke-scope": "no Lambda permission is public (Principal *, FunctionUrlAuthType NONE); CloudFront's are "
-    "scoped by SourceArn to a distribution of this template; only CloudFront may invoke a Function URL's function",
+    "scoped by SourceArn to a distribution of this template; only CloudFront may invoke a Function URL's function; "
+    "other services' are scoped by SourceAccount or SourceArn (S3's by SourceAccount: bucket ARNs name no account)",
     "lambda-origin-access": "an origin that reaches a Function URL is HTTPS-only and signed by an "
     "OriginAccessControl of this template with origin type lambda (sigv4, always); no Function URL of another "
     "stack (its permissions cannot be checked)",
@@ -79,6 +103,11 @@ RULES: dict[str, str] = {
     "regional-version": "when a Function URL points at an alias, every parameter the function's properties use "
     "appears in its version's Description (a version snapshots memory and environment; without a new version "
     "the alias keeps the old ones)",
+    # -- regional event functions: support functions such as the purge (issue 8) --
+    "event-function": "a function invoked by an event source of this template (and by no distribution or "
+    "Function URL) runs x86_64 or arm64, MemorySize <= 10240 MB, Timeout <= 900 s (parameters bounded by "
+    "MaxValue), and each S3 notification, EventBridge rule, SNS subscription or log subscription filter that "
+    "invokes it has a Lambda permission for its service on what it invokes",
 }
 
 EDGE_RUNTIMES = ("python3.12", "python3.13")
@@ -92,6 +121,15 @@ EDGE_PRINCIPALS = ("lambda.amazonaws.com", "edgelambda.amazonaws.com")
 REGIONAL_PRINCIPALS = ("lambda.amazonaws.com",)
 REGIONAL_ARCHITECTURES = (["x86_64"], ["arm64"])
 LAMBDA_MAX_MEMORY = 10240
+LAMBDA_MAX_TIMEOUT = 900
+FIREHOSE_PRINCIPAL = "firehose.amazonaws.com"
+#: What a Firehose delivery role needs on its destination bucket (AWS: "Grant Firehose access to an Amazon S3
+#: destination"); the writes among them are PutObject and AbortMultipartUpload.
+FIREHOSE_S3_ACTIONS = ("s3:abortmultipartupload", "s3:getbucketlocation", "s3:getobject", "s3:listbucket",
+                       "s3:listbucketmultipartuploads", "s3:putobject")
+#: An event function's S3 rights: list and delete variants, nothing else.
+EVENT_S3_ACTIONS = ("s3:listbucket", "s3:deleteobject")
+INVALIDATION_ACTION = "cloudfront:createinvalidation"
 #: CloudFront's default OriginReadTimeout for custom origins.
 DEFAULT_ORIGIN_READ_TIMEOUT = 30
 FAILOVER_STATUSES = (403, 404)
@@ -224,6 +262,8 @@ class _Checker:
         self.t = template
         self.resources: dict[str, dict[str, Any]] = template.get("Resources") or {}
         self.parameters: dict[str, dict[str, Any]] = template.get("Parameters") or {}
+        #: role logical id -> the kinds of function that use it ("edge", "generator", "event"); set by ``run``.
+        self.role_kinds: dict[str, set[str]] = {}
 
     def of_type(self, *types: str) -> Iterator[tuple[str, dict[str, Any]]]:
         for name, resource in self.resources.items():
@@ -236,15 +276,24 @@ class _Checker:
 
     def run(self) -> Iterator[Violation]:
         yield from self.region()
+        yield from self.cycles()
         edge_events = yield from self.associations()
         url_targets = self.function_url_targets()
+        event_sources = self.event_sources()
         for name, props in self.of_type("AWS::Lambda::Function"):
             if name in url_targets:
+                self.role_kinds.setdefault(_ref(props.get("Role")) or "", set()).add("generator")
                 yield from self.regional_function(name, props, url_targets[name], edge_events.get(name, set()))
                 continue
+            if name not in edge_events and name in event_sources:
+                self.role_kinds.setdefault(_ref(props.get("Role")) or "", set()).add("event")
+                yield from self.event_function(name, props, event_sources[name])
+                continue
             if name not in edge_events:
-                yield Violation("versioned-association", name, "no distribution runs a version of this function (its "
-                                "event type, hence its limits, is unknown)")
+                yield Violation("versioned-association", name, "no distribution runs a version of this function and "
+                                "no Function URL or event source of this template invokes it (its kind, hence its "
+                                "limits, is unknown)")
+            self.role_kinds.setdefault(_ref(props.get("Role")) or "", set()).add("edge")
             yield from self.function(name, props, edge_events.get(name, set()))
         for name, props in self.of_type("AWS::Lambda::Alias", "AWS::Lambda::Version"):
             if props.get("ProvisionedConcurrencyConfig"):
@@ -270,6 +319,36 @@ class _Checker:
                     if {"Ref": "AWS::Region"} in operands and "us-east-1" in operands:
                         return
         yield Violation("region", "Rules", "no unconditional assertion that AWS::Region equals us-east-1")
+
+    # -- dependencies -------------------------------------------------------------------------------------
+    def cycles(self) -> Iterator[Violation]:
+        """Each dependency cycle once, reported on its alphabetically first resource."""
+        graph = {name: sorted({ref for ref in _refs_in({k: v for k, v in resource.items() if k != "DependsOn"})
+                               if ref in self.resources and ref != name} | set(_as_list(resource.get("DependsOn"))))
+                 for name, resource in self.resources.items() if isinstance(resource, dict)}
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
+        path: list[str] = []
+        found: set[tuple[str, ...]] = set()
+
+        def visit(node: str) -> None:
+            state[node] = 1
+            path.append(node)
+            for nxt in graph.get(node, []):
+                if state.get(nxt) == 1:
+                    cycle = path[path.index(nxt):]
+                    start = cycle.index(min(cycle))
+                    found.add(tuple(cycle[start:] + cycle[:start]))
+                elif nxt in graph and nxt not in state:
+                    visit(nxt)
+            path.pop()
+            state[node] = 2
+
+        for node in sorted(graph):
+            if node not in state:
+                visit(node)
+        for cycle in sorted(found):
+            yield Violation("dependency-cycle", cycle[0], "circular dependency: " + " -> ".join(cycle + cycle[:1]) +
+                            " (CloudFormation refuses the template)")
 
     # -- distributions and their associations ----------------------------------------------------------
     def behaviors(self) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -434,40 +513,88 @@ class _Checker:
         for problem in problems:
             yield Violation("unsupported-feature", name, f"{problem} is not supported by Lambda@Edge")
 
-    def role_trust(self, function: str, role_value: Any,
-                   principals: tuple[str, ...] = EDGE_PRINCIPALS) -> Iterator[Violation]:
+    def role_trust(self, function: str, role_value: Any, principals: tuple[str, ...] = EDGE_PRINCIPALS,
+                   exact: bool = False) -> Iterator[Violation]:
+        """The role is this template's and trusted by ``principals`` (with ``exact``, by nothing else)."""
         role = _ref(role_value)
         if self.type_of(role) != "AWS::IAM::Role":
             yield Violation("role-trust", function, f"role {_render(role_value)} is not a role of this template")
             return
-        document = self.resources[role].get("Properties", {}).get("AssumeRolePolicyDocument") or {}
-        trusted: set[str] = set()
-        for statement in _as_list(document.get("Statement")):
-            if statement.get("Effect") != "Allow" or "sts:AssumeRole" not in _as_list(statement.get("Action")):
-                continue
-            principal = statement.get("Principal") or {}
-            trusted.update(_as_list(principal.get("Service")) if isinstance(principal, dict) else [])
-        missing = [p for p in principals if p not in trusted]
+        missing = [p for p in principals if p not in self.trusted_by(role, assume_only=True)]
         if missing:
             yield Violation("role-trust", role, f"trust policy lacks {', '.join(missing)} (used by {function})")
+        extra = sorted(self.trusted_by(role) - set(principals))
+        if exact and extra:
+            yield Violation("role-trust", role, f"trust policy also trusts {', '.join(extra)}: {function} is a "
+                            f"regional function, its role is for {', '.join(principals)} alone")
+
+    def trusted_by(self, role: str, assume_only: bool = False) -> set[str]:
+        """Who the trust policy of ``role`` allows any sts action (with ``assume_only``, sts:AssumeRole): service
+        names, and ``AWS:<x>`` / ``Federated:<x>`` / ``*`` for other principals."""
+        document = (self.resources[role].get("Properties") or {}).get("AssumeRolePolicyDocument") or {}
+        trusted: set[str] = set()
+        for statement in _as_list(document.get("Statement")):
+            if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+                continue
+            actions = [str(a) for a in _as_list(statement.get("Action"))]
+            if "sts:AssumeRole" not in actions if assume_only else \
+                    not any(a == "*" or a.lower().startswith("sts:") for a in actions):
+                continue
+            principal = statement.get("Principal")
+            if not isinstance(principal, dict):
+                trusted.add("*")
+                continue
+            for kind, values in principal.items():
+                for value in _as_list(values):
+                    trusted.add(str(value) if kind == "Service" else f"{kind}:{_render(value)}")
+        return trusted
 
     # -- IAM ----------------------------------------------------------------------------------------------
-    def policy_documents(self) -> Iterator[tuple[str, Any]]:
+    def policy_documents(self) -> Iterator[tuple[str, Any, set[str]]]:
+        """(resource to report, policy document, the roles of this template it applies to)."""
+        attached: dict[str, set[str]] = {}  # managed policy of this template -> roles naming it in ManagedPolicyArns
         for name, props in self.of_type("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"):
+            roles = {name} if self.type_of(name) == "AWS::IAM::Role" else set()
             for policy in _flatten_conditional_list(props.get("Policies")):
                 if isinstance(policy, dict):
-                    yield name, policy.get("PolicyDocument")
+                    yield name, policy.get("PolicyDocument"), roles
             for arn in _flatten_conditional_list(props.get("ManagedPolicyArns")):
+                if self.type_of(_ref(arn)) == "AWS::IAM::ManagedPolicy":
+                    attached.setdefault(_ref(arn) or "", set()).update(roles)
+                    continue
                 text = _render(arn)
                 if re.search(r"S3|AdministratorAccess|PowerUserAccess", text, re.IGNORECASE):
                     yield name, {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",
-                                                "_managed": text}]}
+                                                "_managed": text}]}, roles
         for name, props in self.of_type("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"):
-            yield name, props.get("PolicyDocument")
+            named = _flatten_conditional_list(props.get("Roles")) + [props.get("RoleName")]
+            roles = {role for role in map(_ref, named) if self.type_of(role) == "AWS::IAM::Role"}
+            yield name, props.get("PolicyDocument"), roles | attached.get(name, set())
+
+    def role_kind(self, role: str) -> set[str]:
+        """What a role is for: the kinds of function using it ("edge", "generator", "event"), else "firehose"
+        for a role trusted by firehose.amazonaws.com alone, else "other"."""
+        kinds = set(self.role_kinds.get(role, set()))
+        if not kinds and self.trusted_by(role) == {FIREHOSE_PRINCIPAL}:
+            kinds.add("firehose")
+        return kinds or {"other"}
+
+    def cloudfront_buckets(self) -> set[str]:
+        """Buckets of this template a CloudFront origin reads (named by an origin, or readable by CloudFront)."""
+        buckets = {n for n, _ in self.of_type("AWS::S3::Bucket")}
+        read = {ref for _, origin, _ in self.origins() for ref in _refs_in(origin.get("DomainName"))} & buckets
+        for _, props in self.of_type("AWS::S3::BucketPolicy"):
+            for statement in _as_list((props.get("PolicyDocument") or {}).get("Statement")):
+                principal = statement.get("Principal") if isinstance(statement, dict) else None
+                if statement.get("Effect") == "Allow" and (principal == "*" or CLOUDFRONT_PRINCIPAL in _as_list(
+                        principal.get("Service") if isinstance(principal, dict) else None)):
+                    read |= set(_refs_in(props.get("Bucket"))) & buckets
+        return read
 
     def iam(self) -> Iterator[Violation]:
-        suffix = f"/{VARIANTS_PREFIX}/*"
-        for name, document in self.policy_documents():
+        served = self.cloudfront_buckets()
+        for name, document, roles in self.policy_documents():
+            kinds = set().union(*(self.role_kind(role) for role in roles)) if roles else {"other"}
             for statement in _as_list((document or {}).get("Statement")):
                 if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
                     continue
@@ -479,25 +606,110 @@ class _Checker:
                     yield Violation("s3-iam-scope", name, "Allow with NotAction/NotResource grants too much")
                     continue
                 actions = [str(a) for a in _as_list(statement.get("Action"))]
+                yield from self.cloudfront_scope(name, statement, actions, kinds)
                 s3_actions = [a for a in actions if a == "*" or a.lower().startswith("s3:")]
                 if not s3_actions:
                     continue
                 for action in s3_actions:
                     if "*" in action or "?" in action:
                         yield Violation("s3-iam-scope", name, f"wildcard action {action}")
-                resources = [_render(r) for r in _flatten_conditional_list(statement.get("Resource"))]
+                values = _flatten_conditional_list(statement.get("Resource"))
+                resources = [_render(r) for r in values]
                 if "*" in resources or not resources:
                     yield Violation("s3-iam-scope", name, f"{', '.join(s3_actions)} on Resource *")
                     continue
                 for resource in resources:
                     if "*" in resource.split("/", 1)[0] or "?" in resource.split("/", 1)[0]:
                         yield Violation("s3-iam-scope", name, f"{', '.join(s3_actions)} on {resource}: any bucket")
-                writes = [a for a in s3_actions if a.lower().split(":", 1)[-1].startswith(_S3_WRITE_VERBS)]
-                for resource in resources if writes else []:
-                    head = resource[: -len(suffix)]
-                    if not resource.endswith(suffix) or "*" in head or "?" in head or not head:
-                        yield Violation("s3-iam-scope", name, f"{', '.join(writes)} on {resource}: writes must be "
-                                        f"limited to <bucket ARN>{suffix}")
+                if kinds & {"edge", "generator", "other"}:
+                    yield from self.variant_writes(name, s3_actions, resources)
+                if "event" in kinds:
+                    yield from self.event_s3_scope(name, statement, s3_actions, resources)
+                if "firehose" in kinds:
+                    yield from self.firehose_s3_scope(name, s3_actions, values, served)
+
+    def variant_writes(self, name: str, s3_actions: list[str], resources: list[str]) -> Iterator[Violation]:
+        """Edge functions, the generator and any other role: S3 writes only under ``<bucket ARN>/_variants/*``."""
+        suffix = f"/{VARIANTS_PREFIX}/*"
+        writes = [a for a in s3_actions if a.lower().split(":", 1)[-1].startswith(_S3_WRITE_VERBS)]
+        for resource in resources if writes else []:
+            head = resource[: -len(suffix)]
+            if not resource.endswith(suffix) or "*" in head or "?" in head or not head:
+                yield Violation("s3-iam-scope", name, f"{', '.join(writes)} on {resource}: writes must be "
+                                f"limited to <bucket ARN>{suffix}")
+
+    def event_s3_scope(self, name: str, statement: dict[str, Any], s3_actions: list[str],
+                       resources: list[str]) -> Iterator[Violation]:
+        """An event function's role: s3:ListBucket limited to ``_variants/`` and s3:DeleteObject under it."""
+        suffix = f"/{VARIANTS_PREFIX}/*"
+        for action in s3_actions:
+            if action.lower() not in EVENT_S3_ACTIONS and "*" not in action and "?" not in action:
+                yield Violation("s3-iam-scope", name, f"{action}: an event function's role may only list "
+                                f"(s3:ListBucket) and delete (s3:DeleteObject) variants under {VARIANTS_PREFIX}/")
+        lowered = {a.lower() for a in s3_actions}
+        if "s3:deleteobject" in lowered:
+            for resource in resources:
+                head = resource[: -len(suffix)]
+                if "/" in resource and (not resource.endswith(suffix) or "*" in head or "?" in head or not head):
+                    yield Violation("s3-iam-scope", name, f"s3:DeleteObject on {resource}: an event function may "
+                                    f"delete only under <bucket ARN>{suffix}, never an original")
+        if "s3:listbucket" in lowered:
+            condition = statement.get("Condition") or {}
+            prefixes = [str(p) for op in ("StringLike", "StringEquals")
+                        for p in _as_list((condition.get(op) or {}).get("s3:prefix"))]
+            if not prefixes or any(not p.startswith(f"{VARIANTS_PREFIX}/") for p in prefixes):
+                yield Violation("s3-iam-scope", name, f"s3:ListBucket not limited by a Condition on s3:prefix to "
+                                f"{VARIANTS_PREFIX}/ (StringLike or StringEquals): the event function could list "
+                                "the originals")
+
+    def firehose_s3_scope(self, name: str, s3_actions: list[str], values: list[Any],
+                          served: set[str]) -> Iterator[Violation]:
+        """A role only Firehose assumes: its delivery actions, on a bucket no CloudFront origin reads, writing
+        under fixed prefixes."""
+        for action in s3_actions:
+            if action.lower() not in FIREHOSE_S3_ACTIONS and "*" not in action and "?" not in action:
+                yield Violation("s3-iam-scope", name, f"{action}: Firehose delivery needs only "
+                                "s3:AbortMultipartUpload, GetBucketLocation, GetObject, ListBucket, "
+                                "ListBucketMultipartUploads and PutObject")
+        writes = [a for a in s3_actions if a.lower().split(":", 1)[-1].startswith(_S3_WRITE_VERBS)]
+        for value in values:
+            resource = _render(value)
+            buckets = {ref for ref in _refs_in(value) if self.type_of(ref) == "AWS::S3::Bucket"}
+            if buckets & served:
+                yield Violation("s3-iam-scope", name, f"{', '.join(s3_actions)} on {resource}: "
+                                f"{', '.join(sorted(buckets & served))} is read by CloudFront; a log delivery role "
+                                "may only use a bucket no CloudFront origin reads")
+                continue
+            if len(buckets) != 1:
+                yield Violation("s3-iam-scope", name, f"{', '.join(s3_actions)} on {resource}: not one bucket of "
+                                "this template (a log bucket no CloudFront origin reads)")
+                continue
+            if writes:
+                _, _, rest = resource.partition("/")
+                prefix = rest[:-2] if rest.endswith("/*") else ""
+                if not prefix or "*" in prefix or "?" in prefix:
+                    yield Violation("s3-iam-scope", name, f"{', '.join(writes)} on {resource}: log writes must be "
+                                    "limited to a fixed prefix, <bucket ARN>/<prefix>/*")
+
+    def cloudfront_scope(self, name: str, statement: dict[str, Any], actions: list[str],
+                         kinds: set[str]) -> Iterator[Violation]:
+        granted = [a for a in actions if a == "*" or a.lower().startswith("cloudfront:")]
+        if not granted:
+            return
+        for action in granted:
+            if action.lower() != INVALIDATION_ACTION:
+                yield Violation("cloudfront-iam-scope", name, f"{action}: the only CloudFront action a role may have "
+                                "is cloudfront:CreateInvalidation")
+        if kinds != {"event"}:
+            yield Violation("cloudfront-iam-scope", name, f"{', '.join(granted)} for a role that is not (only) an "
+                            f"event function's ({', '.join(sorted(kinds))})")
+        distributions = {n for n, _ in self.of_type("AWS::CloudFront::Distribution")}
+        resources = [_render(r) for r in _flatten_conditional_list(statement.get("Resource"))]
+        for resource in resources or ["*"]:
+            match = re.search(r":distribution/\$\{([^}.]+)\}$", resource)
+            if not match or match.group(1) not in distributions:
+                yield Violation("cloudfront-iam-scope", name, f"{', '.join(granted)} on {resource}: not a "
+                                "distribution of this template")
 
     # -- bucket -------------------------------------------------------------------------------------------
     def buckets(self) -> Iterator[Violation]:
@@ -668,7 +880,7 @@ class _Checker:
         if timeout is None or timeout > read_timeout:
             yield Violation("regional-limits", name, f"Timeout {timeout_text} exceeds the origin's OriginReadTimeout "
                             f"({read_timeout:g} s): CloudFront would give up (504) while the function still runs")
-        yield from self.role_trust(name, props.get("Role"), REGIONAL_PRINCIPALS)
+        yield from self.role_trust(name, props.get("Role"), REGIONAL_PRINCIPALS, exact=True)
         used = self.parameters_in(props)
         for url, alias in urls:
             alias_id = next((a for a, r in self.resources.items() if r.get("Type") == "AWS::Lambda::Alias"
@@ -683,6 +895,77 @@ class _Checker:
                 yield Violation("regional-version", version, f"{name} uses parameter {parameter} but the version "
                                 f"{url} runs (alias {alias}) does not (name it in VersionDescription): changing it "
                                 "would update only $LATEST")
+
+    # -- regional event functions (support functions: the purge) -------------------------------------------
+    def event_sources(self) -> dict[str, list[tuple[str, str | None, tuple[str | None, str | None]]]]:
+        """{function logical id: [(source resource, service that invokes it or None, (function, qualifier) it
+        names)]}: what in this template invokes each function besides CloudFront. ``None``: the source is
+        polled by Lambda itself (event source mappings) or invokes through a role (EventBridge Scheduler)."""
+        found: dict[str, list[tuple[str, str | None, tuple[str | None, str | None]]]] = {}
+
+        def add(source: str, value: Any, service: str | None) -> None:
+            for branch in _branches(value):
+                target = self.lambda_target(branch)
+                if target[0] and self.type_of(target[0]) == "AWS::Lambda::Function":
+                    found.setdefault(target[0], []).append((source, service, target))
+
+        for name, props in self.of_type("AWS::S3::Bucket"):
+            for config in _branches(props.get("NotificationConfiguration")):
+                for item in _flatten_conditional_list((config or {}).get("LambdaConfigurations")):
+                    if isinstance(item, dict):
+                        add(name, item.get("Function"), "s3.amazonaws.com")
+        for name, props in self.of_type("AWS::Lambda::EventSourceMapping"):
+            add(name, props.get("FunctionName"), None)
+        for name, props in self.of_type("AWS::Events::Rule"):
+            for item in _flatten_conditional_list(props.get("Targets")):
+                if isinstance(item, dict):
+                    add(name, item.get("Arn"), "events.amazonaws.com")
+        for name, props in self.of_type("AWS::Scheduler::Schedule"):
+            add(name, (props.get("Target") or {}).get("Arn"), None)
+        subscriptions = [(n, p) for n, p in self.of_type("AWS::SNS::Subscription")]
+        subscriptions += [(n, s) for n, p in self.of_type("AWS::SNS::Topic")
+                          for s in _flatten_conditional_list(p.get("Subscription")) if isinstance(s, dict)]
+        for name, props in subscriptions:
+            if props.get("Protocol") == "lambda":
+                add(name, props.get("Endpoint"), "sns.amazonaws.com")
+        for name, props in self.of_type("AWS::Logs::SubscriptionFilter"):
+            add(name, props.get("DestinationArn"), "logs.amazonaws.com")
+        return found
+
+    def service_grants(self) -> dict[tuple[str | None, str | None], set[str]]:
+        """{(function, qualifier): services granted lambda:InvokeFunction on it (``logs.<region>.amazonaws.com``
+        counted as ``logs.amazonaws.com``)}."""
+        grants: dict[tuple[str | None, str | None], set[str]] = {}
+        for _, props in self.of_type("AWS::Lambda::Permission"):
+            principal = props.get("Principal")
+            if props.get("Action") == "lambda:InvokeFunction" and isinstance(principal, str):
+                service = re.sub(r"^([a-z0-9-]+)\.[a-z]{2}(-[a-z]+)+-[0-9]\.amazonaws\.com$", r"\1.amazonaws.com",
+                                 principal)
+                grants.setdefault(self.lambda_target(props.get("FunctionName")), set()).add(service)
+        return grants
+
+    def event_function(self, name: str, props: dict[str, Any],
+                       sources: list[tuple[str, str | None, tuple[str | None, str | None]]]) -> Iterator[Violation]:
+        runtime = props.get("Runtime")
+        if runtime not in EDGE_RUNTIMES:
+            yield Violation("runtime", name, f"Runtime {runtime!r} is not one of {', '.join(EDGE_RUNTIMES)}")
+        architectures = props.get("Architectures", ["x86_64"])
+        if architectures not in REGIONAL_ARCHITECTURES:
+            yield Violation("event-function", name, f"Architectures {architectures!r}: x86_64 or arm64")
+        memory, memory_text = self.number_bound(props.get("MemorySize"), LAMBDA_DEFAULT_MEMORY)
+        if memory is None or memory > LAMBDA_MAX_MEMORY:
+            yield Violation("event-function", name, f"MemorySize {memory_text} exceeds {LAMBDA_MAX_MEMORY} MB")
+        timeout, timeout_text = self.number_bound(props.get("Timeout"), LAMBDA_DEFAULT_TIMEOUT)
+        if timeout is None or timeout > LAMBDA_MAX_TIMEOUT:
+            yield Violation("event-function", name, f"Timeout {timeout_text} exceeds {LAMBDA_MAX_TIMEOUT} s")
+        grants = self.service_grants()
+        for source, service, target in sources:
+            if service and service not in grants.get(target, set()):
+                where = f"{name} (alias {target[1]})" if target[1] else name
+                yield Violation("event-function", source, f"invokes {where} but no AWS::Lambda::Permission lets "
+                                f"{service} do so: the deployment fails (S3: 'Unable to validate the following "
+                                "destination configurations') or the events are dropped")
+        yield from self.role_trust(name, props.get("Role"), REGIONAL_PRINCIPALS, exact=True)
 
     def read_timeouts(self, urls: set[str]) -> list[float]:
         timeouts = []
@@ -709,6 +992,13 @@ class _Checker:
             if not public and target[0] in url_targets and principal != CLOUDFRONT_PRINCIPAL:
                 yield Violation("invoke-scope", name, f"{principal} may invoke {target[0]}, which is a CloudFront "
                                 "origin: only cloudfront.amazonaws.com may")
+            if not public and principal != CLOUDFRONT_PRINCIPAL and str(principal).endswith(".amazonaws.com"):
+                if str(principal).startswith("s3.") and not props.get("SourceAccount"):
+                    yield Violation("invoke-scope", name, f"{principal} without SourceAccount: a bucket of another "
+                                    "account (bucket ARNs name no account, names are reused) could invoke the function")
+                elif not props.get("SourceAccount") and not props.get("SourceArn"):
+                    yield Violation("invoke-scope", name, f"{principal} without SourceArn or SourceAccount: any "
+                                    "account's resources of that service could invoke the function")
             if principal == CLOUDFRONT_PRINCIPAL:
                 source = _render(props.get("SourceArn"))
                 match = re.search(r":distribution/\$\{([^}.]+)\}$", source)

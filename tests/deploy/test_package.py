@@ -115,7 +115,8 @@ def test_copy_project_leaves_out_what_the_viewer_never_imports(tmp_path):
     assert {"handlers/viewer_request.py", "handlers/__init__.py", "imgedge/config.json",
             "imgedge/edge/viewer_request.py", "imgedge/config.py"} <= names
     for excluded in ("imgedge/core/", "imgedge/store/", "imgedge/local/", "imgedge/deploy/",
-                     "imgedge/edge/origin_response.py", "handlers/origin_response.py", "__pycache__"):
+                     "imgedge/edge/origin_response.py", "handlers/origin_response.py", "imgedge/purge.py",
+                     "imgedge/warm.py", "__pycache__"):
         assert not any(excluded in n for n in names), excluded
     assert (tmp_path / "imgedge" / "config.json").read_bytes() == b"{}\n"
 
@@ -140,7 +141,7 @@ def test_cli_config_options(package_script, tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """Both zips built once by the CLI (as `make package` runs it), plus the CLI's exit code."""
+    """Every zip built once by the CLI (as `make package` runs it), and the CLI's output."""
     out = tmp_path_factory.mktemp("build")
     completed = subprocess.run(
         [sys.executable, str(REPO_ROOT / "scripts" / "package.py"), "--out", str(out)],
@@ -157,7 +158,8 @@ def zip_names(path: Path) -> list[str]:
 
 def test_build_reports_sizes_against_limits(built):
     out, stdout = built
-    for name, limit in (("viewer-request", "1 MB limit"), ("origin-response", "50 MB limit")):
+    for name, limit in (("viewer-request", "1 MB limit"), ("origin-response", "50 MB limit"),
+                        ("regional", "50 MB limit"), ("purge", "50 MB limit")):
         line = next(line for line in stdout.splitlines() if line.startswith(name))
         assert limit in line and line.endswith("ok"), line
     assert (out / "viewer-request.zip").stat().st_size < 1_000_000
@@ -170,6 +172,7 @@ def test_viewer_zip_holds_only_the_viewer(built):
     assert {"handlers", "imgedge", "user_agents", "ua_parser", "ua_parser_builtins"} <= tops
     assert not tops & {"PIL", "numpy", "boto3", "botocore", "bin"}
     assert not [n for n in names if "/core/" in n or "/store/" in n or "/local/" in n or "/deploy/" in n]
+    assert "imgedge/purge.py" not in names and "imgedge/warm.py" not in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or "/tests/" in n]
 
 
@@ -379,10 +382,11 @@ def test_regional_zip_contents(built):
     assert (out / "regional.zip").stat().st_size < 10 * bundle.MB
 
 
-def test_all_three_zips_bundle_the_same_config(built):
-    """The viewer-request names variants with its config.json; the generators must accept exactly those."""
+def test_every_zip_bundles_the_same_config(built):
+    """The viewer-request names variants with its config.json; the generators must accept exactly those, and the
+    purge must find them under the same prefix."""
     configs = set()
-    for name in ("viewer-request", "origin-response", "regional"):
+    for name in ("viewer-request", "origin-response", "regional", "purge"):
         with zipfile.ZipFile(built[0] / f"{name}.zip") as archive:
             configs.add(archive.read("imgedge/config.json"))
     assert len(configs) == 1
@@ -465,3 +469,79 @@ def test_coldstart_tool_measures_every_built_function(built):
     for row in ("viewer-request", "origin-response", "regional ", "regional (LWA)", "init + first call"):
         assert row in done.stdout, done.stdout
     assert not (built[0] / "regional" / "imgedge" / "regional" / "wsgi.py").exists()  # left as built
+
+
+# -- the purge function's zip (both modes) -----------------------------------------------------------------
+
+
+def test_purge_zip_contents(built):
+    out, stdout = built
+    assert "building purge (x86_64): no wheels" in stdout
+    names = zip_names(out / "purge.zip")
+    assert {n.split("/")[0] for n in names} == {"handlers", "imgedge"}  # no wheels: boto3 is the runtime's
+    for needed in ("handlers/purge.py", "handlers/__init__.py", "imgedge/purge.py", "imgedge/store/s3.py",
+                   "imgedge/keys.py", "imgedge/config.py", "imgedge/config.json"):
+        assert needed in names, needed
+    for left_out in ("imgedge/core/", "imgedge/local/", "imgedge/deploy/", "imgedge/regional/", "imgedge/cli.py",
+                     "imgedge/warm.py", "handlers/viewer_request.py", "handlers/origin_response.py",
+                     "handlers/regional.py"):
+        assert not [n for n in names if n.startswith(left_out)], left_out
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert (out / "purge.zip").stat().st_size < bundle.MB
+
+
+PURGE_RUN = r"""
+import json, sys
+sys.path[:0] = [sys.argv[1], sys.argv[2]]  # the zip, then boto3 as the Lambda runtime provides it
+from handlers.purge import handler
+summaries = [handler(json.loads(line), None) for line in open(sys.argv[3])]
+heavy = sorted({m.split(".")[0] for m in sys.modules} & {"PIL", "numpy", "user_agents"})
+print(json.dumps({"summaries": summaries, "heavy": heavy, "purge": __import__("imgedge.purge").purge.__file__,
+                  "version": list(sys.version_info[:2])}))
+"""
+
+
+def test_purge_zip_purges_alone_on_the_runtime_python(built, tmp_path):
+    """Unzipped alone on CPython 3.12 with only the stdlib and boto3 beside it, the purge handler answers S3
+    notifications from a local S3 server (moto): an overwritten original loses its variants, the notification
+    of its own deletions changes nothing."""
+    import importlib.util
+
+    from tests.purge.events import encoded_key, s3_event
+    from tests.s3servers import run_moto_server
+
+    python = _lambda_python()
+    if python is None:
+        pytest.skip("no python3.12 here (the Lambda runtime's version)")
+    with zipfile.ZipFile(built[0] / "purge.zip") as archive:
+        archive.extractall(tmp_path / "fn")
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    for name in RUNTIME_PACKAGES:
+        origin = Path(importlib.util.find_spec(name).origin)
+        source = origin.parent if origin.name == "__init__.py" else origin
+        (runtime / source.name).symlink_to(source)
+    original = "photos/summer holiday/cat+1.jpg"
+    variants = [f"_variants/{original}/w320-q60.avif", f"_variants/{original}/w640-q80.webp"]
+    kept = ["photos/other.jpg", "_variants/photos/other.jpg/w320-q60.avif"]
+    events = tmp_path / "events.jsonl"
+    events.write_text("".join(json.dumps(s3_event("imgedge-purge-test", encoded_key(key), name)) + "\n" for key, name in
+                              [(original, "ObjectCreated:Put"), (variants[0], "ObjectRemoved:Delete")]))
+
+    with run_moto_server(tmp_path) as server:
+        client = server.client()
+        client.create_bucket(Bucket="imgedge-purge-test")
+        for key in [original, *variants, *kept]:
+            client.put_object(Bucket="imgedge-purge-test", Key=key, Body=b"x")
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **server.env(), "INVALIDATE": "never"}
+        completed = subprocess.run([python, "-I", "-S", "-c", PURGE_RUN, str(tmp_path / "fn"), str(runtime),
+                                    str(events)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+        assert completed.returncode == 0, completed.stderr
+        left = sorted(o["Key"] for o in client.list_objects_v2(Bucket="imgedge-purge-test").get("Contents", []))
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert report["version"] == [3, 12] and report["heavy"] == []
+    assert report["purge"].startswith(str(tmp_path / "fn"))
+    purged, own_deletion = report["summaries"]
+    assert purged["originals"] == [original] and purged["deleted"] == 2
+    assert own_deletion["deleted"] == 0 and own_deletion["paths"] == [] and own_deletion["originals"] == []
+    assert left == sorted([original, *kept])

@@ -1,4 +1,5 @@
-"""Each Lambda@Edge rule fires on a template broken in its way (the good template passes: test_template.py).
+"""Each rule fires on a template broken in its way (the good template passes: test_template.py): the Lambda@Edge
+rules, the regional generator's, and those of the support resources (the purge function, the log pipeline).
 
 Every case mutates a copy of template.yaml (SAM form), runs the SAM transform, then the rules; the rule the
 case breaks must fire, and no other. cfn-lint and samtranslator accept most of these templates.
@@ -265,11 +266,112 @@ REGIONAL_CASES: list[tuple[str, str, Callable[[dict], None]]] = [
     ("role-trust", "generator role trusted by edgelambda only",
      set_(lambda t: res(t, "GeneratorRole")["AssumeRolePolicyDocument"]["Statement"][0]["Principal"], "Service",
           "edgelambda.amazonaws.com")),
+    ("role-trust", "generator role also trusted by edgelambda",
+     set_(lambda t: res(t, "GeneratorRole")["AssumeRolePolicyDocument"]["Statement"][0]["Principal"], "Service",
+          ["lambda.amazonaws.com", "edgelambda.amazonaws.com"])),
     ("s3-iam-scope", "generator may overwrite originals",
      set_(lambda t: generator_statement(t, "WriteVariants"), "Resource", {"Fn::Sub": "${ImagesBucket.Arn}/*"})),
     ("runtime", "generator on python3.11", set_(lambda t: res(t, GENERATOR), "Runtime", "python3.11")),
 ]
 CASES += REGIONAL_CASES
+
+
+# -- support resources: the purge function (an S3-event regional function) and the log pipeline -------------
+
+PURGE = "PurgeFunction"
+
+
+def purge_statement(t: dict, sid: str) -> dict:
+    return next(s for s in res(t, "PurgeVariantsPolicy")["PolicyDocument"]["Statement"] if s["Sid"] == sid)
+
+
+def firehose_statement(t: dict, sid: str) -> dict:
+    return next(s for s in role_statements(t, "FirehoseToS3Role", "write-logs") if s["Sid"] == sid)
+
+
+def trust_principal(role: str) -> Callable[[dict], dict]:
+    return lambda t: res(t, role)["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+
+
+def add_statement(path: Callable[[dict], list], statement: dict) -> Callable[[dict], None]:
+    def mutate(t: dict) -> None:
+        path(t).append(statement)
+
+    return mutate
+
+
+def notification_by_hand(permission: dict | None) -> Callable[[dict], None]:
+    """The bucket's notification written on the bucket instead of as the function's SAM event, with ``permission``
+    (the properties of an AWS::Lambda::Permission on the function) or none."""
+    def mutate(t: dict) -> None:
+        del res(t, PURGE)["Events"]
+        res(t, "ImagesBucket")["NotificationConfiguration"] = {"LambdaConfigurations": [
+            {"Event": "s3:ObjectRemoved:*", "Function": {"Fn::GetAtt": [PURGE, "Arn"]}}]}
+        if permission is not None:
+            t["Resources"]["PurgeInvokedByS3"] = {"Type": "AWS::Lambda::Permission", "Properties": {
+                "Action": "lambda:InvokeFunction", "FunctionName": {"Ref": PURGE}, **permission}}
+
+    return mutate
+
+
+def invalidation_in_the_purge_role(t: dict) -> None:
+    """The CloudFront right inline in PurgeRole: role -> distribution -> bucket -> permission -> function -> role."""
+    statement = purge_statement(t, "InvalidateDistribution")
+    res(t, "PurgeVariantsPolicy")["PolicyDocument"]["Statement"].remove(statement)
+    res(t, "PurgeRole")["Policies"].append({"PolicyName": "invalidate",
+                                           "PolicyDocument": {"Version": "2012-10-17", "Statement": [statement]}})
+
+
+IMAGES_OBJECTS = {"Fn::Sub": "${ImagesBucket.Arn}/*"}
+
+SUPPORT_CASES: list[tuple[str, str, Callable[[dict], None]]] = [
+    ("runtime", "purge on python3.11", set_(lambda t: res(t, PURGE), "Runtime", "python3.11")),
+    ("event-function", "purge on two architectures", set_(lambda t: res(t, PURGE), "Architectures", ["x86_64", "arm64"])),
+    ("event-function", "purge timeout over 15 minutes", set_(lambda t: res(t, PURGE), "Timeout", 960)),
+    ("event-function", "purge memory over 10240 MB", set_(lambda t: res(t, PURGE), "MemorySize", 20480)),
+    ("event-function", "S3 notification without a permission for S3", notification_by_hand(None)),
+    ("invoke-scope", "S3 permission without SourceAccount",
+     notification_by_hand({"Principal": "s3.amazonaws.com", "SourceArn": {"Fn::GetAtt": ["ImagesBucket", "Arn"]}})),
+    ("role-trust", "purge role also trusted by edgelambda",
+     set_(trust_principal("PurgeRole"), "Service", ["lambda.amazonaws.com", "edgelambda.amazonaws.com"])),
+    ("role-trust", "purge role trusted by another account",
+     lambda t: trust_principal("PurgeRole")(t).update(AWS="arn:aws:iam::210987654321:root")),
+    ("s3-iam-scope", "purge may delete originals", set_(lambda t: purge_statement(t, "DeleteVariants"), "Resource",
+                                                        IMAGES_OBJECTS)),
+    ("s3-iam-scope", "purge with s3:*", set_(lambda t: purge_statement(t, "DeleteVariants"), "Action", "s3:*")),
+    ("s3-iam-scope", "purge reads originals",
+     add_statement(lambda t: res(t, "PurgeVariantsPolicy")["PolicyDocument"]["Statement"],
+                   {"Effect": "Allow", "Action": "s3:GetObject", "Resource": IMAGES_OBJECTS})),
+    ("s3-iam-scope", "purge may write variants",
+     set_(lambda t: purge_statement(t, "DeleteVariants"), "Action", ["s3:DeleteObject", "s3:PutObject"])),
+    ("s3-iam-scope", "purge lists the whole bucket", drop(lambda t: purge_statement(t, "ListVariants"), "Condition")),
+    ("s3-iam-scope", "purge lists originals",
+     set_(lambda t: purge_statement(t, "ListVariants"), "Condition", {"StringLike": {"s3:prefix": ["_variants/*", "photos/*"]}})),
+    ("s3-iam-scope", "Firehose role writing to the images bucket",
+     lambda t: firehose_statement(t, "WriteLogs")["Resource"].append({"Fn::Sub": "${ImagesBucket.Arn}/_variants/*"})),
+    ("s3-iam-scope", "Firehose role writing anywhere in the log bucket",
+     set_(lambda t: firehose_statement(t, "WriteLogs"), "Resource", {"Fn::Sub": "${LogsBucket.Arn}/*"})),
+    ("s3-iam-scope", "Firehose role may delete logs",
+     set_(lambda t: firehose_statement(t, "WriteLogs"), "Action", ["s3:PutObject", "s3:DeleteObject"])),
+    ("s3-iam-scope", "log bucket writable by a role Lambda may assume too",
+     set_(trust_principal("FirehoseToS3Role"), "Service", ["firehose.amazonaws.com", "lambda.amazonaws.com"])),
+    ("s3-iam-scope", "the CloudWatch Logs role writing the log bucket",
+     add_statement(lambda t: role_statements(t, "LogsToFirehoseRole", "put-records"),
+                   {"Effect": "Allow", "Action": "s3:PutObject", "Resource": {"Fn::Sub": "${LogsBucket.Arn}/generations/*"}})),
+    ("cloudfront-iam-scope", "invalidations on every distribution",
+     set_(lambda t: purge_statement(t, "InvalidateDistribution"), "Resource", "*")),
+    ("cloudfront-iam-scope", "purge may change the distribution",
+     set_(lambda t: purge_statement(t, "InvalidateDistribution"), "Action",
+          ["cloudfront:CreateInvalidation", "cloudfront:UpdateDistribution"])),
+    ("cloudfront-iam-scope", "the viewer-request role may invalidate",
+     add_statement(lambda t: role_statements(t, "ViewerRequestRole", "edge-logs"),
+                   {"Effect": "Allow", "Action": "cloudfront:CreateInvalidation",
+                    "Resource": "arn:aws:cloudfront::123456789012:distribution/EDFDVBD6EXAMPLE"})),
+    ("dependency-cycle", "purge function names the bucket",
+     lambda t: res(t, PURGE)["Environment"]["Variables"].update(BUCKET={"Ref": "ImagesBucket"})),
+    ("dependency-cycle", "purge role names the distribution", invalidation_in_the_purge_role),
+]
+CASES += SUPPORT_CASES
 
 
 @pytest.mark.parametrize("rule, mutate", [(r, m) for r, _, m in CASES], ids=[f"{r}: {c}" for r, c, _ in CASES])
@@ -288,5 +390,14 @@ def test_violations_name_rule_resource_and_reason(sam_template):
     messages = sorted(str(v) for v in check(translate(sam_template)))
     assert messages == [
         "[runtime] OriginResponseFunction: Runtime 'python3.99' is not one of python3.12, python3.13",
+        "[runtime] PurgeFunction: Runtime 'python3.99' is not one of python3.12, python3.13",
         "[runtime] ViewerRequestFunction: Runtime 'python3.99' is not one of python3.12, python3.13",
     ]
+
+
+def test_a_function_nothing_invokes_is_checked_as_an_edge_function(sam_template):
+    """Without its S3 event the purge function is of no known kind: reported, and held to the edge rules (and its
+    role, no longer an event function's, may not invalidate)."""
+    del sam_template["Resources"][PURGE]["Properties"]["Events"]
+    fired = rules_fired(check(translate(sam_template)))
+    assert fired == {"versioned-association", "no-environment", "role-trust", "cloudfront-iam-scope"}

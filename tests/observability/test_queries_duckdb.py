@@ -1,7 +1,7 @@
 """The Athena queries of docs/observability.md, run as written with DuckDB over the local edge's log file.
 
 The table they read is built the way Athena sees the Firehose output: the Glue table's columns from
-template.yaml (names and types; with issue 8's additions merged, see template_additions.py), over the JSON lines the local edge wrote, ``dt`` the UTC date. DuckDB has
+template.yaml (names and types), over the JSON lines the local edge wrote, ``dt`` the UTC date. DuckDB has
 no ``approx_percentile``; it is defined as ``quantile_cont`` (exact where Athena's is approximate). So the
 queries in the docs are proven against the schema the stack deploys and the lines the code writes.
 """
@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 from imgedge.config import Config
+from imgedge.deploy.template import load_template
 from imgedge.device import device_class
 from imgedge.local.server import LocalEdge, seed_samples
 from imgedge.observability import LOG_FIELDS
 from imgedge.store import DirectoryStore
 from tests.events import CHROME_ACCEPT, CHROME_UA, IPHONE_UA
-from tests.observability.template_additions import template as merged_template
 
 duckdb = pytest.importorskip("duckdb", reason="duckdb is a test dependency (pyproject's test extra)")
 
@@ -39,7 +39,7 @@ TRAFFIC = {
 
 
 def glue_columns() -> list[tuple[str, str]]:
-    template = merged_template()  # template.yaml with issue 8's additions (see template_additions.py)
+    template = load_template()
     (table,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Glue::Table"]
     columns = table["Properties"]["TableInput"]["StorageDescriptor"]["Columns"]
     return [(c["Name"], c["Type"]) for c in columns]
@@ -51,7 +51,7 @@ def documented_queries() -> list[str]:
 
 def test_the_glue_table_has_a_column_for_every_log_field():
     assert dict(glue_columns()) == LOG_FIELDS
-    template = merged_template()
+    template = load_template()
     (table,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Glue::Table"]
     assert table["Properties"]["TableInput"]["PartitionKeys"] == [{"Name": "dt", "Type": "string"}]
 

@@ -4,6 +4,7 @@ notification events shaped exactly as S3 sends them (keys form-encoded: ``+`` is
 from __future__ import annotations
 
 import json
+from fnmatch import fnmatchcase
 
 import boto3
 import pytest
@@ -12,8 +13,10 @@ import handlers.purge as purge_handler
 import imgedge.purge as purge_module
 from imgedge import cli
 from imgedge.config import Config
+from imgedge.deploy.template import load_template, translate
 from imgedge.purge import originals_changed, purge
 from imgedge.store import S3Store
+from tests.purge.events import encoded_key, s3_event
 from tests.s3servers import s3_bucket, s3_server  # noqa: F401  (fixtures)
 
 ORIGINAL = "photos/summer holiday/lake boats ünï+1.jpg"
@@ -25,31 +28,6 @@ VARIANTS = [f"_variants/{ORIGINAL}/{segment}" for segment in
 NESTED = f"{ORIGINAL}/crop.jpg"
 NESTED_VARIANT = f"_variants/{NESTED}/w320-q60.avif"
 OTHER_VARIANT = "_variants/photos/other.jpg/w320-q60.avif"
-
-
-def s3_event(bucket: str, encoded_key: str, event_name: str, *, size: int = 1024) -> dict:
-    """An S3 event notification record as S3 delivers it to Lambda (event structure version 2.1)."""
-    return {"Records": [{
-        "eventVersion": "2.1",
-        "eventSource": "aws:s3",
-        "awsRegion": "us-east-1",
-        "eventTime": "2026-11-24T01:22:53.123Z",
-        "eventName": event_name,
-        "userIdentity": {"principalId": "AWS:AIDAEXAMPLE"},
-        "requestParameters": {"sourceIPAddress": "203.0.113.10"},
-        "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810",
-                             "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD"},
-        "s3": {
-            "s3SchemaVersion": "1.0",
-            "configurationId": "imgedge-purge",
-            "bucket": {"name": bucket, "ownerIdentity": {"principalId": "A3NL1KOZZKExample"},
-                       "arn": f"arn:aws:s3:::{bucket}"},
-            "object": ({"key": encoded_key, "sequencer": "0055AED6DCD90281E5"}
-                       if event_name.startswith("ObjectRemoved") else
-                       {"key": encoded_key, "size": size, "eTag": "d41d8cd98f00b204e9800998ecf8427e",
-                        "sequencer": "0055AED6DCD90281E5"}),
-        },
-    }]}
 
 
 def keys_in(client, bucket: str) -> list[str]:
@@ -129,6 +107,53 @@ def test_the_purges_own_deletions_do_not_recurse(lambda_env):
     assert created["deleted"] == 0 and OTHER_VARIANT in keys_in(client, name)
 
 
+def notifications_to_purge() -> list[dict]:
+    """The LambdaConfigurations of template.yaml's bucket (as SAM deploys them) that invoke the purge function."""
+    bucket = translate(load_template())["Resources"]["ImagesBucket"]["Properties"]
+    configurations = bucket["NotificationConfiguration"]["LambdaConfigurations"]
+    return [c for c in configurations if c["Function"] == {"Fn::GetAtt": ["PurgeFunction", "Arn"]}]
+
+
+def notified(configurations: list[dict], key: str, event_name: str) -> bool:
+    """Whether S3 sends ``event_name`` for ``key`` to the function, by those configurations' events and filters."""
+    for configuration in configurations:
+        rules = {r["Name"].lower(): r["Value"]
+                 for r in configuration.get("Filter", {}).get("S3Key", {}).get("Rules", [])}
+        if fnmatchcase(f"s3:{event_name}", configuration["Event"]) and key.startswith(rules.get("prefix", "")) \
+                and key.endswith(rules.get("suffix", "")):
+            return True
+    return False
+
+
+def test_the_purge_does_not_recurse_through_the_templates_notifications(lambda_env):
+    """Play the deployed loop: an original is overwritten; S3 notifies the function of every change the function
+    then makes, as template.yaml's bucket notification is configured; repeat until nothing is notified. S3 key
+    filters cannot exclude a prefix, so the function is notified of its own deletions under _variants/ and must
+    stop there: one round of purging, one round of ignored deletions, nothing more."""
+    server, name, client = lambda_env
+    configurations = notifications_to_purge()
+    assert {c["Event"] for c in configurations} == {"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}
+    assert notified(configurations, VARIANTS[0], "ObjectRemoved:Delete")  # its own deletions do come back
+
+    pending = [(ORIGINAL, "ObjectCreated:Put")]
+    rounds: list[list[dict]] = []
+    while pending and len(rounds) < 5:
+        before = set(keys_in(client, name))
+        rounds.append([purge_handler.handler(s3_event(name, encoded_key(key), event_name), None)
+                       for key, event_name in pending])
+        after = set(keys_in(client, name))
+        pending = [(key, "ObjectRemoved:Delete") for key in sorted(before - after)]  # DeleteObjects too
+        pending += [(key, "ObjectCreated:Put") for key in sorted(after - before)]
+        pending = [(key, event_name) for key, event_name in pending if notified(configurations, key, event_name)]
+    assert len(rounds) == 2, rounds
+    (first,) = rounds[0]
+    assert first["originals"] == [ORIGINAL] and first["deleted"] == len(VARIANTS)
+    assert len(rounds[1]) == len(VARIANTS)
+    for summary in rounds[1]:
+        assert summary["originals"] == [] and summary["deleted"] == 0 and summary["paths"] == []
+        assert summary["skipped"][0].endswith(": a variant")
+
+
 def test_events_that_name_no_original_are_skipped(lambda_env):
     server, name, client = lambda_env
     test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": "2026-11-24T01:22:53.123Z",
@@ -142,6 +167,7 @@ def test_events_that_name_no_original_are_skipped(lambda_env):
 
 
 def test_keys_are_form_decoded():
+    assert encoded_key(ORIGINAL) == ORIGINAL_IN_EVENT
     event = s3_event("b", ORIGINAL_IN_EVENT, "ObjectCreated:Put")
     event["Records"] += s3_event("b", "a%2Bb+c.jpg", "ObjectRemoved:Delete")["Records"]
     changes, skipped = originals_changed(event, Config())
