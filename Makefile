@@ -17,6 +17,7 @@ package:
 
 bench:
 	$(PYTHON) scripts/dev.py test --version >/dev/null
+	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) benchmarks/run.py $(ARGS)
 
 clean:

@@ -2,17 +2,21 @@
 
 Order matters: sniff the container from its magic bytes (never trust the key's extension or a
 Content-Type), read only the header, check the limits, and only then let the decoder allocate. For
-JPEG the caller passes the size it needs so ``draft`` can decode at 1/2, 1/4 or 1/8 scale in the DCT
-itself — the single biggest saving for camera photos.
+JPEG the caller picks a DCT scale (``choose_jpeg_scale``) so libjpeg-turbo decodes at 1/8, 1/4, 3/8 or
+1/2 size in the IDCT itself — the single biggest saving for camera photos. ``Image.draft`` offers only
+1/2, 1/4 and 1/8; Pillow hands its scale to libjpeg as ``scale_denom``, and libjpeg-turbo rounds
+1/3 up to its next supported factor, 3/8, so ``_set_jpeg_scale`` sets that up the way ``draft`` does
+(measured in benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
 
 import io
+import os
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError, features
 
 from ..config import Config
 from ..errors import PayloadTooLarge, UnprocessableImage, UnsupportedMediaType
@@ -44,6 +48,27 @@ ORIENTATION_TRANSPOSE: dict[int, Image.Transpose] = {
     8: Image.Transpose.ROTATE_90,
 }
 _EXIF_ORIENTATION = 0x0112
+
+#: Pillow's block allocator keeps up to this many freed blocks (16 MiB each at most) for reuse instead of
+#: returning them to the OS: a warm Lambda then decodes into pages it already has instead of faulting
+#: in fresh zeroed ones (a 20 MP full decode went from ~138 to ~100 ms here). Bounded: at most
+#: ``BLOCKS_MAX`` x 16 MiB stays resident between invocations. ``PILLOW_BLOCKS_MAX`` in the environment
+#: wins, as Pillow documents.
+BLOCKS_MAX = 8
+if "PILLOW_BLOCKS_MAX" not in os.environ and Image.core.get_blocks_max() < BLOCKS_MAX:
+    Image.core.set_blocks_max(BLOCKS_MAX)
+
+#: DCT scales as (numerator over 8, denominator handed to Pillow's decoder). 3/8 needs libjpeg-turbo (or
+#: IJG libjpeg >= 7): libjpeg 6b would round 1/3 to 1/2 and write rows wider than Pillow's buffer.
+_SCALES_ALL = ((1, 8), (2, 4), (3, 3), (4, 2), (8, 1))
+JPEG_SCALES: tuple[tuple[int, int], ...] = (
+    _SCALES_ALL if features.check_feature("libjpeg_turbo") else tuple(s for s in _SCALES_ALL if s[1] != 3)
+)
+#: How many times the output size the DCT-scaled crop must keep, per scale (eighths), for the LANCZOS
+#: step after it. Measured (benchmarks/RESULTS.md, "Decode: the JPEG DCT scale"): with 1.1-1.2x left,
+#: PSNR stayed within 0.2 dB of libvips (which keeps 2x); with 1.0-1.04x it fell 0.2-0.56 dB. The 1/8
+#: decode is DC-only (an 8x8 block average), so it keeps a little more.
+SCALE_MARGIN: dict[int, float] = {1: 1.15, 2: 1.1, 3: 1.1, 4: 1.1}
 
 
 @dataclass
@@ -96,20 +121,51 @@ def open_source(data: bytes, config: Config) -> SourceImage:
     return SourceImage(image=image, format=fmt, orientation=_orientation(image), stored_size=(width, height))
 
 
-def load_pixels(source: SourceImage, needed_raw_size: tuple[int, int] | None) -> Image.Image:
-    """Decode the pixels, at a reduced JPEG scale when ``needed_raw_size`` (in stored orientation) allows.
+def choose_jpeg_scale(
+    stored_size: tuple[int, int], crop: tuple[float, float, float, float], out: tuple[int, int]
+) -> int:
+    """The smallest DCT scale, in eighths (1, 2, 3, 4 or 8), that keeps the crop ``SCALE_MARGIN`` x ``out``."""
+    crop_w = max(crop[2] - crop[0], 1.0)
+    crop_h = max(crop[3] - crop[1], 1.0)
+    for eighths, _denom in JPEG_SCALES:
+        if eighths == 8:
+            return 8
+        margin = SCALE_MARGIN[eighths]
+        if crop_w * eighths / 8 >= out[0] * margin and crop_h * eighths / 8 >= out[1] * margin:
+            return eighths
+    return 8
 
-    ``draft`` keeps the decoded image at least as large as ``needed_raw_size``; the caller asks for a
-    margin above its output size so the following resample still has pixels to filter.
-    """
+
+def load_pixels(source: SourceImage, eighths: int = 8) -> Image.Image:
+    """Decode the pixels; a JPEG at ``eighths``/8 of its size (libjpeg-turbo's scaled IDCT)."""
     image = source.image
     try:
-        if needed_raw_size is not None and source.format == "JPEG":
-            image.draft(None, needed_raw_size)
+        if eighths != 8 and source.format == "JPEG":
+            _set_jpeg_scale(image, eighths)
         image.load()
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise UnprocessableImage("the original is truncated or corrupt") from exc
     return image
+
+
+def _set_jpeg_scale(image: Image.Image, eighths: int) -> None:
+    """What ``JpegImageFile.draft`` does, for any scale libjpeg-turbo offers as 1/denominator.
+
+    libjpeg computes the output size as ceil(size * eighths / 8); Pillow sizes its row buffer from the
+    tile, so the two must agree exactly — they do for every (eighths, denominator) in ``JPEG_SCALES``.
+    Anything unusual (several tiles, an earlier draft) leaves the image at full size.
+    """
+    denom = dict(JPEG_SCALES).get(eighths)
+    if denom is None or len(image.tile) != 1 or image.decoderconfig:
+        return
+    tile = image.tile[0]
+    width, height = image.size
+    if tile.extents != (0, 0, width, height):
+        return
+    size = (-(-width * eighths // 8), -(-height * eighths // 8))
+    image.tile = [tile._replace(extents=(0, 0, *size))]
+    image._size = size
+    image.decoderconfig = (denom, 0)  # (scale, draft=0: accurate IDCT and fancy upsampling kept)
 
 
 def _orientation(image: Image.Image) -> int:

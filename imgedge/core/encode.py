@@ -1,8 +1,8 @@
 """Encode: a resampled image → bytes in the requested format, with per-format settings.
 
 Metadata policy: EXIF (camera, GPS) is dropped — orientation is already applied to the pixels, and
-location data must not leak through a CDN. The ICC profile is kept so wide-gamut photos (Display P3
-from phones) keep their colours.
+location data must not leak through a CDN. No ICC profile is written: ``colour.to_srgb`` has already
+brought the pixels to sRGB, the web's default for untagged images.
 """
 
 from __future__ import annotations
@@ -12,6 +12,27 @@ import io
 from PIL import Image
 
 CONTENT_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "avif": "image/avif"}
+#: Encoder settings per format, chosen from measured size/time/quality curves (benchmarks/RESULTS.md,
+#: "Encoder curves"). The benchmarks give libvips and naive Pillow exactly these settings.
+#: JPEG: progressive (its Huffman tables are always fitted): -4.4 % bytes at 640 px / -5 % at 2048 px
+#: against optimized baseline, for +2.3 / +20 ms of encode. A variant is encoded once and served many
+#: times, so bytes win; browsers also paint progressive JPEGs early.
+JPEG_OPTIMIZE = True
+JPEG_PROGRESSIVE = True
+#: 4:4:4 chroma from this quality up (+29 % bytes at q80 for +1.7 dB: only worth it when asked for).
+JPEG_444_FROM_QUALITY = 90
+#: WebP method 4 (libwebp's default): methods 3 and 4 cost the same here, 5-6 save 1-4 % bytes for
+#: 1.1-1.8x the time, 0-2 cost 4-34 % more bytes.
+WEBP_METHOD = 4
+#: AVIF (libavif + aom) speed 6: speed 5 saves 1 % bytes for 4-5x the time; 7-8 cost 6-11 % more bytes
+#: and 0.15-0.3 dB for 1.7-2.5x less time; 9-10 +12-16 % bytes.
+AVIF_SPEED = 6
+#: None = Pillow's default (every core); the benchmarks set 1 to compare single-threaded.
+AVIF_MAX_THREADS: int | None = None
+#: PNG zlib level 6: level 9 / optimize save 1 % for 2.5x the time; level 3 costs +7 % for 1/3 of it.
+#: Images with at most 256 colours are written as a palette PNG when that is exact (lossless).
+PNG_COMPRESS_LEVEL = 6
+
 #: Background for formats without alpha (JPEG), and for ``fit=contain`` padding when there is no alpha.
 BACKGROUND = (255, 255, 255)
 
@@ -35,22 +56,42 @@ def encode(image: Image.Image, fmt: str, quality: int | None, icc_profile: bytes
     """Encode ``image`` (L, LA, RGB or RGBA) as ``fmt`` (jpeg, png, webp, avif)."""
     out = io.BytesIO()
     extra = {"icc_profile": icc_profile} if icc_profile else {}
+    image.info = {}  # Pillow's PNG and AVIF encoders copy ICC / EXIF / XMP from here: write none of it
     if fmt == "jpeg":
         image = flatten(image)
-        q = quality or 80
-        image.save(out, "JPEG", quality=q, optimize=True, subsampling="4:4:4" if q >= 90 else "4:2:0", **extra)
+        image.save(out, "JPEG", **jpeg_settings(quality or 80), **extra)
     elif fmt == "webp":
         image = _drop_opaque_alpha(image)
-        image.save(out, "WEBP", quality=quality or 80, method=4, **extra)
+        image.save(out, "WEBP", **webp_settings(quality or 80), **extra)
     elif fmt == "avif":
         image = _drop_opaque_alpha(image)
-        image.save(out, "AVIF", quality=quality or 60, speed=6, **extra)
+        image.save(out, "AVIF", **avif_settings(quality or 60), **extra)
     elif fmt == "png":
-        image = _drop_opaque_alpha(image)
-        image.save(out, "PNG", optimize=False, compress_level=6, **extra)
+        image = _lossless_palette(_drop_opaque_alpha(image))
+        image.save(out, "PNG", **png_settings(), **extra)
     else:
         raise ValueError(f"cannot encode {fmt!r}")
     return out.getvalue()
+
+
+def jpeg_settings(quality: int) -> dict:
+    return {"quality": quality, "optimize": JPEG_OPTIMIZE, "progressive": JPEG_PROGRESSIVE,
+            "subsampling": "4:4:4" if quality >= JPEG_444_FROM_QUALITY else "4:2:0"}
+
+
+def webp_settings(quality: int) -> dict:
+    return {"quality": quality, "method": WEBP_METHOD}
+
+
+def avif_settings(quality: int) -> dict:
+    settings = {"quality": quality, "speed": AVIF_SPEED}
+    if AVIF_MAX_THREADS is not None:
+        settings["max_threads"] = AVIF_MAX_THREADS
+    return settings
+
+
+def png_settings() -> dict:
+    return {"optimize": False, "compress_level": PNG_COMPRESS_LEVEL}
 
 
 def flatten(image: Image.Image) -> Image.Image:
@@ -63,6 +104,22 @@ def flatten(image: Image.Image) -> Image.Image:
     base = Image.new("RGB", image.size, BACKGROUND)
     base.paste(rgba, mask=rgba.getchannel("A"))
     return base
+
+
+def _lossless_palette(image: Image.Image) -> Image.Image:
+    """RGB/RGBA with at most 256 distinct colours → the same pixels as a palette image (``getcolors``
+    gives up after 256, so photos cost ~0.03 ms here)."""
+    if image.mode not in ("RGB", "RGBA"):
+        return image
+    colors = image.getcolors(256)
+    if colors is None:
+        return image
+    from PIL import ImageChops
+
+    palette = image.quantize(colors=len(colors), method=Image.Quantize.FASTOCTREE)
+    if ImageChops.difference(palette.convert(image.mode), image).getbbox() is None:
+        return palette
+    return image
 
 
 def _drop_opaque_alpha(image: Image.Image) -> Image.Image:

@@ -1,13 +1,14 @@
 """The image pipeline: original bytes + a resolved ``VariantSpec`` → encoded variant.
 
-decode header (limits) → plan (numbers) → decode pixels (JPEG draft) → normalise mode → resample on the
-stored orientation → transpose the small result → pad (contain) → encode. Each step is one function in
-its own module; this one only orders them and times them.
+decode header (limits) → plan (numbers) → decode pixels (JPEG at a DCT scale) → normalise mode → resample
+on the stored orientation → colour to sRGB → transpose the small result → pad (contain) → encode. Each
+step is one function in its own module; this one only orders them and times them. Every full-size step
+is avoided or done once: no full-size orientation copy, no full-size colour conversion, no second
+palette expansion.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 
@@ -15,11 +16,7 @@ from PIL import Image
 
 from ..config import Config
 from ..spec import VariantSpec
-from . import decode, encode, geometry, resize
-
-#: Decode at least this many times the output size before resampling, so the filter has real pixels to
-#: work with (Pillow's ``thumbnail`` uses 2.0 as well).
-DRAFT_MARGIN = 2.0
+from . import colour, decode, encode, geometry, resize
 
 
 @dataclass
@@ -48,19 +45,20 @@ def render(data: bytes, spec: VariantSpec, config: Config) -> TransformResult:
     stored_crop = geometry.to_stored(layout.crop, displayed, source.orientation)
     stored_out = (layout.size[1], layout.size[0]) if swap else layout.size
 
-    image = decode.load_pixels(source, _draft_size(source.stored_size, stored_crop, stored_out))
+    eighths = decode.choose_jpeg_scale(source.stored_size, stored_crop, stored_out) if source.format == "JPEG" else 8
+    image = decode.load_pixels(source, eighths)
     icc_profile = image.info.get("icc_profile")
     timings["decode"] = _ms_since(started)
 
     mark = time.perf_counter()
     image = resize.normalise_mode(image)
-    fx = image.width / source.stored_size[0]
-    fy = image.height / source.stored_size[1]
+    fx, fy = _decoded_scale(image.size, source.stored_size, eighths)
     region = (
         max(0.0, stored_crop[0] * fx), max(0.0, stored_crop[1] * fy),
         min(float(image.width), stored_crop[2] * fx), min(float(image.height), stored_crop[3] * fy),
     )
     image = resize.resample(image, region, stored_out)
+    image = colour.to_srgb(image, icc_profile)
     if source.orientation != 1:
         image = image.transpose(decode.ORIENTATION_TRANSPOSE[source.orientation])
     if layout.canvas is not None:
@@ -69,7 +67,7 @@ def render(data: bytes, spec: VariantSpec, config: Config) -> TransformResult:
 
     mark = time.perf_counter()
     fmt = encode.choose_format(spec.format, image)
-    body = encode.encode(image, fmt, spec.quality, icc_profile)
+    body = encode.encode(image, fmt, spec.quality)
     timings["encode"] = _ms_since(mark)
     return TransformResult(
         data=body,
@@ -83,14 +81,12 @@ def render(data: bytes, spec: VariantSpec, config: Config) -> TransformResult:
     )
 
 
-def _draft_size(stored_size: tuple[int, int], crop: geometry.Box, out: tuple[int, int]) -> tuple[int, int]:
-    """The whole-image size to decode at so the crop still has ``DRAFT_MARGIN`` x the output pixels."""
-    crop_w = max(crop[2] - crop[0], 1.0)
-    crop_h = max(crop[3] - crop[1], 1.0)
-    return (
-        min(stored_size[0], math.ceil(stored_size[0] * out[0] * DRAFT_MARGIN / crop_w)),
-        min(stored_size[1], math.ceil(stored_size[1] * out[1] * DRAFT_MARGIN / crop_h)),
-    )
+def _decoded_scale(decoded: tuple[int, int], stored: tuple[int, int], eighths: int) -> tuple[float, float]:
+    """Stored → decoded coordinate factors: exactly eighths/8 after a DCT-scaled decode (libjpeg rounds
+    the size up, the geometry is still eighths/8), else the size ratio."""
+    if eighths != 8 and decoded == (-(-stored[0] * eighths // 8), -(-stored[1] * eighths // 8)):
+        return eighths / 8, eighths / 8
+    return decoded[0] / stored[0], decoded[1] / stored[1]
 
 
 def _pad(image: Image.Image, canvas: tuple[int, int]) -> Image.Image:
@@ -98,7 +94,7 @@ def _pad(image: Image.Image, canvas: tuple[int, int]) -> Image.Image:
     fill = (0, 0, 0, 0) if image.mode in ("RGBA", "LA") else encode.BACKGROUND
     mode = "RGBA" if image.mode in ("RGBA", "LA") else "RGB"
     board = Image.new(mode, canvas, fill)
-    board.paste(image.convert(mode), ((canvas[0] - image.width) // 2, (canvas[1] - image.height) // 2))
+    board.paste(image if image.mode == mode else image.convert(mode), ((canvas[0] - image.width) // 2, (canvas[1] - image.height) // 2))
     return board
 
 

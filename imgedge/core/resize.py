@@ -1,8 +1,20 @@
 """Resize: bring the decoded pixels into a resample-friendly mode, then resample the planned region.
 
-Modes are normalised *before* resampling so every later step sees one of L, LA, RGB, RGBA: palette and
-1-bit images would otherwise be resampled as indices, CMYK would reach encoders that cannot take it, and
-16-bit greyscale would be clipped (Pillow's ``convert("L")`` saturates values above 255 instead of scaling).
+Modes are normalised *before* resampling so every later step sees one of L, LA, RGB, RGBA (or CMYK, which
+resamples channel by channel like RGB and is converted to sRGB on the small result): palette and 1-bit
+images would otherwise be resampled as indices, and 16-bit greyscale would be clipped (Pillow's
+``convert("L")`` saturates values above 255 instead of scaling). Each conversion happens once, at the
+decoded size: a palette image expands once, to RGB unless it has transparency; an alpha channel that is
+opaque everywhere is dropped before any resampling (no premultiply / unpremultiply round trip).
+
+Resampling is LANCZOS (alpha premultiplied by Pillow for LA/RGBA) on the exact region. After a JPEG
+DCT-scaled decode the region is 1.1-2.5x the output (``decode.choose_jpeg_scale``); other sources get an
+integer box ``reduce`` by ``int(factor / 2)`` first from 4x on (the trade Pillow's ``thumbnail`` makes).
+BICUBIC, HAMMING and box-reduce-then-LANCZOS were measured against it (benchmarks/RESULTS.md): each saved
+a few ms and lost 0.2-0.6 dB on some photo.
+
+Pillow's resampler is scalar: its cost is output pixels x taps x (1 + factor), whatever the band count,
+so the wins come from resampling fewer pixels (the DCT scale) and fewer taps, not from splitting planes.
 """
 
 from __future__ import annotations
@@ -11,20 +23,27 @@ from PIL import Image
 
 from .geometry import Box
 
-#: Pillow's ``reduce`` (integer box average) before LANCZOS when the factor is at least this: the same
-#: trade Pillow's own ``thumbnail`` makes; a larger gap is closer to a pure LANCZOS.
-REDUCING_GAP = 3.0
+#: Pillow's ``reduce`` (integer box average) by ``int(factor / REDUCING_GAP)`` before LANCZOS. Pillow's
+#: ``thumbnail`` uses 2.0. Measured per case in benchmarks/RESULTS.md: see ``reducing_gap_for``.
+REDUCING_GAP = 2.0
+#: When the region is at most this many times the output (what a JPEG DCT scale leaves), a plain LANCZOS
+#: is cheap enough and keeps the most quality; above it, ``REDUCING_GAP`` applies.
+DIRECT_LANCZOS_BELOW = 4.0
+#: The resampling filter.
+FILTER = Image.Resampling.LANCZOS
 
 
 def normalise_mode(image: Image.Image) -> Image.Image:
     """Return the image in L, LA, RGB or RGBA, preserving transparency and 16-bit range."""
     mode = image.mode
-    if mode in ("L", "LA", "RGB", "RGBA"):
+    if mode in ("LA", "RGBA"):
+        return drop_opaque_alpha(image)
+    if mode in ("L", "RGB", "CMYK"):
         return image
     if mode == "P":
-        return image.convert("RGBA" if "transparency" in image.info else "RGB")
+        return drop_opaque_alpha(image.convert("RGBA")) if "transparency" in image.info else image.convert("RGB")
     if mode == "PA":
-        return image.convert("RGBA")
+        return drop_opaque_alpha(image.convert("RGBA"))
     if mode in ("I;16", "I;16B", "I;16L", "I"):
         return _sixteen_bit_to_l(image)
     if mode == "1" or mode == "F":
@@ -33,21 +52,44 @@ def normalise_mode(image: Image.Image) -> Image.Image:
         return image.convert("LA")
     if mode == "RGBa":
         return image.convert("RGBA")
-    return image.convert("RGB")  # CMYK, YCbCr, LAB, HSV, RGBX
+    return image.convert("RGB")  # YCbCr, LAB, HSV, RGBX
+
+
+def drop_opaque_alpha(image: Image.Image) -> Image.Image:
+    """LA/RGBA whose alpha is 255 everywhere → L/RGB (one cheap extrema pass saves the premultiplied
+    resample and every later alpha check)."""
+    if image.mode in ("LA", "RGBA") and image.getchannel("A").getextrema()[0] == 255:
+        return image.convert(image.mode[:-1])
+    return image
+
+
+def reducing_gap_for(region: Box, size: tuple[int, int]) -> float | None:
+    """``None`` (plain LANCZOS) when the region is under ``DIRECT_LANCZOS_BELOW`` x the output, else
+    ``REDUCING_GAP``."""
+    factor = max((region[2] - region[0]) / size[0], (region[3] - region[1]) / size[1])
+    return None if factor < DIRECT_LANCZOS_BELOW else REDUCING_GAP
 
 
 def resample(image: Image.Image, region: Box, size: tuple[int, int]) -> Image.Image:
-    """Resample ``region`` (in ``image``'s own pixel coordinates) to ``size``."""
+    """Resample ``region`` (in ``image``'s own pixel coordinates, fractional) to ``size``."""
     full = (0, 0, image.width, image.height)
     if size == image.size and tuple(round(v) for v in region) == full:
         return image
-    return image.resize(size, Image.Resampling.LANCZOS, box=region, reducing_gap=REDUCING_GAP)
+    if size == (round(region[2] - region[0]), round(region[3] - region[1])) and all(v == round(v) for v in region):
+        return image.crop(tuple(int(v) for v in region))  # a pure crop: no filter pass
+    return image.resize(size, FILTER, box=region, reducing_gap=reducing_gap_for(region, size))
 
 
 def _sixteen_bit_to_l(image: Image.Image) -> Image.Image:
-    import numpy as np  # only 16-bit greyscale needs it; keep it off the common path's import cost
+    """16-bit (I;16*) or 32-bit (I) greyscale → 8-bit L by scaling 0..65535 onto 0..255 (not clipping).
 
-    values = np.asarray(image, dtype=np.int64)
-    peak = 65535 if image.mode.startswith("I;16") or values.max(initial=0) > 255 else 255
-    scaled = np.clip(values * 255 // peak, 0, 255).astype(np.uint8)
-    return Image.fromarray(scaled, mode="L")
+    Two full-size Pillow passes (``point`` with a linear scale, then ``convert``) instead of numpy, whose
+    import alone costs ~60 ms of cold start. An ``I`` image whose values stay within 0..255 is kept as is.
+    """
+    if image.mode.startswith("I;16"):
+        scale = 255 / 65535
+    else:
+        _low, high = image.getextrema()
+        scale = 255 / 65535 if high > 255 else 1.0
+    wide = image if image.mode == "I" else image.convert("I")
+    return wide.point(lambda value: value * scale).convert("L")

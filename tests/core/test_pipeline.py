@@ -169,13 +169,18 @@ def test_palette_with_transparency():
     assert result.content_type == "image/png" and open_bytes(result.data).mode == "RGBA"
 
 
-def test_icc_profile_is_kept():
+def test_srgb_profile_is_dropped_and_pixels_are_untouched():
+    """Variants leave untagged sRGB: an sRGB profile is dropped as it is (see imgedge.core.colour)."""
     from PIL import ImageCms
 
     profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    data = encoded(open_bytes(photo(LANDSCAPE)), "JPEG", quality=90, icc_profile=profile)
+    source = open_bytes(photo(LANDSCAPE))
+    tagged = encoded(source, "JPEG", quality=90, icc_profile=profile)
+    plain = encoded(source, "JPEG", quality=90)
     for fmt in ("jpeg", "webp", "png"):
-        assert open_bytes(imgedge.transform(data, f"w=200&fmt={fmt}").data).info.get("icc_profile") == profile
+        out = imgedge.transform(tagged, f"w=200&fmt={fmt}").data
+        assert open_bytes(out).info.get("icc_profile") is None
+        assert out == imgedge.transform(plain, f"w=200&fmt={fmt}").data
 
 
 def test_truncated_jpeg_is_a_422():

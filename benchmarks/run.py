@@ -1,0 +1,277 @@
+"""Run the imgedge benchmarks single-threaded and print the ratio table (``make bench`` calls this).
+
+    python benchmarks/run.py [--rounds N] [--only cases|ladder|startup] [--json PATH] [--report PATH]
+
+1. Fetches the photos (``fetch_photos.py``; Debian packages, checksummed; falls back to fixtures/photos).
+2. Runs ``pytest benchmarks/`` with pytest-benchmark in a child process pinned to one CPU, with
+   ``VIPS_CONCURRENCY=1``, ``OMP_NUM_THREADS=1`` and AVIF encoders on one thread (libvips still starts
+   its own worker threads, but they get one core between them, like imgedge).
+3. Writes the pytest-benchmark JSON (default ``.benchmarks/imgedge-<UTC time>.json``) and prints:
+   per case, the geometric means over the photos of time (median of rounds), PSNR and bytes, and the
+   ratios imgedge/libvips, imgedge/naive, imgedge/floor, with the issue's targets checked; per photo
+   detail; peak RSS; handler import times; time against source megapixels.
+
+``--report PATH`` only prints the tables of an earlier JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+IMPORT_BUDGET_MS = {"handlers.viewer_request": 150, "handlers.origin_response": 250}
+
+
+def geomean(values) -> float:
+    values = [v for v in values if v and v > 0]
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
+
+
+def mean(values) -> float:
+    values = list(values)
+    return sum(values) / len(values) if values else float("nan")
+
+
+def paired_ratio(bench: dict, partner: str) -> float:
+    """Median over rounds of imgedge's time / the partner's time in the same round (nan if unpaired)."""
+    own = bench["extra_info"].get("own_ms") or []
+    other = bench["extra_info"].get(f"paired_{partner}_ms") or []
+    ratios = sorted(a / b for a, b in zip(own, other) if b > 0)
+    if not ratios:
+        return float("nan")
+    mid = len(ratios) // 2
+    return ratios[mid] if len(ratios) % 2 else (ratios[mid - 1] + ratios[mid]) / 2
+
+
+def machine() -> str:
+    cpu = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    versions = []
+    try:
+        import PIL.features as f
+        from PIL import __version__ as pil
+
+        versions.append(f"Pillow {pil} (libjpeg-turbo {f.version('libjpeg_turbo')}, libwebp {f.version('webp')}, "
+                        f"libavif {f.version('avif')})")
+    except Exception:
+        pass
+    try:
+        import pyvips
+
+        versions.append(f"libvips {pyvips.version(0)}.{pyvips.version(1)}.{pyvips.version(2)}")
+    except Exception:
+        pass
+    return f"{cpu}, {os.cpu_count()} CPUs; Python {platform.python_version()}; " + ", ".join(versions)
+
+
+def run_pytest(args: argparse.Namespace, json_path: Path) -> int:
+    env = {**os.environ, "VIPS_CONCURRENCY": "1", "OMP_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    cmd = [sys.executable, "-m", "pytest", str(HERE), "-q", "-p", "no:cacheprovider",
+           f"--bench-rounds={args.rounds}", f"--benchmark-json={json_path}", "--benchmark-disable-gc",
+           "--benchmark-columns=min,median,max,rounds", "--benchmark-sort=name"]
+    if args.only:
+        cmd += [str(HERE / {"cases": "test_cases.py", "ladder": "test_ladder.py", "startup": "test_startup.py"}[args.only])]
+        cmd.remove(str(HERE))
+    if args.k:
+        cmd += ["-k", args.k]
+    cmd += args.pytest_args
+    preexec = None
+    if args.cpu is not None and hasattr(os, "sched_setaffinity"):
+        cpu = args.cpu
+
+        def preexec():  # the child and everything it starts share one core
+            os.sched_setaffinity(0, {cpu})
+    print("running:", " ".join(cmd), f"(pinned to CPU {args.cpu})" if args.cpu is not None else "", flush=True)
+    return subprocess.call(cmd, cwd=ROOT, env=env, preexec_fn=preexec,
+                           stdout=None if args.verbose else subprocess.DEVNULL)
+
+
+def report(json_path: Path) -> str:
+    data = json.loads(json_path.read_text())
+    rows = [b for b in data["benchmarks"] if b.get("extra_info", {}).get("kind")]
+    lines: list[str] = []
+    out = lines.append
+    info = data.get("machine_info", {})
+    out(f"Machine: {data.get('imgedge_machine') or info.get('cpu', {}).get('brand_raw', '')}")
+    out(f"Run: {data.get('datetime', '')}  JSON: {json_path}")
+
+    def stat(b, key="median"):
+        return b["stats"][key] * 1000
+
+    cases = defaultdict(lambda: defaultdict(dict))  # case -> photo -> impl -> bench
+    for b in rows:
+        e = b["extra_info"]
+        if e["kind"] == "case":
+            cases[e["case"]][e["photo"]][e["impl"]] = b
+    if cases:
+        out("")
+        out("## Cases: geometric mean over the photos (time = median of rounds, single-threaded)")
+        out("")
+        out("Ratios in bold are paired: the median over rounds of imgedge / the baseline run just before it in the")
+        out("same round; in brackets, the ratio of the two separate benchmarks' medians (more exposed to load drift).")
+        out("")
+        out("| case | photos | imgedge ms | libvips ms | naive ms | floor ms | imgedge/libvips | imgedge/naive | imgedge/floor "
+            "| PSNR dB imgedge / libvips / naive | bytes imgedge/libvips | targets |")
+        out("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for case, per_photo in cases.items():
+            full = {p: v for p, v in per_photo.items() if "imgedge" in v}
+            t = {i: geomean(stat(v[i]) for v in full.values() if i in v) for i in ("imgedge", "libvips", "naive", "floor")}
+            tmin = {i: geomean(stat(v[i], "min") for v in full.values() if i in v) for i in ("imgedge", "libvips", "floor")}
+            q = {i: mean(v[i]["extra_info"]["psnr"] for v in full.values() if i in v) for i in ("imgedge", "libvips", "naive")}
+            by = geomean(v["imgedge"]["extra_info"]["bytes"] / v["libvips"]["extra_info"]["bytes"]
+                         for v in full.values() if "libvips" in v)
+            r_naive = t["imgedge"] / t["naive"]
+            sep_vips, sep_floor = t["imgedge"] / t["libvips"], t["imgedge"] / t["floor"]
+            r_vips = geomean(paired_ratio(v["imgedge"], "libvips") for v in full.values())
+            r_floor = geomean(paired_ratio(v["imgedge"], "floor") for v in full.values())
+            if math.isnan(r_vips):
+                r_vips = sep_vips
+            if math.isnan(r_floor):
+                r_floor = sep_floor
+            checks = [("time", r_vips <= 1.0), ("PSNR", q["imgedge"] >= q["libvips"] - 0.2), ("bytes", by <= 1.05)]
+            if case.startswith("640-jpeg"):
+                checks.append(("floor", r_floor <= 1.1))
+            verdict = " ".join(f"{name} {'ok' if good else 'MISS'}" for name, good in checks)
+            out(f"| {case} | {len(full)} | {t['imgedge']:.1f} | {t['libvips']:.1f} | {t['naive']:.1f} | {t['floor']:.1f} "
+                f"| **{r_vips:.2f}** ({sep_vips:.2f}) | {r_naive:.2f} "
+                f"| **{r_floor:.2f}** ({sep_floor:.2f}) "
+                f"| {q['imgedge']:.2f} / {q['libvips']:.2f} / {q['naive']:.2f} | {by:.3f} | {verdict} |")
+        out("")
+        out("The floor's output is a crop, not the picture: it is a time floor only, so it has no PSNR here.")
+        out("")
+        out("### Per photo (median ms; PSNR dB; bytes)")
+        out("")
+        out("| case | photo | imgedge | libvips | naive | floor (scale) | imgedge/libvips paired (separate) | PSNR imgedge − libvips | bytes imgedge/libvips |")
+        out("|---|---|---|---|---|---|---|---|---|")
+        for case, per_photo in cases.items():
+            for photo, v in per_photo.items():
+                if not {"imgedge", "libvips"} <= set(v):
+                    continue
+                ie, lv = v["imgedge"], v["libvips"]  # (rows need both)
+                fl = v.get("floor")
+                na = v.get("naive")
+
+                def cell(b):
+                    return f"{stat(b):.1f} ({b['extra_info']['psnr']:.2f} dB, {b['extra_info']['bytes']:,} B)" if b else "–"
+                floor_cell = f"{stat(fl):.1f} ({fl['extra_info'].get('floor_scale', '')})" if fl else "–"
+                out(f"| {case} | {photo} | {cell(ie)} | {cell(lv)} | {f'{stat(na):.1f}' if na else '–'} | {floor_cell} "
+                    f"| {paired_ratio(ie, 'libvips'):.2f} ({stat(ie) / stat(lv):.2f}) "
+                    f"| {ie['extra_info']['psnr'] - lv['extra_info']['psnr']:+.2f} "
+                    f"| {ie['extra_info']['bytes'] / lv['extra_info']['bytes']:.3f} |")
+
+    rss = [b for b in rows if b["extra_info"]["kind"] == "rss"]
+    if rss:
+        out("")
+        out(f"## Peak RSS added by one variant (fresh process; VmHWM after − before; {rss[0]['extra_info']['photo']})")
+        out("")
+        table = defaultdict(dict)
+        for b in rss:
+            table[b["extra_info"]["case"]][b["extra_info"]["impl"]] = b["extra_info"]["peak_delta_mib"]
+        out("| case | imgedge MiB | libvips MiB | naive MiB |")
+        out("|---|---|---|---|")
+        for case, v in table.items():
+            out(f"| {case} | {v.get('imgedge', float('nan')):.1f} | {v.get('libvips', float('nan')):.1f} "
+                f"| {v.get('naive', float('nan')):.1f} |")
+
+    imports = {b["extra_info"]["module"]: b for b in rows if b["extra_info"]["kind"] == "import"}
+    if imports:
+        out("")
+        out("## Cold import (fresh interpreter; median wall time of `python -c 'import X'` minus `python -c pass`)")
+        out("")
+        bare = stat(imports["bare"]) if "bare" in imports else 0.0
+        out(f"Bare interpreter: {bare:.1f} ms")
+        out("")
+        out("| module | over bare ms | in-process ms | budget ms | numpy / PIL / boto3 loaded |")
+        out("|---|---|---|---|---|")
+        for module, b in imports.items():
+            if module == "bare":
+                continue
+            e = b["extra_info"]
+            over = stat(b) - bare
+            budget = IMPORT_BUDGET_MS.get(module)
+            mark = "" if budget is None else (" ok" if over <= budget else " MISS")
+            out(f"| {module} | {over:.1f} | {e.get('in_process_ms', float('nan')):.1f} | {budget}{mark} "
+                f"| {e.get('numpy_loaded')} / {e.get('pil_loaded')} / {e.get('boto3_loaded')} |")
+
+    ladder = defaultdict(lambda: defaultdict(dict))
+    for b in rows:
+        e = b["extra_info"]
+        if e["kind"] == "ladder":
+            ladder[e["case"]][e["megapixels"]][e["impl"]] = b
+    for case, per_mp in ladder.items():
+        out("")
+        out(f"## Time against source megapixels: {case} (ladder photos, median ms)")
+        out("")
+        out("| MP | imgedge ms | libvips ms | imgedge/libvips paired (separate) | PSNR imgedge / libvips |")
+        out("|---|---|---|---|---|")
+        for mp in sorted(per_mp):
+            v = per_mp[mp]
+            if {"imgedge", "libvips"} <= set(v):
+                out(f"| {mp:.1f} | {stat(v['imgedge']):.1f} | {stat(v['libvips']):.1f} | "
+                    f"{paired_ratio(v['imgedge'], 'libvips'):.2f} ({stat(v['imgedge']) / stat(v['libvips']):.2f}) "
+                    f"| {v['imgedge']['extra_info']['psnr']:.2f} / "
+                    f"{v['libvips']['extra_info']['psnr']:.2f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", 7)))
+    parser.add_argument("--only", choices=("cases", "ladder", "startup"))
+    parser.add_argument("-k", help="pytest -k expression")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--report", type=Path, help="print the tables of an existing JSON and exit")
+    parser.add_argument("--cpu", type=int, default=0, help="CPU to pin to (default 0)")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin to one CPU")
+    parser.add_argument("--offline", action="store_true", help="no apt: use fixtures/photos")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show pytest's own output")
+    parser.add_argument("pytest_args", nargs="*")
+    args = parser.parse_args(argv)
+    if args.no_pin:
+        args.cpu = None
+    if args.report:
+        print(report(args.report))
+        return 0
+
+    sys.path.insert(0, str(HERE))
+    import fetch_photos
+
+    manifest = fetch_photos.ensure(offline=args.offline)
+    if manifest["origin"] != "debian":
+        print(f"NOTE: photos from {manifest['origin']} (apt-get unavailable): a smaller set than the Debian one")
+    json_path = args.json or ROOT / ".benchmarks" / f"imgedge-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    code = run_pytest(args, json_path)
+    if not json_path.exists():
+        print("pytest wrote no JSON", file=sys.stderr)
+        return code or 1
+    data = json.loads(json_path.read_text())
+    data["imgedge_machine"] = machine() + (f"; pinned to CPU {args.cpu}" if args.cpu is not None else "; not pinned")
+    data["imgedge_photos_origin"] = manifest["origin"]
+    json_path.write_text(json.dumps(data, indent=1))
+    print(report(json_path))
+    print(f"\n({time.time() - started:.0f} s; pytest exit code {code})")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Grid of resize strategies per case: where the JPEG DCT scale and the resample filter were chosen.
+
+    python benchmarks/tune_resize.py [--cases 640-jpeg-q80,...] [--photos kleiber,seeding] [--rounds 5]
+
+For every case and photo it times ``imgedge.transform`` under each strategy below (the knobs in
+``imgedge.core.decode`` / ``imgedge.core.resize`` are patched in-process), interleaved round by round with
+libvips so machine noise hits both alike, and prints min ms, PSNR and bytes relative to libvips. Not part
+of ``make bench``; its output is summarised in benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("VIPS_CONCURRENCY", "1")
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+import conftest  # noqa: E402  (single-thread settings, references)
+import fetch_photos  # noqa: E402
+from impls import CASES, IMPL_FUNCS  # noqa: E402
+
+from imgedge.core import decode, resize  # noqa: E402
+
+DEFAULT = {"margin": dict(decode.SCALE_MARGIN), "direct_below": resize.DIRECT_LANCZOS_BELOW,
+           "gap": resize.REDUCING_GAP, "filter": "LANCZOS"}
+
+#: name -> overrides of DEFAULT (the current settings). Margins are per scale in eighths (1 = 1/8 ...).
+STRATEGIES = {
+    "= current settings": {},
+    "libvips-like: 2x margin, no 3/8": {"margin": {1: 2.0, 2: 2.0, 3: 99.0, 4: 2.0}},
+    "2x below 3/8, 3/8 at 1.4x, 1/2 at 1.2x": {"margin": {1: 2.0, 2: 1.6, 3: 1.4, 4: 1.2}},
+    "every scale down to 1.0x": {"margin": {1: 1.0, 2: 1.0, 3: 1.0, 4: 1.0}},
+    "no 3/8": {"margin": {1: 1.15, 2: 1.1, 3: 99.0, 4: 1.1}},
+    "BICUBIC": {"filter": "BICUBIC"},
+    "HAMMING": {"filter": "HAMMING"},
+    "box reduce + LANCZOS from 2x": {"direct_below": 2.0, "gap": 1.0},
+}
+
+
+def apply(strategy: dict) -> None:
+    settings = {**DEFAULT, **strategy}
+    decode.SCALE_MARGIN.clear()
+    decode.SCALE_MARGIN.update(settings["margin"])
+    resize.DIRECT_LANCZOS_BELOW = settings["direct_below"]
+    resize.REDUCING_GAP = settings["gap"]
+    resize.FILTER = getattr(resize.Image.Resampling, settings["filter"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", default=",".join(CASES))
+    parser.add_argument("--photos", default="kleiber-20mp-baseline-422,seeding-16mp-progressive-420")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--strategies", default=None, help="comma-separated substrings of strategy names")
+    args = parser.parse_args()
+    manifest = fetch_photos.ensure()
+    wanted = args.photos.split(",")
+    entries = [p for p in manifest["photos"] if p["role"] == "case" and any(p["name"].startswith(w) for w in wanted)]
+    chosen = {k: v for k, v in STRATEGIES.items()
+              if not args.strategies or any(s in k for s in args.strategies.split(","))}
+    for case_name in args.cases.split(","):
+        case = CASES[case_name]
+        for entry in entries:
+            data = conftest.read_bytes(entry["path"])
+            names = ["libvips", *chosen]
+            times = {n: [] for n in names}
+            outputs = {}
+            for _ in range(args.rounds + 1):
+                for name in names:
+                    if name == "libvips":
+                        fn = IMPL_FUNCS["libvips"]
+                    else:
+                        apply(chosen[name])
+                        fn = IMPL_FUNCS["imgedge"]
+                    started = time.perf_counter()
+                    outputs[name] = fn(data, case)
+                    times[name].append(time.perf_counter() - started)
+            apply({})
+            vq = conftest.quality_info(entry["path"], outputs["libvips"])
+            vt = min(times["libvips"][1:]) * 1000
+            print(f"\n{case_name} {entry['name']}: libvips {vt:.1f} ms {vq['psnr']:.2f} dB {vq['bytes']} B")
+            for name in chosen:
+                q = conftest.quality_info(entry["path"], outputs[name])
+                t = min(times[name][1:]) * 1000
+                print(f"  {name:48s} {t:6.1f} ms x{t / vt:4.2f}  {q['psnr']:.2f} dB ({q['psnr'] - vq['psnr']:+.2f})"
+                      f"  bytes x{q['bytes'] / vq['bytes']:.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

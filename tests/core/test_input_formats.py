@@ -1,0 +1,74 @@
+"""Every input container takes its fast, correct path: no RGBA work without alpha, palettes once."""
+
+import pytest
+from PIL import Image
+
+import imgedge
+from imgedge.core import resize
+from imgedge.metrics import psnr
+from tests.photos import encoded, open_bytes, photo
+
+LANDSCAPE = "lake-boats-4mp.jpg"
+
+
+@pytest.fixture(scope="module")
+def source() -> Image.Image:
+    return open_bytes(photo(LANDSCAPE)).convert("RGB").resize((1200, 750), Image.Resampling.LANCZOS)
+
+
+@pytest.mark.parametrize(
+    "fmt, mode, params, min_psnr",
+    [
+        ("PNG", "RGB", {}, 40),
+        ("PNG", "RGBA", {}, 40),  # alpha present but opaque everywhere
+        ("WEBP", "RGB", {"quality": 95}, 33),
+        ("WEBP", "RGBA", {"lossless": True}, 40),
+        ("AVIF", "RGB", {"quality": 90}, 33),
+        ("TIFF", "RGB", {}, 40),
+        ("TIFF", "CMYK", {}, 30),
+        ("GIF", "P", {}, 25),
+        ("BMP", "RGB", {}, 40),
+    ],
+)
+def test_each_input_format_resizes_correctly(source, fmt, mode, params, min_psnr):
+    image = source.convert(mode) if mode != "P" else source.quantize(256)
+    result = imgedge.transform(encoded(image, fmt, **params), "w=400&fmt=png")
+    out = open_bytes(result.data)
+    assert out.size == (400, 250)
+    assert out.mode == "RGB"  # opaque inputs never come out with an alpha channel
+    assert psnr(out, source.resize(out.size, Image.Resampling.LANCZOS)) > min_psnr
+
+
+def test_opaque_alpha_is_dropped_before_resampling():
+    rgba = Image.new("RGBA", (64, 64), (10, 20, 30, 255))
+    assert resize.normalise_mode(rgba).mode == "RGB"
+    rgba.putpixel((0, 0), (10, 20, 30, 254))
+    assert resize.normalise_mode(rgba).mode == "RGBA"
+
+
+def test_palette_expands_once_to_rgb_without_transparency():
+    palette = Image.new("RGB", (64, 64), (200, 10, 10)).quantize(8)
+    assert resize.normalise_mode(palette).mode == "RGB"
+
+
+def test_jpeg_scale_choice_keeps_the_margin_and_decodes_exactly():
+    from imgedge.core import decode
+
+    stored = (6028, 3391)
+    full = (0.0, 0.0, 6028.0, 3391.0)
+    assert decode.choose_jpeg_scale(stored, full, (640, 360)) == 1  # 1/8: 754 px >= 1.15 x 640
+    assert decode.choose_jpeg_scale(stored, full, (700, 394)) == 2  # 1/4: 1507 px
+    assert decode.choose_jpeg_scale(stored, full, (1280, 720)) == 2  # 1/4: 1507 px >= 1.1 x 1280
+    assert decode.choose_jpeg_scale(stored, full, (2048, 1152)) == 3  # 3/8: 2261 px >= 1.1 x 2048
+    assert decode.choose_jpeg_scale(stored, full, (2100, 1181)) == 4  # 1/2: 3014 px
+    assert decode.choose_jpeg_scale(stored, full, (4000, 2250)) == 8
+    crop = (1000.0, 500.0, 2000.0, 1500.0)  # a cover crop of 1000 px only keeps 1/8 for <= 108 px
+    assert decode.choose_jpeg_scale(stored, crop, (100, 100)) == 1
+    assert decode.choose_jpeg_scale(stored, crop, (300, 300)) == 3
+    data = photo("nuthatch-20mp.jpg")
+    from imgedge.config import Config
+
+    for eighths in [e for e, _denom in decode.JPEG_SCALES if e != 8]:
+        src = decode.open_source(data, Config())
+        image = decode.load_pixels(src, eighths)
+        assert image.size == (-(-6028 * eighths // 8), -(-3391 * eighths // 8))
