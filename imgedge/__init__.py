@@ -38,22 +38,29 @@ def transform(
     accept: str | None = None,
     user_agent: str | None = None,
     config: Config | None = None,
+    headers: dict[str, str] | None = None,
+    watermark: bytes | None = None,
 ) -> "TransformResult":
     """Transform one image as the URL query ``query`` asks, at exactly the size asked for.
 
     ``accept`` drives ``fmt=auto`` (AVIF > WebP > JPEG/PNG); ``user_agent`` picks the device preset used
-    when neither ``w`` nor ``h`` is given. Unlike the edge, no size is snapped to the ladder: nothing is
-    cached under a name here. Refusals raise ``ImageEdgeError`` subclasses carrying their HTTP status.
+    when neither ``w`` nor ``h`` is given; ``headers`` (lowercase names) may carry the client hints
+    ``sec-ch-dpr``, ``sec-ch-width``, ``sec-ch-viewport-width`` and ``save-data``; ``watermark`` is the
+    image ``wm=`` names (the edge reads it from the store). Unlike the edge, no size is snapped to the
+    ladder: nothing is cached under a name here. Refusals raise ``ImageEdgeError`` subclasses carrying their
+    HTTP status.
     """
     from .core import render
-    from .negotiate import negotiate_format
+    from .negotiate import client_hints, negotiate_format
     from .spec import parse_query, resolve
 
     config = config or load_config()
     params = parse_query(query, config)
     device = device_class(user_agent) if user_agent is not None else "desktop"
-    spec = resolve(params, config, device=device, negotiated_format=negotiate_format(accept, config), snap=False)
-    return render(data, spec, config)
+    hints = client_hints(headers) if headers and config.client_hints else None
+    spec = resolve(params, config, device=device, negotiated_format=negotiate_format(accept, config), snap=False,
+                   hints=hints)
+    return render(data, spec, config, watermark=watermark)
 
 
 def device_class(user_agent: str | None, headers: dict[str, str] | None = None) -> str:

@@ -1,9 +1,17 @@
 """How a generator answers a viewer, independent of the transport (Lambda@Edge, Function URL, local).
 
 ``answer_variant`` is the one place that decides, for a missing variant: render and store it
-(``imgedge.generate``), then return it inline, redirect to the viewer's own URL when it is too large to
-return inline (it is stored, so the retry is an S3 hit; the redirect itself is never cached), or refuse
-with the error's status and a short TTL. Adapters translate the ``Answer`` into their event shape.
+(``imgedge.generate``), then return it inline; or, when it is too large to return inline, still answer
+inline with a copy of a lossy variant re-encoded at a lower quality that fits (``Config.oversize_answer =
+"fit"``, the default: ``core.budget`` steps the quality only, never the size; ``Cache-Control: private,
+no-store`` and ``X-Imgedge-Budget: inline``, so the full variant stays the stored one and the next request
+is an S3 hit for it), or redirect to the viewer's own URL (``"redirect"``, and for PNG/GIF or whenever no
+quality fits: it is stored, so the retry is an S3 hit; the redirect itself is never cached); or refuse with the error's status and a short TTL — unless a fallback
+image is configured for the original's path (``Config.fallbacks``) and the refusal is about the original
+(missing, too large, unsupported, unreadable): then the fallback, rendered to the requested box and
+format, is the body, with the refusal's status (or ``Config.fallback_status``), the short
+``fallback_cache_control`` and ``X-Imgedge-Fallback: <reason>``. Adapters translate the ``Answer`` into
+their event shape.
 """
 
 from __future__ import annotations
@@ -23,6 +31,9 @@ TEXT = "text/plain; charset=utf-8"
 STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 #: Longest redirect target we emit (CloudFront's URL limit for functions that read it).
 MAX_REDIRECT_CHARS = 8192
+#: Headers naming what happened instead of the plain answer.
+FALLBACK_HEADER = "X-Imgedge-Fallback"
+BUDGET_HEADER = "X-Imgedge-Budget"
 
 
 @dataclass
@@ -53,6 +64,29 @@ def safe_redirect_target(url: str) -> str | None:
     return None
 
 
+def _fallback(store: "Store", variant_key: str, config: Config, exc: ImageEdgeError, max_inline_bytes: int,
+              entry: dict[str, Any]) -> Answer | None:
+    """The configured fallback image as the answer to ``exc``, or None."""
+    if not config.fallbacks:
+        return None
+    from .generate import render_fallback
+
+    fallback = render_fallback(store, variant_key, config, exc.status)
+    if fallback is None:
+        return None
+    body = fallback.data
+    if len(body) > max_inline_bytes:
+        fitted = fallback.refit(max_inline_bytes) if fallback.refit is not None else None
+        if fitted is None or not fitted.fits:
+            return None
+        body = fitted.data
+    status = config.fallback_status or exc.status
+    reason = fallback.log["fallback_reason"]
+    entry.update(fallback.log, outcome="fallback", status=status)
+    return Answer(status, {**response_headers(fallback.content_type, config.fallback_cache_control),
+                           FALLBACK_HEADER: reason}, body)
+
+
 def answer_variant(store: "Store", variant_key: str, config: Config, *, viewer_url: str | None,
                    max_inline_bytes: int, entry: dict[str, Any]) -> Answer:
     """Generate ``variant_key`` and decide the answer; fills ``entry`` (the generation's log line)."""
@@ -64,17 +98,27 @@ def answer_variant(store: "Store", variant_key: str, config: Config, *, viewer_u
         generated = generate_variant(store, variant_key, config)
     except ImageEdgeError as exc:
         entry.update(outcome="refused", status=exc.status, reason=exc.message)
-        answer = refusal(exc.status, exc.message, config)
+        answer = _fallback(store, variant_key, config, exc, max_inline_bytes, entry) or refusal(
+            exc.status, exc.message, config)
     except Exception as exc:  # a bug: a briefly cached 500, never a stack trace
         entry.update(outcome="error", status=500, reason=type(exc).__name__)
         answer = refusal(500, "internal error", config)
     else:
         entry.update(generated.log, outcome=generated.outcome)
         location = safe_redirect_target(viewer_url or "")
+        fitted = None
+        if len(generated.data) > max_inline_bytes and generated.refit is not None and (
+                config.oversize_answer == "fit" or not location):
+            fitted = generated.refit(max_inline_bytes)
+            entry["inline_fit_attempts"] = fitted.attempts
         if len(generated.data) <= max_inline_bytes:
             entry["status"] = 200
             answer = Answer(200, response_headers(generated.content_type, config.variant_cache_control),
                             generated.data)
+        elif fitted is not None and fitted.fits:
+            entry.update(outcome=generated.outcome + "+inline-fit", status=200, inline_bytes=len(fitted.data))
+            answer = Answer(200, {**response_headers(generated.content_type, "private, no-store"),
+                                  BUDGET_HEADER: "inline"}, fitted.data)
         elif location:
             entry.update(outcome=generated.outcome + "+redirect", status=302)
             answer = Answer(302, {**response_headers(TEXT, "private, no-store"), "Location": location})
@@ -82,6 +126,8 @@ def answer_variant(store: "Store", variant_key: str, config: Config, *, viewer_u
             entry.update(outcome=generated.outcome + "+too-large", status=502)
             answer = refusal(502, "variant stored; retry the request", config)
     entry["total_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    if answer.headers.get(FALLBACK_HEADER):
+        answer.headers["Server-Timing"] = server_timing(entry)
     if answer.status in (200, 302):  # rendered here: say how long each stage took
         answer.headers["Server-Timing"] = server_timing(entry)
     return answer

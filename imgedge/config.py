@@ -42,6 +42,21 @@ DEFAULT_DEVICE_PRESETS: Mapping[str, Mapping[str, int]] = {
     "smarttv": {"width": 1920},
 }
 
+#: Quality a viewer that sends ``Save-Data: on`` gets when the URL names none (about 2/3 of the bytes of
+#: the defaults on photos; see tests/features/test_client_hints.py).
+DEFAULT_SAVE_DATA_QUALITY: Mapping[str, int] = {"jpeg": 60, "webp": 60, "avif": 45}
+
+#: Byte budgets a named variant's ``max_bytes`` snaps *down* to (so a variant never exceeds what was asked).
+DEFAULT_BYTE_BUDGETS: tuple[int, ...] = (
+    1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000,
+)
+
+#: Where a watermark may sit: the gravity names (``centre`` included).
+WATERMARK_POSITIONS = ("centre", "north", "northeast", "east", "southeast", "south", "southwest", "west",
+                       "northwest")
+#: A watermark's defaults; ``key`` (an S3 key, read through the same store as originals) is required.
+WATERMARK_DEFAULTS: Mapping[str, Any] = {"position": "southeast", "opacity": 0.5, "scale": 0.25, "margin": 0.03}
+
 
 @dataclass(frozen=True)
 class Config:
@@ -81,6 +96,35 @@ class Config:
     #: Largest body an origin-response may return inline (Lambda@Edge caps generated responses at
     #: 1 MB including headers and base64; 1 MB / 1.34 minus headroom).
     max_inline_bytes: int = 700 * 1024
+    #: What the generator answers when a variant is over ``max_inline_bytes``. Either way the full variant
+    #: is stored, so the next request is an S3 hit for it. ``fit``: a lossy variant (JPEG, WebP, AVIF) is
+    #: answered inline once with a copy re-encoded at a lower quality (never a smaller size) that fits,
+    #: ``Cache-Control: private, no-store`` and ``X-Imgedge-Budget: inline``; PNG and GIF (lossless), and
+    #: lossy variants no quality fits, get the redirect. ``redirect``: always a 302 to the viewer's own URL.
+    #: Without a safe viewer URL, ``fit`` is tried in both modes before the short-lived 502.
+    oversize_answer: str = "fit"
+    #: Animated originals (GIF, WebP) become animated outputs (WebP, GIF, AVIF) within these limits, checked
+    #: from the container before any frame past the first is decoded; over either is a 413.
+    #: ``max_animated_pixels`` counts width x height x frames of the original.
+    max_frames: int = 1000
+    max_animated_pixels: int = 100_000_000
+    #: Budgets ``max_bytes`` snaps down to for named variants (``transform`` honours any value).
+    byte_budgets: tuple[int, ...] = DEFAULT_BYTE_BUDGETS
+    #: Read the client hints ``Sec-CH-DPR``, ``Sec-CH-Width``, ``Sec-CH-Viewport-Width`` and ``Save-Data``.
+    client_hints: bool = True
+    #: Quality for ``Save-Data: on`` viewers when the URL names none.
+    save_data_quality: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_SAVE_DATA_QUALITY))
+    #: Named watermarks for ``wm=<name>``: ``{"logo": {"key": "brand/logo.png", "position": "southeast",
+    #: "opacity": 0.5, "scale": 0.25, "margin": 0.03}}``. ``scale`` is the watermark's width as a fraction
+    #: of the output's, ``margin`` the gap to the edges as a fraction of the output's shorter side.
+    watermarks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: Fallback images: key prefix -> S3 key of the image rendered, to the requested box and format, when
+    #: the original under that prefix is missing or unusable (the longest matching prefix wins; ``""``
+    #: matches every key). Answered with the error's own status (or ``fallback_status``), the short
+    #: ``fallback_cache_control`` and ``X-Imgedge-Fallback: <reason>``; never stored as the variant.
+    fallbacks: Mapping[str, str] = field(default_factory=dict)
+    fallback_status: int | None = None
+    fallback_cache_control: str = "public, max-age=60"
 
     def __post_init__(self) -> None:
         if not self.ladder or list(self.ladder) != sorted(set(self.ladder)):
@@ -103,13 +147,40 @@ class Config:
             raise ValueError("quality_step must be within 1..50")
         if not self.variants_prefix or "/" in self.variants_prefix.strip("/") or self.variants_prefix.startswith("."):
             raise ValueError("variants_prefix must be a single path segment")
+        if self.oversize_answer not in ("fit", "redirect"):
+            raise ValueError("oversize_answer must be fit or redirect")
+        if self.max_frames < 1 or self.max_animated_pixels < 1:
+            raise ValueError("max_frames and max_animated_pixels must be positive")
+        if not self.byte_budgets or list(self.byte_budgets) != sorted(set(self.byte_budgets)) or self.byte_budgets[0] < 100:
+            raise ValueError("byte_budgets must be a non-empty increasing list of sizes >= 100 bytes")
+        for fmt, quality in self.save_data_quality.items():
+            if fmt not in DEFAULT_QUALITY or not 1 <= int(quality) <= 100:
+                raise ValueError("save_data_quality maps jpeg/webp/avif to 1..100")
+        for name, mark in self.watermarks.items():
+            _check_watermark(name, mark, self.variants_prefix)
+        for prefix, key in self.fallbacks.items():
+            if not isinstance(key, str) or not key or key.split("/")[0] == self.variants_prefix:
+                raise ValueError(f"fallback for {prefix!r}: an original key outside the variants prefix")
+        if self.fallback_status is not None and self.fallback_status not in (200, 404, 410, 413, 415, 422):
+            raise ValueError("fallback_status must be 200, 404, 410, 413, 415 or 422 (or null: the error's own)")
 
     def preset_for(self, device: str) -> Mapping[str, int]:
         """The preset of a device class; bots (and unknown classes) get the desktop one."""
         return self.device_presets.get(device) or self.device_presets.get("desktop", {})
 
-    def quality_for(self, fmt: str, device: str) -> int:
+    def quality_for(self, fmt: str, device: str, save_data: bool = False) -> int:
+        if save_data:
+            return int(self.save_data_quality.get(fmt, DEFAULT_SAVE_DATA_QUALITY[fmt]))
         return int(self.preset_for(device).get("quality", self.default_quality[fmt]))
+
+    def watermark(self, name: str) -> Mapping[str, Any]:
+        """A named watermark with its defaults filled in."""
+        return {**WATERMARK_DEFAULTS, **self.watermarks[name]}
+
+    def fallback_for(self, original_key: str) -> str | None:
+        """The fallback image key for ``original_key``: the longest configured prefix it starts with."""
+        matches = [prefix for prefix in self.fallbacks if original_key.startswith(prefix)]
+        return self.fallbacks[max(matches, key=len)] if matches else None
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> "Config":
@@ -118,14 +189,31 @@ class Config:
         if unknown:
             raise ValueError(f"unknown config keys: {', '.join(unknown)}")
         values = dict(data)
-        for name in ("ladder", "auto_formats", "signing_keys"):
+        for name in ("ladder", "auto_formats", "signing_keys", "byte_budgets"):
             if name in values:
                 values[name] = tuple(values[name])
         if "aspect_ratios" in values:
             values["aspect_ratios"] = tuple(tuple(pair) for pair in values["aspect_ratios"])
         if "default_quality" in values:
             values["default_quality"] = {**DEFAULT_QUALITY, **values["default_quality"]}
+        if "save_data_quality" in values:
+            values["save_data_quality"] = {**DEFAULT_SAVE_DATA_QUALITY, **values["save_data_quality"]}
         return cls(**values)
+
+
+def _check_watermark(name: str, mark: Any, prefix: str) -> None:
+    if not isinstance(name, str) or not name.isidentifier() or not name.isascii() or len(name) > 32:
+        raise ValueError(f"watermark {name!r}: names are ASCII identifiers of at most 32 characters")
+    if not isinstance(mark, Mapping) or set(mark) - {"key", *WATERMARK_DEFAULTS}:
+        raise ValueError(f"watermark {name!r}: an object with key, position, opacity, scale, margin")
+    key = mark.get("key")
+    if not isinstance(key, str) or not key or key.split("/")[0] == prefix:
+        raise ValueError(f"watermark {name!r}: key must name an object outside the variants prefix")
+    merged = {**WATERMARK_DEFAULTS, **mark}
+    if merged["position"] not in WATERMARK_POSITIONS:
+        raise ValueError(f"watermark {name!r}: position must be one of {', '.join(WATERMARK_POSITIONS)}")
+    if not 0 < float(merged["opacity"]) <= 1 or not 0 < float(merged["scale"]) <= 1 or not 0 <= float(merged["margin"]) < 0.5:
+        raise ValueError(f"watermark {name!r}: opacity and scale within (0, 1], margin within [0, 0.5)")
 
 
 BUNDLED_CONFIG = Path(__file__).with_name("config.json")

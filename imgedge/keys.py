@@ -5,7 +5,14 @@ Layout::
     <variants_prefix>/<original key>/<segment>
     _variants/photos/cat.jpg/w640-q80.webp
     _variants/photos/cat.jpg/w480-h360-cover-q80.avif
-    _variants/photos/logo.png/w320-q80.legacy        (JPEG, or PNG if the original has alpha)
+    _variants/photos/logo.png/w320-q80.legacy        (JPEG, PNG if the original has alpha, GIF if animated)
+    _variants/photos/cat.jpg/rect10_20_300_200-w480-h360-cover-smart-rot90-flip-bg1a73e8-bri-20-gray-blur3-sharpen1.5-wm_logo-copyright-still-mb50k-q60.avif
+    _variants/photos/cat.jpg/w32-h24-cover-blurhash.txt     (placeholders: blurhash, lqip)
+    _variants/photos/cat.jpg/info.json
+
+* The segment is tokens joined by ``-``, each starting with a lowercase letter (so ``bri-20`` is one
+  token), in one fixed order, and only the options that differ from their defaults: one spelling per
+  variant. ``parse_variant_key`` reads the tokens back and refuses any other spelling.
 
 * Readable: the segment spells the spec; the original's key is visible in the path.
 * Reversible: the original key is everything between the prefix and the last ``/``.
@@ -24,34 +31,100 @@ import re
 from urllib.parse import quote, unquote
 
 from .errors import BadRequest, Forbidden
-from .spec import FITS, VariantSpec
+from .spec import COMPASS, FITS, PLACEHOLDER_FORMATS, VariantSpec
 
 #: S3 keys are at most 1024 bytes; leave room for the prefix and the segment.
 MAX_ORIGINAL_KEY_BYTES = 900
 
-_EXT_BY_FORMAT = {"jpeg": "jpg", "png": "png", "webp": "webp", "avif": "avif", "legacy": "legacy"}
-_FORMAT_BY_EXT = {ext: fmt for fmt, ext in _EXT_BY_FORMAT.items()}
-_SEGMENT = re.compile(
-    r"(?:w(?P<w>[1-9][0-9]{0,5}))?-?(?:h(?P<h>[1-9][0-9]{0,5}))?"
-    r"(?:-(?P<fit>" + "|".join(FITS) + r"))?(?:-?q(?P<q>[1-9][0-9]{0,2}))?\.(?P<ext>[a-z]+)"
-)
+_EXT_BY_FORMAT = {"jpeg": "jpg", "png": "png", "webp": "webp", "avif": "avif", "gif": "gif", "legacy": "legacy",
+                  "blurhash": "txt", "lqip": "txt", "json": "json"}
+_IMAGE_EXTS = {"jpg": "jpeg", "png": "png", "webp": "webp", "avif": "avif", "gif": "gif", "legacy": "legacy"}
+_INFO_SEGMENT = "info.json"
+_NUM = r"(0|[1-9][0-9]{0,5})"
+_POS = r"([1-9][0-9]{0,5})"
+_SIGNED = r"(0|-?[1-9][0-9]{0,2})"
+#: (field, pattern) in the order tokens appear; each pattern's groups are read by ``_apply``.
+_TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(pattern)) for name, pattern in (
+    ("rect", rf"rect{_NUM}_{_NUM}_{_POS}_{_POS}"),
+    ("width", rf"w{_POS}"),
+    ("height", rf"h{_POS}"),
+    ("fit", "(" + "|".join(FITS) + ")"),
+    ("enlarge", "enlarge"),
+    ("gravity", "(" + "|".join((*COMPASS, "smart")) + ")"),
+    ("focal", rf"fp{_NUM}x{_NUM}"),
+    ("rotate", "rot(90|180|270)"),
+    ("flip", "flip"),
+    ("background", "bg([0-9a-f]{6}(?:[0-9a-f]{2})?)"),
+    ("brightness", rf"bri{_SIGNED}"),
+    ("contrast", rf"con{_SIGNED}"),
+    ("saturation", rf"sat{_SIGNED}"),
+    ("grayscale", "gray"),
+    ("blur", rf"blur{_POS}"),
+    ("sharpen", r"sharpen((?:[1-9]|10)(?:\.5)?|0\.5)"),
+    ("watermark", r"wm_([A-Za-z_][A-Za-z0-9_]{0,31})"),
+    ("keep_copyright", "copyright"),
+    ("animated", "still"),
+    ("max_bytes", r"mb([1-9][0-9]{0,8})([km]?)"),
+    ("quality", rf"q{_POS}"),
+    ("placeholder", "(" + "|".join(PLACEHOLDER_FORMATS) + ")"),
+))
+_SPLIT = re.compile(r"-(?=[a-z])")
 
 
 def variant_key(original_key: str, spec: VariantSpec, prefix: str) -> str:
     """The S3 key of one variant of ``original_key``."""
+    return f"{prefix}/{original_key}/{segment_for(spec)}"
+
+
+def segment_for(spec: VariantSpec) -> str:
+    """The last path segment naming ``spec`` (``w480-h360-cover-q60.avif``)."""
+    if spec.format == "json":
+        return _INFO_SEGMENT
     tokens = []
+    if spec.rect is not None:
+        tokens.append("rect{}_{}_{}_{}".format(*spec.rect))
     if spec.width is not None:
         tokens.append(f"w{spec.width}")
     if spec.height is not None:
         tokens.append(f"h{spec.height}")
     if spec.fit is not None:
         tokens.append(spec.fit)
+    if spec.enlarge:
+        tokens.append("enlarge")
+    if spec.gravity == "fp" and spec.focal is not None:
+        tokens.append("fp{}x{}".format(*spec.focal))
+    elif spec.gravity is not None:
+        tokens.append(spec.gravity)
+    if spec.rotate:
+        tokens.append(f"rot{spec.rotate}")
+    if spec.flip:
+        tokens.append("flip")
+    if spec.background is not None:
+        tokens.append(f"bg{spec.background}")
+    for name, value in (("bri", spec.brightness), ("con", spec.contrast), ("sat", spec.saturation)):
+        if value:
+            tokens.append(f"{name}{value}")
+    if spec.grayscale:
+        tokens.append("gray")
+    if spec.blur:
+        tokens.append(f"blur{spec.blur}")
+    if spec.sharpen:
+        tokens.append(f"sharpen{spec.sharpen:g}")
+    if spec.watermark is not None:
+        tokens.append(f"wm_{spec.watermark}")
+    if spec.keep_copyright:
+        tokens.append("copyright")
+    if not spec.animated:
+        tokens.append("still")
+    if spec.max_bytes is not None:
+        tokens.append("mb" + _budget_text(spec.max_bytes))
     if spec.quality is not None:
         tokens.append(f"q{spec.quality}")
+    if spec.format in PLACEHOLDER_FORMATS:
+        tokens.append(spec.format)
     if not tokens:
         raise ValueError("a variant names at least a width, a height or a quality")
-    segment = "-".join(tokens) + "." + _EXT_BY_FORMAT[spec.format]
-    return f"{prefix}/{original_key}/{segment}"
+    return "-".join(tokens) + "." + _EXT_BY_FORMAT[spec.format]
 
 
 def parse_variant_key(key: str, prefix: str) -> tuple[str, VariantSpec]:
@@ -60,23 +133,75 @@ def parse_variant_key(key: str, prefix: str) -> tuple[str, VariantSpec]:
     if not key.startswith(head):
         raise BadRequest("not a variant key")
     original_key, _, segment = key[len(head):].rpartition("/")
-    match = _SEGMENT.fullmatch(segment)
-    if not original_key or not match or match.group("ext") not in _FORMAT_BY_EXT:
+    if not original_key:
         raise BadRequest("not a variant key")
+    spec = parse_segment(segment)
     validate_original_key(original_key, prefix)
-    try:
-        spec = VariantSpec(
-            width=int(match["w"]) if match["w"] else None,
-            height=int(match["h"]) if match["h"] else None,
-            fit=match["fit"],
-            quality=int(match["q"]) if match["q"] else None,
-            format=_FORMAT_BY_EXT[match["ext"]],
-        )
-    except ValueError:
-        raise BadRequest("not a variant key") from None
-    if variant_key(original_key, spec, prefix) != key:  # one spelling per variant, no aliases
-        raise BadRequest("not a canonical variant key")
     return original_key, spec
+
+
+def parse_segment(segment: str) -> VariantSpec:
+    """Inverse of ``segment_for``; ``BadRequest`` for anything but the one canonical spelling."""
+    if segment == _INFO_SEGMENT:
+        return VariantSpec(None, None, None, None, "json")
+    stem, dot, ext = segment.rpartition(".")
+    if not dot or not stem or len(segment) > 300 or (ext not in _IMAGE_EXTS and ext != "txt"):
+        raise BadRequest("not a variant key")
+    values: dict[str, object] = {}
+    position = 0
+    for token in _SPLIT.split(stem):
+        for index in range(position, len(_TOKENS)):
+            name, pattern = _TOKENS[index]
+            match = pattern.fullmatch(token)
+            if match:
+                values[name] = _value(name, match)
+                position = index + 1
+                break
+        else:
+            raise BadRequest("not a variant key")
+    placeholder = values.pop("placeholder", None)
+    if (ext == "txt") != (placeholder is not None):
+        raise BadRequest("not a variant key")
+    values["format"] = placeholder if placeholder is not None else _IMAGE_EXTS[ext]
+    focal = values.pop("focal", None)
+    if focal is not None:
+        if "gravity" in values:
+            raise BadRequest("not a variant key")
+        values["gravity"], values["focal"] = "fp", focal
+    try:
+        spec = VariantSpec(**{"width": None, "height": None, "fit": None, "quality": None, **values})  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        raise BadRequest("not a variant key") from None
+    if segment_for(spec) != segment:  # one spelling per variant, no aliases
+        raise BadRequest("not a canonical variant key")
+    return spec
+
+
+def _value(name: str, match: re.Match[str]) -> object:
+    groups = match.groups()
+    if name in ("enlarge", "flip", "grayscale", "keep_copyright"):
+        return True
+    if name == "animated":
+        return False
+    if name in ("fit", "gravity", "background", "watermark", "placeholder"):
+        return groups[0]
+    if name == "rect":
+        return tuple(int(g) for g in groups)
+    if name == "focal":
+        return int(groups[0]), int(groups[1])
+    if name == "sharpen":
+        return float(groups[0])
+    if name == "max_bytes":
+        return int(groups[0]) * {"": 1, "k": 1000, "m": 1_000_000}[groups[1]]
+    return int(groups[0])
+
+
+def _budget_text(value: int) -> str:
+    if value % 1_000_000 == 0:
+        return f"{value // 1_000_000}m"
+    if value % 1000 == 0:
+        return f"{value // 1000}k"
+    return str(value)
 
 
 def validate_original_key(key: str, prefix: str) -> str:
@@ -117,6 +242,8 @@ def uri_for_key(key: str) -> str:
 
 __all__ = [
     "variant_key",
+    "segment_for",
+    "parse_segment",
     "parse_variant_key",
     "validate_original_key",
     "key_for_uri",

@@ -16,7 +16,7 @@ from ..config import Config, load_config
 from ..device import device_class
 from ..errors import BadRequest, ImageEdgeError
 from ..keys import key_for_uri, uri_for_key, validate_original_key, variant_key
-from ..negotiate import negotiate_format
+from ..negotiate import ClientHints, client_hints, negotiate_format
 from ..signing import verify
 from ..spec import parse_query, resolve
 from ..answers import refusal
@@ -29,13 +29,15 @@ MAX_URL_CHARS = 8192
 def handle(event: dict[str, Any], config: Config | None = None) -> dict[str, Any]:
     config = config or load_config()
     request = first_record(event)["request"]
+    headers = request.get("headers", {})
     try:
         variant_uri = canonical_uri(
             request.get("uri", ""),
             request.get("querystring", ""),
-            user_agent=header(request.get("headers", {}), "user-agent"),
-            accept=header(request.get("headers", {}), "accept"),
+            user_agent=header(headers, "user-agent"),
+            accept=header(headers, "accept"),
             config=config,
+            hints=client_hints({name: header(headers, name) for name in _HINT_NAMES}) if config.client_hints else None,
         )
     except ImageEdgeError as exc:
         return refused(exc, config)
@@ -46,7 +48,11 @@ def handle(event: dict[str, Any], config: Config | None = None) -> dict[str, Any
     return request
 
 
-def canonical_uri(uri: str, query: str, *, user_agent: str | None, accept: str | None, config: Config) -> str:
+_HINT_NAMES = ("sec-ch-dpr", "dpr", "sec-ch-width", "width", "sec-ch-viewport-width", "viewport-width", "save-data")
+
+
+def canonical_uri(uri: str, query: str, *, user_agent: str | None, accept: str | None, config: Config,
+                  hints: ClientHints | None = None) -> str:
     """The variant URI for a viewer URL; the one place that decides what a viewer gets."""
     if len(uri) + len(query) > MAX_URL_CHARS:
         raise BadRequest("the URL is too long")
@@ -59,6 +65,7 @@ def canonical_uri(uri: str, query: str, *, user_agent: str | None, accept: str |
         device=device_class(user_agent),
         negotiated_format=negotiate_format(accept, config),
         snap=True,
+        hints=hints,
     )
     return uri_for_key(variant_key(original_key, spec, config.variants_prefix))
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from handlers.viewer_request import handler
 from imgedge.config import Config
 from imgedge.keys import key_for_uri, parse_variant_key
-from imgedge.spec import is_canonical, variant_bound
+from imgedge.spec import core_variant_bound, is_canonical, variant_bound
 from tests.events import viewer_request
 
 CONFIG = Config()
@@ -81,8 +81,10 @@ def test_a_random_flood_stays_within_the_ladder_bound():
         if "status" not in result:
             uris.add(result["uri"])
     widths_only = {u for u in uris if "-h" not in u and "/h" not in u}
-    assert variant_bound(CONFIG) == 132_678  # the figure the README documents
-    assert len(uris) <= variant_bound(CONFIG)
+    # the figures the README documents: sizes, fits, formats and qualities alone; and every option too
+    assert core_variant_bound(CONFIG) == 167_034
+    assert variant_bound(CONFIG) == 7_977_159_985_760_787_085_713_029_019_091_536_177_124_899_262_273
+    assert len(uris) <= core_variant_bound(CONFIG)
     # w-only requests collapse onto the ladder: at most rungs x formats x qualities
     assert len(widths_only) <= len(CONFIG.ladder) * 5 * 20
     print(f"20000 random requests -> {len(uris)} distinct variants "
