@@ -92,19 +92,19 @@ BUNDLES: dict[str, Bundle] = {
         forbidden=frozenset({"boto3", "botocore", "s3transfer"}),
         function="OriginResponseFunction",
     ),
-    # Mode=regional: the generator behind a Function URL: the generation step (Pillow) and the device
-    # classifier for its log line; not the edge adapters, the WSGI server, the local failover, nor numpy
-    # (only imgedge.metrics, a benchmark helper, imports it: two thirds of origin-response's 22 MB). A
-    # regional zip may be 50 MB uploaded directly, 250 MB unzipped (SAM uploads it through S3).
+    # Mode=regional: the generator behind a Function URL: the generation step (Pillow, and numpy for smart
+    # crop and blurhash, imported lazily by those two steps only) and the device classifier for its log line;
+    # not the edge adapters, the WSGI server nor the local failover. A regional zip may be 50 MB uploaded
+    # directly, 250 MB unzipped (SAM uploads it through S3).
     "regional": Bundle(
         name="regional",
         handler="handlers/regional.py",
-        requirements=("Pillow", "user-agents", "ua-parser", "ua-parser-builtins"),
+        requirements=("Pillow", "numpy", "user-agents", "ua-parser", "ua-parser-builtins"),
         imgedge_exclude=frozenset({"local", "deploy", "cli.py", "metrics.py", "edge/viewer_request.py",
                                    "edge/origin_response.py", "regional/wsgi.py", "regional/failover.py"}),
         limit_bytes=50 * MB,
-        aim_bytes=10 * MB,
-        forbidden=frozenset({"numpy", "boto3", "botocore", "s3transfer"}),
+        aim_bytes=25 * MB,
+        forbidden=frozenset({"boto3", "botocore", "s3transfer"}),
         function="GeneratorFunction",
     ),
     # Both modes: the purge function (regional, S3 ObjectCreated/ObjectRemoved on originals). It lists and deletes

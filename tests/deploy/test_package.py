@@ -366,8 +366,8 @@ def test_regional_zip_contents(built):
     assert "regional" in stdout and "building regional (x86_64)" in stdout
     names = zip_names(out / "regional.zip")
     tops = {n.split("/")[0] for n in names}
-    assert {"handlers", "imgedge", "PIL", "user_agents", "ua_parser"} <= tops
-    assert not tops & {"numpy", "numpy.libs", "boto3", "botocore", "s3transfer", "bin"}  # no render needs numpy
+    assert {"handlers", "imgedge", "PIL", "numpy", "user_agents", "ua_parser"} <= tops  # numpy: smart crop, blurhash
+    assert not tops & {"boto3", "botocore", "s3transfer", "bin"}
     for needed in ("handlers/regional.py", "imgedge/regional/app.py", "imgedge/regional/function_url.py",
                    "imgedge/regional/settings.py", "imgedge/generate.py", "imgedge/core/pipeline.py",
                    "imgedge/edge/cloudfront.py", "imgedge/config.json"):
@@ -379,7 +379,7 @@ def test_regional_zip_contents(built):
         assert not [n for n in names if n.startswith(left_out)], left_out
     extensions = [n for n in names if n.startswith("PIL/_imaging.") and n.endswith(".so")]
     assert extensions and all("cpython-312-x86_64-linux-gnu" in n for n in extensions)
-    assert (out / "regional.zip").stat().st_size < 10 * bundle.MB
+    assert (out / "regional.zip").stat().st_size < bundle.BUNDLES["regional"].aim_bytes
 
 
 def test_every_zip_bundles_the_same_config(built):
