@@ -148,6 +148,19 @@ def load_pixels(source: SourceImage, eighths: int = 8) -> Image.Image:
     return image
 
 
+def decoded_scale(decoded: tuple[int, int], stored: tuple[int, int], eighths: int) -> tuple[float, float]:
+    """Stored → decoded coordinate factors: exactly eighths/8 after a DCT-scaled decode (libjpeg rounds
+    the size up, the geometry is still eighths/8), else the size ratio."""
+    if eighths != 8 and decoded == (-(-stored[0] * eighths // 8), -(-stored[1] * eighths // 8)):
+        return eighths / 8, eighths / 8
+    return decoded[0] / stored[0], decoded[1] / stored[1]
+
+
+def orient(image: Image.Image, orientation: int) -> Image.Image:
+    """``image`` with an orientation (EXIF value, 1 = as stored) applied: one transpose, none for 1."""
+    return image if orientation == 1 else image.transpose(ORIENTATION_TRANSPOSE[orientation])
+
+
 def _set_jpeg_scale(image: Image.Image, eighths: int) -> None:
     """What ``JpegImageFile.draft`` does, for any scale libjpeg-turbo offers as 1/denominator.
 

@@ -64,10 +64,10 @@ def sharpen(image: Image.Image, amount: float) -> Image.Image:
     return _premultiplied(image, mask)
 
 
-def flatten(image: Image.Image, colour: str) -> Image.Image:
+def flatten(image: Image.Image, colour: str | None) -> Image.Image:
     """``image`` over a solid ``colour`` (``bg``): transparency is filled; the result keeps an alpha
-    channel only when the colour itself is not opaque."""
-    if image.mode not in ("LA", "RGBA"):
+    channel only when the colour itself is not opaque. No colour: ``image`` itself."""
+    if colour is None or image.mode not in ("LA", "RGBA"):
         return image
     fill = rgba(colour)
     base = Image.new("RGBA", image.size, fill)
@@ -77,10 +77,13 @@ def flatten(image: Image.Image, colour: str) -> Image.Image:
     return base
 
 
-def pad(image: Image.Image, canvas: tuple[int, int], offset: tuple[int, int] | None,
+def pad(image: Image.Image, canvas: tuple[int, int] | None, offset: tuple[int, int] | None,
         colour: str | None) -> Image.Image:
     """Lay ``image`` on a ``canvas``-sized board at ``offset`` (centred when None). The board is
-    ``colour``, else transparent for images with alpha and white otherwise."""
+    ``colour``, else transparent for images with alpha and white otherwise. No canvas (every fit but
+    ``contain`` with a box of another shape): ``image`` itself."""
+    if canvas is None:
+        return image
     if offset is None:
         offset = ((canvas[0] - image.width) // 2, (canvas[1] - image.height) // 2)
     has_alpha = image.mode in ("LA", "RGBA")

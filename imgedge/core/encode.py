@@ -1,8 +1,10 @@
-"""Encode: a resampled image → bytes in the requested format, with per-format settings.
+"""Encode: a finished still image → bytes in the requested format, with per-format settings.
 
 Metadata policy: EXIF (camera, GPS) is dropped — orientation is already applied to the pixels, and
-location data must not leak through a CDN. No ICC profile is written: ``colour.to_srgb`` has already
-brought the pixels to sRGB, the web's default for untagged images.
+location data must not leak through a CDN — unless ``meta=copyright`` hands over the minimal block
+``metadata.copyright_exif`` built. No ICC profile is written: ``colour.to_srgb`` has already brought the
+pixels to sRGB, the web's default for untagged images. PNG and GIF go through ``palette`` (few-colour
+sources stay palettes; a PNG is never larger than a plain re-save).
 """
 
 from __future__ import annotations
@@ -11,7 +13,11 @@ import io
 
 from PIL import Image
 
-CONTENT_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "avif": "image/avif"}
+from . import palette
+from .resize import drop_opaque_alpha
+
+CONTENT_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "avif": "image/avif",
+                 "gif": "image/gif"}
 #: Encoder settings per format, chosen from measured size/time/quality curves (benchmarks/RESULTS.md,
 #: "Encoder curves"). The benchmarks give libvips and naive Pillow exactly these settings.
 #: JPEG: progressive (its Huffman tables are always fitted): -4.4 % bytes at 640 px / -5 % at 2048 px
@@ -30,10 +36,9 @@ AVIF_SPEED = 6
 #: None = Pillow's default (every core); the benchmarks set 1 to compare single-threaded.
 AVIF_MAX_THREADS: int | None = None
 #: PNG zlib level 6: level 9 / optimize save 1 % for 2.5x the time; level 3 costs +7 % for 1/3 of it.
-#: Images with at most 256 colours are written as a palette PNG when that is exact (lossless).
 PNG_COMPRESS_LEVEL = 6
 
-#: Background for formats without alpha (JPEG), and for ``fit=contain`` padding when there is no alpha.
+#: Background transparency is flattened onto for formats without alpha (JPEG); ``effects.pad`` lays out canvases.
 BACKGROUND = (255, 255, 255)
 
 
@@ -52,23 +57,26 @@ def choose_format(fmt: str, image: Image.Image) -> str:
     return fmt
 
 
-def encode(image: Image.Image, fmt: str, quality: int | None, icc_profile: bytes | None = None) -> bytes:
-    """Encode ``image`` (L, LA, RGB or RGBA) as ``fmt`` (jpeg, png, webp, avif)."""
+def encode(image: Image.Image, fmt: str, quality: int | None, *, exif: bytes | None = None,
+           source_colours: int | None = None, plain: Image.Image | None = None) -> bytes:
+    """Encode ``image`` (L, LA, RGB or RGBA) as ``fmt`` (jpeg, webp, avif, png, gif), with the EXIF block
+    ``exif`` if any. PNG/GIF: ``source_colours`` (``palette.colour_count`` of the source) and ``plain``
+    (``palette.plain_reference``) keep few-colour images small."""
+    if fmt == "png":
+        return palette.encode_png(drop_opaque_alpha(image), source_colours=source_colours, plain=plain, exif=exif)
     out = io.BytesIO()
-    extra = {"icc_profile": icc_profile} if icc_profile else {}
-    image.info = {}  # Pillow's PNG and AVIF encoders copy ICC / EXIF / XMP from here: write none of it
+    if fmt == "gif":
+        quantised = palette.quantise(image if image.mode != "P" else image.convert("RGBA"), source_colours or 256)
+        quantised.save(out, "GIF", optimize=True)
+        return out.getvalue()
+    extra = {"exif": exif} if exif else {}
+    image.info = {}  # Pillow's encoders copy ICC / EXIF / XMP from here: write none of it
     if fmt == "jpeg":
-        image = flatten(image)
-        image.save(out, "JPEG", **jpeg_settings(quality or 80), **extra)
+        flatten(image).save(out, "JPEG", **jpeg_settings(quality or 80), **extra)
     elif fmt == "webp":
-        image = _drop_opaque_alpha(image)
-        image.save(out, "WEBP", **webp_settings(quality or 80), **extra)
+        drop_opaque_alpha(image).save(out, "WEBP", **webp_settings(quality or 80), **extra)
     elif fmt == "avif":
-        image = _drop_opaque_alpha(image)
-        image.save(out, "AVIF", **avif_settings(quality or 60), **extra)
-    elif fmt == "png":
-        image = _lossless_palette(_drop_opaque_alpha(image))
-        image.save(out, "PNG", **png_settings(), **extra)
+        drop_opaque_alpha(image).save(out, "AVIF", **avif_settings(quality or 60), **extra)
     else:
         raise ValueError(f"cannot encode {fmt!r}")
     return out.getvalue()
@@ -104,26 +112,3 @@ def flatten(image: Image.Image) -> Image.Image:
     base = Image.new("RGB", image.size, BACKGROUND)
     base.paste(rgba, mask=rgba.getchannel("A"))
     return base
-
-
-def _lossless_palette(image: Image.Image) -> Image.Image:
-    """RGB/RGBA with at most 256 distinct colours → the same pixels as a palette image (``getcolors``
-    gives up after 256, so photos cost ~0.03 ms here)."""
-    if image.mode not in ("RGB", "RGBA"):
-        return image
-    colors = image.getcolors(256)
-    if colors is None:
-        return image
-    from PIL import ImageChops
-
-    palette = image.quantize(colors=len(colors), method=Image.Quantize.FASTOCTREE)
-    if ImageChops.difference(palette.convert(image.mode), image).getbbox() is None:
-        return palette
-    return image
-
-
-def _drop_opaque_alpha(image: Image.Image) -> Image.Image:
-    """An alpha channel that is opaque everywhere only costs bytes."""
-    if image.mode in ("LA", "RGBA") and not has_transparency(image):
-        return image.convert(image.mode[:-1])
-    return image

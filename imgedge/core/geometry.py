@@ -139,6 +139,22 @@ def to_stored(box: Box, displayed_size: tuple[int, int], orientation: int) -> Bo
     }[orientation]
 
 
+def to_stored_plan(layout: Plan, space: tuple[int, int], orientation: int) -> tuple[Box, tuple[int, int]]:
+    """``layout``'s crop and resampled size in stored space: the resample runs on the stored pixels and
+    only its small result is transposed."""
+    crop = to_stored(layout.crop, space, orientation)
+    size = (layout.size[1], layout.size[0]) if orientation in (5, 6, 7, 8) else layout.size
+    return crop, size
+
+
+def scale_box(box: Box, scale: tuple[float, float], size: tuple[int, int]) -> Box:
+    """A stored-space box in the decoded image's pixels (``scale`` from ``decode.decoded_scale``),
+    clipped to its ``size`` (the DCT-scaled size is rounded up, so the scaled box may overrun)."""
+    fx, fy = scale
+    return (max(0.0, box[0] * fx), max(0.0, box[1] * fy),
+            min(float(size[0]), box[2] * fx), min(float(size[1]), box[3] * fy))
+
+
 #: The request's (clockwise rotation, mirror) as an EXIF orientation value: rotate, then mirror.
 USER_ORIENTATION = {(0, False): 1, (0, True): 2, (90, False): 6, (90, True): 5, (180, False): 3, (180, True): 4,
                     (270, False): 8, (270, True): 7}

@@ -24,6 +24,10 @@ import io
 
 from PIL import Image
 
+from ..spec import VariantSpec
+from . import decode
+from .geometry import Box
+
 #: Fewest colours tried before falling back to the plain re-save.
 MIN_COLOURS = 32
 PNG_LEVEL = 6
@@ -76,6 +80,16 @@ def plain_png(plain: Image.Image) -> bytes:
     plain.info = {k: v for k, v in plain.info.items() if k == "transparency"}  # no ICC / EXIF / text
     plain.save(out, "PNG")
     return out.getvalue()
+
+
+def plain_reference(pixels: Image.Image, crop: Box, size: tuple[int, int], orientation: int,
+                    spec: VariantSpec) -> Image.Image | None:
+    """Pillow's plain resize of the source in its own mode (the PNG size reference), for plain resizes;
+    None once the request changes pixels beyond crop, orientation and size (nothing to compare with)."""
+    if (spec.background is not None or spec.blur or spec.sharpen or spec.watermark or spec.brightness
+            or spec.contrast or spec.saturation or spec.grayscale or pixels.mode not in ("P", "PA", "L", "LA", "RGB", "RGBA")):
+        return None
+    return decode.orient(pixels.resize(size, box=crop), orientation)
 
 
 def encode_png(image: Image.Image, *, source_colours: int | None, plain: Image.Image | None = None,

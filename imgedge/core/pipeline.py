@@ -1,22 +1,41 @@
-"""The image pipeline: original bytes + a resolved ``VariantSpec`` → encoded variant.
+"""The image pipeline: original bytes + a resolved ``VariantSpec`` → encoded variant (or placeholder, or
+the original's JSON description). One path for every request, as an ordered list of steps:
 
-decode header (limits) → plan (numbers) → decode pixels (JPEG at a DCT scale) → normalise mode → resample
-on the stored orientation → colour to sRGB → transpose the small result → pad (contain) → encode. Each
-step is one function in its own module; this one only orders them and times them. Every full-size step
-is avoided or done once: no full-size orientation copy, no full-size colour conversion, no second
-palette expansion.
+1. ``decode.open_source``: sniff, read the header, enforce the byte and pixel limits (no pixels yet);
+   ``fmt=json`` stops here (``placeholder.describe``);
+2. ``_plan`` (``geometry``): everything in output space — EXIF orientation composed with the request's
+   ``rot``/``flip``, ``rect``, focal point, fit, gravity — then the output-pixel and animation limits;
+3. ``decode.load_pixels``: JPEG at the smallest DCT scale that keeps the crop ``SCALE_MARGIN`` x the output;
+4. ``smartcrop.output_focus`` (``g=smart`` only): re-plan around the salient window of the reduced pixels;
+5. per frame (one for a still, ``animate.read`` for an animation), on the stored orientation until the
+   transpose: ``resize.normalise_mode`` → ``resize.resample`` → ``colour.to_srgb`` → ``decode.orient``
+   (one transpose for EXIF and request together) → ``effects.adjust``/``blur``/``sharpen`` →
+   ``effects.flatten`` (``bg``) → ``effects.pad`` (contain) → ``watermark.apply``;
+6. ``placeholder.text``, or ``encode.encode`` (format, ``meta=copyright``, PNG/GIF palettes) →
+   ``budget.fit`` (``mb=``).
+
+Every step is a function in its own module that hands back its input untouched when its option is off,
+so a plain resize costs what it always did: no full-size orientation copy, no full-size colour
+conversion, no second palette expansion, no copy or conversion for an option that is not set.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 from PIL import Image
 
 from ..config import Config
-from ..spec import VariantSpec
-from . import colour, decode, encode, geometry, resize
+from ..errors import BadRequest
+from ..spec import ANIMATED_FORMATS, PLACEHOLDER_FORMATS, VariantSpec
+from . import animate, budget, colour, decode, effects, encode, geometry, metadata, palette, placeholder, resize
+from . import smartcrop
+from . import watermark as watermarks
+
+TEXT = "text/plain; charset=utf-8"
+CONTENT_TYPES = {**encode.CONTENT_TYPES, "blurhash": TEXT, "lqip": TEXT, "json": "application/json"}
 
 
 @dataclass
@@ -31,72 +50,156 @@ class TransformResult:
     source_format: str = ""
     source_size: tuple[int, int] = (0, 0)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    #: Re-encodes the rendered image at lower quality within a byte budget (the inline limit of an edge
+    #: response; ``budget.fit`` with ``resize=False``): lossy formats only, None otherwise.
+    refit: Callable[[int], budget.Fitted] | None = field(default=None, repr=False, compare=False)
+    frames: int = 1
 
 
-def render(data: bytes, spec: VariantSpec, config: Config) -> TransformResult:
-    """Produce the variant ``spec`` describes from the original ``data``. Raises ``ImageEdgeError``."""
+@dataclass(frozen=True)
+class _Layout:
+    """Where the pixels come from and go, in the decoded image's terms (``_plan``'s result)."""
+
+    orientation: int  # stored → output: EXIF, then the request's rotation and mirror
+    space: tuple[int, int]  # the source's size in output space
+    region: geometry.Box | None  # ``rect`` in output space
+    spec: VariantSpec  # what to plan with (a placeholder plans as a small PNG)
+    plan: geometry.Plan
+
+
+def render(data: bytes, spec: VariantSpec, config: Config, *, watermark: bytes | None = None) -> TransformResult:
+    """Produce the variant ``spec`` describes from the original ``data``. Raises ``ImageEdgeError``.
+
+    ``watermark``: the bytes of the image ``spec.watermark`` names (the caller reads it from the store).
+    """
     timings: dict[str, float] = {}
     started = time.perf_counter()
-
     source = decode.open_source(data, config)
     displayed = source.oriented_size
-    layout = geometry.plan(displayed, spec)
-    swap = source.orientation in (5, 6, 7, 8)
-    stored_crop = geometry.to_stored(layout.crop, displayed, source.orientation)
-    stored_out = (layout.size[1], layout.size[0]) if swap else layout.size
 
+    def result(body: bytes, fmt: str, size: tuple[int, int]) -> TransformResult:
+        return TransformResult(data=body, content_type=CONTENT_TYPES[fmt], width=size[0], height=size[1],
+                               format=fmt, source_format=source.format.lower(), source_size=displayed,
+                               timings_ms=timings)
+
+    if spec.format == "json":
+        body = placeholder.describe(source, data, config)
+        timings["decode"] = _ms_since(started)
+        return result(body, "json", displayed)
+
+    layout = _plan(source, spec, config)
+    animated = spec.animated and spec.format in ANIMATED_FORMATS and animate.is_animated(source.image)
+    frames = animate.check_limits(source.image, layout.plan.output_size, config) if animated else 1
+    stored_crop, stored_out = geometry.to_stored_plan(layout.plan, layout.space, layout.orientation)
     eighths = decode.choose_jpeg_scale(source.stored_size, stored_crop, stored_out) if source.format == "JPEG" else 8
-    image = decode.load_pixels(source, eighths)
-    icc_profile = image.info.get("icc_profile")
+    pixels = decode.load_pixels(source, eighths)
+    icc_profile = pixels.info.get("icc_profile")
+    scale = decode.decoded_scale(pixels.size, source.stored_size, eighths)
     timings["decode"] = _ms_since(started)
 
+    if layout.spec.gravity == "smart" and layout.spec.fit == "cover":
+        mark = time.perf_counter()
+        layout = _smart_plan(layout, pixels, scale)
+        stored_crop, stored_out = geometry.to_stored_plan(layout.plan, layout.space, layout.orientation)
+        timings["smartcrop"] = _ms_since(mark)
+    decoded_crop = geometry.scale_box(stored_crop, scale, pixels.size)
+    mark_image = watermarks.load(watermark, config) if spec.watermark is not None else None
+    if spec.watermark is not None and mark_image is None:
+        raise ValueError("spec names a watermark but no watermark image was given")
+    mark_settings = config.watermark(spec.watermark) if spec.watermark is not None else None
+    plan = layout.plan
+
+    def process(frame: Image.Image, icc: bytes | None) -> Image.Image:
+        image = resize.normalise_mode(frame)
+        image = resize.resample(image, decoded_crop, stored_out)
+        image = colour.to_srgb(image, icc)
+        image = decode.orient(image, layout.orientation)
+        image = effects.adjust(image, brightness=spec.brightness, contrast=spec.contrast,
+                               saturation=spec.saturation, grayscale=spec.grayscale)
+        image = effects.blur(image, spec.blur)
+        image = effects.sharpen(image, spec.sharpen)
+        image = effects.flatten(image, spec.background)
+        image = effects.pad(image, plan.canvas, plan.offset, spec.background)
+        return watermarks.apply(image, mark_image, mark_settings)
+
     mark = time.perf_counter()
-    image = resize.normalise_mode(image)
-    fx, fy = _decoded_scale(image.size, source.stored_size, eighths)
-    region = (
-        max(0.0, stored_crop[0] * fx), max(0.0, stored_crop[1] * fy),
-        min(float(image.width), stored_crop[2] * fx), min(float(image.height), stored_crop[3] * fy),
-    )
-    image = resize.resample(image, region, stored_out)
-    image = colour.to_srgb(image, icc_profile)
-    if source.orientation != 1:
-        image = image.transpose(decode.ORIENTATION_TRANSPOSE[source.orientation])
-    if layout.canvas is not None:
-        image = _pad(image, layout.canvas)
+    exif = metadata.copyright_exif(source.image) if spec.keep_copyright else None
+    if animated:
+        animation = animate.read(source.image, frames, lambda frame: process(frame, None))
+        timings["resize"] = _ms_since(mark)
+        return _encode_animation(animation, spec, exif, timings, result)
+    image = process(pixels, icc_profile)
     timings["resize"] = _ms_since(mark)
 
     mark = time.perf_counter()
+    if spec.format in PLACEHOLDER_FORMATS:
+        body = placeholder.text(image, spec.format).encode()
+        timings["encode"] = _ms_since(mark)
+        return result(body, spec.format, image.size)
     fmt = encode.choose_format(spec.format, image)
-    body = encode.encode(image, fmt, spec.quality)
+    plain = palette.plain_reference(pixels, decoded_crop, stored_out, layout.orientation, spec) if fmt == "png" and (
+        plan.canvas is None and (not icc_profile or colour.is_srgb(icc_profile))) else None
+    colours = palette.colour_count(pixels) if fmt in ("png", "gif") else None  # the source's, before resampling
+
+    def encoder(img: Image.Image, quality: int | None, reference: Image.Image | None = None) -> bytes:
+        return encode.encode(img, fmt, quality, exif=exif, source_colours=colours, plain=reference)
+
+    body = encoder(image, spec.quality, plain)
+    fitted_size = image.size
+    if spec.max_bytes is not None and len(body) > spec.max_bytes:
+        fitted = budget.fit(image, spec.quality, spec.max_bytes, encoder, first=body)
+        body, fitted_size = fitted.data, fitted.size
+        timings["budget_attempts"] = fitted.attempts
     timings["encode"] = _ms_since(mark)
-    return TransformResult(
-        data=body,
-        content_type=encode.CONTENT_TYPES[fmt],
-        width=image.width,
-        height=image.height,
-        format=fmt,
-        source_format=source.format.lower(),
-        source_size=displayed,
-        timings_ms=timings,
-    )
+    out = result(body, fmt, fitted_size)
+    if spec.quality is not None:  # the inline limit steps a lossy format's quality, never its size
+        out.refit = lambda limit: budget.fit(image, spec.quality, limit, encoder, first=out.data, resize=False)
+    return out
 
 
-def _decoded_scale(decoded: tuple[int, int], stored: tuple[int, int], eighths: int) -> tuple[float, float]:
-    """Stored → decoded coordinate factors: exactly eighths/8 after a DCT-scaled decode (libjpeg rounds
-    the size up, the geometry is still eighths/8), else the size ratio."""
-    if eighths != 8 and decoded == (-(-stored[0] * eighths // 8), -(-stored[1] * eighths // 8)):
-        return eighths / 8, eighths / 8
-    return decoded[0] / stored[0], decoded[1] / stored[1]
+def _plan(source: decode.SourceImage, spec: VariantSpec, config: Config) -> _Layout:
+    """The geometry step: the request in output space, planned; ``BadRequest`` past the output limit."""
+    displayed = source.oriented_size
+    orientation = geometry.output_orientation(source.orientation, spec)
+    space = geometry.oriented_size(source.stored_size, orientation)
+    region = geometry.output_region(spec, displayed)
+    work = placeholder.planning_spec(spec, region or (0.0, 0.0, float(space[0]), float(space[1])))
+    plan = geometry.plan(space, work, region=region, focus=geometry.output_focus(spec, displayed))
+    if plan.output_size[0] * plan.output_size[1] > config.max_output_pixels:
+        raise BadRequest(f"the output would exceed the {config.max_output_pixels} pixel limit")
+    return _Layout(orientation, space, region, work, plan)
 
 
-def _pad(image: Image.Image, canvas: tuple[int, int]) -> Image.Image:
-    """Centre ``image`` on a canvas: transparent if the image has alpha, else the encoder's background."""
-    fill = (0, 0, 0, 0) if image.mode in ("RGBA", "LA") else encode.BACKGROUND
-    mode = "RGBA" if image.mode in ("RGBA", "LA") else "RGB"
-    board = Image.new(mode, canvas, fill)
-    board.paste(image if image.mode == mode else image.convert(mode), ((canvas[0] - image.width) // 2, (canvas[1] - image.height) // 2))
-    return board
+def _smart_plan(layout: _Layout, pixels: Image.Image, scale: tuple[float, float]) -> _Layout:
+    """``g=smart``: the same plan, its crop centred on the most salient window of the decoded pixels."""
+    focus = smartcrop.output_focus(pixels, layout.region, layout.space, layout.orientation, scale, layout.plan)
+    plan = geometry.plan(layout.space, layout.spec, region=layout.region, focus=focus)
+    return _Layout(layout.orientation, layout.space, layout.region, layout.spec, plan)
+
+
+def _encode_animation(animation: animate.Animation, spec: VariantSpec, exif: bytes | None,
+                      timings: dict[str, float], result: Callable[..., TransformResult]) -> TransformResult:
+    """The encode step for an animation: every frame at once (``legacy`` is GIF, which carries no EXIF);
+    a byte budget steps the quality only, never the frames' size."""
+    mark = time.perf_counter()
+    fmt = "gif" if spec.format == "legacy" else spec.format
+    exif = exif if fmt != "gif" else None
+
+    def encoder(_image: Image.Image, quality: int | None) -> bytes:
+        return animate.encode(animation, fmt, quality, exif)
+
+    first = animation.frames[0]
+    body = encoder(first, spec.quality)
+    if spec.max_bytes is not None and len(body) > spec.max_bytes:
+        body = budget.fit(first, spec.quality, spec.max_bytes, encoder, first=body, resize=False).data
+    timings["encode"] = _ms_since(mark)
+    out: TransformResult = result(body, fmt, first.size)
+    out.frames = len(animation.frames)
+    if spec.quality is not None and fmt != "gif":
+        out.refit = lambda limit: budget.fit(first, spec.quality, limit, encoder, first=out.data, resize=False)
+    return out
 
 
 def _ms_since(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 2)
+

@@ -19,11 +19,48 @@ import io
 import json
 import math
 
+from dataclasses import replace
+
 from PIL import Image, ImageFilter
+
+from ..config import Config
+from ..spec import PLACEHOLDER_FORMATS, PLACEHOLDER_SIDE, VariantSpec
+from . import animate, colour, decode, effects, resize
 
 _BASE83 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~"
 LQIP_QUALITY = 40
 LQIP_BLUR = 1.0
+
+
+def planning_spec(spec: VariantSpec, region: tuple[float, float, float, float]) -> VariantSpec:
+    """What to plan with: a whole-image placeholder is the image at ``PLACEHOLDER_SIDE`` on its longer
+    side (``region``, output space, decides which side that is); any other spec plans as itself."""
+    if spec.format not in PLACEHOLDER_FORMATS or spec.width is not None:
+        return spec
+    landscape = region[2] - region[0] >= region[3] - region[1]
+    return replace(spec, format="png", width=PLACEHOLDER_SIDE if landscape else None,
+                   height=None if landscape else PLACEHOLDER_SIDE)
+
+
+def text(image: Image.Image, fmt: str) -> str:
+    """The ``fmt`` (blurhash or lqip) placeholder of the finished, small image; alpha goes onto white."""
+    flat = effects.flatten(image, "ffffff").convert("RGB")
+    return blurhash(flat) if fmt == "blurhash" else lqip(flat)
+
+
+def describe(source: decode.SourceImage, data: bytes, config: Config) -> bytes:
+    """The ``fmt=json`` document of an opened original (``data``: its bytes). Decodes the pixels at 1/8
+    scale for JPEG (the dominant colour needs no more) and counts frames without decoding them."""
+    image = source.image
+    frames = animate.frame_count(image, config.max_frames)
+    icc = bool(image.info.get("icc_profile"))
+    pixels = decode.load_pixels(source, 1 if source.format == "JPEG" else 8)
+    normal = resize.normalise_mode(pixels)
+    has_alpha = normal.mode in ("LA", "RGBA")
+    normal = colour.to_srgb(normal, pixels.info.get("icc_profile"))
+    width, height = source.oriented_size
+    return info_json(width=width, height=height, fmt=source.format.lower(), frames=frames, has_alpha=has_alpha,
+                     orientation=source.orientation, icc=icc, size=len(data), dominant=dominant_colour(normal))
 
 
 def blurhash(image: Image.Image, components: tuple[int, int] | None = None) -> str:

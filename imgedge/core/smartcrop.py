@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from PIL import Image
 
+from . import decode, geometry, resize
+
 #: Longest side of the image the saliency map is computed on.
 SIDE = 128
 WEIGHTS = {"detail": 1.0, "distinct": 0.4, "skin": 0.8, "saturation": 0.1}
@@ -90,6 +92,20 @@ def focus(image: Image.Image, window: tuple[float, float]) -> tuple[float, float
     size = (max(1, round(window[0] * small.width)), max(1, round(window[1] * small.height)))
     x, y = best_window(score, size)
     return (x + size[0] / 2) / small.width, (y + size[1] / 2) / small.height
+
+
+def output_focus(pixels: Image.Image, region: geometry.Box | None, space: tuple[int, int], orientation: int,
+                 scale: tuple[float, float], layout: geometry.Plan) -> geometry.Point:
+    """Where the most salient crop window of ``layout`` is centred, in output space. Works on the
+    already-decoded (DCT-scaled) ``pixels``: only the region is reduced, then oriented like the output."""
+    area = region or (0.0, 0.0, float(space[0]), float(space[1]))
+    box = geometry.scale_box(geometry.to_stored(area, space, orientation), scale, pixels.size)
+    reduced = reduce_for_saliency(resize.normalise_mode(pixels).crop(tuple(round(v) for v in box)))
+    reduced = decode.orient(reduced, orientation)
+    width, height = area[2] - area[0], area[3] - area[1]
+    crop_w, crop_h = layout.crop[2] - layout.crop[0], layout.crop[3] - layout.crop[1]
+    fx, fy = focus(reduced, (min(1.0, crop_w / width), min(1.0, crop_h / height)))
+    return area[0] + fx * width, area[1] + fy * height
 
 
 def _box3(rgb):

@@ -15,9 +15,22 @@ from typing import Any, Mapping
 
 from PIL import Image
 
+from ..config import Config
 from ..spec import ANCHORS
+from . import colour, decode, resize
 
 MIN_SIDE = 8
+
+
+def load(data: bytes | None, config: Config) -> Image.Image | None:
+    """The watermark image (its bytes, read by the caller) decoded like an original — same limits,
+    sRGB, its own EXIF orientation applied — as RGBA; None without bytes."""
+    if not data:
+        return None
+    source = decode.open_source(data, config)
+    image = decode.load_pixels(source)
+    image = colour.to_srgb(resize.normalise_mode(image), image.info.get("icc_profile"))
+    return prepare(decode.orient(image, source.orientation))
 
 
 def prepare(mark: Image.Image) -> Image.Image:
@@ -25,9 +38,11 @@ def prepare(mark: Image.Image) -> Image.Image:
     return mark if mark.mode == "RGBA" else mark.convert("RGBA")
 
 
-def apply(image: Image.Image, mark: Image.Image, settings: Mapping[str, Any]) -> Image.Image:
+def apply(image: Image.Image, mark: Image.Image | None, settings: Mapping[str, Any] | None) -> Image.Image:
     """``image`` with ``mark`` (RGBA) laid over it as ``settings`` say; the mode of ``image`` is kept
-    (plus alpha if it had some)."""
+    (plus alpha if it had some). No mark: ``image`` itself."""
+    if mark is None or settings is None:
+        return image
     width, height = image.size
     scale = float(settings["scale"])
     factor = min(scale * width / mark.width, scale * height / mark.height)
