@@ -107,6 +107,9 @@ class Config:
     #: from the container before any frame past the first is decoded; over either is a 413.
     #: ``max_animated_pixels`` counts width x height x frames of the original.
     max_frames: int = 1000
+    #: Wall-clock limit of one render (decode, frames, encode); over it is a 422. Leaves room in
+    #: Lambda@Edge's 30 s for fetching the original and storing the variant. 0 = no limit.
+    max_render_seconds: float = 20.0
     max_animated_pixels: int = 100_000_000
     #: Budgets ``max_bytes`` snaps down to for named variants (``transform`` honours any value).
     byte_budgets: tuple[int, ...] = DEFAULT_BYTE_BUDGETS

@@ -31,7 +31,7 @@ from ..config import Config
 from ..errors import BadRequest
 from ..spec import ANIMATED_FORMATS, PLACEHOLDER_FORMATS, VariantSpec
 from . import animate, budget, colour, decode, effects, encode, geometry, metadata, palette, placeholder, resize
-from . import smartcrop
+from . import deadline, smartcrop
 from . import watermark as watermarks
 
 TEXT = "text/plain; charset=utf-8"
@@ -68,6 +68,15 @@ class _Layout:
 
 
 def render(data: bytes, spec: VariantSpec, config: Config, *, watermark: bytes | None = None) -> TransformResult:
+    """Produce the variant ``spec`` describes from the original ``data``, within ``max_render_seconds``.
+
+    Raises ``ImageEdgeError`` (422 when the render runs out of time; see ``deadline``).
+    """
+    with deadline.time_limit(config.max_render_seconds):
+        return _render(data, spec, config, watermark=watermark)
+
+
+def _render(data: bytes, spec: VariantSpec, config: Config, *, watermark: bytes | None = None) -> TransformResult:
     """Produce the variant ``spec`` describes from the original ``data``. Raises ``ImageEdgeError``.
 
     ``watermark``: the bytes of the image ``spec.watermark`` names (the caller reads it from the store).

@@ -116,3 +116,22 @@ def test_each_hostile_original_gets_a_defined_answer(name, tmp_path):
         assert not list(tmp_path.rglob(".tmp-*"))
     assert (tmp_path / key).read_bytes() == data  # the original is never touched
     assert elapsed < 10, f"{name} took {elapsed:.1f}s"
+
+
+def test_a_render_over_the_time_limit_is_a_422_and_writes_nothing(tmp_path):
+    """The wall-clock limit (main thread, as on Lambda): a 20 MP decode cannot finish in 5 ms."""
+    store = DirectoryStore(tmp_path)
+    store.put_original("big.jpg", photo("nuthatch-20mp.jpg"))
+    uri = "/_variants/big.jpg/w3840-q80.webp"
+    started = time.monotonic()
+    response = origin_response.handle(origin_event(uri, "404"), lambda _r: store, Config(max_render_seconds=0.005),
+                                      log=lambda entry: None)
+    assert response["status"] == "422"
+    assert "longer than" in base64.b64decode(response["body"]).decode()
+    assert time.monotonic() - started < 2
+    assert not (tmp_path / uri[1:]).exists()
+    # the same render with the default limit succeeds, and the alarm is gone afterwards
+    assert origin_response.handle(origin_event("/_variants/big.jpg/w320-q80.webp", "404"), lambda _r: store,
+                                  Config(), log=lambda entry: None)["status"] == "200"
+    import signal
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
