@@ -134,7 +134,6 @@ def report(json_path: Path) -> str:
         for case, per_photo in cases.items():
             full = {p: v for p, v in per_photo.items() if "imgedge" in v}
             t = {i: geomean(stat(v[i]) for v in full.values() if i in v) for i in ("imgedge", "libvips", "naive", "floor")}
-            tmin = {i: geomean(stat(v[i], "min") for v in full.values() if i in v) for i in ("imgedge", "libvips", "floor")}
             q = {i: mean(v[i]["extra_info"]["psnr"] for v in full.values() if i in v) for i in ("imgedge", "libvips", "naive")}
             by = geomean(v["imgedge"]["extra_info"]["bytes"] / v["libvips"]["extra_info"]["bytes"]
                          for v in full.values() if "libvips" in v)

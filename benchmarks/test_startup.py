@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from conftest import photos
-from impls import CASES
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

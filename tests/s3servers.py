@@ -9,10 +9,8 @@ Two backends, no mocking of boto3 anywhere:
   static ``weed`` executable into the venv's ``bin/``; there is no Python API
   and no entry point), run as a subprocess in its own process group.
 
-Use from a test module (pytest only honours ``pytest_plugins`` in the rootdir
-conftest, so import the fixtures instead)::
-
-    from tests.s3servers import s3_bucket, s3_server  # noqa: F401
+The rootdir ``conftest.py`` loads this module as a plugin (``pytest_plugins``), so any test may ask
+for the fixtures by name::
 
     def test_x(s3_bucket):
         server, bucket = s3_bucket

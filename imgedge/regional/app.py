@@ -30,7 +30,7 @@ import hashlib
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
-from ..answers import TEXT, answer_variant, refusal
+from ..answers import answer_variant, refusal
 from ..config import Config
 from ..edge.cloudfront import DEVICE_HEADERS, VIEWER_URL_HEADER
 from ..errors import ImageEdgeError

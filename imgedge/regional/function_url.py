@@ -15,7 +15,8 @@ import base64
 import binascii
 from typing import Any, Callable, Mapping
 
-from .app import LAMBDA_RESPONSE_LIMIT, TEXT, Response
+from ..answers import TEXT
+from .app import LAMBDA_RESPONSE_LIMIT, Response
 
 App = Callable[..., Response]
 

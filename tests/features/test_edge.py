@@ -2,7 +2,6 @@
 images, and the automatic inline budget of a Lambda@Edge response."""
 
 import base64
-import io
 
 from PIL import Image
 

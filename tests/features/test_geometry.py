@@ -7,7 +7,6 @@ import pytest
 from PIL import Image, ImageOps
 
 import imgedge
-from imgedge.config import Config
 from imgedge.metrics import psnr
 from tests.photos import open_bytes, photo
 

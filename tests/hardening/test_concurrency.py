@@ -7,14 +7,12 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 
 from imgedge.config import Config
 from imgedge.edge import origin_response
 from imgedge.store import DirectoryStore, S3Store
 from tests.events import origin_response as origin_event
 from tests.photos import photo
-from tests.s3servers import s3_bucket, s3_server  # noqa: F401  (fixtures)
 
 MISSES = 50
 ORIGINAL_KEY = "photos/lake.jpg"

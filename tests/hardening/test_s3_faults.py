@@ -17,7 +17,6 @@ from imgedge.store.s3 import client_config
 from tests.events import origin_response as origin_event
 from tests.faults import Fault, FaultProxy
 from tests.photos import photo
-from tests.s3servers import s3_bucket, s3_server  # noqa: F401  (fixtures)
 
 ORIGINAL_KEY = "photos/lake.jpg"
 VARIANT_URI = "/_variants/photos/lake.jpg/w320-q80.webp"

@@ -22,7 +22,6 @@ from imgedge.edge import origin_response
 from imgedge.store import S3Store
 from tests.events import CHROME_ACCEPT, IPHONE_UA, origin_response as origin_event, viewer_request
 from tests.photos import photo
-from tests.s3servers import s3_bucket, s3_server  # noqa: F401  (fixtures)
 
 ORIGINAL_KEY = "photos/summer holiday/lake boats ünï+1.jpg"
 ORIGINAL = photo("lake-boats-4mp.jpg")

@@ -17,7 +17,6 @@ from imgedge.deploy.template import load_template, translate
 from imgedge.purge import originals_changed, purge
 from imgedge.store import S3Store
 from tests.purge.events import encoded_key, s3_event
-from tests.s3servers import s3_bucket, s3_server  # noqa: F401  (fixtures)
 
 ORIGINAL = "photos/summer holiday/lake boats ünï+1.jpg"
 #: How S3 writes that key into a notification: form-encoded, so the space is "+" and the "+" is "%2B".

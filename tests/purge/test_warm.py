@@ -17,7 +17,6 @@ from imgedge.local.server import LocalEdge, seed_samples
 from imgedge.store import DirectoryStore
 from imgedge.warm import StoreSpec, ladder_keys, list_originals, warm
 from tests.events import CHROME_ACCEPT, CHROME_UA
-from tests.s3servers import s3_bucket, s3_server  # noqa: F401  (fixtures)
 
 ACCEPTS = {"avif": CHROME_ACCEPT, "webp": "image/webp,*/*", "legacy": "*/*"}
 

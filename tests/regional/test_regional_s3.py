@@ -31,7 +31,6 @@ from imgedge.store import S3Store
 from tests.events import CHROME_ACCEPT, IPHONE_UA, viewer_request
 from tests.photos import photo
 from tests.regional.events import function_url_event
-from tests.s3servers import s3_bucket, s3_server  # noqa: F401  (fixtures)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ORIGINAL_KEY = "photos/summer holiday/lake boats ünï+1.jpg"
