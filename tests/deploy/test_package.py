@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from imgedge.deploy import bundle, config_gen
+from tests.photos import photo
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -261,6 +262,26 @@ print(json.dumps({"response": response, "version": list(sys.version_info[:2]),
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
 
 
+def _unpacked_on_runtime(zip_path: Path, tmp_path: Path) -> tuple[str, Path]:
+    """Unzip a function into ``tmp_path/fn`` and link what the Lambda runtime adds (boto3 and its
+    dependencies) into ``tmp_path/runtime``; returns (the runtime-version python, that dir). Skips without
+    a python of the runtime's version here, which the cp312 wheels need."""
+    import importlib.util
+
+    python = _lambda_python()
+    if python is None:
+        pytest.skip("no python3.12 here (the Lambda runtime's version) to load the function's wheels")
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(tmp_path / "fn")
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    for name in RUNTIME_PACKAGES:
+        origin = Path(importlib.util.find_spec(name).origin)
+        source = origin.parent if origin.name == "__init__.py" else origin
+        (runtime / source.name).symlink_to(source)
+    return python, runtime
+
+
 def _lambda_python() -> str | None:
     """A CPython of the template's runtime version on this machine, if any (pyenv, distro packages)."""
     import shutil
@@ -278,7 +299,6 @@ def _lambda_python() -> str | None:
 def test_origin_zip_renders_a_variant_alone_on_the_runtime_python(built, tmp_path):
     """Unzipped alone, on CPython 3.12 with only the stdlib and boto3 beside it (as on Lambda), the
     origin-response handler renders a variant from a local S3 server (moto) and stores it."""
-    import importlib.util
     import io
 
     from PIL import Image
@@ -287,29 +307,18 @@ def test_origin_zip_renders_a_variant_alone_on_the_runtime_python(built, tmp_pat
     from tests.events import IPHONE_UA, origin_response, viewer_request
     from tests.s3servers import run_moto_server
 
-    python = _lambda_python()
-    if python is None:
-        pytest.skip("no python3.12 here to load the cp312 wheels (the Lambda runtime's version)")
-    with zipfile.ZipFile(built[0] / "origin-response.zip") as archive:
-        archive.extractall(tmp_path / "fn")
-    runtime = tmp_path / "runtime"
-    runtime.mkdir()
-    for name in RUNTIME_PACKAGES:
-        origin = Path(importlib.util.find_spec(name).origin)
-        source = origin.parent if origin.name == "__init__.py" else origin
-        (runtime / source.name).symlink_to(source)
+    python, runtime = _unpacked_on_runtime(built[0] / "origin-response.zip", tmp_path)
 
     uri = viewer_handler(viewer_request("/photos/cat.jpg", "w=600", user_agent=IPHONE_UA,
                                         accept="image/avif,image/webp,*/*"), None)["uri"]
     event_path = tmp_path / "event.json"
     event_path.write_text(json.dumps(origin_response(uri, "404", bucket="imgedge-deploy-test", device="mobile")))
-    original = io.BytesIO()
-    Image.new("RGB", (1600, 1200), (200, 120, 40)).save(original, "JPEG", quality=90)
+    original = photo("lake-boats-4mp.jpg")
 
     with run_moto_server(tmp_path) as server:
         client = server.client()
         client.create_bucket(Bucket="imgedge-deploy-test")
-        client.put_object(Bucket="imgedge-deploy-test", Key="photos/cat.jpg", Body=original.getvalue(),
+        client.put_object(Bucket="imgedge-deploy-test", Key="photos/cat.jpg", Body=original,
                           ContentType="image/jpeg")
         env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **server.env()}
         completed = subprocess.run([python, "-I", "-S", "-c", ORIGIN_RUN, str(tmp_path / "fn"), str(runtime),
@@ -328,7 +337,7 @@ def test_origin_zip_renders_a_variant_alone_on_the_runtime_python(built, tmp_pat
     assert headers["transfer-encoding"] == [{"key": "Transfer-Encoding", "value": "chunked"}]  # left alone
     body = __import__("base64").b64decode(response["body"])
     assert body == stored["Body"].read()
-    assert Image.open(io.BytesIO(body)).size == (640, 480)
+    assert Image.open(io.BytesIO(body)).size == (640, 400)
 
 
 # -- the regional generator's zip (Mode=regional) ----------------------------------------------------------
@@ -409,7 +418,6 @@ def test_regional_zip_renders_a_variant_alone_on_the_runtime_python(built, tmp_p
     """Unzipped alone on CPython 3.12 with only the stdlib and boto3 beside it, the regional handler answers a
     Function URL event from a local S3 server (moto): renders, stores and returns the variant."""
     import base64
-    import importlib.util
     import io
 
     from PIL import Image
@@ -419,27 +427,16 @@ def test_regional_zip_renders_a_variant_alone_on_the_runtime_python(built, tmp_p
     from tests.regional.events import function_url_event
     from tests.s3servers import run_moto_server
 
-    python = _lambda_python()
-    if python is None:
-        pytest.skip("no python3.12 here to load the cp312 wheels (the Lambda runtime's version)")
-    with zipfile.ZipFile(built[0] / "regional.zip") as archive:
-        archive.extractall(tmp_path / "fn")
-    runtime = tmp_path / "runtime"
-    runtime.mkdir()
-    for name in RUNTIME_PACKAGES:
-        origin = Path(importlib.util.find_spec(name).origin)
-        source = origin.parent if origin.name == "__init__.py" else origin
-        (runtime / source.name).symlink_to(source)
+    python, runtime = _unpacked_on_runtime(built[0] / "regional.zip", tmp_path)
     uri = viewer_handler(viewer_request("/photos/cat.jpg", "w=600&fmt=avif"), None)["uri"]
     event_path = tmp_path / "event.json"
     event_path.write_text(json.dumps(function_url_event("GET", uri)))
-    original = io.BytesIO()
-    Image.new("RGB", (1600, 1200), (200, 120, 40)).save(original, "JPEG", quality=90)
+    original = photo("lake-boats-4mp.jpg")
 
     with run_moto_server(tmp_path) as server:
         client = server.client()
         client.create_bucket(Bucket="imgedge-regional-test")
-        client.put_object(Bucket="imgedge-regional-test", Key="photos/cat.jpg", Body=original.getvalue(),
+        client.put_object(Bucket="imgedge-regional-test", Key="photos/cat.jpg", Body=original,
                           ContentType="image/jpeg")
         env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **server.env(),
                "IMGEDGE_BUCKET": "imgedge-regional-test"}
@@ -454,7 +451,7 @@ def test_regional_zip_renders_a_variant_alone_on_the_runtime_python(built, tmp_p
     assert result["statusCode"] == 200 and result["isBase64Encoded"] is True
     assert result["headers"]["Content-Type"] == "image/avif"
     body = base64.b64decode(result["body"])
-    assert body == stored and Image.open(io.BytesIO(body)).size == (640, 480)
+    assert body == stored and Image.open(io.BytesIO(body)).size == (640, 400)
 
 
 def test_coldstart_tool_measures_every_built_function(built):
@@ -505,22 +502,10 @@ def test_purge_zip_purges_alone_on_the_runtime_python(built, tmp_path):
     """Unzipped alone on CPython 3.12 with only the stdlib and boto3 beside it, the purge handler answers S3
     notifications from a local S3 server (moto): an overwritten original loses its variants, the notification
     of its own deletions changes nothing."""
-    import importlib.util
-
     from tests.purge.events import encoded_key, s3_event
     from tests.s3servers import run_moto_server
 
-    python = _lambda_python()
-    if python is None:
-        pytest.skip("no python3.12 here (the Lambda runtime's version)")
-    with zipfile.ZipFile(built[0] / "purge.zip") as archive:
-        archive.extractall(tmp_path / "fn")
-    runtime = tmp_path / "runtime"
-    runtime.mkdir()
-    for name in RUNTIME_PACKAGES:
-        origin = Path(importlib.util.find_spec(name).origin)
-        source = origin.parent if origin.name == "__init__.py" else origin
-        (runtime / source.name).symlink_to(source)
+    python, runtime = _unpacked_on_runtime(built[0] / "purge.zip", tmp_path)
     original = "photos/summer holiday/cat+1.jpg"
     variants = [f"_variants/{original}/w320-q60.avif", f"_variants/{original}/w640-q80.webp"]
     kept = ["photos/other.jpg", "_variants/photos/other.jpg/w320-q60.avif"]
