@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
@@ -48,19 +47,8 @@ def browser():
 @pytest.fixture(scope="module")
 def local_edge(tmp_path_factory):
     """A local edge on a fresh directory bucket with the samples, over HTTP on a free loopback port."""
-    from imgedge.config import Config
-    from imgedge.local.server import LocalEdge, make_server, seed_samples
-    from imgedge.store import DirectoryStore
+    from tests.localedge import running_local_edge
 
     root = tmp_path_factory.mktemp("browser-edge")
-    store = DirectoryStore(root / "bucket")
-    keys = seed_samples(store)
-    edge = LocalEdge(store, Config(), log_path=root / "generations.jsonl")
-    server = make_server(edge, "127.0.0.1", 0, keys)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", edge, store, keys, root
-    finally:
-        server.shutdown()
-        server.server_close()
+    with running_local_edge(root) as (port, edge, store, keys):
+        yield f"http://127.0.0.1:{port}", edge, store, keys, root

@@ -2,28 +2,18 @@
 
 import http.client
 import io
-import threading
 
 import pytest
 from PIL import Image
 
-from imgedge.config import Config
-from imgedge.local.server import LocalEdge, make_server, seed_samples
-from imgedge.store import DirectoryStore
+from tests.localedge import running_local_edge
 from tests.events import CHROME_ACCEPT, CHROME_UA, IPHONE_UA
 
 
 @pytest.fixture
 def edge_url(tmp_path):
-    store = DirectoryStore(tmp_path / "bucket")
-    keys = seed_samples(store)
-    edge = LocalEdge(store, Config(), log_path=tmp_path / "generations.jsonl")
-    server = make_server(edge, "127.0.0.1", 0, keys)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1], store, keys, tmp_path
-    server.shutdown()
-    server.server_close()
+    with running_local_edge(tmp_path) as (port, _edge, store, keys):
+        yield port, store, keys, tmp_path
 
 
 def get(port, path, headers=None, method="GET"):

@@ -1,0 +1,27 @@
+"""A local edge on a fresh directory bucket seeded with the samples, served over HTTP on a free port."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from imgedge.config import Config
+from imgedge.local.server import LocalEdge, make_server, seed_samples
+from imgedge.store import DirectoryStore
+
+
+@contextmanager
+def running_local_edge(root: Path) -> Iterator[tuple[int, LocalEdge, DirectoryStore, list[str]]]:
+    """(port, edge, store, sample keys); generations are logged to ``root/generations.jsonl``."""
+    store = DirectoryStore(root / "bucket")
+    keys = seed_samples(store)
+    edge = LocalEdge(store, Config(), log_path=root / "generations.jsonl")
+    server = make_server(edge, "127.0.0.1", 0, keys)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1], edge, store, keys
+    finally:
+        server.shutdown()
+        server.server_close()
