@@ -63,11 +63,10 @@ def generate_variant(store: "Store", variant_key: str, config: Config) -> Genera
     created = store.put_new(variant_key, result.data, content_type=result.content_type,
                             cache_control=config.variant_cache_control, metadata=metadata)
     log["store_ms"] = _ms_since(mark)
-    refit = getattr(result, "refit", None)
     if created:
-        return GeneratedVariant(result.data, result.content_type, "generated", log, refit)
+        return GeneratedVariant(result.data, result.content_type, "generated", log, result.refit)
     existing = store.get(variant_key)  # another request stored it first: serve exactly those bytes
-    return GeneratedVariant(existing.data, existing.content_type or result.content_type, "raced", log, refit)
+    return GeneratedVariant(existing.data, existing.content_type or result.content_type, "raced", log, result.refit)
 
 
 def render_fallback(store: "Store", variant_key: str, config: Config, status: int) -> GeneratedVariant | None:
@@ -88,7 +87,7 @@ def render_fallback(store: "Store", variant_key: str, config: Config, status: in
     except ImageEdgeError:
         return None
     log.update(bytes=len(result.data), width=result.width, height=result.height, format=result.format)
-    return GeneratedVariant(result.data, result.content_type, "fallback", log, getattr(result, "refit", None))
+    return GeneratedVariant(result.data, result.content_type, "fallback", log, result.refit)
 
 
 def _render(store: "Store", data: bytes, spec: VariantSpec, config: Config, log: dict[str, Any]):
