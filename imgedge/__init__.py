@@ -47,15 +47,16 @@ def transform(
     when neither ``w`` nor ``h`` is given; ``headers`` (lowercase names) may carry the client hints
     ``sec-ch-dpr``, ``sec-ch-width``, ``sec-ch-viewport-width`` and ``save-data``; ``watermark`` is the
     image ``wm=`` names (the edge reads it from the store). Unlike the edge, no size is snapped to the
-    ladder: nothing is cached under a name here. Refusals raise ``ImageEdgeError`` subclasses carrying their
-    HTTP status.
+    ladder and every option is allowed, whatever ``config.allowed_options`` says: nothing is cached under a
+    name here, so there is no variant space to protect. Refusals raise ``ImageEdgeError`` subclasses carrying
+    their HTTP status.
     """
     from .core import render
     from .negotiate import client_hints, negotiate_format
     from .spec import parse_query, resolve
 
     config = config or load_config()
-    params = parse_query(query, config)
+    params = parse_query(query, config, trusted=True)
     device = device_class(user_agent) if user_agent is not None else "desktop"
     hints = client_hints(headers) if headers and config.client_hints else None
     spec = resolve(params, config, device=device, negotiated_format=negotiate_format(accept, config), snap=False,

@@ -51,6 +51,22 @@ DEFAULT_BYTE_BUDGETS: tuple[int, ...] = (
     1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000,
 )
 
+#: The request grammar's options, by canonical name (``imgedge.spec`` maps every alias onto one of these).
+ALL_OPTIONS: tuple[str, ...] = (
+    "w", "h", "fit", "enlarge", "rect", "g", "fp-x", "fp-y", "rot", "flip", "bg", "blur", "sharpen",
+    "bri", "con", "sat", "gray", "wm", "meta", "anim", "mb", "q", "fmt", "dpr", "preset",
+)
+
+#: What an unsigned viewer URL may use by default: the options whose values on a named variant are few and
+#: fixed (the ladder, quality steps, compass gravities, 8 orientations, byte budgets...), so a flood of
+#: invented URLs mints a bounded number of variants per original (``imgedge.spec.variant_bound``). The
+#: open-ended ones (``rect``, ``bg``, the focal point ``fp-x``/``fp-y``, ``blur``, ``sharpen``, ``bri``,
+#: ``con``, ``sat``, ``wm``) need a signed URL or the operator's say-so (imgproxy's
+#: ``ALLOWED_PROCESSING_OPTIONS``).
+DEFAULT_ALLOWED_OPTIONS: tuple[str, ...] = (
+    "w", "h", "fit", "q", "fmt", "dpr", "preset", "enlarge", "g", "rot", "flip", "gray", "anim", "meta", "mb",
+)
+
 #: Where a watermark may sit: the gravity names (``centre`` included).
 WATERMARK_POSITIONS = ("centre", "north", "northeast", "east", "southeast", "south", "southwest", "west",
                        "northwest")
@@ -93,6 +109,10 @@ class Config:
     presets: Mapping[str, str] = field(default_factory=dict)
     #: Refuse any size/quality/fit not given by a preset (``fmt`` and ``dpr`` stay allowed).
     presets_only: bool = False
+    #: Options (canonical names, ``ALL_OPTIONS``) an unsigned viewer URL may use; any other is a 400 naming
+    #: it. A valid signature vouches for every option, options a preset sets always apply, and
+    #: ``transform``/``imgedge resize`` (which name no variant) allow all of them.
+    allowed_options: tuple[str, ...] = DEFAULT_ALLOWED_OPTIONS
     #: Largest body an origin-response may return inline (Lambda@Edge caps generated responses at
     #: 1 MB including headers and base64; 1 MB / 1.34 minus headroom).
     max_inline_bytes: int = 700 * 1024
@@ -143,6 +163,9 @@ class Config:
             raise ValueError("require_signature needs signing_keys")
         if any(len(key) < 16 for key in self.signing_keys):
             raise ValueError("signing keys must be at least 16 characters")
+        unknown = [name for name in self.allowed_options if name not in ALL_OPTIONS]
+        if unknown:
+            raise ValueError(f"allowed_options: unknown option {unknown[0]!r}; options are {', '.join(ALL_OPTIONS)}")
         for name, query in self.presets.items():
             if not name.isidentifier() or "preset=" in query:
                 raise ValueError(f"preset {name!r}: names are identifiers and presets cannot nest")
@@ -192,7 +215,7 @@ class Config:
         if unknown:
             raise ValueError(f"unknown config keys: {', '.join(unknown)}")
         values = dict(data)
-        for name in ("ladder", "auto_formats", "signing_keys", "byte_budgets"):
+        for name in ("ladder", "auto_formats", "signing_keys", "byte_budgets", "allowed_options"):
             if name in values:
                 values[name] = tuple(values[name])
         if "aspect_ratios" in values:

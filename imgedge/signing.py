@@ -4,7 +4,8 @@
 ``base64url(HMAC-SHA256(key, "/photos/cat.jpg?w=640&fmt=auto"))`` truncated to 32 characters (192 bits):
 the path exactly as sent (percent-encoded) and the query without ``sig``, parameters in the order sent.
 Several keys may be configured at once so a key can be rotated: URLs signed with any of them verify;
-remove the old key once no live page carries its URLs.
+remove the old key once no live page carries its URLs. A valid signature vouches for the whole query, so a
+signed URL may use every option, even those ``allowed_options`` keeps from unsigned ones.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from typing import NamedTuple
 
 from .config import Config
 from .errors import Forbidden
@@ -32,10 +34,17 @@ def sign_url(path: str, query: str, key: str) -> str:
     return f"{path}?{query}&{SIGNATURE_PARAM}={sig}" if query else f"{path}?{SIGNATURE_PARAM}={sig}"
 
 
-def verify(path: str, query: str, config: Config) -> str:
+class Verified(NamedTuple):
+    """A query without its ``sig``, and whether a valid signature vouched for it."""
+
+    query: str
+    signed: bool
+
+
+def verify(path: str, query: str, config: Config) -> Verified:
     """Check the signature when signing is on; return the query without ``sig``. ``Forbidden`` otherwise."""
     if not config.signing_keys:
-        return query
+        return Verified(query, signed=False)
     kept, given = [], []
     for part in query.split("&") if query else []:
         (given if part.split("=", 1)[0] == SIGNATURE_PARAM else kept).append(part)
@@ -43,11 +52,11 @@ def verify(path: str, query: str, config: Config) -> str:
     if not given:
         if config.require_signature:
             raise Forbidden("this URL must be signed")
-        return unsigned
+        return Verified(unsigned, signed=False)
     if len(given) != 1:
         raise Forbidden("invalid signature")
     offered = given[0].split("=", 1)[1] if "=" in given[0] else ""
     for key in config.signing_keys:
         if hmac.compare_digest(offered.encode(), signature(path, unsigned, key).encode()):
-            return unsigned
+            return Verified(unsigned, signed=True)
     raise Forbidden("invalid signature")

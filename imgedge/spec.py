@@ -3,8 +3,8 @@ canonical ``VariantSpec``.
 
 Two steps, because they answer different questions:
 
-* ``parse_query`` — *is this URL well formed?* Pure syntax and ranges. Any mistake is a ``BadRequest``
-  naming the parameter and the allowed values.
+* ``parse_query`` — *is this URL well formed?* Syntax, ranges, and the options an unsigned URL may use
+  (``Config.allowed_options``). Any mistake is a ``BadRequest`` naming the parameter and the allowed values.
 * ``resolve`` — *which bytes does this viewer get?* Folds in the device class preset, ``dpr`` and the
   client hints, the negotiated format and default quality, and (for named variants) snaps sizes, quality,
   colour adjustments and byte budgets to their steps. The result holds exactly what changes the output
@@ -46,11 +46,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import MISSING, dataclass, fields, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qsl
 
-from .config import Config
+from .config import ALL_OPTIONS, Config
 from .errors import BadRequest, Forbidden
 
 if TYPE_CHECKING:
@@ -127,7 +128,6 @@ _ALIASES = {
     "dpr": "dpr",
     "preset": "preset",
 }
-_CANONICAL_NAMES = tuple(dict.fromkeys(_ALIASES.values()))
 #: What a request may add to a preset when ``presets_only`` is on: neither changes the box's shape.
 _PRESET_EXTRAS = {"fmt", "dpr"}
 _FORMAT_ALIASES = {"jpg": "jpeg"}
@@ -273,11 +273,13 @@ class VariantSpec:
         return self.rotate, self.flip
 
 
-def parse_query(query: str, config: Config) -> RequestParams:
+def parse_query(query: str, config: Config, *, trusted: bool = False) -> RequestParams:
     """Parse a raw query string (``w=640&fmt=auto``) into validated ``RequestParams``.
 
     Unknown or repeated parameters are refused rather than ignored: a typo such as ``widht=640`` must not
-    silently serve the wrong size.
+    silently serve the wrong size. Options outside ``config.allowed_options`` are refused too, unless
+    ``trusted``: a valid signature vouches for them, and ``transform``/the CLI name no variant; otherwise a
+    flood of invented URLs could mint variants without bound.
     """
     if len(query) > 2048:
         raise BadRequest("query string too long")
@@ -289,6 +291,8 @@ def parse_query(query: str, config: Config) -> RequestParams:
     preset = seen.pop("preset", None)
     if config.presets_only and set(seen) - _PRESET_EXTRAS:
         raise Forbidden("only presets are allowed here: use preset=, fmt and dpr")
+    if not trusted:
+        _check_allowed(seen, preset, config)
     if preset is not None:
         if preset not in config.presets:
             raise BadRequest(f"unknown preset {_quote(preset)}")
@@ -378,12 +382,29 @@ def parse_query(query: str, config: Config) -> RequestParams:
     return RequestParams(**params)  # type: ignore[arg-type]
 
 
+def _check_allowed(seen: dict[str, str], preset: str | None, config: Config) -> None:
+    """Refuse the options this request names itself (not those its preset sets: the operator wrote them)
+    that ``config.allowed_options`` leaves out. A focal point is the ``fp-x``/``fp-y`` option however it is
+    spelled, so ``g=fp`` and ``g=0.3x0.7`` need both."""
+    used = set(seen) | ({"preset"} if preset is not None else set())
+    focal_in_g = "g" in seen and _gravity(seen["g"])[0] == "fp"
+    if focal_in_g:
+        used |= {"fp-x", "fp-y"}
+    refused = [name for name in ALL_OPTIONS if name in used and name not in config.allowed_options]
+    if refused:
+        one = len(refused) == 1
+        note = " (g=fp is the fp-x/fp-y focal point)" if focal_in_g and {"fp-x", "fp-y"} & set(refused) else ""
+        raise BadRequest(f"{'option' if one else 'options'} {', '.join(refused)} {'is' if one else 'are'} not allowed "
+                         f"in unsigned URLs: add {'it' if one else 'them'} to the config's allowed_options, or sign "
+                         f"the URL{note}")
+
+
 def _named_values(pairs: list[tuple[str, str]]) -> dict[str, str]:
     seen: dict[str, str] = {}
     for raw_name, value in pairs:
         name = _ALIASES.get(raw_name.lower())
         if name is None:
-            raise BadRequest(f"unknown parameter {_quote(raw_name)}; known: {', '.join(_CANONICAL_NAMES)}")
+            raise BadRequest(f"unknown parameter {_quote(raw_name)}; known: {', '.join(ALL_OPTIONS)}")
         if name in seen:
             raise BadRequest(f"parameter {name} given more than once")
         seen[name] = value.strip()
@@ -549,29 +570,36 @@ def is_canonical(spec: VariantSpec, config: Config) -> bool:
 
 
 def variant_bound_terms(config: Config) -> dict[str, int]:
-    """How many values each independent axis of a named image variant can take (see ``variant_bound``)."""
+    """How many values each independent axis of a named image variant can take (see ``variant_bound``).
+
+    Sizes, fits, formats and qualities count in full whatever ``allowed_options`` says (client hints and
+    device presets reach every rung); every other option counts its values only when allowed, else its
+    default plus what the presets may set (``_option_values``).
+    """
+    values = _option_values(config)
     shapes = sum(1 if w == h else 2 for w, h in config.aspect_ratios)
     rungs = len(config.ladder)
     qualities = len(range(config.quality_step, 101, config.quality_step))
-    focal_points = 101 * 101 - 1  # whole percents, the centre being no focal point
-    cover = len(COMPASS) + 1 + 1 + focal_points  # centre, compass, smart, fp
-    contain = len(COMPASS) + 1
+    cover, contain = _gravities(values)
     adjust = len(range(-100, 101, ADJUST_STEP))
     return {
         # width-only and height-only rungs, plus rung x shape x (fit, its gravities); each with enlarge or not
-        "box": 2 * (2 * rungs + rungs * shapes * (cover + contain + 3)),
+        "box": values("enlarge", 2) * (2 * rungs + rungs * shapes * (cover + contain + 3)),
         # JPEG, WebP, AVIF and legacy share the quality axis; PNG and GIF have none
         "encoding": 4 * qualities + 2,
-        "rect": MAX_RECT ** 4 + 1,  # x, y in 0..65534 and w, h in 1..65535 (exact by nature), or none
-        "orientation": 8,
-        "background": 2 ** 24 * 255 + 2,  # any colour with alpha 01..ff, transparent, or none
-        "colour": adjust * adjust * len(range(-100 + ADJUST_STEP, 101, ADJUST_STEP)) + adjust * adjust,
-        "blur": MAX_BLUR + 1,
-        "sharpen": int(MAX_SHARPEN * 2) + 1,
-        "watermark": len(config.watermarks) + 1,
-        "copyright": 2,
-        "still": 2,
-        "max_bytes": len(config.byte_budgets) + 1,
+        "rect": values("rect", MAX_RECT ** 4 + 1),  # x, y in 0..65534 and w, h in 1..65535 (exact), or none
+        # rotations alone or flips alone (v is a 180 degree turn and a mirror) reach 4 orientations, both all 8
+        "orientation": min(8, values("rot", 4) * values("flip", 4)),
+        "background": values("bg", 2 ** 24 * 255 + 2),  # any colour with alpha 01..ff, transparent, or none
+        # saturation -100 is grayscale, so sat and gray together take the adjust values
+        "colour": values("bri", adjust) * values("con", adjust)
+        * min(adjust, values("sat", adjust) + values("gray", 2) - 1),
+        "blur": values("blur", MAX_BLUR + 1),
+        "sharpen": values("sharpen", int(MAX_SHARPEN * 2) + 1),
+        "watermark": values("wm", len(config.watermarks) + 1),
+        "copyright": values("meta", 2),
+        "still": values("anim", 2),
+        "max_bytes": values("mb", len(config.byte_budgets) + 1),
     }
 
 
@@ -580,16 +608,41 @@ def variant_bound(config: Config) -> int:
     ``variant_bound_terms`` for images, plus the placeholders (a shape or the whole image, times the
     crop, orientation, background and colour axes, for blurhash and lqip) and the one ``info.json``.
 
-    ``core_variant_bound`` is the part sizes, fits, formats and qualities alone can reach; every option
-    multiplies it by its own count, and ``rect`` and ``bg`` (exact by nature) dominate the product: sign
-    URLs or set ``presets_only`` to keep those in your own hands.
+    ``core_variant_bound`` is the part sizes, fits, formats and qualities alone can reach; every allowed
+    option multiplies it by its own count. With the default ``allowed_options`` the product stays within
+    a few thousand times the core bound; allowing ``rect`` or ``bg`` (exact by nature) makes it astronomical,
+    which is why they need a signed URL or the operator's explicit say-so.
     """
     terms = variant_bound_terms(config)
     images = math.prod(terms.values())
     shapes = sum(1 if w == h else 2 for w, h in config.aspect_ratios)
-    placeholder_boxes = 1 + shapes * (len(COMPASS) + 1 + 1 + 101 * 101 - 1 + len(COMPASS) + 1 + 1)
+    cover, contain = _gravities(_option_values(config))
+    placeholder_boxes = 1 + shapes * (cover + contain + 1)
     placeholders = 2 * placeholder_boxes * terms["rect"] * terms["orientation"] * terms["background"] * terms["colour"]
     return images + placeholders + 1
+
+
+def _option_values(config: Config) -> Callable[[str, int], int]:
+    """``values(option, full)``: how many of its ``full`` values (not given included) ``option`` can take on
+    a named variant. An allowed option may take any; another only its default, or what a preset sets (at
+    most one value per preset; a preset's ``g`` may be a focal point)."""
+    set_by_presets: Counter[str] = Counter()
+    for query in config.presets.values():
+        names = {_ALIASES.get(name.lower(), "") for name, _ in parse_qsl(query, keep_blank_values=True)}
+        set_by_presets.update(names | ({"fp-x", "fp-y"} if "g" in names else set()))
+
+    def values(option: str, full: int) -> int:
+        return full if option in config.allowed_options else min(full, 1 + set_by_presets[option])
+
+    return values
+
+
+def _gravities(values: Callable[[str, int], int]) -> tuple[int, int]:
+    """How many gravities a cover box and a contain box can have: centre, the compass and smart from ``g``,
+    plus, for cover, the focal points (whole percents; the centre is no focal point)."""
+    named = values("g", len(COMPASS) + 2)
+    focal_points = values("fp-x", 101) * values("fp-y", 101) - 1
+    return named + focal_points, min(named, len(COMPASS) + 1)
 
 
 def core_variant_bound(config: Config) -> int:

@@ -58,7 +58,8 @@ def canonical_uri(uri: str, query: str, *, user_agent: str | None, accept: str |
         raise BadRequest("the URL is too long")
     key = key_for_uri(uri)
     original_key = validate_original_key(key, config.variants_prefix)
-    params = parse_query(verify(uri, query, config), config)
+    query, signed = verify(uri, query, config)
+    params = parse_query(query, config, trusted=signed)  # a valid signature vouches for every option
     spec = resolve(
         params,
         config,

@@ -6,7 +6,7 @@ import base64
 from PIL import Image
 
 from handlers.viewer_request import handler
-from imgedge.config import Config
+from imgedge.config import DEFAULT_ALLOWED_OPTIONS, Config
 from imgedge.edge import origin_response
 from imgedge.edge.viewer_request import handle as viewer_handle
 from imgedge.negotiate import ClientHints, client_hints
@@ -78,7 +78,8 @@ def test_the_watermark_is_read_through_the_store(tmp_path):
     store.put_original("photos/lake.jpg", photo("lake-boats-4mp.jpg"))
     store.put_original("brand/logo.png", encoded(Image.new("RGBA", (100, 100), (0, 255, 0, 255)), "PNG"))
     config = Config(watermarks={"logo": {"key": "brand/logo.png", "position": "northwest", "opacity": 1.0,
-                                         "scale": 0.2, "margin": 0.0}})
+                                         "scale": 0.2, "margin": 0.0}},
+                    allowed_options=(*DEFAULT_ALLOWED_OPTIONS, "wm"))
     response = generate(store, config, "w=640&wm=logo&fmt=png")
     image = open_bytes(base64.b64decode(response["body"])).convert("RGB")
     assert response["status"] == "200" and image.getpixel((5, 5)) == (0, 255, 0)

@@ -4,12 +4,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imgedge.config import Config
+from imgedge.config import ALL_OPTIONS, Config
 from imgedge.errors import BadRequest, Forbidden
 from imgedge.keys import parse_variant_key, variant_key
 from imgedge.spec import RequestParams, VariantSpec, is_canonical, parse_query, resolve
 
-CONFIG = Config(watermarks={"logo": {"key": "brand/logo.png"}})
+# every option allowed in unsigned URLs: the grammar itself is under test here (test_fuzz_urls has the default)
+CONFIG = Config(watermarks={"logo": {"key": "brand/logo.png"}}, allowed_options=ALL_OPTIONS)
 
 
 def spec_for(query: str, fmt: str = "webp", snap: bool = True, config: Config = CONFIG) -> VariantSpec:

@@ -1,26 +1,32 @@
 """Hostile URLs: any query string and any percent-encoded path → a rewrite or a precise 4xx, never a crash;
-no path can address anything outside the originals or name a variant off the ladder."""
+no path can address anything outside the originals or name a variant off the ladder; and with the default
+``allowed_options`` a flood of invented URLs, every option name included, names a bounded number of variants
+per original (``variant_bound``), none of them carrying an open-ended option."""
 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from urllib.parse import quote
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handlers.viewer_request import handler
-from imgedge.config import Config
+from imgedge.config import ALL_OPTIONS, Config
 from imgedge.keys import key_for_uri, parse_variant_key
-from imgedge.spec import core_variant_bound, is_canonical, variant_bound
+from imgedge.spec import _ALIASES, VariantSpec, core_variant_bound, is_canonical, variant_bound, variant_bound_terms
 from tests.events import viewer_request
 
 CONFIG = Config()
-NAMES = ["w", "h", "q", "fit", "fmt", "dpr", "width", "height", "quality", "format", "f", "W", "x", ""]
+#: Every spelling of every option, allowed by default or not, plus a few that are no option at all.
+NAMES = [*_ALIASES, "sig", "W", "x", ""]
 VALUES = st.one_of(
     st.integers(-10, 10_000).map(str),
     st.sampled_from(["cover", "contain", "fill", "inside", "auto", "jpeg", "jpg", "webp", "avif", "png", "1.5",
-                     "2", "4.0", "nan", "inf", "1e3", "0x10", " 640", "640 ", "６４０", "%00", "", "-0"]),
+                     "2", "4.0", "nan", "inf", "1e3", "0x10", " 640", "640 ", "６４０", "%00", "", "-0",
+                     "fff", "1a73e880", "transparent", "0,0,100,100", "0.3", "0.3x0.7", "fp:0.2:0.4", "fp", "smart",
+                     "north", "top,left", "h", "hv", "-50", "copyright", "logo", "50000"]),
     st.text(max_size=12),
 )
 QUERY = st.lists(st.tuples(st.sampled_from(NAMES) | st.text(max_size=6), VALUES), max_size=6).map(
@@ -40,6 +46,7 @@ def check(uri: str, query: str) -> None:
     key = key_for_uri(result["uri"])
     original, spec = parse_variant_key(key, CONFIG.variants_prefix)
     assert is_canonical(spec, CONFIG)
+    assert open_options(spec) == open_options(PLAIN), f"an unsigned URL named an open option: {spec}"
     assert ".." not in original.split("/") and "" not in original.split("/")
     assert not original.startswith(CONFIG.variants_prefix + "/")
     assert result["querystring"] == ""
@@ -62,6 +69,15 @@ def test_overlong_urls_are_refused():
     assert handler(viewer_request("/cat.jpg", "w=1&" * 3000), None)["status"] == "400"
 
 
+def open_options(spec: VariantSpec) -> tuple:
+    """What the options refused by default (rect, bg, fp-x/fp-y, blur, sharpen, bri/con/sat, wm) set in a spec."""
+    return (spec.rect, spec.background, spec.focal, spec.blur, spec.sharpen, spec.brightness, spec.contrast,
+            spec.saturation, spec.watermark)
+
+
+PLAIN = VariantSpec(320, None, None, 80, "webp")
+
+
 def test_a_random_flood_stays_within_the_ladder_bound():
     rng = random.Random(7)
     uris = set()
@@ -81,11 +97,97 @@ def test_a_random_flood_stays_within_the_ladder_bound():
         if "status" not in result:
             uris.add(result["uri"])
     widths_only = {u for u in uris if "-h" not in u and "/h" not in u}
-    # the figures the README documents: sizes, fits, formats and qualities alone; and every option too
+    # the figures the README documents: sizes, fits, formats and qualities alone; and every option allowed
     assert core_variant_bound(CONFIG) == 167_034
-    assert variant_bound(CONFIG) == 7_977_159_985_760_787_085_713_029_019_091_536_177_124_899_262_273
+    assert variant_bound(Config(allowed_options=ALL_OPTIONS)) == \
+        7_977_159_985_760_787_085_713_029_019_091_536_177_124_899_262_273
     assert len(uris) <= core_variant_bound(CONFIG)
     # w-only requests collapse onto the ladder: at most rungs x formats x qualities
     assert len(widths_only) <= len(CONFIG.ladder) * 5 * 20
     print(f"20000 random requests -> {len(uris)} distinct variants "
-          f"({len(widths_only)} width-only); bound {variant_bound(CONFIG)}")
+          f"({len(widths_only)} width-only); core bound {core_variant_bound(CONFIG)}")
+
+
+#: A random value for each option, mostly valid (so most requests get past the syntax), sometimes not.
+FLOOD_VALUES = {
+    "w": lambda r: str(r.randint(1, 4096)),
+    "h": lambda r: str(r.randint(1, 4096)),
+    "fit": lambda r: r.choice(["cover", "contain", "fill", "inside", "outside", "crop", "pad", "clip", "max", "x"]),
+    "enlarge": lambda r: r.choice(["0", "1", "true", "2"]),
+    "rect": lambda r: ",".join(str(r.randint(0, 3000)) for _ in range(4)),
+    "g": lambda r: r.choice(["centre", "north", "se", "top-left", "top,left", "smart", "attention", "fp",
+                             "focalpoint", f"{r.random():.2f}x{r.random():.2f}", f"fp:{r.random():.2f}:0.5", "z"]),
+    "fp-x": lambda r: f"{r.random():.3f}",
+    "fp-y": lambda r: f"{r.random():.3f}",
+    "rot": lambda r: r.choice(["0", "90", "180", "270", "-90", "360", "45"]),
+    "flip": lambda r: r.choice(["h", "v", "hv", "vh", "x", "y", "xy", "q"]),
+    "bg": lambda r: r.choice([f"{r.getrandbits(24):06x}", f"{r.getrandbits(32):08x}", "transparent"]),
+    "blur": lambda r: str(r.randint(0, 250)),
+    "sharpen": lambda r: f"{r.uniform(0, 10):.1f}",
+    "bri": lambda r: str(r.randint(-100, 100)),
+    "con": lambda r: str(r.randint(-100, 100)),
+    "sat": lambda r: str(r.randint(-100, 100)),
+    "gray": lambda r: r.choice(["0", "1", "yes"]),
+    "wm": lambda r: r.choice(["logo", "x"]),
+    "meta": lambda r: r.choice(["none", "copyright", "strip", "all"]),
+    "anim": lambda r: r.choice(["0", "1"]),
+    "mb": lambda r: str(r.randint(50, 10_000_000)),
+    "q": lambda r: str(r.randint(1, 100)),
+    "fmt": lambda r: r.choice(["auto", "jpeg", "jpg", "webp", "avif", "png", "gif", "blurhash", "lqip", "json"]),
+    "dpr": lambda r: r.choice(["1", "1.5", "2", "2.625", "3", "4", "5"]),
+    "preset": lambda r: r.choice(["thumb", "hero"]),
+}
+SPELLINGS = {name: [alias for alias, canonical in _ALIASES.items() if canonical == name] for name in ALL_OPTIONS}
+#: Which part of a spec each term of ``variant_bound_terms`` counts.
+AXES = {
+    "box": lambda s: (s.width, s.height, s.fit, s.gravity, s.focal, s.enlarge),
+    "encoding": lambda s: (s.format, s.quality),
+    "rect": lambda s: s.rect,
+    "orientation": lambda s: (s.rotate, s.flip),
+    "background": lambda s: s.background,
+    "colour": lambda s: (s.brightness, s.contrast, s.saturation, s.grayscale),
+    "blur": lambda s: s.blur,
+    "sharpen": lambda s: s.sharpen,
+    "watermark": lambda s: s.watermark,
+    "copyright": lambda s: s.keep_copyright,
+    "still": lambda s: s.animated,
+    "max_bytes": lambda s: s.max_bytes,
+}
+DEFAULT_BOUND = 1_203_483_553
+#: The options an unsigned URL may not use with the default config.
+OPEN = set(ALL_OPTIONS) - set(CONFIG.allowed_options)
+
+
+def test_a_flood_using_every_option_stays_within_the_default_bound():
+    """Every option name (any spelling, allowed or not) with random values against the default config: only
+    rewrites and 400/403, every URL naming an open option refused, and the variants named stay within
+    ``variant_bound``, axis by axis."""
+    assert variant_bound(CONFIG) == DEFAULT_BOUND  # the figure the README documents
+    assert set(FLOOD_VALUES) == set(ALL_OPTIONS) and set(AXES) == set(variant_bound_terms(CONFIG))
+    rng = random.Random(6)
+    outcomes: Counter[str] = Counter()
+    keys: set[str] = set()
+    for _ in range(30_000):
+        chosen = {name: FLOOD_VALUES[name](rng) for name in ALL_OPTIONS
+                  if rng.random() < (0.04 if name in OPEN else 0.35)}
+        query = "&".join(f"{rng.choice(SPELLINGS[name])}={quote(value)}" for name, value in chosen.items())
+        result = handler(viewer_request("/photos/cat.jpg", query), None)
+        if "status" in result:
+            assert result["status"] in ("400", "403"), result
+            outcomes[result["status"]] += 1
+            continue
+        assert not set(chosen) & OPEN, f"an unsigned URL used an open option: {query}"
+        assert chosen.get("g", "").partition(":")[0] not in ("fp", "focalpoint") and "x" not in chosen.get("g", "")
+        outcomes["rewritten"] += 1
+        keys.add(key_for_uri(result["uri"]))
+    specs = [parse_variant_key(key, CONFIG.variants_prefix)[1] for key in keys]
+    assert all(is_canonical(spec, CONFIG) and open_options(spec) == open_options(PLAIN) for spec in specs)
+    images = [spec for spec in specs if spec.is_image]
+    terms = variant_bound_terms(CONFIG)
+    for axis, value in AXES.items():
+        assert len({value(spec) for spec in images}) <= terms[axis], axis
+    assert len(keys) <= DEFAULT_BOUND
+    assert outcomes["rewritten"] > 5_000 and outcomes["400"] > 5_000  # the flood reached both sides
+    print(f"30000 random requests over every option -> {dict(outcomes)}, {len(keys)} distinct variants; "
+          f"default bound {DEFAULT_BOUND}")
+
