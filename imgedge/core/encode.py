@@ -59,7 +59,7 @@ def choose_format(fmt: str, image: Image.Image) -> str:
 
 def encode(image: Image.Image, fmt: str, quality: int | None, *, exif: bytes | None = None,
            source_colours: int | None = None, plain: Image.Image | None = None) -> bytes:
-    """Encode ``image`` (L, LA, RGB or RGBA) as ``fmt`` (jpeg, webp, avif, png, gif), with the EXIF block
+    """Encode ``image`` (L, LA, RGB, RGBA, or YCbCr from the luma/chroma path) as ``fmt`` (jpeg, webp, avif, png, gif), with the EXIF block
     ``exif`` if any. PNG/GIF: ``source_colours`` (``palette.colour_count`` of the source) and ``plain``
     (``palette.plain_reference``) keep few-colour images small."""
     if fmt == "png":
@@ -69,6 +69,8 @@ def encode(image: Image.Image, fmt: str, quality: int | None, *, exif: bytes | N
         quantised = palette.quantise(image if image.mode != "P" else image.convert("RGBA"), source_colours or 256)
         quantised.save(out, "GIF", optimize=True)
         return out.getvalue()
+    if image.mode == "YCbCr" and fmt != "jpeg":  # the luma/chroma path's planes: only JPEG takes them as they are
+        image = image.convert("RGB")
     extra = {"exif": exif} if exif else {}
     image.info = {}  # Pillow's encoders copy ICC / EXIF / XMP from here: write none of it
     if fmt == "jpeg":
@@ -85,6 +87,14 @@ def encode(image: Image.Image, fmt: str, quality: int | None, *, exif: bytes | N
 def jpeg_settings(quality: int) -> dict:
     return {"quality": quality, "optimize": JPEG_OPTIMIZE, "progressive": JPEG_PROGRESSIVE,
             "subsampling": "4:4:4" if quality >= JPEG_444_FROM_QUALITY else "4:2:0"}
+
+
+def subsamples_chroma(fmt: str, quality: int | None) -> bool:
+    """True when ``encode`` stores chroma at half resolution both ways (4:2:0): JPEG below
+    ``JPEG_444_FROM_QUALITY``, lossy WebP, and AVIF (Pillow's default)."""
+    if fmt == "jpeg":
+        return jpeg_settings(quality or 80)["subsampling"] == "4:2:0"
+    return fmt in ("webp", "avif")
 
 
 def webp_settings(quality: int) -> dict:

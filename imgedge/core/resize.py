@@ -13,8 +13,12 @@ integer box ``reduce`` by ``int(factor / 2)`` first from 4x on (the trade Pillow
 BICUBIC, HAMMING and box-reduce-then-LANCZOS were measured against it (benchmarks/RESULTS.md): each saved
 a few ms and lost 0.2-0.6 dB on some photo.
 
-Pillow's resampler is scalar: its cost is output pixels x taps x (1 + factor), whatever the band count,
-so the wins come from resampling fewer pixels (the DCT scale) and fewer taps, not from splitting planes.
+Pillow's resampler is scalar: a downscale costs about six multiply-adds per *input* pixel and band per
+pass, whatever the factor, so the wins come from resampling fewer pixels (the DCT scale) and fewer bands
+at full size. Hence the luma/chroma path (``resample_luma_chroma``): when the variant is encoded with 4:2:0
+chroma anyway (JPEG below q90, WebP, AVIF), a YCbCr-coded JPEG is decoded to its YCbCr planes, luma gets
+the full LANCZOS, and the two chroma planes are resampled at a quarter of the pixels — the resolution the
+encoder keeps of them — instead of three RGB bands at full size (measured in benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -31,6 +35,11 @@ REDUCING_GAP = 2.0
 DIRECT_LANCZOS_BELOW = 4.0
 #: The resampling filter.
 FILTER = Image.Resampling.LANCZOS
+#: Whether the pipeline takes the luma/chroma path where it applies (``pipeline._luma_chroma``); off only
+#: to measure against (benchmarks/tune_resize.py).
+LUMA_CHROMA = True
+#: The luma/chroma path's chroma filter, at half the output size (``resample_luma_chroma``).
+CHROMA_FILTER = Image.Resampling.LANCZOS
 
 
 def normalise_mode(image: Image.Image) -> Image.Image:
@@ -38,7 +47,7 @@ def normalise_mode(image: Image.Image) -> Image.Image:
     mode = image.mode
     if mode in ("LA", "RGBA"):
         return drop_opaque_alpha(image)
-    if mode in ("L", "RGB", "CMYK"):
+    if mode in ("L", "RGB", "CMYK", "YCbCr"):  # YCbCr only when the pipeline asked libjpeg for its planes
         return image
     if mode == "P":
         return drop_opaque_alpha(image.convert("RGBA")) if "transparency" in image.info else image.convert("RGB")
@@ -77,7 +86,30 @@ def resample(image: Image.Image, region: Box, size: tuple[int, int]) -> Image.Im
         return image
     if size == (round(region[2] - region[0]), round(region[3] - region[1])) and all(v == round(v) for v in region):
         return image.crop(tuple(int(v) for v in region))  # a pure crop: no filter pass
+    if image.mode == "YCbCr":
+        return resample_luma_chroma(image, region, size)
     return image.resize(size, FILTER, box=region, reducing_gap=reducing_gap_for(region, size))
+
+
+def resample_luma_chroma(image: Image.Image, region: Box, size: tuple[int, int]) -> Image.Image:
+    """A YCbCr image resampled for a 4:2:0 encoder: Y with ``FILTER`` at ``size``; Cb and Cr box-reduced
+    by 2 at the source, resampled to half of ``size`` with ``CHROMA_FILTER`` and doubled by pixel
+    repetition, so the encoder's 2x2 chroma average gets back exactly the half-size planes.
+
+    About 40 % of a three-band LANCZOS at full size. Too small to halve: all three planes as one image.
+    """
+    half = ((size[0] + 1) // 2, (size[1] + 1) // 2)
+    if min(image.size) < 4 or min(region[2] - region[0], region[3] - region[1]) < 4 or min(size) < 2:
+        return image.resize(size, FILTER, box=region)
+    luma, blue, red = image.split()
+    luma = luma.resize(size, FILTER, box=region, reducing_gap=reducing_gap_for(region, size))
+    quarter = tuple(value / 2 for value in region)
+    chroma = [
+        plane.reduce(2).resize(half, CHROMA_FILTER, box=quarter, reducing_gap=reducing_gap_for(quarter, half))
+        .resize(size, Image.Resampling.NEAREST)
+        for plane in (blue, red)
+    ]
+    return Image.merge("YCbCr", (luma, *chroma))
 
 
 def _sixteen_bit_to_l(image: Image.Image) -> Image.Image:
