@@ -180,13 +180,13 @@ def _plan(source: decode.SourceImage, spec: VariantSpec, config: Config) -> _Lay
 
 
 def _luma_chroma(source: decode.SourceImage, layout: _Layout) -> bool:
-    """Whether to decode a JPEG to its YCbCr planes for ``resize.resample_luma_chroma``: only when the
-    encoder keeps 4:2:0 chroma anyway and no step between the resample and the encoder needs RGB (a
+    """Whether to decode a JPEG to its YCbCr planes for ``resize.resample_luma_chroma``: only for a JPEG
+    encoder that keeps 4:2:0 chroma anyway (``encode.takes_ycbcr_planes``) and when no step between the resample and the encoder needs RGB (a
     non-sRGB profile, colour effects, blur, sharpen, a background or canvas, a watermark, smart crop)."""
     spec = layout.spec
     if not resize.LUMA_CHROMA or source.format != "JPEG" or spec.format not in IMAGE_FORMATS:
         return False
-    if not encode.subsamples_chroma(encode.choose_format(spec.format, source.image), spec.quality):
+    if not encode.takes_ycbcr_planes(encode.choose_format(spec.format, source.image), spec.quality):
         return False
     icc_profile = source.image.info.get("icc_profile")
     if icc_profile and not colour.is_srgb(icc_profile):

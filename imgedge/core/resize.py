@@ -15,8 +15,8 @@ a few ms and lost 0.2-0.6 dB on some photo.
 
 Pillow's resampler is scalar: a downscale costs about six multiply-adds per *input* pixel and band per
 pass, whatever the factor, so the wins come from resampling fewer pixels (the DCT scale) and fewer bands
-at full size. Hence the luma/chroma path (``resample_luma_chroma``): when the variant is encoded with 4:2:0
-chroma anyway (JPEG below q90, WebP, AVIF), a YCbCr-coded JPEG is decoded to its YCbCr planes, luma gets
+at full size. Hence the luma/chroma path (``resample_luma_chroma``): when the variant is a JPEG with 4:2:0
+chroma anyway (below q90), a YCbCr-coded JPEG is decoded to its YCbCr planes, luma gets
 the full LANCZOS, and the two chroma planes are resampled at a quarter of the pixels — the resolution the
 encoder keeps of them — instead of three RGB bands at full size (measured in benchmarks/RESULTS.md).
 """
