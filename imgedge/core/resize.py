@@ -40,6 +40,10 @@ FILTER = Image.Resampling.LANCZOS
 LUMA_CHROMA = True
 #: The luma/chroma path's chroma filter, at half the output size (``resample_luma_chroma``).
 CHROMA_FILTER = Image.Resampling.LANCZOS
+#: ... after a box ``reduce`` of the chroma planes by ``max(2, int(factor / CHROMA_REDUCING_GAP))``.
+#: Measured on the nine case photos: 1.25 saved 10 % on 12-13 MP -> 2048 px (a reduce by 3 instead of 2
+#: before the LANCZOS) at +0.00 dB; 1.0 lost up to 0.06 dB; 2.0 is a plain halving.
+CHROMA_REDUCING_GAP = 1.25
 
 
 def normalise_mode(image: Image.Image) -> Image.Image:
@@ -93,8 +97,9 @@ def resample(image: Image.Image, region: Box, size: tuple[int, int]) -> Image.Im
 
 def resample_luma_chroma(image: Image.Image, region: Box, size: tuple[int, int]) -> Image.Image:
     """A YCbCr image resampled for a 4:2:0 encoder: Y with ``FILTER`` at ``size``; Cb and Cr box-reduced
-    by 2 at the source, resampled to half of ``size`` with ``CHROMA_FILTER`` and doubled by pixel
-    repetition, so the encoder's 2x2 chroma average gets back exactly the half-size planes.
+    at the source (by 2, or more while ``CHROMA_REDUCING_GAP`` is left), resampled to half of ``size``
+    with ``CHROMA_FILTER`` and doubled by pixel repetition, so the encoder's 2x2 chroma average gets back
+    exactly the half-size planes.
 
     About 40 % of a three-band LANCZOS at full size. Too small to halve: all three planes as one image.
     """
@@ -103,10 +108,11 @@ def resample_luma_chroma(image: Image.Image, region: Box, size: tuple[int, int])
         return image.resize(size, FILTER, box=region)
     luma, blue, red = image.split()
     luma = luma.resize(size, FILTER, box=region, reducing_gap=reducing_gap_for(region, size))
-    quarter = tuple(value / 2 for value in region)
+    factor = max((region[2] - region[0]) / half[0], (region[3] - region[1]) / half[1])
+    by = max(2, int(factor / CHROMA_REDUCING_GAP))
+    reduced = tuple(value / by for value in region)
     chroma = [
-        plane.reduce(2).resize(half, CHROMA_FILTER, box=quarter, reducing_gap=reducing_gap_for(quarter, half))
-        .resize(size, Image.Resampling.NEAREST)
+        plane.reduce(by).resize(half, CHROMA_FILTER, box=reduced).resize(size, Image.Resampling.NEAREST)
         for plane in (blue, red)
     ]
     return Image.merge("YCbCr", (luma, *chroma))
