@@ -11,7 +11,6 @@ of ``make bench``; its output is summarised in benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 import time
@@ -28,8 +27,7 @@ from impls import CASES, IMPL_FUNCS  # noqa: E402
 from imgedge.core import decode, resize  # noqa: E402
 
 DEFAULT = {"margin": dict(decode.SCALE_MARGIN), "direct_below": resize.DIRECT_LANCZOS_BELOW,
-           "gap": resize.REDUCING_GAP, "filter": "LANCZOS", "luma_chroma": resize.LUMA_CHROMA,
-           "chroma": resize.CHROMA_FILTER.name}
+           "gap": resize.REDUCING_GAP, "filter": "LANCZOS"}
 
 #: name -> overrides of DEFAULT (the current settings). Margins are per scale in eighths (1 = 1/8 ...).
 STRATEGIES = {
@@ -41,11 +39,6 @@ STRATEGIES = {
     "BICUBIC": {"filter": "BICUBIC"},
     "HAMMING": {"filter": "HAMMING"},
     "box reduce + LANCZOS from 2x": {"direct_below": 2.0, "gap": 1.0},
-    "RGB path (no luma/chroma)": {"luma_chroma": False},
-    "luma/chroma, chroma BILINEAR": {"chroma": "BILINEAR"},
-    "luma/chroma, chroma LANCZOS": {"chroma": "LANCZOS"},
-    "every scale down to 1.0x, RGB path": {"margin": {1: 1.0, 2: 1.0, 3: 1.0, 4: 1.0}, "luma_chroma": False},
-    "1/8 and 1/4 down to 1.0x": {"margin": {1: 1.0, 2: 1.0, 3: 1.1, 4: 1.1}},
 }
 
 
@@ -56,8 +49,6 @@ def apply(strategy: dict) -> None:
     resize.DIRECT_LANCZOS_BELOW = settings["direct_below"]
     resize.REDUCING_GAP = settings["gap"]
     resize.FILTER = getattr(resize.Image.Resampling, settings["filter"])
-    resize.LUMA_CHROMA = settings["luma_chroma"]
-    resize.CHROMA_FILTER = getattr(resize.Image.Resampling, settings["chroma"])
 
 
 def main() -> None:
@@ -74,7 +65,6 @@ def main() -> None:
               if not args.strategies or any(s in k for s in args.strategies.split(","))}
     for case_name in args.cases.split(","):
         case = CASES[case_name]
-        summary: dict[str, list[tuple[float, float, float]]] = {name: [] for name in chosen}
         for entry in entries:
             data = conftest.read_bytes(entry["path"])
             names = ["libvips", *chosen]
@@ -99,13 +89,6 @@ def main() -> None:
                 t = min(times[name][1:]) * 1000
                 print(f"  {name:48s} {t:6.1f} ms x{t / vt:4.2f}  {q['psnr']:.2f} dB ({q['psnr'] - vq['psnr']:+.2f})"
                       f"  bytes x{q['bytes'] / vq['bytes']:.3f}", flush=True)
-                summary[name].append((t / vt, q["psnr"] - vq["psnr"], q["bytes"] / vq["bytes"]))
-        print(f"\n{case_name} over {len(entries)} photos (geometric mean time / libvips, mean and worst PSNR delta):")
-        for name, rows in summary.items():
-            ratio = math.exp(sum(math.log(r[0]) for r in rows) / len(rows))
-            deltas = [r[1] for r in rows]
-            print(f"  {name:48s} x{ratio:.3f}  {sum(deltas) / len(deltas):+.3f} dB (worst {min(deltas):+.2f})"
-                  f"  bytes x{math.exp(sum(math.log(r[2]) for r in rows) / len(rows)):.3f}", flush=True)
 
 
 if __name__ == "__main__":

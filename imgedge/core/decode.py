@@ -136,16 +136,10 @@ def choose_jpeg_scale(
     return 8
 
 
-def load_pixels(source: SourceImage, eighths: int = 8, *, ycbcr: bool = False) -> Image.Image:
-    """Decode the pixels; a JPEG at ``eighths``/8 of its size (libjpeg-turbo's scaled IDCT).
-
-    ``ycbcr``: a JPEG that ``stores_ycbcr`` comes out in mode YCbCr, libjpeg's own planes without its
-    colour conversion, for ``resize.resample``'s luma/chroma path.
-    """
+def load_pixels(source: SourceImage, eighths: int = 8) -> Image.Image:
+    """Decode the pixels; a JPEG at ``eighths``/8 of its size (libjpeg-turbo's scaled IDCT)."""
     image = source.image
     try:
-        if ycbcr and source.format == "JPEG" and stores_ycbcr(image):
-            _set_jpeg_rawmode(image, "YCbCr")
         if eighths != 8 and source.format == "JPEG":
             _set_jpeg_scale(image, eighths)
         image.load()
@@ -185,29 +179,6 @@ def _set_jpeg_scale(image: Image.Image, eighths: int) -> None:
     image.tile = [tile._replace(extents=(0, 0, *size))]
     image._size = size
     image.decoderconfig = (denom, 0)  # (scale, draft=0: accurate IDCT and fancy upsampling kept)
-
-
-def stores_ycbcr(image: Image.Image) -> bool:
-    """True when libjpeg will decode this (not yet loaded) JPEG from YCbCr, so it can hand the planes over
-    as they are. libjpeg's own rule (``default_decompress_parms``) for three components: a JFIF marker
-    means YCbCr; else an Adobe marker's transform decides (0 = RGB); else component ids R, G, B mean RGB.
-    Asking libjpeg for YCbCr from an RGB-coded file would fail the decode, hence the exact mirror."""
-    if image.mode != "RGB" or len(image.tile) != 1 or image.tile[0].args[0] != "RGB" or image.decoderconfig:
-        return False
-    layers = getattr(image, "layer", [])
-    if len(layers) != 3:
-        return False
-    if "jfif" in image.info:
-        return True
-    if "adobe" in image.info:
-        return image.info.get("adobe_transform") != 0
-    return tuple(layer[0] for layer in layers) != (82, 71, 66)
-
-
-def _set_jpeg_rawmode(image: Image.Image, mode: str) -> None:
-    """What ``JpegImageFile.draft`` does for its mode argument: libjpeg's output colour space."""
-    image.tile = [image.tile[0]._replace(args=(mode, ""))]
-    image._mode = mode
 
 
 def _orientation(image: Image.Image) -> int:

@@ -59,7 +59,7 @@ def choose_format(fmt: str, image: Image.Image) -> str:
 
 def encode(image: Image.Image, fmt: str, quality: int | None, *, exif: bytes | None = None,
            source_colours: int | None = None, plain: Image.Image | None = None) -> bytes:
-    """Encode ``image`` (L, LA, RGB or RGBA; YCbCr for JPEG, see ``takes_ycbcr_planes``) as ``fmt`` (jpeg, webp, avif, png, gif), with the EXIF block
+    """Encode ``image`` (L, LA, RGB or RGBA) as ``fmt`` (jpeg, webp, avif, png, gif), with the EXIF block
     ``exif`` if any. PNG/GIF: ``source_colours`` (``palette.colour_count`` of the source) and ``plain``
     (``palette.plain_reference``) keep few-colour images small."""
     if fmt == "png":
@@ -85,14 +85,6 @@ def encode(image: Image.Image, fmt: str, quality: int | None, *, exif: bytes | N
 def jpeg_settings(quality: int) -> dict:
     return {"quality": quality, "optimize": JPEG_OPTIMIZE, "progressive": JPEG_PROGRESSIVE,
             "subsampling": "4:4:4" if quality >= JPEG_444_FROM_QUALITY else "4:2:0"}
-
-
-def takes_ycbcr_planes(fmt: str, quality: int | None) -> bool:
-    """True when ``encode`` can take the luma/chroma path's YCbCr planes as they are: JPEG below
-    ``JPEG_444_FROM_QUALITY``, whose 4:2:0 downsampling (a 2x2 average) gives back exactly the half-size
-    chroma planes. Not WebP or AVIF: their encoders convert from RGB and average chroma their own way
-    (libwebp with a gamma correction), so doubled chroma planes cost 0.1-0.4 dB there (measured)."""
-    return fmt == "jpeg" and jpeg_settings(quality or 80)["subsampling"] == "4:2:0"
 
 
 def webp_settings(quality: int) -> dict:

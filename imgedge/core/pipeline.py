@@ -29,7 +29,7 @@ from PIL import Image
 
 from ..config import Config
 from ..errors import BadRequest
-from ..spec import ANIMATED_FORMATS, IMAGE_FORMATS, PLACEHOLDER_FORMATS, VariantSpec
+from ..spec import ANIMATED_FORMATS, PLACEHOLDER_FORMATS, VariantSpec
 from . import animate, budget, colour, decode, effects, encode, geometry, metadata, palette, placeholder, resize
 from . import deadline, smartcrop
 from . import watermark as watermarks
@@ -101,7 +101,7 @@ def _render(data: bytes, spec: VariantSpec, config: Config, *, watermark: bytes 
     frames = animate.check_limits(source.image, layout.plan.output_size, config) if animated else 1
     stored_crop, stored_out = geometry.to_stored_plan(layout.plan, layout.space, layout.orientation)
     eighths = decode.choose_jpeg_scale(source.stored_size, stored_crop, stored_out) if source.format == "JPEG" else 8
-    pixels = decode.load_pixels(source, eighths, ycbcr=not animated and _luma_chroma(source, layout))
+    pixels = decode.load_pixels(source, eighths)
     icc_profile = pixels.info.get("icc_profile")
     scale = decode.decoded_scale(pixels.size, source.stored_size, eighths)
     timings["decode"] = _ms_since(started)
@@ -177,23 +177,6 @@ def _plan(source: decode.SourceImage, spec: VariantSpec, config: Config) -> _Lay
     if plan.output_size[0] * plan.output_size[1] > config.max_output_pixels:
         raise BadRequest(f"the output would exceed the {config.max_output_pixels} pixel limit")
     return _Layout(orientation, space, region, work, plan)
-
-
-def _luma_chroma(source: decode.SourceImage, layout: _Layout) -> bool:
-    """Whether to decode a JPEG to its YCbCr planes for ``resize.resample_luma_chroma``: only for a JPEG
-    encoder that keeps 4:2:0 chroma anyway (``encode.takes_ycbcr_planes``) and when no step between the resample and the encoder needs RGB (a
-    non-sRGB profile, colour effects, blur, sharpen, a background or canvas, a watermark, smart crop)."""
-    spec = layout.spec
-    if not resize.LUMA_CHROMA or source.format != "JPEG" or spec.format not in IMAGE_FORMATS:
-        return False
-    if not encode.takes_ycbcr_planes(encode.choose_format(spec.format, source.image), spec.quality):
-        return False
-    icc_profile = source.image.info.get("icc_profile")
-    if icc_profile and not colour.is_srgb(icc_profile):
-        return False
-    return not (spec.brightness or spec.contrast or spec.saturation or spec.grayscale or spec.blur
-                or spec.sharpen or spec.background or spec.watermark is not None or spec.gravity == "smart"
-                or layout.plan.canvas is not None)
 
 
 def _smart_plan(layout: _Layout, pixels: Image.Image, scale: tuple[float, float]) -> _Layout:

@@ -13,12 +13,8 @@ integer box ``reduce`` by ``int(factor / 2)`` first from 4x on (the trade Pillow
 BICUBIC, HAMMING and box-reduce-then-LANCZOS were measured against it (benchmarks/RESULTS.md): each saved
 a few ms and lost 0.2-0.6 dB on some photo.
 
-Pillow's resampler is scalar: a downscale costs about six multiply-adds per *input* pixel and band per
-pass, whatever the factor, so the wins come from resampling fewer pixels (the DCT scale) and fewer bands
-at full size. Hence the luma/chroma path (``resample_luma_chroma``): when the variant is a JPEG with 4:2:0
-chroma anyway (below q90), a YCbCr-coded JPEG is decoded to its YCbCr planes, luma gets
-the full LANCZOS, and the two chroma planes are resampled at a quarter of the pixels — the resolution the
-encoder keeps of them — instead of three RGB bands at full size (measured in benchmarks/RESULTS.md).
+Pillow's resampler is scalar: its cost is output pixels x taps x (1 + factor), whatever the band count,
+so the wins come from resampling fewer pixels (the DCT scale) and fewer taps, not from splitting planes.
 """
 
 from __future__ import annotations
@@ -35,15 +31,6 @@ REDUCING_GAP = 2.0
 DIRECT_LANCZOS_BELOW = 4.0
 #: The resampling filter.
 FILTER = Image.Resampling.LANCZOS
-#: Whether the pipeline takes the luma/chroma path where it applies (``pipeline._luma_chroma``); off only
-#: to measure against (benchmarks/tune_resize.py).
-LUMA_CHROMA = True
-#: The luma/chroma path's chroma filter, at half the output size (``resample_luma_chroma``).
-CHROMA_FILTER = Image.Resampling.LANCZOS
-#: ... after a box ``reduce`` of the chroma planes by ``max(2, int(factor / CHROMA_REDUCING_GAP))``.
-#: Measured on the nine case photos: 1.25 saved 10 % on 12-13 MP -> 2048 px (a reduce by 3 instead of 2
-#: before the LANCZOS) at +0.00 dB; 1.0 lost up to 0.06 dB; 2.0 is a plain halving.
-CHROMA_REDUCING_GAP = 1.25
 
 
 def normalise_mode(image: Image.Image) -> Image.Image:
@@ -51,7 +38,7 @@ def normalise_mode(image: Image.Image) -> Image.Image:
     mode = image.mode
     if mode in ("LA", "RGBA"):
         return drop_opaque_alpha(image)
-    if mode in ("L", "RGB", "CMYK", "YCbCr"):  # YCbCr only when the pipeline asked libjpeg for its planes
+    if mode in ("L", "RGB", "CMYK"):
         return image
     if mode == "P":
         return drop_opaque_alpha(image.convert("RGBA")) if "transparency" in image.info else image.convert("RGB")
@@ -90,32 +77,7 @@ def resample(image: Image.Image, region: Box, size: tuple[int, int]) -> Image.Im
         return image
     if size == (round(region[2] - region[0]), round(region[3] - region[1])) and all(v == round(v) for v in region):
         return image.crop(tuple(int(v) for v in region))  # a pure crop: no filter pass
-    if image.mode == "YCbCr":
-        return resample_luma_chroma(image, region, size)
     return image.resize(size, FILTER, box=region, reducing_gap=reducing_gap_for(region, size))
-
-
-def resample_luma_chroma(image: Image.Image, region: Box, size: tuple[int, int]) -> Image.Image:
-    """A YCbCr image resampled for a 4:2:0 encoder: Y with ``FILTER`` at ``size``; Cb and Cr box-reduced
-    at the source (by 2, or more while ``CHROMA_REDUCING_GAP`` is left), resampled to half of ``size``
-    with ``CHROMA_FILTER`` and doubled by pixel repetition, so the encoder's 2x2 chroma average gets back
-    exactly the half-size planes.
-
-    About 40 % of a three-band LANCZOS at full size. Too small to halve: all three planes as one image.
-    """
-    half = ((size[0] + 1) // 2, (size[1] + 1) // 2)
-    if min(image.size) < 4 or min(region[2] - region[0], region[3] - region[1]) < 4 or min(size) < 2:
-        return image.resize(size, FILTER, box=region)
-    luma, blue, red = image.split()
-    luma = luma.resize(size, FILTER, box=region, reducing_gap=reducing_gap_for(region, size))
-    factor = max((region[2] - region[0]) / half[0], (region[3] - region[1]) / half[1])
-    by = max(2, int(factor / CHROMA_REDUCING_GAP))
-    reduced = tuple(value / by for value in region)
-    chroma = [
-        plane.reduce(by).resize(half, CHROMA_FILTER, box=reduced).resize(size, Image.Resampling.NEAREST)
-        for plane in (blue, red)
-    ]
-    return Image.merge("YCbCr", (luma, *chroma))
 
 
 def _sixteen_bit_to_l(image: Image.Image) -> Image.Image:
