@@ -11,6 +11,7 @@ of ``make bench``; its output is summarised in benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -27,18 +28,19 @@ from impls import CASES, IMPL_FUNCS  # noqa: E402
 from imgedge.core import decode, resize  # noqa: E402
 
 DEFAULT = {"margin": dict(decode.SCALE_MARGIN), "direct_below": resize.DIRECT_LANCZOS_BELOW,
-           "gap": resize.REDUCING_GAP, "filter": "LANCZOS"}
+           "gap": resize.REDUCING_GAP, "filter": "LANCZOS", "simd": resize.SIMD}
 
 #: name -> overrides of DEFAULT (the current settings). Margins are per scale in eighths (1 = 1/8 ...).
 STRATEGIES = {
     "= current settings": {},
+    "Pillow's resampler (no SIMD)": {"simd": False},
     "libvips-like: 2x margin, no 3/8": {"margin": {1: 2.0, 2: 2.0, 3: 99.0, 4: 2.0}},
-    "2x below 3/8, 3/8 at 1.4x, 1/2 at 1.2x": {"margin": {1: 2.0, 2: 1.6, 3: 1.4, 4: 1.2}},
-    "every scale down to 1.0x": {"margin": {1: 1.0, 2: 1.0, 3: 1.0, 4: 1.0}},
+    "1.5x margins": {"margin": {1: 1.5, 2: 1.5, 3: 1.5, 4: 1.5}},
+    "1.25x margins": {"margin": {1: 1.25, 2: 1.25, 3: 1.25, 4: 1.25}},
     "no 3/8": {"margin": {1: 1.15, 2: 1.1, 3: 99.0, 4: 1.1}},
-    "BICUBIC": {"filter": "BICUBIC"},
-    "HAMMING": {"filter": "HAMMING"},
-    "box reduce + LANCZOS from 2x": {"direct_below": 2.0, "gap": 1.0},
+    "every scale down to 1.0x": {"margin": {1: 1.0, 2: 1.0, 3: 1.0, 4: 1.0}},
+    "Pillow: BICUBIC": {"simd": False, "filter": "BICUBIC"},
+    "Pillow: box reduce + LANCZOS from 2x": {"simd": False, "direct_below": 2.0, "gap": 1.0},
 }
 
 
@@ -49,15 +51,19 @@ def apply(strategy: dict) -> None:
     resize.DIRECT_LANCZOS_BELOW = settings["direct_below"]
     resize.REDUCING_GAP = settings["gap"]
     resize.FILTER = getattr(resize.Image.Resampling, settings["filter"])
+    resize.SIMD = settings["simd"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", default=",".join(CASES))
-    parser.add_argument("--photos", default="kleiber-20mp-baseline-422,seeding-16mp-progressive-420")
+    parser.add_argument("--photos", default="kleiber,seeding,dragonfly,sunset,twowings",
+                        help="comma-separated prefixes of the case photos (default: all nine)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--strategies", default=None, help="comma-separated substrings of strategy names")
     args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # single-threaded, like benchmarks/run.py
     manifest = fetch_photos.ensure()
     wanted = args.photos.split(",")
     entries = [p for p in manifest["photos"] if p["role"] == "case" and any(p["name"].startswith(w) for w in wanted)]
@@ -65,6 +71,7 @@ def main() -> None:
               if not args.strategies or any(s in k for s in args.strategies.split(","))}
     for case_name in args.cases.split(","):
         case = CASES[case_name]
+        summary: dict[str, list[tuple[float, float, float]]] = {name: [] for name in chosen}
         for entry in entries:
             data = conftest.read_bytes(entry["path"])
             names = ["libvips", *chosen]
@@ -89,6 +96,13 @@ def main() -> None:
                 t = min(times[name][1:]) * 1000
                 print(f"  {name:48s} {t:6.1f} ms x{t / vt:4.2f}  {q['psnr']:.2f} dB ({q['psnr'] - vq['psnr']:+.2f})"
                       f"  bytes x{q['bytes'] / vq['bytes']:.3f}", flush=True)
+                summary[name].append((t / vt, q["psnr"] - vq["psnr"], q["bytes"] / vq["bytes"]))
+        print(f"\n{case_name} over {len(entries)} photos (geometric mean time / libvips, mean and worst PSNR delta):")
+        for name, rows in summary.items():
+            ratio = math.exp(sum(math.log(r[0]) for r in rows) / len(rows))
+            deltas = [r[1] for r in rows]
+            print(f"  {name:48s} x{ratio:.3f}  {sum(deltas) / len(deltas):+.3f} dB (worst {min(deltas):+.2f})"
+                  f"  bytes x{math.exp(sum(math.log(r[2]) for r in rows) / len(rows)):.3f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ BUNDLES: dict[str, Bundle] = {
     "origin-response": Bundle(
         name="origin-response",
         handler="handlers/origin_response.py",
-        requirements=("Pillow", "numpy", "user-agents", "ua-parser", "ua-parser-builtins"),
+        requirements=("Pillow", "cykooz.resizer", "numpy", "user-agents", "ua-parser", "ua-parser-builtins"),
         imgedge_exclude=frozenset({"local", "deploy", "regional", "cli.py"}),
         limit_bytes=50 * MB,
         aim_bytes=25 * MB,
@@ -99,7 +99,7 @@ BUNDLES: dict[str, Bundle] = {
     "regional": Bundle(
         name="regional",
         handler="handlers/regional.py",
-        requirements=("Pillow", "numpy", "user-agents", "ua-parser", "ua-parser-builtins"),
+        requirements=("Pillow", "cykooz.resizer", "numpy", "user-agents", "ua-parser", "ua-parser-builtins"),
         imgedge_exclude=frozenset({"local", "deploy", "cli.py", "metrics.py", "edge/viewer_request.py",
                                    "edge/origin_response.py", "regional/wsgi.py", "regional/failover.py"}),
         limit_bytes=50 * MB,

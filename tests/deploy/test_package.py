@@ -180,7 +180,7 @@ def test_viewer_zip_holds_only_the_viewer(built):
 def test_origin_zip_holds_pillow_numpy_and_no_boto3(built):
     names = zip_names(built[0] / "origin-response.zip")
     tops = {n.split("/")[0] for n in names}
-    assert {"handlers", "imgedge", "PIL", "numpy", "user_agents", "ua_parser"} <= tops
+    assert {"handlers", "imgedge", "PIL", "cykooz_resizer", "numpy", "user_agents", "ua_parser"} <= tops
     assert not tops & {"boto3", "botocore", "s3transfer", "bin"}
     assert "handlers/origin_response.py" in names and "imgedge/core/pipeline.py" in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or "/tests/" in n]
@@ -254,8 +254,10 @@ sys.path[:0] = [sys.argv[1], sys.argv[2]]  # the zip, then boto3 as the Lambda r
 from handlers.origin_response import handler
 with open(sys.argv[3]) as fh:
     response = handler(json.load(fh), None)
+from imgedge.core import resize
 print(json.dumps({"response": response, "version": list(sys.version_info[:2]),
-                  "pillow": __import__("PIL").__file__, "config": __import__("imgedge.config").config.BUNDLED_CONFIG.as_posix()}))
+                  "pillow": __import__("PIL").__file__, "config": __import__("imgedge.config").config.BUNDLED_CONFIG.as_posix(),
+                  "simd": resize.SIMD and __import__("cykooz_resizer").__file__}))
 """
 
 #: What the Lambda Python runtime ships besides the standard library (boto3 and its dependencies).
@@ -329,6 +331,7 @@ def test_origin_zip_renders_a_variant_alone_on_the_runtime_python(built, tmp_pat
     report = json.loads(completed.stdout.splitlines()[-1])
     assert report["version"] == [3, 12]
     assert report["pillow"].startswith(str(tmp_path / "fn"))
+    assert report["simd"] and report["simd"].startswith(str(tmp_path / "fn"))  # the SIMD resampler's wheel loads
     assert report["config"] == (tmp_path / "fn" / "imgedge" / "config.json").as_posix()
     response = report["response"]
     assert response["status"] == "200", response
@@ -375,7 +378,7 @@ def test_regional_zip_contents(built):
     assert "regional" in stdout and "building regional (x86_64)" in stdout
     names = zip_names(out / "regional.zip")
     tops = {n.split("/")[0] for n in names}
-    assert {"handlers", "imgedge", "PIL", "numpy", "user_agents", "ua_parser"} <= tops  # numpy: smart crop, blurhash
+    assert {"handlers", "imgedge", "PIL", "cykooz_resizer", "numpy", "user_agents", "ua_parser"} <= tops  # numpy: smart crop, blurhash
     assert not tops & {"boto3", "botocore", "s3transfer", "bin"}
     for needed in ("handlers/regional.py", "imgedge/regional/app.py", "imgedge/regional/function_url.py",
                    "imgedge/regional/settings.py", "imgedge/generate.py", "imgedge/core/pipeline.py",
