@@ -139,6 +139,18 @@ def pip_platforms(runtime: str, architecture: str = "x86_64") -> list[str]:
     return [f"manylinux_2_{minor}_{machine}" for minor in range(top, 16, -1)] + [f"manylinux2014_{machine}"]
 
 
+#: Requirements with wheels for some Lambda architectures only, and what the code does without them.
+#: cykooz.resizer (the SIMD resampler) publishes no manylinux aarch64 wheel (4.0.1); without it
+#: ``imgedge.core.resize`` falls back to Pillow's resampler (same picture, slower: benchmarks/RESULTS.md).
+ARCHITECTURE_ONLY: dict[str, tuple[str, ...]] = {"cykooz.resizer": ("x86_64",)}
+
+
+def requirements_for(bundle: Bundle) -> tuple[str, ...]:
+    """``bundle.requirements`` less those with no wheel for its architecture (``ARCHITECTURE_ONLY``)."""
+    return tuple(name for name in bundle.requirements
+                 if bundle.architecture in ARCHITECTURE_ONLY.get(name, (bundle.architecture,)))
+
+
 def python_version(runtime: str) -> str:
     match = re.fullmatch(r"python(3\.\d+)", runtime)
     if not match:
@@ -285,8 +297,9 @@ def build(
     stage = out_dir / bundle.name
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir()
-    if bundle.requirements:  # the purge function has none: pip refuses to install nothing
-        command = pip_install_command(stage, pinned(bundle.requirements, pin), runtime, bundle.architecture)
+    requirements = requirements_for(bundle)
+    if requirements:  # the purge function has none: pip refuses to install nothing
+        command = pip_install_command(stage, pinned(requirements, pin), runtime, bundle.architecture)
         completed = run(command, capture_output=True, text=True)
         if completed.returncode != 0:
             raise PackagingError(f"{bundle.name}: pip failed ({' '.join(command)}):\n"

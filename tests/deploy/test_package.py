@@ -346,6 +346,13 @@ def test_origin_zip_renders_a_variant_alone_on_the_runtime_python(built, tmp_pat
 # -- the regional generator's zip (Mode=regional) ----------------------------------------------------------
 
 
+def test_arm64_functions_leave_out_the_simd_resampler_that_has_no_aarch64_wheel():
+    regional = bundle.BUNDLES["regional"]
+    assert "cykooz.resizer" in bundle.requirements_for(regional)
+    arm = bundle.Bundle(**{**regional.__dict__, "architecture": "arm64"})
+    assert bundle.requirements_for(arm) == tuple(r for r in regional.requirements if r != "cykooz.resizer")
+
+
 def test_pip_command_for_arm64_asks_for_aarch64_wheels(tmp_path):
     command = bundle.pip_install_command(tmp_path, ["Pillow"], RUNTIME, "arm64")
     platforms = [command[i + 1] for i, arg in enumerate(command) if arg == "--platform"]
