@@ -34,11 +34,10 @@ DEFAULT = {"margin": dict(decode.SCALE_MARGIN), "direct_below": resize.DIRECT_LA
 STRATEGIES = {
     "= current settings": {},
     "Pillow's resampler (no SIMD)": {"simd": False},
-    "libvips-like: 2x margin, no 3/8": {"margin": {1: 2.0, 2: 2.0, 3: 99.0, 4: 2.0}},
-    "1.5x margins": {"margin": {1: 1.5, 2: 1.5, 3: 1.5, 4: 1.5}},
-    "1.25x margins": {"margin": {1: 1.25, 2: 1.25, 3: 1.25, 4: 1.25}},
-    "no 3/8": {"margin": {1: 1.15, 2: 1.1, 3: 99.0, 4: 1.1}},
-    "every scale down to 1.0x": {"margin": {1: 1.0, 2: 1.0, 3: 1.0, 4: 1.0}},
+    "libvips-like: 2x margin": {"margin": {1: 2.0, 2: 2.0, 4: 2.0}},
+    "1.5x margins": {"margin": {1: 1.5, 2: 1.5, 4: 1.5}},
+    "1.25x margins": {"margin": {1: 1.25, 2: 1.25, 4: 1.25}},
+    "every scale down to 1.0x": {"margin": {1: 1.0, 2: 1.0, 4: 1.0}},
     "Pillow: BICUBIC": {"simd": False, "filter": "BICUBIC"},
     "Pillow: box reduce + LANCZOS from 2x": {"simd": False, "direct_below": 2.0, "gap": 1.0},
 }

@@ -2,11 +2,11 @@
 
 Order matters: sniff the container from its magic bytes (never trust the key's extension or a
 Content-Type), read only the header, check the limits, and only then let the decoder allocate. For
-JPEG the caller picks a DCT scale (``choose_jpeg_scale``) so libjpeg-turbo decodes at 1/8, 1/4, 3/8 or
-1/2 size in the IDCT itself — the single biggest saving for camera photos. ``Image.draft`` offers only
-1/2, 1/4 and 1/8; Pillow hands its scale to libjpeg as ``scale_denom``, and libjpeg-turbo rounds
-1/3 up to its next supported factor, 3/8, so ``_set_jpeg_scale`` sets that up the way ``draft`` does
-(measured in benchmarks/RESULTS.md).
+JPEG the caller picks a DCT scale (``choose_jpeg_scale``) so libjpeg-turbo decodes at 1/8, 1/4 or 1/2
+size in the IDCT itself — the single biggest saving for camera photos. ``_set_jpeg_scale`` does what
+``Image.draft`` does, for the scale we chose rather than the one ``draft`` derives from a size.
+(libjpeg-turbo also offers 3/8, reached with a denominator of 3: it paid while Pillow's scalar resampler
+read every decoded pixel, and no longer does with the SIMD one: benchmarks/RESULTS.md.)
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import os
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError, features
+from PIL import Image, UnidentifiedImageError
 
 from ..config import Config
 from ..errors import PayloadTooLarge, UnprocessableImage, UnsupportedMediaType
@@ -58,17 +58,13 @@ BLOCKS_MAX = 8
 if "PILLOW_BLOCKS_MAX" not in os.environ and Image.core.get_blocks_max() < BLOCKS_MAX:
     Image.core.set_blocks_max(BLOCKS_MAX)
 
-#: DCT scales as (numerator over 8, denominator handed to Pillow's decoder). 3/8 needs libjpeg-turbo (or
-#: IJG libjpeg >= 7): libjpeg 6b would round 1/3 to 1/2 and write rows wider than Pillow's buffer.
-_SCALES_ALL = ((1, 8), (2, 4), (3, 3), (4, 2), (8, 1))
-JPEG_SCALES: tuple[tuple[int, int], ...] = (
-    _SCALES_ALL if features.check_feature("libjpeg_turbo") else tuple(s for s in _SCALES_ALL if s[1] != 3)
-)
+#: DCT scales as (numerator over 8, denominator handed to Pillow's decoder).
+JPEG_SCALES: tuple[tuple[int, int], ...] = ((1, 8), (2, 4), (4, 2), (8, 1))
 #: How many times the output size the DCT-scaled crop must keep, per scale (eighths), for the LANCZOS
 #: step after it. Measured (benchmarks/RESULTS.md, "Decode: the JPEG DCT scale"): with 1.1-1.2x left,
 #: PSNR stayed within 0.2 dB of libvips (which keeps 2x); with 1.0-1.04x it fell 0.2-0.56 dB. The 1/8
 #: decode is DC-only (an 8x8 block average), so it keeps a little more.
-SCALE_MARGIN: dict[int, float] = {1: 1.15, 2: 1.1, 3: 1.1, 4: 1.1}
+SCALE_MARGIN: dict[int, float] = {1: 1.15, 2: 1.1, 4: 1.1}
 
 
 @dataclass
@@ -124,7 +120,7 @@ def open_source(data: bytes, config: Config) -> SourceImage:
 def choose_jpeg_scale(
     stored_size: tuple[int, int], crop: tuple[float, float, float, float], out: tuple[int, int]
 ) -> int:
-    """The smallest DCT scale, in eighths (1, 2, 3, 4 or 8), that keeps the crop ``SCALE_MARGIN`` x ``out``."""
+    """The smallest DCT scale, in eighths (1, 2, 4 or 8), that keeps the crop ``SCALE_MARGIN`` x ``out``."""
     crop_w = max(crop[2] - crop[0], 1.0)
     crop_h = max(crop[3] - crop[1], 1.0)
     for eighths, _denom in JPEG_SCALES:
@@ -162,7 +158,7 @@ def orient(image: Image.Image, orientation: int) -> Image.Image:
 
 
 def _set_jpeg_scale(image: Image.Image, eighths: int) -> None:
-    """What ``JpegImageFile.draft`` does, for any scale libjpeg-turbo offers as 1/denominator.
+    """What ``JpegImageFile.draft`` does, for the scale ``eighths``/8 (one of ``JPEG_SCALES``).
 
     libjpeg computes the output size as ceil(size * eighths / 8); Pillow sizes its row buffer from the
     tile, so the two must agree exactly — they do for every (eighths, denominator) in ``JPEG_SCALES``.
