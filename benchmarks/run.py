@@ -74,6 +74,18 @@ def machine() -> str:
     except Exception:
         pass
     try:
+        from importlib.metadata import version
+
+        from imgedge.core import resize
+
+        if resize.SIMD:
+            versions.append(f"cykooz.resizer {version('cykooz.resizer')} "
+                            f"({resize._simd.Resizer().cpu_extensions.name})")
+        else:
+            versions.append("Pillow's resampler (no cykooz.resizer)")
+    except Exception:
+        pass
+    try:
         import pyvips
 
         versions.append(f"libvips {pyvips.version(0)}.{pyvips.version(1)}.{pyvips.version(2)}")
