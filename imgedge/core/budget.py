@@ -15,6 +15,8 @@ from typing import Callable
 
 from PIL import Image
 
+from .resize import resample
+
 MIN_QUALITY = 30
 QUALITY_PROBES = 5
 SIZE_STEP = 0.8
@@ -65,7 +67,7 @@ def fit(image: Image.Image, quality: int | None, budget: int,
     smallest = data
     while resize and min(current.size) > MIN_SIDE:
         size = (max(MIN_SIDE, round(current.width * SIZE_STEP)), max(MIN_SIDE, round(current.height * SIZE_STEP)))
-        current = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+        current = resample(image, (0, 0, image.width, image.height), size)
         candidate = attempt(current, best_quality)
         if len(candidate) < len(smallest):
             smallest = candidate

@@ -48,7 +48,7 @@ def apply(image: Image.Image, mark: Image.Image | None, settings: Mapping[str, A
     factor = min(scale * width / mark.width, scale * height / mark.height)
     size = (max(MIN_SIDE, round(mark.width * factor)), max(MIN_SIDE, round(mark.height * factor)))
     size = (min(size[0], width), min(size[1], height))
-    layer = mark.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0) if size != mark.size else mark.copy()
+    layer = resize.resample(mark, (0, 0, mark.width, mark.height), size) if size != mark.size else mark.copy()
     opacity = float(settings["opacity"])
     if opacity < 1:
         alpha = layer.getchannel("A").point(lambda v: round(v * opacity))
