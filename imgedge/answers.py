@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
+from .deadline import Deadline
 from .errors import ImageEdgeError
 
 if TYPE_CHECKING:  # the viewer-request imports this module for ``refusal``: keep stores and Pillow out
@@ -65,18 +66,18 @@ def safe_redirect_target(url: str) -> str | None:
 
 
 def _fallback(store: "Store", variant_key: str, config: Config, exc: ImageEdgeError, max_inline_bytes: int,
-              entry: dict[str, Any]) -> Answer | None:
+              entry: dict[str, Any], deadline: Deadline) -> Answer | None:
     """The configured fallback image as the answer to ``exc``, or None."""
     if not config.fallbacks:
         return None
     from .generate import render_fallback
 
-    fallback = render_fallback(store, variant_key, config, exc.status)
+    fallback = render_fallback(store, variant_key, config, exc.status, deadline)
     if fallback is None:
         return None
     body = fallback.data
     if len(body) > max_inline_bytes:
-        fitted = fallback.refit(max_inline_bytes) if fallback.refit is not None else None
+        fitted = fallback.refit(max_inline_bytes, deadline) if fallback.refit is not None else None
         if fitted is None or not fitted.fits:
             return None
         body = fitted.data
@@ -87,47 +88,68 @@ def _fallback(store: "Store", variant_key: str, config: Config, exc: ImageEdgeEr
                            FALLBACK_HEADER: reason}, body)
 
 
+#: For answers that must not be cached anywhere: a one-off inline copy, a redirect, a retry advice.
+NO_STORE = "private, no-store"
+
+
 def answer_variant(store: "Store", variant_key: str, config: Config, *, viewer_url: str | None,
-                   max_inline_bytes: int, entry: dict[str, Any]) -> Answer:
-    """Generate ``variant_key`` and decide the answer; fills ``entry`` (the generation's log line)."""
-    from .generate import generate_variant
+                   max_inline_bytes: int, entry: dict[str, Any], deadline: Deadline | None = None) -> Answer:
+    """Generate ``variant_key`` and decide the answer; fills ``entry`` (the generation's log line).
+
+    ``deadline``: the generation's budget, started by the adapter when the request arrived (a budget of
+    ``config.max_generation_seconds`` from now when not given)."""
+    from .generate import RememberedRefusal, generate_variant
     from .observability import server_timing
 
     started = time.perf_counter()
+    deadline = deadline or Deadline(config.max_generation_seconds)
     try:
-        generated = generate_variant(store, variant_key, config)
+        generated = generate_variant(store, variant_key, config, deadline=deadline)
     except ImageEdgeError as exc:
-        entry.update(outcome="refused", status=exc.status, reason=exc.message)
-        answer = _fallback(store, variant_key, config, exc, max_inline_bytes, entry) or refusal(
+        entry.update(outcome="refused", status=exc.status, reason=exc.message,
+                     remembered=isinstance(exc, RememberedRefusal))
+        answer = _fallback(store, variant_key, config, exc, max_inline_bytes, entry, deadline) or refusal(
             exc.status, exc.message, config)
     except Exception as exc:  # a bug: a briefly cached 500, never a stack trace
         entry.update(outcome="error", status=500, reason=type(exc).__name__)
         answer = refusal(500, "internal error", config)
     else:
         entry.update(generated.log, outcome=generated.outcome)
-        location = safe_redirect_target(viewer_url or "")
-        fitted = None
-        if len(generated.data) > max_inline_bytes and generated.refit is not None and (
-                config.oversize_answer == "fit" or not location):
-            fitted = generated.refit(max_inline_bytes)
-            entry["inline_fit_attempts"] = fitted.attempts
-        if len(generated.data) <= max_inline_bytes:
-            entry["status"] = 200
-            answer = Answer(200, response_headers(generated.content_type, config.variant_cache_control),
-                            generated.data)
-        elif fitted is not None and fitted.fits:
-            entry.update(outcome=generated.outcome + "+inline-fit", status=200, inline_bytes=len(fitted.data))
-            answer = Answer(200, {**response_headers(generated.content_type, "private, no-store"),
-                                  BUDGET_HEADER: "inline"}, fitted.data)
-        elif location:
-            entry.update(outcome=generated.outcome + "+redirect", status=302)
-            answer = Answer(302, {**response_headers(TEXT, "private, no-store"), "Location": location})
-        else:
-            entry.update(outcome=generated.outcome + "+too-large", status=502)
-            answer = refusal(502, "variant stored; retry the request", config)
+        answer = _answer_generated(generated, config, viewer_url, max_inline_bytes, entry, deadline)
     entry["total_ms"] = round((time.perf_counter() - started) * 1000, 2)
-    if answer.headers.get(FALLBACK_HEADER):
-        answer.headers["Server-Timing"] = server_timing(entry)
-    if answer.status in (200, 302):  # rendered here: say how long each stage took
-        answer.headers["Server-Timing"] = server_timing(entry)
+    if config.server_timing and (answer.headers.get(FALLBACK_HEADER) or answer.status in (200, 302)):
+        answer.headers["Server-Timing"] = server_timing(entry)  # rendered here: how long each stage took
     return answer
+
+
+def _answer_generated(generated: Any, config: Config, viewer_url: str | None, max_inline_bytes: int,
+                      entry: dict[str, Any], deadline: Deadline) -> Answer:
+    """The answer for a variant just stored (or found stored, or stored and found stale)."""
+    if generated.outcome == "stale":
+        if not generated.original_exists:
+            entry["status"] = 404
+            return Answer(404, response_headers(TEXT, NO_STORE), b"no such image\n")
+        cache_control = NO_STORE  # the original changed under us: these bytes are for this viewer only
+    else:
+        cache_control = config.variant_cache_control
+    if len(generated.data) <= max_inline_bytes:
+        entry["status"] = 200
+        return Answer(200, response_headers(generated.content_type, cache_control), generated.data)
+    location = safe_redirect_target(viewer_url or "")
+    fitted = None
+    if generated.refit is not None and (config.oversize_answer == "fit" or not location):
+        fitted = generated.refit(max_inline_bytes, deadline)  # each pass only when the deadline allows it
+        entry["inline_fit_attempts"] = fitted.attempts
+    if fitted is not None and fitted.fits:
+        entry.update(outcome=generated.outcome + "+inline-fit", status=200, inline_bytes=len(fitted.data))
+        return Answer(200, {**response_headers(generated.content_type, NO_STORE), BUDGET_HEADER: "inline"},
+                      fitted.data)
+    if generated.outcome == "stale":
+        entry["status"] = 503
+        return Answer(503, {**response_headers(TEXT, NO_STORE), "Retry-After": "1"},
+                      b"the original changed while this variant was made; retry the request\n")
+    if location:
+        entry.update(outcome=generated.outcome + "+redirect", status=302)
+        return Answer(302, {**response_headers(TEXT, NO_STORE), "Location": location})
+    entry.update(outcome=generated.outcome + "+too-large", status=502)
+    return Answer(502, response_headers(TEXT, NO_STORE), b"variant stored; retry the request\n")

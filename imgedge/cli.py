@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -103,7 +104,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .store import DirectoryStore
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    config = load_config(args.config)
+    config = dataclasses.replace(load_config(args.config), server_timing=True)  # a development tool: show stages
     spec = _store_spec(args)
     if spec is None:
         return 2

@@ -127,9 +127,18 @@ class Config:
     #: from the container before any frame past the first is decoded; over either is a 413.
     #: ``max_animated_pixels`` counts width x height x frames of the original.
     max_frames: int = 1000
-    #: Wall-clock limit of one render (decode, frames, encode); over it is a 422. Leaves room in
-    #: Lambda@Edge's 30 s for fetching the original and storing the variant. 0 = no limit.
-    max_render_seconds: float = 20.0
+    #: Wall-clock budget of one generation, from the handler's entry to its answer: fetching the original,
+    #: decoding, every encode (byte budgets, the inline limit) and storing. The cost model refuses (422)
+    #: what it predicts cannot finish inside it before decoding anything; 10 s stay free under the origin's
+    #: 30 s timeout for what no prediction sees. 0 = no limit.
+    max_generation_seconds: float = 20.0
+    #: Memory (MB) of the function generating variants. None: Lambda's own figure
+    #: (``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``), else the template's default of 1536. A generation may reach
+    #: 80 % of it; the cost model refuses (413) what it predicts would not fit.
+    memory_limit_mb: int | None = None
+    #: Add ``Server-Timing`` (each stage's milliseconds) to generated answers: a debugging aid that tells
+    #: anyone how long a variant took, so off unless asked for (the local edge turns it on).
+    server_timing: bool = False
     max_animated_pixels: int = 100_000_000
     #: Budgets ``max_bytes`` snaps down to for named variants (``transform`` honours any value).
     byte_budgets: tuple[int, ...] = DEFAULT_BYTE_BUDGETS
@@ -175,6 +184,8 @@ class Config:
             raise ValueError("variants_prefix must be a single path segment")
         if self.oversize_answer not in ("fit", "redirect"):
             raise ValueError("oversize_answer must be fit or redirect")
+        if self.max_generation_seconds < 0 or (self.memory_limit_mb is not None and self.memory_limit_mb < 128):
+            raise ValueError("max_generation_seconds must be >= 0 and memory_limit_mb >= 128 (or null)")
         if self.max_frames < 1 or self.max_animated_pixels < 1:
             raise ValueError("max_frames and max_animated_pixels must be positive")
         if not self.byte_budgets or list(self.byte_budgets) != sorted(set(self.byte_budgets)) or self.byte_budgets[0] < 100:

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import quote
 
+from . import refusals
 from .config import Config
+from .deadline import Deadline
 from .errors import BadRequest, ImageEdgeError, NotFound
-from .keys import parse_variant_key
+from .keys import parse_variant_key, variant_key as key_for_variant
 from .spec import VariantSpec, is_canonical
 
 if TYPE_CHECKING:
@@ -27,11 +29,21 @@ class GeneratedVariant:
 
     data: bytes
     content_type: str
-    outcome: str  # "generated" (we stored it) or "raced" (another writer stored it first; these are its bytes)
+    #: "generated" (we stored it), "raced" (another writer stored it first; these are its bytes), "stale"
+    #: (the original changed or went away while we rendered: the variant was deleted again), "fallback".
+    outcome: str
     log: dict[str, Any] = field(default_factory=dict)
-    #: Re-encodes the rendered image within a byte budget (``core.budget.fit``): how an answer too large
-    #: to return inline can still be answered inline (see ``imgedge.answers``). None when not available.
-    refit: Callable[[int], Any] | None = None
+    #: Re-encodes the rendered image within a byte budget (``core.budget.fit``) inside a deadline: how an
+    #: answer too large to return inline can still be answered inline (see ``imgedge.answers``).
+    refit: Callable[[int, Deadline], Any] | None = None
+    #: The measured time of one encode pass (what another costs).
+    encode_seconds: float = 0.0
+    #: For "stale": whether the original still exists (replaced) or not (deleted).
+    original_exists: bool = True
+
+
+class RememberedRefusal(ImageEdgeError):
+    """A refusal answered from its marker (``imgedge.refusals``), without fetching the original."""
 
 
 #: Why a fallback image is served, by the status of the original's refusal (``X-Imgedge-Fallback``).
@@ -47,32 +59,57 @@ def parse_generatable(variant_key: str, config: Config) -> tuple[str, VariantSpe
     return original_key, spec
 
 
-def generate_variant(store: "Store", variant_key: str, config: Config) -> GeneratedVariant:
-    """Render and store ``variant_key``. Raises ``ImageEdgeError`` (never writes on failure)."""
+def generate_variant(store: "Store", variant_key: str, config: Config, *,
+                     deadline: Deadline | None = None) -> GeneratedVariant:
+    """Render and store ``variant_key`` inside ``deadline`` (``config.max_generation_seconds`` from now when
+    not given). Raises ``ImageEdgeError`` (never writes a variant on failure; a refusal that depends only
+    on the original and the spec leaves its marker, ``imgedge.refusals``)."""
+    deadline = deadline or Deadline(config.max_generation_seconds)
     original_key, spec = parse_generatable(variant_key, config)
     log: dict[str, Any] = {"variant": variant_key, "original": original_key}
+    stamp = refusals.fingerprint(config)
+    remembered = refusals.recall(store, variant_key, original_key, stamp)
+    if remembered is not None:
+        raise RememberedRefusal(remembered.message, status=remembered.status)
     mark = time.perf_counter()
     original = store.get(original_key, max_bytes=config.max_source_bytes)
     log["fetch_ms"] = _ms_since(mark)
-    result = _render(store, original.data, spec, config, log)
+    try:
+        result = _render(store, original.data, spec, config, log, deadline)
+    except ImageEdgeError as exc:
+        refusals.remember(store, variant_key, exc, original.etag, stamp, config.error_cache_control)
+        raise
     log.update({f"{stage}_ms": ms for stage, ms in result.timings_ms.items()})
     log.update(source_bytes=len(original.data), bytes=len(result.data), width=result.width,
-               height=result.height, format=result.format)
+               height=result.height, format=result.format, encode_passes=result.encode_passes)
     mark = time.perf_counter()
     metadata = {"source-key": quote(original_key, safe="/-_.~ "), "source-etag": (original.etag or "").strip('"')}
     created = store.put_new(variant_key, result.data, content_type=result.content_type,
                             cache_control=config.variant_cache_control, metadata=metadata)
     log["store_ms"] = _ms_since(mark)
-    if created:
-        return GeneratedVariant(result.data, result.content_type, "generated", log, result.refit)
-    existing = store.get(variant_key)  # another request stored it first: serve exactly those bytes
-    return GeneratedVariant(existing.data, existing.content_type or result.content_type, "raced", log, result.refit)
+    made = GeneratedVariant(result.data, result.content_type, "generated", log, result.refit, result.encode_seconds)
+    if not created:  # another request stored it first: serve exactly those bytes
+        existing = store.get(variant_key)
+        made.data, made.outcome = existing.data, "raced"
+        made.content_type = existing.content_type or result.content_type
+        return made
+    current = store.head(original_key)
+    if current is None or (current.etag or "").strip('"') != metadata["source-etag"]:
+        # Replaced or deleted while we rendered (a takedown, a fix): what we stored is stale. Delete it so
+        # the next request renders the original as it is now (or finds it gone).
+        store.delete(variant_key)
+        made.outcome, made.original_exists = "stale", current is not None
+    return made
 
 
-def render_fallback(store: "Store", variant_key: str, config: Config, status: int) -> GeneratedVariant | None:
-    """The configured fallback image for ``variant_key``'s original, rendered to its spec (not stored), or
-    None when no fallback applies (none configured, not an image format, or a status that is not about
-    the original). Failures of the fallback itself are None too: the original refusal then stands."""
+def render_fallback(store: "Store", variant_key: str, config: Config, status: int,
+                    deadline: Deadline | None = None) -> GeneratedVariant | None:
+    """The configured fallback image for ``variant_key``'s original, rendered to its spec, or None when no
+    fallback applies (none configured, not an image format, or a status that is not about the original).
+
+    The fallback is a variant of the fallback image like any other, stored under its own key
+    (``_variants/<fallback key>/<same segment>``): rendered once per spec, then read back, however many
+    missing originals ask for it. Failures of the fallback itself are None: the original refusal stands."""
     reason = FALLBACK_REASONS.get(status)
     if reason is None:
         return None
@@ -81,17 +118,23 @@ def render_fallback(store: "Store", variant_key: str, config: Config, status: in
         fallback_key = config.fallback_for(original_key)
         if fallback_key is None or not spec.is_image:
             return None
-        log: dict[str, Any] = {"fallback": fallback_key, "fallback_reason": reason}
-        image = store.get(fallback_key, max_bytes=config.max_source_bytes)
-        result = _render(store, image.data, spec, config, log)
+        stored_key = key_for_variant(fallback_key, spec, config.variants_prefix)
+        try:
+            stored = store.get(stored_key)
+            made = GeneratedVariant(stored.data, stored.content_type or "application/octet-stream", "fallback")
+        except NotFound:
+            made = generate_variant(store, stored_key, config, deadline=deadline)
     except ImageEdgeError:
         return None
-    log.update(bytes=len(result.data), width=result.width, height=result.height, format=result.format)
-    return GeneratedVariant(result.data, result.content_type, "fallback", log, result.refit)
+    made.log = {"fallback": fallback_key, "fallback_reason": reason, "bytes": len(made.data),
+                **{k: v for k, v in made.log.items() if k in ("width", "height", "format")}}
+    made.outcome = "fallback"
+    return made
 
 
-def _render(store: "Store", data: bytes, spec: VariantSpec, config: Config, log: dict[str, Any]):
-    """Render ``spec`` from ``data``, reading the watermark it names through ``store``."""
+def _render(store: "Store", data: bytes, spec: VariantSpec, config: Config, log: dict[str, Any],
+            deadline: Deadline):
+    """Render ``spec`` from ``data`` inside ``deadline``, reading the watermark it names through ``store``."""
     from .core import render  # Pillow loads with the first render, not with this module
     watermark = None
     if spec.watermark is not None:
@@ -101,7 +144,7 @@ def _render(store: "Store", data: bytes, spec: VariantSpec, config: Config, log:
         except NotFound:
             raise ImageEdgeError("the watermark image is missing", status=500) from None
         log["watermark_ms"] = _ms_since(mark)
-    return render(data, spec, config, watermark=watermark)
+    return render(data, spec, config, watermark=watermark, deadline=deadline)
 
 
 def _ms_since(start: float) -> float:

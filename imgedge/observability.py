@@ -49,6 +49,8 @@ LOG_FIELDS: dict[str, str] = {
     "resize_ms": "double",
     "encode_ms": "double",
     "store_ms": "double",       # conditional create of the variant
+    "encode_passes": "int",     # whole encodes made (1, more for a byte budget; the inline fit adds its own)
+    "remembered": "boolean",    # a refusal answered from its stored marker, without fetching the original
     "total_ms": "double",       # the whole origin-response handling
 }
 

@@ -143,6 +143,12 @@ class _LastOriginal:
     def put_new(self, key: str, data: bytes, **kwargs: Any) -> bool:
         return self.store.put_new(key, data, **kwargs)
 
+    def head(self, key: str) -> StoredObject | None:
+        return self.store.head(key)
+
+    def delete(self, key: str) -> None:
+        self.store.delete(key)
+
 
 _WORKER: dict[str, Any] = {}
 

@@ -58,10 +58,11 @@ def choose_format(fmt: str, image: Image.Image) -> str:
 
 
 def encode(image: Image.Image, fmt: str, quality: int | None, *, exif: bytes | None = None,
-           source_colours: int | None = None, plain: Image.Image | None = None) -> bytes:
+           source_colours: int | None = None, plain: Image.Image | None = None, avif_speed: int | None = None) -> bytes:
     """Encode ``image`` (L, LA, RGB or RGBA) as ``fmt`` (jpeg, webp, avif, png, gif), with the EXIF block
     ``exif`` if any. PNG/GIF: ``source_colours`` (``palette.colour_count`` of the source) and ``plain``
-    (``palette.plain_reference``) keep few-colour images small."""
+    (``palette.plain_reference``) keep few-colour images small. ``avif_speed``: the cost model's choice
+    when the default speed would not finish in time (``cost.avif_speed``)."""
     if fmt == "png":
         return palette.encode_png(drop_opaque_alpha(image), source_colours=source_colours, plain=plain, exif=exif)
     out = io.BytesIO()
@@ -76,7 +77,7 @@ def encode(image: Image.Image, fmt: str, quality: int | None, *, exif: bytes | N
     elif fmt == "webp":
         drop_opaque_alpha(image).save(out, "WEBP", **webp_settings(quality or 80), **extra)
     elif fmt == "avif":
-        drop_opaque_alpha(image).save(out, "AVIF", **avif_settings(quality or 60), **extra)
+        drop_opaque_alpha(image).save(out, "AVIF", **avif_settings(quality or 60, avif_speed), **extra)
     else:
         raise ValueError(f"cannot encode {fmt!r}")
     return out.getvalue()
@@ -91,8 +92,8 @@ def webp_settings(quality: int) -> dict:
     return {"quality": quality, "method": WEBP_METHOD}
 
 
-def avif_settings(quality: int) -> dict:
-    settings = {"quality": quality, "speed": AVIF_SPEED}
+def avif_settings(quality: int, speed: int | None = None) -> dict:
+    settings = {"quality": quality, "speed": speed or AVIF_SPEED}
     if AVIF_MAX_THREADS is not None:
         settings["max_threads"] = AVIF_MAX_THREADS
     return settings

@@ -28,10 +28,11 @@ from typing import Callable
 from PIL import Image
 
 from ..config import Config
-from ..errors import BadRequest
+from ..errors import BadRequest, PayloadTooLarge
 from ..spec import ANIMATED_FORMATS, PLACEHOLDER_FORMATS, VariantSpec
-from . import animate, budget, colour, decode, effects, encode, geometry, metadata, palette, placeholder, resize
-from . import deadline, smartcrop
+from . import animate, budget, colour, cost, decode, effects, encode, geometry, metadata, palette, placeholder, resize
+from . import smartcrop
+from ..deadline import Deadline
 from . import watermark as watermarks
 
 TEXT = "text/plain; charset=utf-8"
@@ -52,8 +53,12 @@ class TransformResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
     #: Re-encodes the rendered image at lower quality within a byte budget (the inline limit of an edge
     #: response; ``budget.fit`` with ``resize=False``): lossy formats only, None otherwise.
-    refit: Callable[[int], budget.Fitted] | None = field(default=None, repr=False, compare=False)
+    refit: Callable[[int, Deadline], budget.Fitted] | None = field(default=None, repr=False, compare=False)
     frames: int = 1
+    #: Wall time of the last encode pass (the measured price of another one, for the inline limit).
+    encode_seconds: float = 0.0
+    #: Encode passes made (1, or more for a byte budget).
+    encode_passes: int = 1
 
 
 @dataclass(frozen=True)
@@ -67,16 +72,22 @@ class _Layout:
     plan: geometry.Plan
 
 
-def render(data: bytes, spec: VariantSpec, config: Config, *, watermark: bytes | None = None) -> TransformResult:
-    """Produce the variant ``spec`` describes from the original ``data``, within ``max_render_seconds``.
+def render(data: bytes, spec: VariantSpec, config: Config, *, watermark: bytes | None = None,
+           deadline: Deadline | None = None) -> TransformResult:
+    """Produce the variant ``spec`` describes from the original ``data``, inside ``deadline`` (a budget of
+    ``config.max_generation_seconds`` from now when not given).
 
-    Raises ``ImageEdgeError`` (422 when the render runs out of time; see ``deadline``).
+    Raises ``ImageEdgeError``: 422 (``TooCostly``) when the cost model says the work cannot finish in
+    what is left of the budget, 413 when it would not fit in memory, both before any pixel is decoded;
+    422 when the budget runs out anyway (main thread only; see ``deadline``).
     """
-    with deadline.time_limit(config.max_render_seconds):
-        return _render(data, spec, config, watermark=watermark)
+    deadline = deadline or Deadline(config.max_generation_seconds)
+    with deadline.enforced():
+        return _render(data, spec, config, watermark=watermark, deadline=deadline)
 
 
-def _render(data: bytes, spec: VariantSpec, config: Config, *, watermark: bytes | None = None) -> TransformResult:
+def _render(data: bytes, spec: VariantSpec, config: Config, *, watermark: bytes | None,
+            deadline: Deadline) -> TransformResult:
     """Produce the variant ``spec`` describes from the original ``data``. Raises ``ImageEdgeError``.
 
     ``watermark``: the bytes of the image ``spec.watermark`` names (the caller reads it from the store).
@@ -92,6 +103,7 @@ def _render(data: bytes, spec: VariantSpec, config: Config, *, watermark: bytes 
                                timings_ms=timings)
 
     if spec.format == "json":
+        _admit(_work(source, 1 if source.format == "JPEG" else 8, 1, "json", None, False), config, deadline)
         body = placeholder.describe(source, data, config)
         timings["decode"] = _ms_since(started)
         return result(body, "json", displayed)
@@ -101,6 +113,10 @@ def _render(data: bytes, spec: VariantSpec, config: Config, *, watermark: bytes 
     frames = animate.check_limits(source.image, layout.plan.output_size, config) if animated else 1
     stored_crop, stored_out = geometry.to_stored_plan(layout.plan, layout.space, layout.orientation)
     eighths = decode.choose_jpeg_scale(source.stored_size, stored_crop, stored_out) if source.format == "JPEG" else 8
+    work = _work(source, eighths, frames, _output_format(spec, animated), spec.quality,
+                 layout.spec.gravity == "smart", layout.plan.output_size)
+    avif_speed = _admit(work, config, deadline)
+    predicted = cost.estimate(work, avif_speed)
     pixels = decode.load_pixels(source, eighths)
     icc_profile = pixels.info.get("icc_profile")
     scale = decode.decoded_scale(pixels.size, source.stored_size, eighths)
@@ -136,7 +152,8 @@ def _render(data: bytes, spec: VariantSpec, config: Config, *, watermark: bytes 
     if animated:
         animation = animate.read(source.image, frames, lambda frame: process(frame, None))
         timings["resize"] = _ms_since(mark)
-        return _encode_animation(animation, spec, exif, timings, result)
+        _require_encode(predicted, started, deadline)
+        return _encode_animation(animation, spec, exif, timings, result, avif_speed, deadline)
     image = process(pixels, icc_profile)
     timings["resize"] = _ms_since(mark)
 
@@ -151,19 +168,79 @@ def _render(data: bytes, spec: VariantSpec, config: Config, *, watermark: bytes 
     colours = palette.colour_count(pixels) if fmt in ("png", "gif") else None  # the source's, before resampling
 
     def encoder(img: Image.Image, quality: int | None, reference: Image.Image | None = None) -> bytes:
-        return encode.encode(img, fmt, quality, exif=exif, source_colours=colours, plain=reference)
+        return encode.encode(img, fmt, quality, exif=exif, source_colours=colours, plain=reference,
+                             avif_speed=avif_speed)
 
+    _require_encode(predicted, started, deadline)
+    encode_started = time.perf_counter()
     body = encoder(image, spec.quality, plain)
-    fitted_size = image.size
+    pass_seconds = time.perf_counter() - encode_started
+    fitted_size, passes = image.size, 1
     if spec.max_bytes is not None and len(body) > spec.max_bytes:
-        fitted = budget.fit(image, spec.quality, spec.max_bytes, encoder, first=body)
-        body, fitted_size = fitted.data, fitted.size
-        timings["budget_attempts"] = fitted.attempts
+        fitted = budget.fit(image, spec.quality, spec.max_bytes, encoder, first=body, deadline=deadline,
+                            first_seconds=pass_seconds)
+        body, fitted_size, passes = fitted.data, fitted.size, 1 + fitted.attempts
+        pass_seconds = fitted.last_seconds or pass_seconds
     timings["encode"] = _ms_since(mark)
     out = result(body, fmt, fitted_size)
+    out.encode_seconds, out.encode_passes = pass_seconds, passes
     if spec.quality is not None:  # the inline limit steps a lossy format's quality, never its size
-        out.refit = lambda limit: budget.fit(image, spec.quality, limit, encoder, first=out.data, resize=False)
+        out.refit = lambda limit, within: budget.fit(image, spec.quality, limit, encoder, first=out.data,
+                                                     resize=False, deadline=within, first_seconds=pass_seconds)
     return out
+
+
+def _output_format(spec: VariantSpec, animated: bool) -> str:
+    """The encoder the cost model prices (``legacy`` as JPEG, or GIF for an animation)."""
+    if spec.format == "legacy":
+        return "gif" if animated else "jpeg"
+    return spec.format
+
+
+def _work(source: decode.SourceImage, eighths: int, frames: int, out_format: str, quality: int | None,
+          smart: bool, output_size: tuple[int, int] = (64, 64)) -> cost.Work:
+    """What the cost model needs, from the header and the plan."""
+    image = source.image
+    width, height = source.stored_size
+    decoded = (-(-width * eighths // 8)) * (-(-height * eighths // 8))
+    return cost.Work(
+        source_format=source.format, progressive=bool(image.info.get("progressive") or image.info.get("progression")),
+        stored_pixels=width * height, decoded_pixels=decoded, decoded_mode=image.mode,
+        raw_bytes_per_pixel=cost.raw_bytes_per_pixel(image), interlaced=bool(image.info.get("interlace")),
+        converts=resize.converts_at_full_size(image), output_pixels=output_size[0] * output_size[1], frames=frames,
+        out_format=out_format, quality=quality, smart=smart)
+
+
+#: Seconds kept for storing the variant and answering, after the render.
+STORE_RESERVE_SECONDS = 1.5
+
+
+def _admit(work: cost.Work, config: Config, deadline: Deadline) -> int:
+    """Refuse, before any pixel is decoded, what cannot finish inside the budget or the memory, and return
+    the AVIF speed that makes it fit (``encode.AVIF_SPEED`` unless only a faster one does)."""
+    base = cost.estimate(work, encode.AVIF_SPEED)
+    speed = encode.AVIF_SPEED
+    if work.out_format == "avif":
+        default = animate.AVIF_SPEED if work.frames > 1 else encode.AVIF_SPEED
+        left = deadline.remaining() - STORE_RESERVE_SECONDS - (base.decode_s + base.resample_s) * cost.SAFETY
+        speed = cost.avif_speed(work.quality, work.output_pixels * max(1, work.frames), left, default)
+    estimate = cost.estimate(work, speed)
+    deadline.require(estimate.seconds + STORE_RESERVE_SECONDS, "generating this variant")
+    needed = cost.resident_bytes() + estimate.work_bytes
+    limit = cost.memory_limit(config.memory_limit_mb)
+    if needed > limit:
+        raise PayloadTooLarge(f"this variant needs about {needed >> 20} MB to generate, over the "
+                              f"{limit >> 20} MB this function may use")
+    return speed
+
+
+def _require_encode(predicted: cost.Estimate, started: float, deadline: Deadline) -> None:
+    """Before the encode (which nothing can interrupt): its predicted time, scaled by how much slower
+    than predicted the decode and resample actually ran, must fit in what is left."""
+    spent = time.perf_counter() - started
+    expected = predicted.decode_s + predicted.resample_s
+    pace = min(4.0, max(1.0, spent / expected)) if expected > 0 else 1.0
+    deadline.require(predicted.encode_s * pace * cost.SAFETY, "encoding this variant")
 
 
 def _plan(source: decode.SourceImage, spec: VariantSpec, config: Config) -> _Layout:
@@ -187,7 +264,8 @@ def _smart_plan(layout: _Layout, pixels: Image.Image, scale: tuple[float, float]
 
 
 def _encode_animation(animation: animate.Animation, spec: VariantSpec, exif: bytes | None,
-                      timings: dict[str, float], result: Callable[..., TransformResult]) -> TransformResult:
+                      timings: dict[str, float], result: Callable[..., TransformResult], avif_speed: int,
+                      deadline: Deadline) -> TransformResult:
     """The encode step for an animation: every frame at once (``legacy`` is GIF, which carries no EXIF);
     a byte budget steps the quality only, never the frames' size."""
     mark = time.perf_counter()
@@ -195,17 +273,23 @@ def _encode_animation(animation: animate.Animation, spec: VariantSpec, exif: byt
     exif = exif if fmt != "gif" else None
 
     def encoder(_image: Image.Image, quality: int | None) -> bytes:
-        return animate.encode(animation, fmt, quality, exif)
+        return animate.encode(animation, fmt, quality, exif, avif_speed=avif_speed)
 
     first = animation.frames[0]
     body = encoder(first, spec.quality)
+    pass_seconds, passes = time.perf_counter() - mark, 1
     if spec.max_bytes is not None and len(body) > spec.max_bytes:
-        body = budget.fit(first, spec.quality, spec.max_bytes, encoder, first=body, resize=False).data
+        fitted = budget.fit(first, spec.quality, spec.max_bytes, encoder, first=body, resize=False,
+                            deadline=deadline, first_seconds=pass_seconds)
+        body, passes = fitted.data, 1 + fitted.attempts
+        pass_seconds = fitted.last_seconds or pass_seconds
     timings["encode"] = _ms_since(mark)
     out: TransformResult = result(body, fmt, first.size)
     out.frames = len(animation.frames)
+    out.encode_seconds, out.encode_passes = pass_seconds, passes
     if spec.quality is not None and fmt != "gif":
-        out.refit = lambda limit: budget.fit(first, spec.quality, limit, encoder, first=out.data, resize=False)
+        out.refit = lambda limit, within: budget.fit(first, spec.quality, limit, encoder, first=out.data,
+                                                     resize=False, deadline=within, first_seconds=pass_seconds)
     return out
 
 

@@ -50,17 +50,46 @@ def text(image: Image.Image, fmt: str) -> str:
 
 def describe(source: decode.SourceImage, data: bytes, config: Config) -> bytes:
     """The ``fmt=json`` document of an opened original (``data``: its bytes). Decodes the pixels at 1/8
-    scale for JPEG (the dominant colour needs no more) and counts frames without decoding them."""
+    scale for JPEG (the dominant colour needs no more), counts frames without decoding them, and makes
+    no full-size copy: transparency is read from the histogram or the alpha channel's extrema, and the
+    pixels are reduced before any mode or colour conversion."""
     image = source.image
     frames = animate.frame_count(image, config.max_frames)
     icc = bool(image.info.get("icc_profile"))
     pixels = decode.load_pixels(source, 1 if source.format == "JPEG" else 8)
-    normal = resize.normalise_mode(pixels)
-    has_alpha = normal.mode in ("LA", "RGBA")
-    normal = colour.to_srgb(normal, pixels.info.get("icc_profile"))
+    small = colour.to_srgb(resize.normalise_mode(_reduced(pixels, DESCRIBE_SIDE)), pixels.info.get("icc_profile"))
     width, height = source.oriented_size
-    return info_json(width=width, height=height, fmt=source.format.lower(), frames=frames, has_alpha=has_alpha,
-                     orientation=source.orientation, icc=icc, size=len(data), dominant=dominant_colour(normal))
+    return info_json(width=width, height=height, fmt=source.format.lower(), frames=frames,
+                     has_alpha=has_transparency(pixels), orientation=source.orientation, icc=icc, size=len(data),
+                     dominant=dominant_colour(small))
+
+
+#: Longest side the dominant colour is taken from (a 64 px thumbnail of it, as before).
+DESCRIBE_SIDE = 256
+
+
+def has_transparency(image: Image.Image) -> bool:
+    """Whether some pixel of the decoded ``image`` is not fully opaque, without a full-size copy."""
+    if image.mode in ("LA", "RGBA", "PA"):
+        return image.getextrema()[-1][0] < 255
+    if image.mode == "P" and "transparency" in image.info:
+        key = image.info["transparency"]
+        clear = {key} if isinstance(key, int) else {i for i, alpha in enumerate(key) if alpha < 255}
+        counts = image.histogram()
+        return any(counts[i] for i in clear if i < len(counts))
+    return False
+
+
+def _reduced(image: Image.Image, side: int) -> Image.Image:
+    """``image`` at most about ``side`` px on its longer side, in its own mode: a box reduce where Pillow
+    has one for the mode, nearest-neighbour for palettes and 16-bit greyscale (it keeps them indexed)."""
+    factor = max(image.size) // side
+    if factor < 2:
+        return image
+    if image.mode in ("L", "LA", "RGB", "RGBA", "CMYK", "I", "F"):
+        return image.reduce(factor)
+    size = (max(1, image.width // factor), max(1, image.height // factor))
+    return image.resize(size, Image.Resampling.NEAREST)
 
 
 def blurhash(image: Image.Image, components: tuple[int, int] | None = None) -> str:

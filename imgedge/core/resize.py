@@ -67,11 +67,17 @@ def normalise_mode(image: Image.Image) -> Image.Image:
 
 
 def drop_opaque_alpha(image: Image.Image) -> Image.Image:
-    """LA/RGBA whose alpha is 255 everywhere → L/RGB (one cheap extrema pass saves the premultiplied
-    resample and every later alpha check)."""
-    if image.mode in ("LA", "RGBA") and image.getchannel("A").getextrema()[0] == 255:
+    """LA/RGBA whose alpha is 255 everywhere → L/RGB (one cheap extrema pass, without a copy of the
+    channel, saves the premultiplied resample and every later alpha check)."""
+    if image.mode in ("LA", "RGBA") and image.getextrema()[-1][0] == 255:
         return image.convert(image.mode[:-1])
     return image
+
+
+def converts_at_full_size(image: Image.Image) -> bool:
+    """Whether ``normalise_mode`` may copy the decoded image into another mode at full size (the cost
+    model counts that copy's time and memory)."""
+    return image.mode not in ("L", "RGB", "CMYK")
 
 
 def reducing_gap_for(region: Box, size: tuple[int, int]) -> float | None:

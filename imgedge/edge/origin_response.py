@@ -20,6 +20,7 @@ import sys
 from typing import Any, Callable
 
 from ..config import Config, load_config
+from ..deadline import Deadline
 from ..device import device_class
 from ..answers import Answer, answer_variant
 from ..errors import BadRequest
@@ -46,6 +47,7 @@ def handle(
     log: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Handle one origin-response event. ``store_for(request)`` returns the store of the event's origin."""
+    deadline = Deadline((config or load_config()).max_generation_seconds)  # the budget starts on arrival
     config = config or load_config()
     log = log or _print_json
     record = first_record(event)
@@ -70,7 +72,7 @@ def handle(
         "origin_status": int(response.get("status")),
     }
     answer = answer_variant(store_for(request), variant, config, viewer_url=header(headers, VIEWER_URL_HEADER),
-                            max_inline_bytes=config.max_inline_bytes, entry=entry)
+                            max_inline_bytes=config.max_inline_bytes, entry=entry, deadline=deadline)
     _replace(response, answer)
     log(entry)
     return response

@@ -30,6 +30,12 @@ class Store(Protocol):
     ) -> bool:
         """Create ``key`` only if it does not exist. True if written, False if it already existed."""
 
+    def head(self, key: str) -> StoredObject | None:
+        """The object's headers (``data`` empty), or None if absent; ``UpstreamError`` when the store fails."""
+
+    def delete(self, key: str) -> None:
+        """Remove ``key`` if present (a variant whose original changed under it, a stale refusal marker)."""
+
 
 from .directory import DirectoryStore  # noqa: E402
 from .s3 import S3Store  # noqa: E402

@@ -41,6 +41,23 @@ class DirectoryStore:
             data = path.read_bytes()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise NotFound("no such image") from None
+        return self._describe(key, path, data)
+
+    def head(self, key: str) -> StoredObject | None:
+        path = self._path(key)
+        if not path.is_file():
+            return None
+        return self._describe(key, path, b"")
+
+    def delete(self, key: str) -> None:
+        for path in (self._path(key), self._path(key, meta=True)):
+            try:
+                path.unlink()
+            except (FileNotFoundError, NotADirectoryError):
+                pass
+
+    def _describe(self, key: str, path: Path, data: bytes) -> StoredObject:
+        """``data`` with the object's headers: its sidecar's, else guessed from the key and the file."""
         meta_path = self._path(key, meta=True)
         meta = json.loads(meta_path.read_text("utf-8")) if meta_path.exists() else {}
         stat = path.stat()

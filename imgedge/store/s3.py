@@ -8,6 +8,7 @@ throttling and 5xx are ``UpstreamError`` (503/502) after boto3's own bounded ret
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from botocore.config import Config as BotoConfig
@@ -17,7 +18,12 @@ from ..errors import ImageEdgeError, NotFound, PayloadTooLarge, UpstreamError
 from . import StoredObject
 
 _MISSING = {"NoSuchKey", "404", "NotFound"}
-_EXISTS = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}
+_EXISTS = {"PreconditionFailed", "412"}
+#: A conditional write raced another one still in flight: S3 says retry, not "it exists" (the other
+#: writer may yet fail), so ``put_new`` tries again, a bounded number of times.
+_CONFLICT = {"ConditionalRequestConflict", "409"}
+CONFLICT_RETRIES = 3
+CONFLICT_BACKOFF_S = 0.1
 _THROTTLED = {"SlowDown", "503", "ServiceUnavailable", "RequestLimitExceeded", "Throttling"}
 
 
@@ -46,39 +52,90 @@ class S3Store:
             if max_bytes is not None and response.get("ContentLength", 0) > max_bytes:
                 response["Body"].close()
                 raise PayloadTooLarge(f"the original exceeds {max_bytes} bytes")
-            data = response["Body"].read()
+            data = _read_at_most(response["Body"], max_bytes)
         except ClientError as exc:
             raise _translate(exc) from exc
         except BotoCoreError as exc:  # timeouts, connection resets, truncated bodies
             raise UpstreamError("the image store did not answer") from exc
-        return StoredObject(
-            data=data,
-            content_type=response.get("ContentType"),
-            etag=response.get("ETag"),
-            cache_control=response.get("CacheControl"),
-            metadata=dict(response.get("Metadata") or {}),
-        )
+        return _stored(response, data)
+
+    def head(self, key: str) -> StoredObject | None:
+        try:
+            response = self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            error = _translate(exc)
+            if isinstance(error, NotFound):
+                return None
+            raise error from exc
+        except BotoCoreError as exc:
+            raise UpstreamError("the image store did not answer") from exc
+        return _stored(response, b"")
+
+    def delete(self, key: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            error = _translate(exc)
+            if not isinstance(error, NotFound):
+                raise error from exc
+        except BotoCoreError as exc:
+            raise UpstreamError("the image store did not answer") from exc
 
     def put_new(
         self, key: str, data: bytes, *, content_type: str, cache_control: str, metadata: dict[str, str]
     ) -> bool:
-        try:
-            self.client.put_object(
-                Bucket=self.bucket,
-                Key=key,
-                Body=data,
-                ContentType=content_type,
-                CacheControl=cache_control,
-                Metadata=metadata,
-                IfNoneMatch="*",
-            )
-        except ClientError as exc:
-            if _code(exc) in _EXISTS:
-                return False
-            raise _translate(exc) from exc
-        except BotoCoreError as exc:
-            raise UpstreamError("the image store did not answer") from exc
-        return True
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                self.client.put_object(
+                    Bucket=self.bucket,
+                    Key=key,
+                    Body=data,
+                    ContentType=content_type,
+                    CacheControl=cache_control,
+                    Metadata=metadata,
+                    IfNoneMatch="*",
+                )
+            except ClientError as exc:
+                code = _code(exc)
+                if code in _EXISTS:
+                    return False
+                if code in _CONFLICT and attempt < CONFLICT_RETRIES:
+                    time.sleep(CONFLICT_BACKOFF_S * (attempt + 1))
+                    continue
+                if code in _CONFLICT:
+                    raise UpstreamError("the image store is busy writing this variant", status=503) from exc
+                raise _translate(exc) from exc
+            except BotoCoreError as exc:
+                raise UpstreamError("the image store did not answer") from exc
+            return True
+        raise AssertionError("unreachable")
+
+
+def _read_at_most(body: Any, max_bytes: int | None) -> bytes:
+    """The body, reading at most ``max_bytes + 1`` bytes: a missing or lying Content-Length cannot make
+    the function buffer more than the limit."""
+    if max_bytes is None:
+        return body.read()
+    chunks, size = [], 0
+    while True:
+        chunk = body.read(min(1 << 20, max_bytes + 1 - size))  # an empty read at the end checks the length
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > max_bytes:
+            body.close()
+            raise PayloadTooLarge(f"the original exceeds {max_bytes} bytes")
+
+
+def _stored(response: dict[str, Any], data: bytes) -> StoredObject:
+    return StoredObject(
+        data=data,
+        content_type=response.get("ContentType"),
+        etag=response.get("ETag"),
+        cache_control=response.get("CacheControl"),
+        metadata=dict(response.get("Metadata") or {}),
+    )
 
 
 def _code(exc: ClientError) -> str:

@@ -99,7 +99,13 @@ def test_a_missing_original_gets_the_fallback_rendered_to_the_box(tmp_path):
     assert headers["cache-control"] == "public, max-age=60" and headers["content-type"] == "image/webp"
     image = open_bytes(base64.b64decode(response["body"]))
     assert image.format == "WEBP" and image.size == (300, 300)
-    assert not (tmp_path / "_variants").exists()  # never stored under the variant's key
+    assert not (tmp_path / "_variants" / "products").exists()  # never stored under the missing one's key
+    stored = list((tmp_path / "_variants" / "fallbacks" / "product.png").iterdir())
+    assert [path.name for path in stored] == ["w320-h320-cover-q80.webp"]  # but once, under its own
+    assert stored[0].read_bytes() == base64.b64decode(response["body"])
+    again = generate(store, config, "w=300&h=300&fmt=webp", path="/products/also-gone.jpg")
+    assert again["status"] == "404" and base64.b64decode(again["body"]) == stored[0].read_bytes()
+    assert list((tmp_path / "_variants" / "fallbacks" / "product.png").iterdir()) == stored  # read, not re-rendered
     other = generate(store, config, "w=300&fmt=webp", path="/photos/gone.jpg")  # no fallback for this prefix
     assert other["status"] == "404" and "x-imgedge-fallback" not in other["headers"]
 

@@ -119,15 +119,15 @@ def test_each_hostile_original_gets_a_defined_answer(name, tmp_path):
 
 
 def test_a_render_over_the_time_limit_is_a_422_and_writes_nothing(tmp_path):
-    """The wall-clock limit (main thread, as on Lambda): a 20 MP decode cannot finish in 5 ms."""
+    """The generation budget: a 20 MP decode cannot finish in 5 ms, and the cost model says so first."""
     store = DirectoryStore(tmp_path)
     store.put_original("big.jpg", photo("nuthatch-20mp.jpg"))
     uri = "/_variants/big.jpg/w3840-q80.webp"
     started = time.monotonic()
-    response = origin_response.handle(origin_event(uri, "404"), lambda _r: store, Config(max_render_seconds=0.005),
+    response = origin_response.handle(origin_event(uri, "404"), lambda _r: store, Config(max_generation_seconds=0.005),
                                       log=lambda entry: None)
     assert response["status"] == "422"
-    assert "longer than" in base64.b64decode(response["body"]).decode()
+    assert "0.005 s generation limit" in base64.b64decode(response["body"]).decode()
     assert time.monotonic() - started < 2
     assert not (tmp_path / uri[1:]).exists()
     # the same render with the default limit succeeds, and the alarm is gone afterwards

@@ -390,7 +390,7 @@ def test_vary_is_passed_on_and_does_not_split_the_cache(template, tmp_path):
 
 
 def test_generated_responses_say_how_long_each_stage_took(template, tmp_path):
-    edge = make_edge(tmp_path, template)
+    edge = make_edge(tmp_path, template, config=Config(server_timing=True))
     _, headers, _ = edge.handle("GET", f"{CAT}?w=320", DESKTOP)
     names = [part.split(";")[0].strip() for part in headers["Server-Timing"].split(",")]
     assert names == ["fetch", "decode", "resize", "encode", "store", "total"]

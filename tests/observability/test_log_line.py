@@ -89,7 +89,8 @@ def store(tmp_path):
 
 def test_the_origin_response_writes_one_line_with_every_field_and_times_its_response(store, capsys):
     uri = "/_variants/photos/lake.jpg/w640-q60.avif"
-    response = origin_response.handle(origin_event(uri, "404", device="tablet"), lambda _r: store, Config())
+    response = origin_response.handle(origin_event(uri, "404", device="tablet"), lambda _r: store,
+                                      Config(server_timing=True))
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1
     line = json.loads(lines[0])
@@ -97,7 +98,7 @@ def test_the_origin_response_writes_one_line_with_every_field_and_times_its_resp
     fields = {k for k in line if k != "_aws"} - {m["Name"] for d in line["_aws"]["CloudWatchMetrics"]
                                                 for m in d["Metrics"]}
     assert fields <= set(LOG_FIELDS), fields - set(LOG_FIELDS)  # the Glue table has a column for each
-    assert set(LOG_FIELDS) - fields == {"reason"}  # every column filled on a success but the refusal reason
+    assert set(LOG_FIELDS) - fields == {"reason", "remembered"}  # all filled on a success but the refusal ones
     assert (line["device"], line["outcome"], line["edge_cache"], line["origin_status"]) == ("tablet", "generated",
                                                                                             "Miss", 404)
     assert line["request_id"] == "4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ=="

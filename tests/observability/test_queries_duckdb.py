@@ -27,7 +27,7 @@ duckdb = pytest.importorskip("duckdb", reason="duckdb is a test dependency (pypr
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "observability.md"
 IPAD_UA = ("Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
            "Version/17.4 Mobile/15E148 Safari/604.1")
-HIVE_TO_DUCKDB = {"string": "VARCHAR", "int": "INTEGER", "bigint": "BIGINT", "double": "DOUBLE"}
+HIVE_TO_DUCKDB = {"string": "VARCHAR", "int": "INTEGER", "bigint": "BIGINT", "double": "DOUBLE", "boolean": "BOOLEAN"}
 #: What the traffic below makes: per device class, the variants its requests generate.
 TRAFFIC = {
     "mobile": (IPHONE_UA, CHROME_ACCEPT, ["/samples/lake-boats-4mp.jpg?w=1200", "/samples/cat.png?w=320",

@@ -155,7 +155,7 @@ def test_oversized_output_without_a_safe_viewer_url_is_a_short_502(store, viewer
     app = GeneratorApp(store, Config(), max_inline_bytes=10, log=lambda e: None)
     headers = {"x-imgedge-viewer-url": viewer_url} if viewer_url is not None else {}
     status, out, body = app("GET", VARIANT, headers)
-    assert status == 502 and "Location" not in out and out["Cache-Control"] == Config().error_cache_control
+    assert status == 502 and "Location" not in out and out["Cache-Control"] == "private, no-store"
     assert store.get(VARIANT[1:]).data
 
 

@@ -1,0 +1,220 @@
+"""The cost model: a generation's time and memory, predicted from the original's header and the plan
+before any pixel is decoded, so what cannot finish inside the budget is refused (or made cheaper) first.
+
+Time is a sum of per-pixel rates, one core, measured by ``benchmarks/cost_calibration.py`` on the
+repository's photos and the PNG/WebP/AVIF originals it makes from them (the rates below sit about 1.3x
+above the medians it printed, and ``SAFETY`` multiplies the sum): JPEG decodes per *stored* pixel,
+since libjpeg-turbo's DCT scaling cuts the work by about the scale (progressive files cost ~3x baseline
+at every scale); PNG per byte of raw scanline (zlib and unfiltering dominate); the resample per source
+and per output pixel; each encoder per output pixel and frame, by quality (and, for AVIF, by speed:
+``avif_speed`` picks the slowest speed whose encode fits, so a 3840 px AVIF at q100 is still made, a
+little larger, instead of running out of time).
+
+Memory is what the work adds to the process: the original's bytes are already resident when this runs,
+so it counts the decoded frame at its decoded scale, one full-size mode conversion when the decoded
+mode needs one (``resize.normalise_mode``), the output-sized images the steps hand on, the encoder's own
+buffers and, for an animation, every output frame. ``memory_limit`` is what a generation may reach:
+``MEMORY_FRACTION`` of the function's memory (``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``, which Lambda and
+Lambda@Edge set, or ``Config.memory_limit_mb``), measured against the process's resident size now.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from PIL import Image
+
+#: ns per stored pixel for JPEG (DCT scaling included), per decoded pixel otherwise; one core.
+DECODE_NS = {"JPEG": 9.0, "JPEG-progressive": 28.0, "GIF": 12.0, "WEBP": 30.0, "AVIF": 60.0, "TIFF": 12.0,
+             "BMP": 4.0}
+#: PNG: ns per byte of raw scanline (1 for a palette pixel, 3 for RGB, 8 for 16-bit RGBA...).
+PNG_DECODE_NS_PER_BYTE = 25.0
+#: Interlaced PNGs (Adam7) decode in seven passes.
+PNG_INTERLACED_FACTOR = 1.6
+#: The resample (SIMD Lanczos3) and the output-sized steps after it (colour, orientation, effects).
+RESAMPLE_SRC_NS = 6.5
+RESAMPLE_OUT_NS = 25.0
+#: A full-size mode conversion (palette expansion, 16-bit to 8-bit), ns per decoded pixel.
+CONVERT_NS = 4.0
+#: Saliency for ``g=smart`` works on a reduced copy: a box reduce of the decoded pixels.
+SMART_NS = 2.0
+#: Encode ns per output pixel (and frame) at quality points; linear in between, flat outside.
+ENCODE_NS: dict[str, tuple[tuple[int, float], ...]] = {
+    "jpeg": ((50, 23.0), (80, 27.0), (95, 60.0), (100, 100.0)),
+    "webp": ((50, 130.0), (80, 155.0), (95, 210.0), (100, 240.0)),
+    "png": ((0, 800.0),),
+    "gif": ((0, 850.0),),
+}
+#: AVIF (libavif + aom, one thread) by speed; ``encode.AVIF_SPEED`` (6) is the default.
+AVIF_ENCODE_NS: dict[int, tuple[tuple[int, float], ...]] = {
+    6: ((50, 860.0), (80, 900.0), (95, 1950.0), (100, 2100.0)),
+    8: ((60, 290.0), (100, 540.0)),
+    9: ((60, 120.0), (100, 260.0)),
+}
+#: Animated WebP and AVIF frames cost about what a still of the frame's size costs (measured per frame:
+#: the encoders' frame differencing roughly pays for itself); GIF frames are quantised one by one.
+ANIMATION_FACTOR = 1.1
+#: Placeholders and fmt=json: a tiny encode, whatever the size.
+PLACEHOLDER_SECONDS = 0.05
+#: Multiplies every estimate: a prediction too low lets a generation run out of its budget.
+SAFETY = 1.3
+
+#: The share of the function's memory a generation may reach (Lambda kills the function at 100 %).
+MEMORY_FRACTION = 0.8
+#: Function memory when neither Lambda nor the config says (the template's default origin-response size).
+DEFAULT_FUNCTION_MEMORY_MB = 1536
+#: Bytes per pixel Pillow holds each mode in (RGB, YCbCr... are stored four bytes wide).
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2, "I": 4, "F": 4}
+#: Encoder working memory, bytes per output pixel (AVIF's aom keeps several YUV planes and its analysis).
+ENCODER_BYTES_PER_PIXEL = {"jpeg": 4, "webp": 12, "avif": 24, "png": 12, "gif": 12}
+
+
+@dataclass(frozen=True)
+class Work:
+    """What a generation will do, known from the header and the plan."""
+
+    source_format: str  # decode.SourceImage.format
+    progressive: bool
+    stored_pixels: int  # per frame, full resolution
+    decoded_pixels: int  # per frame, after DCT scaling
+    decoded_mode: str
+    raw_bytes_per_pixel: float  # PNG scanline bytes per pixel
+    interlaced: bool
+    converts: bool  # normalise_mode copies the full decoded frame into another mode
+    output_pixels: int  # per frame
+    frames: int
+    out_format: str  # jpeg, webp, avif, png, gif, or a placeholder/json
+    quality: int | None
+    smart: bool
+
+
+@dataclass(frozen=True)
+class Estimate:
+    decode_s: float
+    resample_s: float
+    encode_s: float  # one encode pass of every frame
+    work_bytes: int
+
+    @property
+    def seconds(self) -> float:
+        return (self.decode_s + self.resample_s + self.encode_s) * SAFETY
+
+
+def estimate(work: Work, avif_speed: int = 6) -> Estimate:
+    """Time and memory of ``work``; AVIF at ``avif_speed``."""
+    frames = max(1, work.frames)
+    if work.source_format == "JPEG":
+        decode_ns = DECODE_NS["JPEG-progressive" if work.progressive else "JPEG"] * work.stored_pixels
+    elif work.source_format == "PNG":
+        decode_ns = PNG_DECODE_NS_PER_BYTE * work.raw_bytes_per_pixel * work.decoded_pixels
+        decode_ns *= PNG_INTERLACED_FACTOR if work.interlaced else 1.0
+    else:
+        decode_ns = DECODE_NS.get(work.source_format, 30.0) * work.decoded_pixels
+    decode_ns += CONVERT_NS * work.decoded_pixels if work.converts else 0.0
+    decode_ns += SMART_NS * work.decoded_pixels if work.smart else 0.0
+    resample_ns = RESAMPLE_SRC_NS * work.decoded_pixels + RESAMPLE_OUT_NS * work.output_pixels
+    return Estimate(decode_s=decode_ns * frames / 1e9, resample_s=resample_ns * frames / 1e9,
+                    encode_s=encode_seconds(work.out_format, work.quality, work.output_pixels * frames,
+                                            animated=frames > 1, avif_speed=avif_speed),
+                    work_bytes=work_bytes(work))
+
+
+def encode_seconds(fmt: str, quality: int | None, pixels: int, *, animated: bool = False, avif_speed: int = 6) -> float:
+    """One encode of ``pixels`` output pixels (all frames) as ``fmt``."""
+    if fmt == "avif":
+        table = AVIF_ENCODE_NS.get(avif_speed, AVIF_ENCODE_NS[6])
+    elif fmt in ENCODE_NS:
+        table = ENCODE_NS[fmt]
+    else:
+        return PLACEHOLDER_SECONDS
+    seconds = _interpolate(table, quality if quality is not None else 80) * pixels / 1e9
+    return seconds * (ANIMATION_FACTOR if animated else 1.0)
+
+
+def avif_speed(quality: int | None, pixels: int, seconds: float, default: int) -> int:
+    """The slowest AVIF speed, from ``default`` up, whose encode of ``pixels`` (all frames) is predicted to
+    fit in ``seconds`` (with ``SAFETY``); the fastest when none does."""
+    speeds = sorted(speed for speed in AVIF_ENCODE_NS if speed >= default) or [default]
+    for speed in speeds:
+        if encode_seconds("avif", quality, pixels, avif_speed=speed) * SAFETY <= seconds:
+            return speed
+    return speeds[-1]
+
+
+def work_bytes(work: Work) -> int:
+    """Bytes the generation adds to the process at its peak."""
+    decoded = work.decoded_pixels * _BYTES_PER_PIXEL.get(work.decoded_mode, 4)
+    converted = work.decoded_pixels * 4 if work.converts else 0
+    per_output = work.output_pixels * 4
+    # resampled frame + the output-sized steps after it (colour, orientation, effects, padding) + encoder
+    still = per_output * 3 + work.output_pixels * ENCODER_BYTES_PER_PIXEL.get(work.out_format, 4)
+    frames = per_output * (work.frames - 1) * 2 if work.frames > 1 else 0  # kept frames + the encoder's copy
+    return decoded + converted + still + frames
+
+
+def bytes_per_pixel(mode: str) -> int:
+    return _BYTES_PER_PIXEL.get(mode, 4)
+
+
+def raw_bytes_per_pixel(image: Image.Image) -> float:
+    """Bytes per pixel of a PNG's raw scanlines (bit depth x channels / 8)."""
+    bits = {"1": 1, "L": 8, "P": 8, "LA": 16, "RGB": 24, "RGBA": 32, "I;16": 16, "I;16B": 16, "I": 16}.get(
+        image.mode, 32)
+    return bits / 8
+
+
+def memory_limit(configured_mb: int | None) -> int:
+    """Bytes a generation's process may reach: ``MEMORY_FRACTION`` of the function's memory."""
+    memory_mb = configured_mb or _lambda_memory_mb() or DEFAULT_FUNCTION_MEMORY_MB
+    return int(memory_mb * 1024 * 1024 * MEMORY_FRACTION)
+
+
+def resident_bytes() -> int:
+    """The process's resident set size now (0 where /proc is not available)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def rate_for_report(name: str) -> str | None:
+    """The model's figure for a rate named as ``benchmarks/cost_calibration.py`` names it (ns/px)."""
+    kind, _, rest = name.partition("@")
+    if kind in ("jpeg", "jpeg-progressive") and rest.isdigit():  # decode, per decoded pixel at that scale
+        per_stored = DECODE_NS["JPEG-progressive" if kind.endswith("progressive") else "JPEG"]
+        return f"{per_stored * 64 / int(rest) ** 2:.1f}"
+    if kind.startswith("png-"):
+        return f"{PNG_DECODE_NS_PER_BYTE * {'png-rgb': 3, 'png-rgba': 4, 'png-p': 1}[kind]:.1f}"
+    if kind in ("webp", "avif") and not rest:
+        return f"{DECODE_NS[kind.upper()]:.1f}"
+    if kind == "resample-src":
+        return f"{RESAMPLE_SRC_NS:.1f}"
+    if kind == "resample-out":
+        return f"{RESAMPLE_OUT_NS:.1f}"
+    if rest.startswith("q"):
+        quality = int(rest[1:])
+        if kind.startswith("avif-s"):
+            return f"{_interpolate(AVIF_ENCODE_NS[int(kind[6:])], quality):.1f}"
+        table = AVIF_ENCODE_NS[6] if kind == "avif" else ENCODE_NS.get(kind)
+        return f"{_interpolate(table, quality):.1f}" if table else None
+    if kind in ENCODE_NS:
+        return f"{_interpolate(ENCODE_NS[kind], 80):.1f}"
+    return None
+
+
+def _lambda_memory_mb() -> int | None:
+    try:
+        return int(os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _interpolate(table: tuple[tuple[int, float], ...], quality: int) -> float:
+    if quality <= table[0][0]:
+        return table[0][1]
+    for (q0, v0), (q1, v1) in zip(table, table[1:]):
+        if quality <= q1:
+            return v0 + (v1 - v0) * (quality - q0) / (q1 - q0)
+    return table[-1][1]
