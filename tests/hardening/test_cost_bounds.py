@@ -18,8 +18,11 @@ from __future__ import annotations
 import base64
 import io
 import json
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,8 +46,10 @@ from tests.hardening.costly import (
 )
 from tests.s3servers import shared_s3_server
 
+BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "bounded_generation.py"
+
 #: Seconds one miss may take in CI. The only change from the default config (see ``ci_config``).
-CI_BUDGET_SECONDS = 3.0
+CI_BUDGET_SECONDS = 2.0
 #: Budget fields the config may have: the generation-wide one, and the older render-only one.
 BUDGET_FIELDS = ("max_generation_seconds", "max_render_seconds")
 MARKER_SUFFIX = ".refused"
@@ -256,3 +261,23 @@ def test_every_case_names_its_own_variant():
     config = ci_config()
     keys = [variant_key(edge_request(case, config)) for case in CASES]
     assert len(set(keys)) == len(keys), [k for k in keys if keys.count(k) > 1]
+
+
+def test_benchmark_runs_standalone(originals, tmp_path):
+    """The benchmark of these cases under the default config cannot rot: one case, no pinning."""
+    out = tmp_path / "bounded.md"
+    originals.path("palette-png-100mp")
+    cmd = [sys.executable, str(BENCHMARK), "--cases", "json-palette-100mp", "--no-pin", "--repeat", "1",
+           "--cache-dir", str(originals.directory), "--out", str(out)]
+    result = subprocess.run(cmd, cwd=BENCHMARK.parents[1], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = out.read_text()
+    sys.path.insert(0, str(BENCHMARK.parent))
+    try:
+        import bounded_generation
+    finally:
+        sys.path.remove(str(BENCHMARK.parent))
+    limits = bounded_generation.template_limits()
+    assert f"Timeout {limits['timeout_s']} s" in report and f"MinValue {limits['memory_min_mib']} MB" in report
+    row = next(line for line in report.splitlines() if line.startswith("| json-palette-100mp |"))
+    assert "CRASH" not in row and "`fmt=json`" in row
