@@ -154,8 +154,8 @@ def wide_gamut_jpeg() -> bytes:
 
 
 def palette_png_100mp(side: int = 10_000, tile: int = 40) -> bytes:
-    """A 10000 x 10000 palette PNG with per-index transparency and a wide-gamut ICC profile, a few hundred
-    KB on disk: a 250 px photo quantised to 256 colours and enlarged 40x, rows repeated. Tiny in bytes,
+    """A 10000 x 10000 palette PNG with per-index transparency and a wide-gamut ICC profile, about one
+    MB on disk: a 250 px photo quantised to 256 colours and enlarged 40x, rows repeated. Small in bytes,
     100 MP (400 MB as RGBA) once decoded: the decompression-bomb shape the byte limit cannot catch."""
     small = _photo("astronaut-face.png").convert("RGB").resize((side // tile, side // tile), Image.Resampling.LANCZOS)
     image = small.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
