@@ -81,7 +81,9 @@ def generate_variant(store: "Store", variant_key: str, config: Config, *,
         raise
     log.update({f"{stage}_ms": ms for stage, ms in result.timings_ms.items()})
     log.update(source_bytes=len(original.data), bytes=len(result.data), width=result.width,
-               height=result.height, format=result.format, encode_passes=result.encode_passes)
+               height=result.height, format=result.format, encode_passes=result.encode_passes,
+               predicted_ms=round(result.predicted_seconds * 1000, 2),
+               predicted_mb=round(result.predicted_bytes / 2**20, 1))
     mark = time.perf_counter()
     metadata = {"source-key": quote(original_key, safe="/-_.~ "), "source-etag": (original.etag or "").strip('"')}
     created = store.put_new(variant_key, result.data, content_type=result.content_type,

@@ -51,6 +51,8 @@ LOG_FIELDS: dict[str, str] = {
     "store_ms": "double",       # conditional create of the variant
     "encode_passes": "int",     # whole encodes made (1, more for a byte budget; the inline fit adds its own)
     "remembered": "boolean",    # a refusal answered from its stored marker, without fetching the original
+    "predicted_ms": "double",   # the cost model's estimate of decode..encode, made before decoding
+    "predicted_mb": "double",   # the memory it expected the work to add (MiB)
     "total_ms": "double",       # the whole origin-response handling
 }
 

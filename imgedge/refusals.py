@@ -4,8 +4,8 @@ the price of two HEAD requests, not another generation.
 CloudFront caches only some error statuses (not 413 or 422), and even those only at one edge for a
 while; a URL that makes the generator spend its whole budget before a 422 would otherwise cost that
 budget on every request. So when a generation is refused with a status that depends on nothing but the
-original's bytes, the spec and the configuration (413 too large, 415 not an image we decode, 422
-unreadable or too costly), the generator stores a small marker object next to where the variant would
+original's bytes, the spec and the configuration (400 an output over the pixel limit for this
+original's shape, 413 too large, 415 not an image we decode, 422 unreadable or too costly), the generator stores a small marker object next to where the variant would
 be, ``<variant key>.refused``: its metadata hold the status, the public reason, the original's ETag and a
 fingerprint of the configuration and cost model. The next miss for that variant finds the marker, checks
 the original's ETag and the fingerprint still match, and answers the same refusal without fetching the
@@ -30,8 +30,9 @@ if TYPE_CHECKING:
     from .store import Store
 
 MARKER_SUFFIX = ".refused"
-#: Refusals that depend only on the original, the spec and the configuration.
-REMEMBERED_STATUSES = (413, 415, 422)
+#: Refusals that depend only on the original, the spec and the configuration. (A 400 for a key that is
+#: not a canonical variant is decided before the original is read, and costs nothing to repeat.)
+REMEMBERED_STATUSES = (400, 413, 415, 422)
 #: Changes whenever what decides a refusal changes in code (the cost model's rates, limits' meaning).
 RULES_VERSION = "1"
 

@@ -66,6 +66,10 @@ MEMORY_FRACTION = 0.8
 DEFAULT_FUNCTION_MEMORY_MB = 1536
 #: Bytes per pixel Pillow holds each mode in (RGB, YCbCr... are stored four bytes wide).
 _BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2, "I": 4, "F": 4}
+#: Modes whose conversion or resample may carry an alpha channel (a premultiplied copy besides).
+_MAY_HAVE_ALPHA = ("P", "PA", "LA", "RGBA", "La", "RGBa")
+#: What ``resize.normalise_reduced`` holds of one strip.
+STRIP_BYTES = 16 * 1024 * 1024
 #: Encoder working memory, bytes per output pixel (AVIF's aom keeps several YUV planes and its analysis).
 ENCODER_BYTES_PER_PIXEL = {"jpeg": 4, "webp": 12, "avif": 24, "png": 12, "gif": 12}
 
@@ -81,7 +85,9 @@ class Work:
     decoded_mode: str
     raw_bytes_per_pixel: float  # PNG scanline bytes per pixel
     interlaced: bool
-    converts: bool  # normalise_mode copies the full decoded frame into another mode
+    converts: bool  # normalise_mode copies the decoded frame into another mode
+    reduce_factor: int  # ... strip by strip, box-reduced by this (1: at full size; resize.strip_reduce_factor)
+    coefficient_bytes: float  # per stored pixel: a progressive JPEG's whole-image DCT coefficients
     output_pixels: int  # per frame
     frames: int
     out_format: str  # jpeg, webp, avif, png, gif, or a placeholder/json
@@ -145,16 +151,34 @@ def avif_speed(quality: int | None, pixels: int, seconds: float, default: int) -
 def work_bytes(work: Work) -> int:
     """Bytes the generation adds to the process at its peak."""
     decoded = work.decoded_pixels * _BYTES_PER_PIXEL.get(work.decoded_mode, 4)
-    converted = work.decoded_pixels * 4 if work.converts else 0
+    # A conversion's copy, and the premultiplied copy the resampler makes of an image with alpha; reduced
+    # strip by strip, only the reduced image (and one strip) is ever held.
+    copies = 2 if work.decoded_mode in _MAY_HAVE_ALPHA else (1 if work.converts else 0)
+    reduced = work.decoded_pixels // (work.reduce_factor ** 2)
+    converted = (reduced * 4 * copies + STRIP_BYTES) if work.reduce_factor > 1 else work.decoded_pixels * 4 * copies
+    coefficients = int(work.stored_pixels * work.coefficient_bytes)
     per_output = work.output_pixels * 4
     # resampled frame + the output-sized steps after it (colour, orientation, effects, padding) + encoder
     still = per_output * 3 + work.output_pixels * ENCODER_BYTES_PER_PIXEL.get(work.out_format, 4)
     frames = per_output * (work.frames - 1) * 2 if work.frames > 1 else 0  # kept frames + the encoder's copy
-    return decoded + converted + still + frames
+    return decoded + converted + coefficients + still + frames
 
 
 def bytes_per_pixel(mode: str) -> int:
     return _BYTES_PER_PIXEL.get(mode, 4)
+
+
+def coefficient_bytes(image: Image.Image) -> float:
+    """Bytes per stored pixel libjpeg holds for a progressive JPEG's coefficients (2 per coefficient,
+    for every component at its sampling), whatever the DCT scale of the decode; 0 for anything else."""
+    if not (image.info.get("progressive") or image.info.get("progression")):
+        return 0.0
+    layers = getattr(image, "layer", None) or []
+    if not layers:
+        return 2.0 * len(image.getbands())
+    h_max = max(layer[1] for layer in layers)
+    v_max = max(layer[2] for layer in layers)
+    return 2.0 * sum(layer[1] * layer[2] for layer in layers) / (h_max * v_max)
 
 
 def raw_bytes_per_pixel(image: Image.Image) -> float:

@@ -59,6 +59,10 @@ class TransformResult:
     encode_seconds: float = 0.0
     #: Encode passes made (1, or more for a byte budget).
     encode_passes: int = 1
+    #: What the cost model predicted before decoding (decode through one encode, with its safety factor;
+    #: the bytes the work adds to the process): the log line carries both beside what happened.
+    predicted_seconds: float = 0.0
+    predicted_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -97,13 +101,18 @@ def _render(data: bytes, spec: VariantSpec, config: Config, *, watermark: bytes 
     source = decode.open_source(data, config)
     displayed = source.oriented_size
 
+    prediction: dict[str, float] = {}
+
     def result(body: bytes, fmt: str, size: tuple[int, int]) -> TransformResult:
         return TransformResult(data=body, content_type=CONTENT_TYPES[fmt], width=size[0], height=size[1],
                                format=fmt, source_format=source.format.lower(), source_size=displayed,
-                               timings_ms=timings)
+                               timings_ms=timings, **prediction)
 
     if spec.format == "json":
-        _admit(_work(source, 1 if source.format == "JPEG" else 8, 1, "json", None, False), config, deadline)
+        work = _work(source, 1 if source.format == "JPEG" else 8, 1, "json", None, False)
+        _admit(work, config, deadline)
+        predicted = cost.estimate(work)
+        prediction.update(predicted_seconds=predicted.seconds, predicted_bytes=predicted.work_bytes)
         body = placeholder.describe(source, data, config)
         timings["decode"] = _ms_since(started)
         return result(body, "json", displayed)
@@ -114,9 +123,10 @@ def _render(data: bytes, spec: VariantSpec, config: Config, *, watermark: bytes 
     stored_crop, stored_out = geometry.to_stored_plan(layout.plan, layout.space, layout.orientation)
     eighths = decode.choose_jpeg_scale(source.stored_size, stored_crop, stored_out) if source.format == "JPEG" else 8
     work = _work(source, eighths, frames, _output_format(spec, animated), spec.quality,
-                 layout.spec.gravity == "smart", layout.plan.output_size)
+                 layout.spec.gravity == "smart", stored_out, stored_crop)
     avif_speed = _admit(work, config, deadline)
     predicted = cost.estimate(work, avif_speed)
+    prediction.update(predicted_seconds=predicted.seconds, predicted_bytes=predicted.work_bytes)
     pixels = decode.load_pixels(source, eighths)
     icc_profile = pixels.info.get("icc_profile")
     scale = decode.decoded_scale(pixels.size, source.stored_size, eighths)
@@ -135,8 +145,8 @@ def _render(data: bytes, spec: VariantSpec, config: Config, *, watermark: bytes 
     plan = layout.plan
 
     def process(frame: Image.Image, icc: bytes | None) -> Image.Image:
-        image = resize.normalise_mode(frame)
-        image = resize.resample(image, decoded_crop, stored_out)
+        image, region = resize.normalise_reduced(frame, decoded_crop, stored_out)
+        image = resize.resample(image, region, stored_out)
         image = colour.to_srgb(image, icc)
         image = decode.orient(image, layout.orientation)
         image = effects.adjust(image, brightness=spec.brightness, contrast=spec.contrast,
@@ -198,16 +208,25 @@ def _output_format(spec: VariantSpec, animated: bool) -> str:
 
 
 def _work(source: decode.SourceImage, eighths: int, frames: int, out_format: str, quality: int | None,
-          smart: bool, output_size: tuple[int, int] = (64, 64)) -> cost.Work:
-    """What the cost model needs, from the header and the plan."""
+          smart: bool, output_size: tuple[int, int] = (64, 64), crop: geometry.Box | None = None) -> cost.Work:
+    """What the cost model needs, from the header and the plan (``crop``: the stored region, or None for
+    a whole-image summary such as ``fmt=json``, which reduces before it converts)."""
     image = source.image
     width, height = source.stored_size
-    decoded = (-(-width * eighths // 8)) * (-(-height * eighths // 8))
+    decoded_size = (-(-width * eighths // 8), -(-height * eighths // 8))
+    decoded = decoded_size[0] * decoded_size[1]
+    converts = resize.converts_at_full_size(image)
+    if crop is None:
+        factor = max(1, max(decoded_size) // placeholder.DESCRIBE_SIDE)
+    else:
+        region = tuple(v * eighths / 8 for v in crop)
+        factor = resize.strip_reduce_factor(decoded_size, region, output_size, converts)
     return cost.Work(
         source_format=source.format, progressive=bool(image.info.get("progressive") or image.info.get("progression")),
         stored_pixels=width * height, decoded_pixels=decoded, decoded_mode=image.mode,
         raw_bytes_per_pixel=cost.raw_bytes_per_pixel(image), interlaced=bool(image.info.get("interlace")),
-        converts=resize.converts_at_full_size(image), output_pixels=output_size[0] * output_size[1], frames=frames,
+        converts=converts, reduce_factor=factor, coefficient_bytes=cost.coefficient_bytes(image),
+        output_pixels=output_size[0] * output_size[1], frames=frames,
         out_format=out_format, quality=quality, smart=smart)
 
 

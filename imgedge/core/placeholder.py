@@ -82,11 +82,12 @@ def has_transparency(image: Image.Image) -> bool:
 
 def _reduced(image: Image.Image, side: int) -> Image.Image:
     """``image`` at most about ``side`` px on its longer side, in its own mode: a box reduce where Pillow
-    has one for the mode, nearest-neighbour for palettes and 16-bit greyscale (it keeps them indexed)."""
+    has one that makes no full-size copy, nearest-neighbour otherwise (palettes stay indexed; Pillow's
+    reduce of an image with alpha premultiplies a full-size copy first)."""
     factor = max(image.size) // side
     if factor < 2:
         return image
-    if image.mode in ("L", "LA", "RGB", "RGBA", "CMYK", "I", "F"):
+    if image.mode in ("L", "RGB", "CMYK", "I", "F"):
         return image.reduce(factor)
     size = (max(1, image.width // factor), max(1, image.height // factor))
     return image.resize(size, Image.Resampling.NEAREST)

@@ -44,17 +44,19 @@ DIRECT_LANCZOS_BELOW = 4.0
 FILTER = Image.Resampling.LANCZOS
 
 
-def normalise_mode(image: Image.Image) -> Image.Image:
-    """Return the image in L, LA, RGB or RGBA, preserving transparency and 16-bit range."""
+def normalise_mode(image: Image.Image, *, keep_alpha: bool = False) -> Image.Image:
+    """Return the image in L, LA, RGB or RGBA, preserving transparency and 16-bit range (``keep_alpha``:
+    leave an opaque alpha channel, for a strip whose neighbours may not be opaque)."""
     mode = image.mode
+    drop = (lambda im: im) if keep_alpha else drop_opaque_alpha
     if mode in ("LA", "RGBA"):
-        return drop_opaque_alpha(image)
+        return drop(image)
     if mode in ("L", "RGB", "CMYK"):
         return image
     if mode == "P":
-        return drop_opaque_alpha(image.convert("RGBA")) if "transparency" in image.info else image.convert("RGB")
+        return drop(image.convert("RGBA")) if "transparency" in image.info else image.convert("RGB")
     if mode == "PA":
-        return drop_opaque_alpha(image.convert("RGBA"))
+        return drop(image.convert("RGBA"))
     if mode in ("I;16", "I;16B", "I;16L", "I"):
         return _sixteen_bit_to_l(image)
     if mode == "1" or mode == "F":
@@ -75,9 +77,66 @@ def drop_opaque_alpha(image: Image.Image) -> Image.Image:
 
 
 def converts_at_full_size(image: Image.Image) -> bool:
-    """Whether ``normalise_mode`` may copy the decoded image into another mode at full size (the cost
-    model counts that copy's time and memory)."""
+    """Whether ``normalise_mode`` may copy the decoded image into another mode (the cost model counts that
+    copy's time and memory, at full size or, with ``strip_reduce_factor``, at the reduced size)."""
     return image.mode not in ("L", "RGB", "CMYK")
+
+
+#: A mode conversion of an image above this many pixels is done strip by strip, reduced as it goes,
+#: whenever the output is at least ``2 x STRIP_MIN_FACTOR`` times smaller (a 100 MP palette PNG would
+#: otherwise expand to 400 MB of RGBA, and the resampler premultiply another 400 MB).
+STRIP_MIN_PIXELS = 4_000_000
+STRIP_MIN_FACTOR = 2
+#: Bytes of converted pixels one strip may hold.
+STRIP_BYTES = 16 * 1024 * 1024
+
+
+def strip_reduce_factor(image_size: tuple[int, int], region: Box, size: tuple[int, int], converts: bool) -> int:
+    """The integer box factor ``normalise_reduced`` reduces by (1: none): ``int(scale / REDUCING_GAP)``, as
+    Pillow's ``thumbnail`` does, for large images that need a mode conversion."""
+    if not converts or image_size[0] * image_size[1] < STRIP_MIN_PIXELS:
+        return 1
+    scale = min((region[2] - region[0]) / size[0], (region[3] - region[1]) / size[1])
+    factor = int(scale / REDUCING_GAP)
+    return factor if factor >= STRIP_MIN_FACTOR else 1
+
+
+def normalise_reduced(image: Image.Image, region: Box, size: tuple[int, int]) -> tuple[Image.Image, Box]:
+    """``normalise_mode`` of ``image``, box-reduced first where ``strip_reduce_factor`` says so, strip by
+    strip, so no full-size copy in another mode is ever made; returns the image and ``region`` in its
+    coordinates."""
+    factor = strip_reduce_factor(image.size, region, size, converts_at_full_size(image))
+    if factor == 1:
+        return normalise_mode(image), region
+    mode = _normalised_mode(image)
+    width, height = image.size
+    out = Image.new(mode, (-(-width // factor), -(-height // factor)))
+    rows = max(factor, STRIP_BYTES // (width * 4) // factor * factor)
+    for top in range(0, height, rows):
+        strip = image.crop((0, top, width, min(height, top + rows)))
+        strip = normalise_mode(strip, keep_alpha=True)
+        if strip.mode != mode:
+            strip = strip.convert(mode)
+        out.paste(strip.reduce(factor), (0, top // factor))
+    reduced = tuple(v / factor for v in region)
+    return drop_opaque_alpha(out), (reduced[0], reduced[1], reduced[2], reduced[3])
+
+
+def _normalised_mode(image: Image.Image) -> str:
+    """The mode ``normalise_mode`` gives ``image`` before dropping an opaque alpha (decided for the whole
+    image, not per strip)."""
+    mode = image.mode
+    if mode in ("LA", "RGBA", "L", "RGB", "CMYK"):
+        return mode
+    if mode == "P":
+        return "RGBA" if "transparency" in image.info else "RGB"
+    if mode in ("PA", "RGBa"):
+        return "RGBA"
+    if mode in ("La",):
+        return "LA"
+    if mode in ("I;16", "I;16B", "I;16L", "I", "1", "F"):
+        return "L"
+    return "RGB"
 
 
 def reducing_gap_for(region: Box, size: tuple[int, int]) -> float | None:

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 import imgedge
-from imgedge.core import resize
+from imgedge.core import encode, resize
 from imgedge.metrics import psnr
 from tests.photos import open_bytes, photo
 
@@ -107,3 +107,25 @@ def rgb_path_reference(query: str, size: tuple[int, int]) -> Image.Image:
         image = open_bytes(imgedge.transform(photo(LANDSCAPE), lossless).data).convert("RGB")
     assert image.size == size
     return image
+
+
+@pytest.mark.parametrize("mode", ["P", "PA-like", "I;16"])
+def test_a_large_conversion_is_reduced_strip_by_strip_to_the_same_picture(mode):
+    """A 100 MP palette PNG must not expand to 400 MB of RGBA (and 400 MB more premultiplied): the
+    conversion runs on strips, box-reduced as it goes, and the picture is the full-size path's."""
+    rgb = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB")
+    if mode == "I;16":
+        source = rgb.convert("L").point(lambda v: v * 257, "I").convert("I;16")
+    else:
+        source = rgb.quantize(200)
+        if mode == "PA-like":
+            source.info["transparency"] = bytes([255] * 100 + [0] * 100 + [255] * 56)
+    box = (0.0, 0.0, float(source.width), float(source.height))
+    out = (320, round(320 * source.height / source.width))
+    reduced, region = resize.normalise_reduced(source, box, out)
+    assert reduced.width <= source.width // 4 and region[2] == pytest.approx(box[2] / (source.width / reduced.width), rel=0.01)
+    expected = resize.resample(resize.normalise_mode(source), box, out)
+    got = resize.resample(reduced, region, out)
+    assert got.mode == expected.mode == ("RGBA" if mode == "PA-like" else "L" if mode == "I;16" else "RGB")
+    # compared as shown (on white): under a fully transparent pixel any colour is right
+    assert psnr(encode.flatten(got), encode.flatten(expected)) > 36

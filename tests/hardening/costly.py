@@ -216,9 +216,12 @@ ORIGINALS: dict[str, Original] = {o.name: o for o in (
 SERVED = frozenset({200, 302})
 REFUSED = frozenset({413, 422})
 SERVED_OR_REFUSED = SERVED | REFUSED
-#: ``fmt=json`` describes the original from its header and a thumbnail: a 200, or a 413 decided before
-#: decoding; never a deadline's 422 after the work was spent.
-DESCRIBED = frozenset({200, 413})
+#: ``fmt=json`` describes the original from its header and a thumbnail: a 200, or a refusal decided before
+#: decoding (413 for memory, 422 for the cost model's time estimate); never a deadline's 422 after the
+#: work was spent (``UP_FRONT_422`` tells the two apart by their reasons).
+DESCRIBED = frozenset({200, 413, 422})
+#: The cost model's refusal names the limit it would exceed; the deadline's says it ran out.
+UP_FRONT_422 = "generation limit"
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,10 @@ from imgedge.edge import origin_response
 from imgedge.store import S3Store
 from tests.hardening.costly import (
     CASES,
+    DESCRIBED,
     ORIGINALS,
     SERVED,
+    UP_FRONT_422,
     Case,
     OriginalCache,
     edge_request,
@@ -211,6 +213,8 @@ def test_answer_is_served_or_precisely_refused(outcome):
         assert first.headers["cache-control"] == Config().error_cache_control
         reason = first.body.decode().strip()
         assert reason and reason != "internal error" and "Traceback" not in reason
+        if outcome.case.expect == DESCRIBED and first.status == 422:
+            assert UP_FRONT_422 in reason, reason  # refused before decoding, not after spending the budget
 
 
 def test_only_complete_variants_are_written(outcome):
