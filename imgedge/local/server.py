@@ -37,7 +37,7 @@ from ..keys import key_for_uri
 from ..observability import log_line
 from ..store import DirectoryStore, Store
 from .behaviour import CLOUDFRONT_HEADERS, Behaviour, Distribution, TemplateError, load_distribution
-from .cache import CachedResponse, CacheKey, ResponseCache, cloudfront_ttl
+from .cache import CachedResponse, CacheKey, InFlight, ResponseCache, cloudfront_ttl
 
 log = logging.getLogger("imgedge.local")
 
@@ -85,7 +85,7 @@ class LocalEdge:
         self.mode = mode
         self.store = store
         self.config = config or load_config()
-        self.cache = cache or ResponseCache()
+        self.cache = cache if cache is not None else ResponseCache()  # an empty cache is falsy
         self.log_path = log_path
         self.distribution = distribution or load_distribution(parameters={"Mode": mode})
         self.origin: Origin = origin or self.s3_origin
@@ -96,8 +96,7 @@ class LocalEdge:
         self.stats: Counter[str] = Counter()
         self._log_lock = threading.Lock()
         self._stats_lock = threading.Lock()
-        self._inflight: dict[CacheKey, threading.Lock] = {}
-        self._inflight_lock = threading.Lock()
+        self.inflight = InFlight()
         # Resolved at call time (module attributes), so a test spy on either module sees every call.
         self.handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "handlers.viewer_request.handler": lambda event: viewer_request.handle(event, self.config),
@@ -150,7 +149,7 @@ class LocalEdge:
             self._count("hit")
             return entry.status, _cloudfront_headers(_result(entry.status, "Hit"), request_id, entry.headers,
                                                      age=entry.age()), entry.body
-        with self._key_lock(key):  # request collapsing: one origin fetch per key at a time
+        with self.inflight.hold(key):  # request collapsing: one origin fetch per key at a time
             entry = self.cache.get(key)
             if entry is not None and entry.fresh():
                 self._count("hit")
@@ -232,10 +231,6 @@ class LocalEdge:
         flags = _cloudfront_device_flags(device_class(_header_value(request, "user-agent")))
         extra = {k.lower(): [{"key": k, "value": v}] for k, v in flags.items() if k.lower() in names}
         return {**request, "headers": {**request["headers"], **extra}} if extra else request
-
-    def _key_lock(self, key: CacheKey) -> threading.Lock:
-        with self._inflight_lock:
-            return self._inflight.setdefault(key, threading.Lock())
 
     def _count(self, what: str) -> None:
         with self._stats_lock:
