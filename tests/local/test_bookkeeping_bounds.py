@@ -32,7 +32,7 @@ def test_collapsing_locks_go_when_requests_end_even_when_the_origin_side_fails(t
     edge.handlers[ORIGIN_RESPONSE] = failing
     with pytest.raises(RuntimeError):
         edge.handle("GET", "/samples/cat.png?w=96", DESKTOP)
-    assert len(edge.inflight) == 0
+    assert len(edge.inflight) == 0 and edge.gate.running == 0 and edge.gate.waiting == 0
 
 
 def test_a_request_kept_waiting_by_the_one_ahead_for_its_key_gives_up_and_leaves_nothing():
