@@ -27,6 +27,7 @@ import json
 import logging
 import math
 import os
+import sys
 import threading
 import uuid
 from collections import Counter
@@ -63,6 +64,8 @@ DEFAULT_QUEUE_SECONDS = 10.0
 #: The origin-response function's Timeout in template.yaml: past it CloudFront answers 503, and so does
 #: the local edge (``imgedge serve --generation-timeout``).
 DEFAULT_GENERATION_TIMEOUT = 30.0
+#: How long an idle keep-alive connection keeps its server thread.
+DEFAULT_IDLE_SECONDS = 30.0
 
 Response = tuple[int, dict[str, str], bytes]
 #: An origin: (request as CloudFront forwards it, conditional headers) → (status, headers, body).
@@ -505,7 +508,10 @@ def _cloudfront_device_flags(device: str) -> dict[str, str]:
 # -- HTTP ----------------------------------------------------------------------------------------------------
 
 
-def make_server(edge: LocalEdge, host: str, port: int, sample_keys: list[str]) -> ThreadingHTTPServer:
+def make_server(edge: LocalEdge, host: str, port: int, sample_keys: list[str],
+                idle_seconds: float = DEFAULT_IDLE_SECONDS) -> ThreadingHTTPServer:
+    """The HTTP front of ``edge``: a thread per connection, each ended after ``idle_seconds`` without a
+    request, so connections a client opens and forgets cannot hold threads forever."""
     from .demo import demo_page
 
     page = demo_page(edge.store, sample_keys)
@@ -513,6 +519,7 @@ def make_server(edge: LocalEdge, host: str, port: int, sample_keys: list[str]) -
     class Handler(BaseHTTPRequestHandler):
         server_version = "imgedge-local"
         protocol_version = "HTTP/1.1"
+        timeout = idle_seconds  # socket timeout: http.server closes the connection when it expires
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             self._serve(send_body=True)
@@ -544,6 +551,8 @@ def make_server(edge: LocalEdge, host: str, port: int, sample_keys: list[str]) -
                                               "Cache-Control": "no-store"}, page
             elif self.command in ("GET", "HEAD") and path == ADMIN_PREFIX + "stats":
                 body = json.dumps({"stats": dict(edge.stats), "cached": len(edge.cache),
+                                   "cached_bytes": edge.cache.size_bytes, "in_flight": len(edge.inflight),
+                                   "renders": edge.gate.running, "waiting": edge.gate.waiting,
                                    "distribution": edge.distribution.source}).encode()
                 status, headers = 200, {"Content-Type": "application/json", "Cache-Control": "no-store"}
             else:
@@ -555,16 +564,30 @@ def make_server(edge: LocalEdge, host: str, port: int, sample_keys: list[str]) -
             self._send(status, headers, body, send_body)
 
         def _send(self, status: int, headers: dict[str, str], body: bytes, send_body: bool) -> None:
-            self.send_response(status)
-            for name, value in headers.items():
-                if name.lower() not in ("content-length", "transfer-encoding", "connection"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if send_body:
-                self.wfile.write(body)
+            """Write the answer; a viewer that went away meanwhile just ends its connection."""
+            try:
+                self.send_response(status)
+                for name, value in headers.items():
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if send_body:
+                    self.wfile.write(body)
+            except ConnectionError:
+                self.close_connection = True
 
         def log_message(self, fmt: str, *args: Any) -> None:
             log.debug("%s " + fmt, self.address_string(), *args)
 
-    return ThreadingHTTPServer((host, port), Handler)
+    return _Server((host, port), Handler)
+
+
+class _Server(ThreadingHTTPServer):
+    """A viewer that resets its connection is routine for an edge: logged quietly, not as a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            log.debug("%s went away", client_address)
+        else:
+            super().handle_error(request, client_address)
