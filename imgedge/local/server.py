@@ -101,7 +101,7 @@ class RenderGate:
     runs in its own thread and the request stops waiting when it expires, as CloudFront stops waiting for
     a Lambda@Edge function; the overrunning work keeps its slot until it ends, so overruns never add to
     the number of renders in progress. Python cannot stop a thread: what ends the work itself is the
-    render's own time limit (``Config.max_render_seconds``) inside the core.
+    generation's own ``Deadline`` (``Config.max_generation_seconds``, checked between its steps).
     """
 
     def __init__(self, slots: int, queue_seconds: float = DEFAULT_QUEUE_SECONDS,
@@ -326,7 +326,8 @@ class LocalEdge:
         """The origin side of a request, in a render slot and within the generation timeout.
 
         The one place every generation passes through (the origin-response handler in edge mode, the
-        regional origin in regional mode): a per-generation time budget for the work belongs here.
+        regional origin in regional mode). Each starts its ``Deadline`` when it is called, so once it has
+        a slot: time spent queueing does not eat into a generation's budget.
         """
         return self.gate.run(lambda: self._origin_round_trip(request, behaviour, request_id, validators))
 
