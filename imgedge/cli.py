@@ -26,6 +26,13 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8080)
     _store_arguments(serve, seeded=True)
     serve.add_argument("--log-file", help="also append one JSON line per generation to this file")
+    serve.add_argument("--max-renders", type=int, default=None, metavar="N",
+                       help="generations run at once (default: one per CPU); more wait for a slot")
+    serve.add_argument("--queue-seconds", type=float, default=None, metavar="S",
+                       help="how long a miss waits for a render slot before a 503 with Retry-After (default 10)")
+    serve.add_argument("--generation-timeout", type=float, default=None, metavar="S",
+                       help="how long a viewer waits for its generation before a 503, as for the origin-response "
+                            "function's Timeout (default 30; 0: no limit)")
     serve.add_argument("--config", help="config JSON (default: the bundled one)")
     serve.add_argument("--mode", choices=("edge", "regional"), default="edge",
                        help="edge: Lambda@Edge origin-response (default); regional: origin group, S3 then the "
@@ -100,7 +107,8 @@ def _describe(spec) -> str:
 def _serve(args: argparse.Namespace) -> int:
     from .config import load_config
     from .local.behaviour import TemplateError, load_distribution
-    from .local.server import LocalEdge, make_server, seed_samples
+    from .local.server import (DEFAULT_GENERATION_TIMEOUT, DEFAULT_QUEUE_SECONDS, LocalEdge, RenderGate,
+                               default_render_slots, make_server, seed_samples)
     from .store import DirectoryStore
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -113,8 +121,11 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         parameters = {"Mode": args.mode, **dict(item.split("=", 1) for item in args.parameter)}
         distribution = load_distribution(args.template, parameters)
+        gate = RenderGate(default_render_slots() if args.max_renders is None else args.max_renders,
+                          DEFAULT_QUEUE_SECONDS if args.queue_seconds is None else args.queue_seconds,
+                          DEFAULT_GENERATION_TIMEOUT if args.generation_timeout is None else args.generation_timeout)
         edge = LocalEdge(store, config, log_path=Path(args.log_file) if args.log_file else None,
-                         distribution=distribution, mode=args.mode)
+                         distribution=distribution, mode=args.mode, gate=gate)
     except (TemplateError, ValueError) as exc:
         print(f"imgedge serve: {exc}", file=sys.stderr)
         return 2

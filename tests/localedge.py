@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from imgedge.config import Config
 from imgedge.local.server import LocalEdge, make_server, seed_samples
@@ -13,11 +13,12 @@ from imgedge.store import DirectoryStore
 
 
 @contextmanager
-def running_local_edge(root: Path) -> Iterator[tuple[int, LocalEdge, DirectoryStore, list[str]]]:
-    """(port, edge, store, sample keys); generations are logged to ``root/generations.jsonl``."""
+def running_local_edge(root: Path, **edge_options: Any) -> Iterator[tuple[int, LocalEdge, DirectoryStore, list[str]]]:
+    """(port, edge, store, sample keys); generations are logged to ``root/generations.jsonl``.
+    ``edge_options`` go to ``LocalEdge`` (a ``gate``, a ``cache``...)."""
     store = DirectoryStore(root / "bucket")
     keys = seed_samples(store)
-    edge = LocalEdge(store, Config(), log_path=root / "generations.jsonl")
+    edge = LocalEdge(store, Config(), log_path=root / "generations.jsonl", **edge_options)
     server = make_server(edge, "127.0.0.1", 0, keys)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

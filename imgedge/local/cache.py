@@ -25,8 +25,10 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from typing import Iterator
 
 from .behaviour import CachePolicy
 
@@ -145,36 +147,52 @@ def cloudfront_ttl(policy: CachePolicy, status: int, headers: dict[str, str], er
     return float(policy.default_ttl)
 
 
-class ResponseCache:
-    """Bounded in bytes, least recently used out. Stale entries stay until replaced (for revalidation)."""
+#: What one entry costs beyond its body and strings (the entry, its key, the headers dict): charged so that
+#: a flood of distinct URLs with empty or tiny bodies (errors, 304s) still fills the byte bound.
+ENTRY_OVERHEAD_BYTES = 1024
 
-    def __init__(self, max_bytes: int = 256 * 1024 * 1024) -> None:
+
+class ResponseCache:
+    """Bounded in bytes (bodies, headers, keys and a per-entry overhead) and in entries, least recently used
+    out. Stale entries stay until replaced or evicted (for revalidation)."""
+
+    def __init__(self, max_bytes: int = 256 * 1024 * 1024, max_entries: int = 100_000) -> None:
+        if max_bytes <= 0 or max_entries <= 0:
+            raise ValueError("max_bytes and max_entries must be positive")
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[CacheKey, CachedResponse] = OrderedDict()
+        self.max_entries = max_entries
+        self._entries: OrderedDict[CacheKey, tuple[CachedResponse, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def size_bytes(self) -> int:
+        """Bytes charged for what is cached now (never above ``max_bytes``)."""
+        return self._bytes
+
     def get(self, key: CacheKey) -> CachedResponse | None:
         """The entry for ``key``, fresh or stale (check ``fresh()``), or None."""
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
+            held = self._entries.get(key)
+            if held is None:
+                return None
+            self._entries.move_to_end(key)
+            return held[0]
 
     def put(self, key: CacheKey, entry: CachedResponse) -> bool:
-        if entry.ttl <= 0 or len(entry.body) > self.max_bytes:
+        size = entry_size(key, entry)
+        if entry.ttl <= 0 or size > self.max_bytes:
             self.drop(key)
             return False
         with self._lock:
             if key in self._entries:
                 self._drop(key)
-            self._entries[key] = entry
-            self._bytes += len(entry.body)
-            while self._bytes > self.max_bytes:
+            self._entries[key] = (entry, size)
+            self._bytes += size
+            while self._bytes > self.max_bytes or len(self._entries) > self.max_entries:
                 self._drop(next(iter(self._entries)))
         return True
 
@@ -201,8 +219,64 @@ class ResponseCache:
             self._bytes = 0
 
     def _drop(self, key: CacheKey) -> None:
-        entry = self._entries.pop(key)
-        self._bytes -= len(entry.body)
+        _entry, size = self._entries.pop(key)
+        self._bytes -= size
+
+
+def entry_size(key: CacheKey, entry: CachedResponse) -> int:
+    """What ``entry`` under ``key`` is charged against the cache's byte bound."""
+    strings = len(key.uri) + len(key.query) + len(key.extra)
+    strings += sum(len(name) + len(value) for name, value in entry.headers.items())
+    return ENTRY_OVERHEAD_BYTES + strings + len(entry.body)
+
+
+class InFlight:
+    """Request collapsing: at most one origin fetch per cache key at a time.
+
+    A key's lock exists only while some request holds it or waits for it (exceptions and abandoned waits
+    included), so the map is bounded by the requests in progress, not by how many distinct URLs were ever
+    asked for.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[CacheKey, _KeyLock] = {}
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    @contextmanager
+    def hold(self, key: CacheKey, timeout: float | None = None) -> Iterator[bool]:
+        """Hold ``key``'s lock for the block; yields False (lock not held) when it is not had in ``timeout``
+        seconds (None: as long as it takes)."""
+        with self._lock:
+            slot = self._entries.get(key)
+            if slot is None:
+                slot = self._entries[key] = _KeyLock()
+            slot.users += 1
+        try:
+            held = slot.lock.acquire(timeout=-1 if timeout is None else timeout)
+            try:
+                yield held
+            finally:
+                if held:
+                    slot.lock.release()
+        finally:
+            with self._lock:
+                slot.users -= 1
+                if slot.users == 0:
+                    del self._entries[key]
+
+
+class _KeyLock:
+    """One key's lock and how many requests hold or wait for it (the entry goes when that reaches 0)."""
+
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0
 
 
 def _invalidated(key: CacheKey, path: str) -> bool:

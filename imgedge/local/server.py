@@ -12,6 +12,12 @@ behaviours ``template.yaml`` gives the distribution (``imgedge.local.behaviour``
 
 So a template or handler change that would break caching on CloudFront breaks here too. ``LocalEdge`` is
 independent of the HTTP server so tests can drive it directly; ``stats`` counts what ran.
+
+Load is bounded the way Lambda's concurrency and timeout bound it: the origin side of a request (origin
+GET plus origin-response, where variants are rendered) runs through a ``RenderGate`` with a fixed number
+of slots; a request that waits too long for a slot, or whose generation outlives the function timeout,
+gets a 503 with ``Retry-After`` that is never cached. Cache hits never wait for a slot. Every per-key
+structure (the response cache, the request-collapsing locks) is bounded.
 """
 
 from __future__ import annotations
@@ -19,14 +25,19 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
+import os
+import sys
 import threading
 import uuid
 from collections import Counter
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from ..config import Config, load_config
@@ -37,7 +48,7 @@ from ..keys import key_for_uri
 from ..observability import log_line
 from ..store import DirectoryStore, Store
 from .behaviour import CLOUDFRONT_HEADERS, Behaviour, Distribution, TemplateError, load_distribution
-from .cache import CachedResponse, CacheKey, ResponseCache, cloudfront_ttl
+from .cache import CachedResponse, CacheKey, InFlight, ResponseCache, cloudfront_ttl
 
 log = logging.getLogger("imgedge.local")
 
@@ -48,9 +59,126 @@ DISTRIBUTION_DOMAIN = "local.cloudfront.net"
 #: the viewer-request refuses).
 ADMIN_PREFIX = "/_imgedge/"
 
+#: How long a request waits for a render slot before it is answered 503 (``imgedge serve --queue-seconds``).
+DEFAULT_QUEUE_SECONDS = 10.0
+#: The origin-response function's Timeout in template.yaml: past it CloudFront answers 503, and so does
+#: the local edge (``imgedge serve --generation-timeout``).
+DEFAULT_GENERATION_TIMEOUT = 30.0
+#: How long an idle keep-alive connection keeps its server thread.
+DEFAULT_IDLE_SECONDS = 30.0
+
 Response = tuple[int, dict[str, str], bytes]
 #: An origin: (request as CloudFront forwards it, conditional headers) → (status, headers, body).
 Origin = Callable[[dict[str, Any], dict[str, str]], Response]
+T = TypeVar("T")
+
+
+def default_render_slots() -> int:
+    """The CPUs this process may run on: more concurrent renders than that only share them."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class Overloaded(Exception):
+    """The origin side of a request could not run, or finish, in time: the viewer gets a 503 to retry.
+
+    ``reason`` names which bound was hit: ``queue`` (no render slot in time), ``timeout`` (the generation
+    outlived the function timeout) or ``collapsed`` (the request for the same key ahead of it did not end).
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class RenderGate:
+    """At most ``slots`` generations at once, each given at most ``timeout`` seconds of its viewer's wait.
+
+    A request waits up to ``queue_seconds`` for a slot, so a flood of distinct misses queues briefly and
+    then gets 503s instead of rendering all at once or piling up. With a ``timeout`` (0: none) the work
+    runs in its own thread and the request stops waiting when it expires, as CloudFront stops waiting for
+    a Lambda@Edge function; the overrunning work keeps its slot until it ends, so overruns never add to
+    the number of renders in progress. Python cannot stop a thread: what ends the work itself is the
+    generation's own ``Deadline`` (``Config.max_generation_seconds``, checked between its steps).
+    """
+
+    def __init__(self, slots: int, queue_seconds: float = DEFAULT_QUEUE_SECONDS,
+                 timeout: float = DEFAULT_GENERATION_TIMEOUT) -> None:
+        if slots < 1 or queue_seconds < 0 or timeout < 0:
+            raise ValueError("render slots must be >= 1, queue seconds and timeout >= 0")
+        self.slots = slots
+        self.queue_seconds = queue_seconds
+        self.timeout = timeout
+        self._slots = threading.BoundedSemaphore(slots)
+        self._counts_lock = threading.Lock()
+        self._running = 0
+        self._waiting = 0
+
+    @property
+    def running(self) -> int:
+        """Generations holding a slot now (overrunning ones included)."""
+        return self._running
+
+    @property
+    def waiting(self) -> int:
+        """Requests waiting for a slot now."""
+        return self._waiting
+
+    @property
+    def longest_wait(self) -> float:
+        """How long a request waits for the one ahead of it for the same key: that one's slot wait and
+        timeout (the default timeout when there is none, so the wait stays bounded)."""
+        return self.queue_seconds + (self.timeout or DEFAULT_GENERATION_TIMEOUT)
+
+    def run(self, work: Callable[[], T]) -> T:
+        """``work()`` in a slot, within the timeout; raises ``Overloaded`` when either bound is hit."""
+        self._enter()
+        if not self.timeout:
+            try:
+                return work()
+            finally:
+                self._leave()
+        result: Future[T] = Future()
+        try:
+            threading.Thread(target=self._run_in_slot, args=(work, result), name="imgedge-generation",
+                             daemon=True).start()
+        except BaseException:
+            self._leave()
+            raise
+        try:
+            return result.result(timeout=self.timeout)
+        except FutureTimeout:
+            raise Overloaded("timeout", f"the generation took longer than {self.timeout:g} s") from None
+
+    def _enter(self) -> None:
+        with self._counts_lock:
+            self._waiting += 1
+        acquired = False
+        try:
+            acquired = self._slots.acquire(timeout=self.queue_seconds)
+        finally:
+            with self._counts_lock:
+                self._waiting -= 1
+                if acquired:
+                    self._running += 1
+        if not acquired:
+            raise Overloaded("queue", f"all {self.slots} render slots stayed busy for {self.queue_seconds:g} s")
+
+    def _leave(self) -> None:
+        with self._counts_lock:
+            self._running -= 1
+        self._slots.release()
+
+    def _run_in_slot(self, work: Callable[[], T], result: Future[T]) -> None:
+        """The generation thread: the work's outcome goes to ``result``; the slot is freed either way."""
+        try:
+            result.set_result(work())
+        except BaseException as exc:  # handed to the waiting request, which raises it
+            result.set_exception(exc)
+        finally:
+            self._leave()
 
 
 def seed_samples(store: DirectoryStore) -> list[str]:
@@ -74,18 +202,19 @@ class LocalEdge:
     Both are the extension points for other deployment modes; regional mode, for one, is
     ``LocalEdge(store, config, distribution=load_distribution(parameters={"Mode": "regional"}),
     origin=lambda request, _validators: tuple(regional_origin(store, config).fetch(request)))``.
+    ``gate`` bounds the origin side (default: one slot per CPU, the default queue wait and timeout).
     """
 
     def __init__(self, store: Store, config: Config | None = None, cache: ResponseCache | None = None,
                  log_path: Path | None = None, distribution: Distribution | None = None,
                  handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] | None = None,
-                 origin: Origin | None = None, mode: str = "edge") -> None:
+                 origin: Origin | None = None, mode: str = "edge", gate: RenderGate | None = None) -> None:
         if mode not in ("edge", "regional"):
             raise ValueError(f"mode must be edge or regional, not {mode!r}")
         self.mode = mode
         self.store = store
         self.config = config or load_config()
-        self.cache = cache or ResponseCache()
+        self.cache = cache if cache is not None else ResponseCache()  # an empty cache is falsy
         self.log_path = log_path
         self.distribution = distribution or load_distribution(parameters={"Mode": mode})
         self.origin: Origin = origin or self.s3_origin
@@ -96,8 +225,8 @@ class LocalEdge:
         self.stats: Counter[str] = Counter()
         self._log_lock = threading.Lock()
         self._stats_lock = threading.Lock()
-        self._inflight: dict[CacheKey, threading.Lock] = {}
-        self._inflight_lock = threading.Lock()
+        self.gate = gate if gate is not None else RenderGate(default_render_slots())
+        self.inflight = InFlight()
         # Resolved at call time (module attributes), so a test spy on either module sees every call.
         self.handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "handlers.viewer_request.handler": lambda event: viewer_request.handle(event, self.config),
@@ -140,17 +269,28 @@ class LocalEdge:
 
         request = self._with_cloudfront_headers(request, behaviour)
         key = cache_key(request, behaviour)
-        cacheable = method in behaviour.cached_methods
-        if not cacheable:
-            status, out_headers, body = self._fetch(request, behaviour, request_id, {})
-            return status, _cloudfront_headers(_result(status, "Miss"), request_id, out_headers), body
+        try:
+            if method not in behaviour.cached_methods:
+                status, out_headers, body = self._fetch(request, behaviour, request_id, {})
+                return status, _cloudfront_headers(_result(status, "Miss"), request_id, out_headers), body
+            entry = self.cache.get(key)
+            if entry is not None and entry.fresh():  # never waits for a render slot
+                self._count("hit")
+                return entry.status, _cloudfront_headers(_result(entry.status, "Hit"), request_id,
+                                                         entry.headers, age=entry.age()), entry.body
+            return self._miss(request, behaviour, key, request_id)
+        except Overloaded as exc:
+            return self._overloaded(exc, request_id)
 
-        entry = self.cache.get(key)
-        if entry is not None and entry.fresh():
-            self._count("hit")
-            return entry.status, _cloudfront_headers(_result(entry.status, "Hit"), request_id, entry.headers,
-                                                     age=entry.age()), entry.body
-        with self._key_lock(key):  # request collapsing: one origin fetch per key at a time
+    def invalidate(self, paths: list[str]) -> int:
+        """CloudFront's CreateInvalidation, for this edge's cache; returns how many entries went."""
+        return self.cache.invalidate(paths)
+
+    def _miss(self, request: dict[str, Any], behaviour: Behaviour, key: CacheKey, request_id: str) -> Response:
+        """No fresh copy: one origin fetch per key at a time (request collapsing), then cached."""
+        with self.inflight.hold(key, timeout=self.gate.longest_wait) as held:
+            if not held:
+                raise Overloaded("collapsed", "the request ahead of this one for the same object did not end")
             entry = self.cache.get(key)
             if entry is not None and entry.fresh():
                 self._count("hit")
@@ -172,13 +312,27 @@ class LocalEdge:
             self.cache.put(key, CachedResponse(status, out_headers, body, ttl=ttl))
         return status, _cloudfront_headers(_result(status, "Miss"), request_id, out_headers), body
 
-    def invalidate(self, paths: list[str]) -> int:
-        """CloudFront's CreateInvalidation, for this edge's cache; returns how many entries went."""
-        return self.cache.invalidate(paths)
+    def _overloaded(self, exc: Overloaded, request_id: str) -> Response:
+        """The 503 for a request the gate turned away: to retry shortly, and never stored by any cache."""
+        self._count(f"overloaded-{exc.reason}")
+        retry_after = max(1, math.ceil(self.gate.queue_seconds))
+        headers = {"Content-Type": "text/plain", "Retry-After": str(retry_after),
+                   "Cache-Control": "private, no-store"}
+        return 503, _cloudfront_headers("Error", request_id, headers), f"503: {exc}; retry\n".encode()
 
     # -- the origin side ---------------------------------------------------------------------------------
     def _fetch(self, request: dict[str, Any], behaviour: Behaviour, request_id: str,
                validators: dict[str, str]) -> Response:
+        """The origin side of a request, in a render slot and within the generation timeout.
+
+        The one place every generation passes through (the origin-response handler in edge mode, the
+        regional origin in regional mode). Each starts its ``Deadline`` when it is called, so once it has
+        a slot: time spent queueing does not eat into a generation's budget.
+        """
+        return self.gate.run(lambda: self._origin_round_trip(request, behaviour, request_id, validators))
+
+    def _origin_round_trip(self, request: dict[str, Any], behaviour: Behaviour, request_id: str,
+                           validators: dict[str, str]) -> Response:
         """Origin request, then the origin-response function if associated, as CloudFront runs them."""
         forwarded = _forwarded(request, behaviour)
         self._count("origin-fetch")
@@ -232,10 +386,6 @@ class LocalEdge:
         flags = _cloudfront_device_flags(device_class(_header_value(request, "user-agent")))
         extra = {k.lower(): [{"key": k, "value": v}] for k, v in flags.items() if k.lower() in names}
         return {**request, "headers": {**request["headers"], **extra}} if extra else request
-
-    def _key_lock(self, key: CacheKey) -> threading.Lock:
-        with self._inflight_lock:
-            return self._inflight.setdefault(key, threading.Lock())
 
     def _count(self, what: str) -> None:
         with self._stats_lock:
@@ -359,7 +509,10 @@ def _cloudfront_device_flags(device: str) -> dict[str, str]:
 # -- HTTP ----------------------------------------------------------------------------------------------------
 
 
-def make_server(edge: LocalEdge, host: str, port: int, sample_keys: list[str]) -> ThreadingHTTPServer:
+def make_server(edge: LocalEdge, host: str, port: int, sample_keys: list[str],
+                idle_seconds: float = DEFAULT_IDLE_SECONDS) -> ThreadingHTTPServer:
+    """The HTTP front of ``edge``: a thread per connection, each ended after ``idle_seconds`` without a
+    request, so connections a client opens and forgets cannot hold threads forever."""
     from .demo import demo_page
 
     page = demo_page(edge.store, sample_keys)
@@ -367,6 +520,7 @@ def make_server(edge: LocalEdge, host: str, port: int, sample_keys: list[str]) -
     class Handler(BaseHTTPRequestHandler):
         server_version = "imgedge-local"
         protocol_version = "HTTP/1.1"
+        timeout = idle_seconds  # socket timeout: http.server closes the connection when it expires
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             self._serve(send_body=True)
@@ -398,6 +552,8 @@ def make_server(edge: LocalEdge, host: str, port: int, sample_keys: list[str]) -
                                               "Cache-Control": "no-store"}, page
             elif self.command in ("GET", "HEAD") and path == ADMIN_PREFIX + "stats":
                 body = json.dumps({"stats": dict(edge.stats), "cached": len(edge.cache),
+                                   "cached_bytes": edge.cache.size_bytes, "in_flight": len(edge.inflight),
+                                   "renders": edge.gate.running, "waiting": edge.gate.waiting,
                                    "distribution": edge.distribution.source}).encode()
                 status, headers = 200, {"Content-Type": "application/json", "Cache-Control": "no-store"}
             else:
@@ -409,16 +565,30 @@ def make_server(edge: LocalEdge, host: str, port: int, sample_keys: list[str]) -
             self._send(status, headers, body, send_body)
 
         def _send(self, status: int, headers: dict[str, str], body: bytes, send_body: bool) -> None:
-            self.send_response(status)
-            for name, value in headers.items():
-                if name.lower() not in ("content-length", "transfer-encoding", "connection"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if send_body:
-                self.wfile.write(body)
+            """Write the answer; a viewer that went away meanwhile just ends its connection."""
+            try:
+                self.send_response(status)
+                for name, value in headers.items():
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if send_body:
+                    self.wfile.write(body)
+            except ConnectionError:
+                self.close_connection = True
 
         def log_message(self, fmt: str, *args: Any) -> None:
             log.debug("%s " + fmt, self.address_string(), *args)
 
-    return ThreadingHTTPServer((host, port), Handler)
+    return _Server((host, port), Handler)
+
+
+class _Server(ThreadingHTTPServer):
+    """A viewer that resets its connection is routine for an edge: logged quietly, not as a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            log.debug("%s went away", client_address)
+        else:
+            super().handle_error(request, client_address)

@@ -2,10 +2,15 @@
 
 import http.client
 import io
+import socket
+import threading
 
 import pytest
 from PIL import Image
 
+from imgedge.config import Config
+from imgedge.local.server import LocalEdge, make_server
+from imgedge.store import DirectoryStore
 from tests.localedge import running_local_edge
 from tests.events import CHROME_ACCEPT, CHROME_UA, IPHONE_UA
 
@@ -74,3 +79,15 @@ def test_healthz_and_index(edge_url):
     assert get(port, "/healthz")[0] == 200
     status, headers, body = get(port, "/")
     assert status == 200 and b"samples/cat.png" in body
+
+
+def test_a_connection_left_idle_is_closed_so_it_cannot_hold_a_server_thread(tmp_path):
+    edge = LocalEdge(DirectoryStore(tmp_path / "bucket"), Config())
+    server = make_server(edge, "127.0.0.1", 0, [], idle_seconds=0.2)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with socket.create_connection(server.server_address, timeout=10) as idle:
+            assert idle.recv(1) == b""  # closed by the server; without the idle limit, recv times out
+    finally:
+        server.shutdown()
+        server.server_close()
