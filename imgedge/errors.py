@@ -26,6 +26,13 @@ class BadRequest(ImageEdgeError):
     status = 400
 
 
+class URITooLong(BadRequest):
+    """The URL, or the S3 key it would name, is longer than CloudFront or S3 carry. A ``BadRequest`` (callers
+    that refuse malformed keys refuse these too) answered with 414, which CloudFront caches like a 400."""
+
+    status = 414
+
+
 class Forbidden(ImageEdgeError):
     """The request addresses something viewers may not reach (e.g. the variants prefix directly)."""
 

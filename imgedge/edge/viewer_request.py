@@ -14,7 +14,7 @@ from typing import Any
 
 from ..config import Config, load_config
 from ..device import device_class
-from ..errors import BadRequest, ImageEdgeError
+from ..errors import ImageEdgeError, URITooLong
 from ..keys import key_for_uri, uri_for_key, validate_original_key, variant_key
 from ..negotiate import ClientHints, client_hints, negotiate_format
 from ..signing import verify
@@ -53,9 +53,13 @@ _HINT_NAMES = ("sec-ch-dpr", "dpr", "sec-ch-width", "width", "sec-ch-viewport-wi
 
 def canonical_uri(uri: str, query: str, *, user_agent: str | None, accept: str | None, config: Config,
                   hints: ClientHints | None = None) -> str:
-    """The variant URI for a viewer URL; the one place that decides what a viewer gets."""
+    """The variant URI for a viewer URL; the one place that decides what a viewer gets.
+
+    A URL over Lambda@Edge's 8,192 characters, or one naming a variant key over S3's 1,024 bytes, is a
+    ``URITooLong`` (414, cached by CloudFront) before any key reaches S3.
+    """
     if len(uri) + len(query) > MAX_URL_CHARS:
-        raise BadRequest("the URL is too long")
+        raise URITooLong("the URL is too long")
     key = key_for_uri(uri)
     original_key = validate_original_key(key, config.variants_prefix)
     query, signed = verify(uri, query, config)
