@@ -70,9 +70,21 @@ def canonical_uri(uri: str, query: str, *, user_agent: str | None, accept: str |
         device=device_class(user_agent),
         negotiated_format=negotiate_format(accept, config),
         snap=True,
-        hints=hints,
+        hints=usable_hints(hints, signed=signed, config=config),
     )
     return uri_for_key(variant_key(original_key, spec, config.variants_prefix))
+
+
+def usable_hints(hints: ClientHints | None, *, signed: bool, config: Config) -> ClientHints | None:
+    """The client hints allowed to shape this request's variant.
+
+    A signature vouches for the URL, not for headers, and ``presets_only`` means the operator's boxes only: for
+    both, DPR, width and viewport hints are dropped (unless ``client_hints_on_signed``), so no header scales
+    the output past what was signed or preset. ``Save-Data`` stays: it only lowers the default quality.
+    """
+    if hints is None or config.client_hints_on_signed or not (signed or config.presets_only):
+        return hints
+    return hints.without_sizes()
 
 
 def refused(exc: ImageEdgeError, config: Config) -> dict[str, Any]:
