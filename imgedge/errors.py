@@ -67,3 +67,9 @@ class UpstreamError(ImageEdgeError):
     """The store failed in a way that retrying later may fix (S3 5xx, timeouts)."""
 
     status = 502
+
+
+class MalformedEvent(ValueError):
+    """A Lambda event a handler cannot read (not the shape of its trigger, or a field of the wrong type). Not an
+    ``ImageEdgeError``: each handler decides its own answer (a 400, or passing a response through). The message
+    names the field, never its value."""

@@ -14,26 +14,52 @@ from typing import Any
 
 from ..config import Config, load_config
 from ..device import device_class
-from ..errors import ImageEdgeError, URITooLong
+from ..errors import BadRequest, ImageEdgeError, MalformedEvent, URITooLong
 from ..keys import key_for_uri, uri_for_key, validate_original_key, variant_key
 from ..negotiate import ClientHints, client_hints, negotiate_format
+from ..observability import report_malformed
 from ..signing import verify
 from ..spec import parse_query, resolve
 from ..answers import refusal
-from .cloudfront import VIEWER_URL_HEADER, cloudfront_headers, first_record, header, set_header, status_line
+from .cloudfront import (
+    VIEWER_URL_HEADER,
+    cloudfront_headers,
+    first_record,
+    header,
+    read_request,
+    set_header,
+    status_line,
+)
 
 #: URI + query string limit for Lambda@Edge functions that read them.
 MAX_URL_CHARS = 8192
+#: How this handler names itself in its log lines.
+HANDLER = "viewer-request"
 
 
 def handle(event: dict[str, Any], config: Config | None = None) -> dict[str, Any]:
+    """The rewritten request, or a generated refusal. Never raises: an event it cannot read is a 400, a
+    failure of its own a 500, each with one JSON log line (``observability.report_malformed``)."""
     config = config or load_config()
-    request = first_record(event)["request"]
+    try:
+        request = read_request(first_record(event))
+    except MalformedEvent as exc:
+        report_malformed(HANDLER, str(exc), "400")
+        return refused(BadRequest("malformed request"), config)
+    try:
+        return _rewrite(request, config)
+    except Exception as exc:  # a bug must not become a Lambda error (a 503 with no line of ours)
+        report_malformed(HANDLER, f"{type(exc).__name__}: {exc}", "500", event="handler-error")
+        return refused(ImageEdgeError("internal error"), config)
+
+
+def _rewrite(request: dict[str, Any], config: Config) -> dict[str, Any]:
     headers = request.get("headers", {})
+    uri, query = request["uri"], request.get("querystring", "")
     try:
         variant_uri = canonical_uri(
-            request.get("uri", ""),
-            request.get("querystring", ""),
+            uri,
+            query,
             user_agent=header(headers, "user-agent"),
             accept=header(headers, "accept"),
             config=config,
@@ -41,8 +67,7 @@ def handle(event: dict[str, Any], config: Config | None = None) -> dict[str, Any
         )
     except ImageEdgeError as exc:
         return refused(exc, config)
-    viewer_url = request.get("uri", "") + (f"?{request['querystring']}" if request.get("querystring") else "")
-    set_header(request.setdefault("headers", {}), VIEWER_URL_HEADER, viewer_url)
+    set_header(request.setdefault("headers", {}), VIEWER_URL_HEADER, uri + (f"?{query}" if query else ""))
     request["uri"] = variant_uri
     request["querystring"] = ""
     return request
