@@ -8,6 +8,10 @@ answered with a non-cacheable 302 to the URL the viewer asked for (``X-Imgedge-V
 next request finds in S3.
 The response dict is edited in place: ``transfer-encoding`` and ``via`` are read-only here.
 
+An event it cannot read (no response, a status that is not one, a request of the wrong shape, an origin that
+is not S3) is never raised on: the response passes through untouched, or a 502 when there is none, with one
+JSON line saying why (``observability.report_malformed``).
+
 Each generation writes one JSON line (``imgedge.observability``: stage timings, sizes, device class, cache
 outcome, and the CloudWatch Embedded Metric Format members that turn it into metrics), and a generated
 response carries the same timings in ``Server-Timing``.

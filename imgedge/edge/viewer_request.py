@@ -54,6 +54,7 @@ def handle(event: dict[str, Any], config: Config | None = None) -> dict[str, Any
 
 
 def _rewrite(request: dict[str, Any], config: Config) -> dict[str, Any]:
+    """``request`` rewritten to its canonical variant (the viewer's URL kept in a header), or a refusal."""
     headers = request.get("headers", {})
     uri, query = request["uri"], request.get("querystring", "")
     try:
