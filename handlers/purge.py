@@ -5,7 +5,9 @@ regional function may have one): ``DISTRIBUTION_ID``, or ``DISTRIBUTION_ID_PARAM
 parameter that holds it (template.yaml: the bucket's notification depends on this function, the
 distribution on the bucket, so the function cannot name the distribution directly), and ``INVALIDATE``
 (``always`` | ``if-deleted`` | ``never``). Keys under ``_variants/`` are ignored, so the function's own
-deletions (which S3 notifies too) end at once instead of recursing.
+deletions (which S3 notifies too) end at once instead of recursing. An event it cannot read is skipped, its
+reason in the summary line; a purge that fails raises, so Lambda retries it and then sends the event to the
+stack's failure queue (template.yaml: PurgeFailureQueue).
 """
 
 import json

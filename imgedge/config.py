@@ -144,6 +144,10 @@ class Config:
     byte_budgets: tuple[int, ...] = DEFAULT_BYTE_BUDGETS
     #: Read the client hints ``Sec-CH-DPR``, ``Sec-CH-Width``, ``Sec-CH-Viewport-Width`` and ``Save-Data``.
     client_hints: bool = True
+    #: Let the size hints (DPR, width, viewport width) scale signed URLs and ``presets_only`` requests too.
+    #: Off: those get exactly the box that was signed or that the preset gives (headers cannot be signed);
+    #: ``Save-Data`` still lowers their default quality, which only ever makes the answer cheaper.
+    client_hints_on_signed: bool = False
     #: Quality for ``Save-Data: on`` viewers when the URL names none.
     save_data_quality: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_SAVE_DATA_QUALITY))
     #: Named watermarks for ``wm=<name>``: ``{"logo": {"key": "brand/logo.png", "position": "southeast",

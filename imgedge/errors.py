@@ -26,6 +26,13 @@ class BadRequest(ImageEdgeError):
     status = 400
 
 
+class URITooLong(BadRequest):
+    """The URL, or the S3 key it would name, is longer than CloudFront or S3 carry. A ``BadRequest`` (callers
+    that refuse malformed keys refuse these too) answered with 414, which CloudFront caches like a 400."""
+
+    status = 414
+
+
 class Forbidden(ImageEdgeError):
     """The request addresses something viewers may not reach (e.g. the variants prefix directly)."""
 
@@ -60,3 +67,9 @@ class UpstreamError(ImageEdgeError):
     """The store failed in a way that retrying later may fix (S3 5xx, timeouts)."""
 
     status = 502
+
+
+class MalformedEvent(ValueError):
+    """A Lambda event a handler cannot read (not the shape of its trigger, or a field of the wrong type). Not an
+    ``ImageEdgeError``: each handler decides its own answer (a 400, or passing a response through). The message
+    names the field, never its value."""

@@ -30,10 +30,13 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, unquote
 
-from .errors import BadRequest, Forbidden
+from .errors import BadRequest, Forbidden, URITooLong
 from .spec import COMPASS, FITS, PLACEHOLDER_FORMATS, VariantSpec
 
-#: S3 keys are at most 1024 bytes; leave room for the prefix and the segment.
+#: S3 keys are at most 1,024 bytes of UTF-8: no variant key may be longer (S3 would refuse to store it).
+MAX_KEY_BYTES = 1024
+#: Originals leave room for the prefix and the segment (a segment with many options still may not fit:
+#: ``variant_key`` checks the whole key).
 MAX_ORIGINAL_KEY_BYTES = 900
 
 _EXT_BY_FORMAT = {"jpeg": "jpg", "png": "png", "webp": "webp", "avif": "avif", "gif": "gif", "legacy": "legacy",
@@ -72,8 +75,16 @@ _SPLIT = re.compile(r"-(?=[a-z])")
 
 
 def variant_key(original_key: str, spec: VariantSpec, prefix: str) -> str:
-    """The S3 key of one variant of ``original_key``."""
-    return f"{prefix}/{original_key}/{segment_for(spec)}"
+    """The S3 key of one variant of ``original_key``; ``URITooLong`` if S3 could not store it."""
+    return check_key_length(f"{prefix}/{original_key}/{segment_for(spec)}")
+
+
+def check_key_length(key: str) -> str:
+    """``key`` unchanged if it fits S3's 1,024-byte limit, else ``URITooLong`` (414): a key S3 cannot hold is
+    refused where it is named, rather than rendered and then lost to PutObject's KeyTooLongError."""
+    if len(key.encode("utf-8", "surrogateescape")) > MAX_KEY_BYTES:
+        raise URITooLong("the image path and options name a key longer than 1024 bytes")
+    return key
 
 
 def segment_for(spec: VariantSpec) -> str:
@@ -132,6 +143,7 @@ def parse_variant_key(key: str, prefix: str) -> tuple[str, VariantSpec]:
     head = prefix + "/"
     if not key.startswith(head):
         raise BadRequest("not a variant key")
+    check_key_length(key)
     original_key, _, segment = key[len(head):].rpartition("/")
     if not original_key:
         raise BadRequest("not a variant key")
@@ -213,7 +225,7 @@ def validate_original_key(key: str, prefix: str) -> str:
     if not key or key.endswith("/"):
         raise BadRequest("the path must name an image")
     if len(key.encode("utf-8", "surrogatepass")) > MAX_ORIGINAL_KEY_BYTES:
-        raise BadRequest("the path is too long")
+        raise URITooLong("the path is too long")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in key):
         raise BadRequest("the path contains control characters")
     segments = key.split("/")
@@ -242,6 +254,7 @@ def uri_for_key(key: str) -> str:
 
 __all__ = [
     "variant_key",
+    "check_key_length",
     "segment_for",
     "parse_segment",
     "parse_variant_key",

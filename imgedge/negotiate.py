@@ -65,6 +65,11 @@ class ClientHints:
     def __bool__(self) -> bool:
         return bool(self.dpr or self.width or self.viewport_width or self.save_data)
 
+    def without_sizes(self) -> "ClientHints":
+        """Only ``Save-Data``: for requests whose box is fixed (signed, presets only), where a hint may make
+        the answer cheaper but never larger."""
+        return ClientHints(save_data=self.save_data)
+
 
 _HINT_NUMBER = re.compile(r"\s*([0-9]{1,5}(?:\.[0-9]{1,4})?)\s*")
 

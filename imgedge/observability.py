@@ -19,6 +19,7 @@ Nothing here imports Pillow or boto3: the viewer-request bundle may carry this m
 from __future__ import annotations
 
 import json
+import sys
 import time
 from datetime import datetime, timezone
 from typing import Any, Mapping
@@ -106,6 +107,15 @@ def emf(entry: Mapping[str, Any], namespace: str = NAMESPACE) -> dict[str, Any]:
 def log_line(entry: Mapping[str, Any]) -> str:
     """The one line written per generation (EMF included), compact JSON without a newline."""
     return json.dumps(emf(entry), separators=(",", ":"), ensure_ascii=False)
+
+
+def report_malformed(handler: str, reason: str, answer: str, *, event: str = "malformed-event") -> dict[str, Any]:
+    """Write the one line a handler logs when it cannot read its event (or, ``event="handler-error"``, fails
+    on one): which handler, why, and what it answered instead of raising. Plain JSON without metrics: it is
+    not a generation, and the log pipeline's filter (``event = "generate"``) leaves it out. Returns the entry."""
+    entry = {"ts": utc_now(), "event": event, "handler": handler, "reason": reason[:300], "answer": answer}
+    sys.stdout.write(json.dumps(entry, separators=(",", ":"), ensure_ascii=False) + "\n")
+    return entry
 
 
 def fields_only(line: Mapping[str, Any]) -> dict[str, Any]:

@@ -152,30 +152,49 @@ class OriginalChange:
     event_name: str  # ObjectCreated:Put, ObjectRemoved:Delete, ...
 
 
-def originals_changed(event: dict[str, Any], config: Config) -> tuple[list[OriginalChange], list[str]]:
+def originals_changed(event: Any, config: Config) -> tuple[list[OriginalChange], list[str]]:
     """The originals an S3 notification event created, overwrote or removed, and why other records were
     skipped. Keys arrive URL-encoded with ``+`` for a space (``unquote_plus``). Variants are skipped:
-    the purge deletes variants, and S3 notifies those deletions too."""
+    the purge deletes variants, and S3 notifies those deletions too. Anything that is not an S3 notification
+    (another service's event, a record of the wrong shape) is skipped with its reason, never raised on."""
+    records = event.get("Records") if isinstance(event, dict) else None
+    if not isinstance(records, list):
+        return [], ["the event is not an S3 notification (no Records list)"]
     changes: list[OriginalChange] = []
     skipped: list[str] = []
-    for record in event.get("Records") or []:
-        name = str(record.get("eventName", ""))
-        if record.get("eventSource") != "aws:s3" or not name.startswith(("ObjectCreated:", "ObjectRemoved:")):
-            skipped.append(f"{name or '?'}: not an object created/removed event")
+    for record in records:
+        try:
+            change = _record_change(record)
+        except ValueError as exc:
+            skipped.append(str(exc))
             continue
-        s3 = record.get("s3") or {}
-        key = unquote_plus(str((s3.get("object") or {}).get("key", "")))
-        bucket = str((s3.get("bucket") or {}).get("name", ""))
-        if key.startswith(config.variants_prefix + "/"):
-            skipped.append(f"{key}: a variant")
+        if change.key.startswith(config.variants_prefix + "/"):
+            skipped.append(f"{change.key}: a variant")
             continue
         try:
-            validate_original_key(key, config.variants_prefix)
+            validate_original_key(change.key, config.variants_prefix)
         except ImageEdgeError as exc:
-            skipped.append(f"{key}: {exc.message}")
+            skipped.append(f"{change.key}: {exc.message}")
             continue
-        changes.append(OriginalChange(bucket, key, name))
+        changes.append(change)
     return changes, skipped
+
+
+def _record_change(record: Any) -> OriginalChange:
+    """One notification record as an ``OriginalChange``; ``ValueError`` (the reason to skip it) otherwise."""
+    if not isinstance(record, dict):
+        raise ValueError("?: a record that is not an object")
+    name = record.get("eventName") if isinstance(record.get("eventName"), str) else ""
+    if record.get("eventSource") != "aws:s3" or not name.startswith(("ObjectCreated:", "ObjectRemoved:")):
+        raise ValueError(f"{name or '?'}: not an object created/removed event")
+    s3 = record.get("s3")
+    obj = s3.get("object") if isinstance(s3, dict) else None
+    bucket = s3.get("bucket") if isinstance(s3, dict) else None
+    key = obj.get("key") if isinstance(obj, dict) else None
+    bucket_name = bucket.get("name") if isinstance(bucket, dict) else None
+    if not isinstance(key, str) or not isinstance(bucket_name, str) or not bucket_name:
+        raise ValueError(f"{name}: a record without s3.bucket.name and s3.object.key")
+    return OriginalChange(bucket_name, unquote_plus(key), name)
 
 
 def handle_s3_event(

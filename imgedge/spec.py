@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qsl
 
 from .config import ALL_OPTIONS, Config
-from .errors import BadRequest, Forbidden
+from .errors import BadRequest, Forbidden, URITooLong
 
 if TYPE_CHECKING:
     from .negotiate import ClientHints
@@ -282,7 +282,7 @@ def parse_query(query: str, config: Config, *, trusted: bool = False) -> Request
     flood of invented URLs could mint variants without bound.
     """
     if len(query) > 2048:
-        raise BadRequest("query string too long")
+        raise URITooLong("query string too long")
     try:
         pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=False, max_num_fields=32)
     except ValueError:

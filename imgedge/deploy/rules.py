@@ -18,7 +18,8 @@ it resolved (``imgedge.deploy.conditions``). Every function is one of three kind
   an event source mapping, an EventBridge rule or schedule, an SNS subscription, a log subscription filter),
   such as the purge function. It may have environment variables and run arm64; its role is trusted by
   ``lambda.amazonaws.com`` alone and may only list and delete variants (``_variants/``) and invalidate this
-  template's distribution.
+  template's distribution; when a service invokes it asynchronously, what fails every retry goes to a queue or
+  topic of this template that its role may write to.
 
 A function of none of these kinds is reported (``versioned-association``) and checked as an edge function. IAM
 policies are checked by the kind of role they are attached to; a role trusted only by
@@ -31,6 +32,7 @@ caching choices (issues 5 and 9).
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -108,6 +110,10 @@ RULES: dict[str, str] = {
     "Function URL) runs x86_64 or arm64, MemorySize <= 10240 MB, Timeout <= 900 s (parameters bounded by "
     "MaxValue), and each S3 notification, EventBridge rule, SNS subscription or log subscription filter that "
     "invokes it has a Lambda permission for its service on what it invokes",
+    "event-failure": "an event function a service invokes asynchronously (S3, EventBridge, SNS, CloudWatch Logs) "
+    "has an on-failure destination (EventInvokeConfig DestinationConfig.OnFailure or DeadLetterConfig) that is an "
+    "SQS queue or SNS topic of this template, and its role may send there (sqs:SendMessage, sns:Publish): "
+    "otherwise an event that fails Lambda's retries is dropped without a trace",
 }
 
 EDGE_RUNTIMES = ("python3.12", "python3.13")
@@ -127,6 +133,8 @@ FIREHOSE_PRINCIPAL = "firehose.amazonaws.com"
 #: destination"); the writes among them are PutObject and AbortMultipartUpload.
 FIREHOSE_S3_ACTIONS = ("s3:abortmultipartupload", "s3:getbucketlocation", "s3:getobject", "s3:listbucket",
                        "s3:listbucketmultipartuploads", "s3:putobject")
+#: Where an event function's failed asynchronous invocations may go, and the action its role needs there.
+FAILURE_DESTINATIONS = {"AWS::SQS::Queue": "sqs:sendmessage", "AWS::SNS::Topic": "sns:publish"}
 #: An event function's S3 rights: list and delete variants, nothing else.
 EVENT_S3_ACTIONS = ("s3:listbucket", "s3:deleteobject")
 INVALIDATION_ACTION = "cloudfront:createinvalidation"
@@ -965,7 +973,47 @@ class _Checker:
                 yield Violation("event-function", source, f"invokes {where} but no AWS::Lambda::Permission lets "
                                 f"{service} do so: the deployment fails (S3: 'Unable to validate the following "
                                 "destination configurations') or the events are dropped")
+        yield from self.failure_destination(name, props, sources)
         yield from self.role_trust(name, props.get("Role"), REGIONAL_PRINCIPALS, exact=True)
+
+    def failure_destination(self, name: str, props: dict[str, Any],
+                            sources: list[tuple[str, str | None, tuple[str | None, str | None]]]) -> Iterator[Violation]:
+        """A pushed (asynchronous) invocation that fails its retries must land somewhere this template owns and
+        the function's role may write to. Polled sources (event source mappings) keep failures with the source."""
+        if not any(service for _, service, _ in sources):
+            return
+        targets = [(props.get("DeadLetterConfig") or {}).get("TargetArn")]
+        for _, config in self.of_type("AWS::Lambda::EventInvokeConfig"):
+            if self.lambda_target(config.get("FunctionName"))[0] == name:
+                targets.append(((config.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination"))
+        destinations = [ref for ref in map(_ref, targets) if self.type_of(ref) in FAILURE_DESTINATIONS]
+        if not destinations:
+            yield Violation("event-failure", name, "invoked asynchronously without an on-failure destination (an "
+                            "SQS queue or SNS topic of this template in EventInvokeConfig or DeadLetterConfig): an "
+                            "event that fails every retry is dropped")
+            return
+        role = _ref(props.get("Role")) or ""
+        for destination in destinations:
+            action = FAILURE_DESTINATIONS[self.type_of(destination) or ""]
+            if not self.role_allows(role, action, destination):
+                yield Violation("event-failure", name, f"its role is not allowed {action} on {destination}: the "
+                                "failed events would be lost (SAM adds no permission to an explicit role)")
+
+    def role_allows(self, role: str, action: str, resource: str) -> bool:
+        """Whether an Allow statement of ``role``'s policies grants ``action`` (lowercase) on the logical id
+        ``resource`` (or on ``*``)."""
+        for _, document, roles in self.policy_documents():
+            if role not in roles:
+                continue
+            for statement in _as_list((document or {}).get("Statement")):
+                if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+                    continue
+                actions = [str(a).lower() for a in _as_list(statement.get("Action"))]
+                resources = _as_list(statement.get("Resource"))
+                if any(fnmatch.fnmatchcase(action, a) for a in actions) and \
+                        ("*" in resources or resource in _refs_in(resources)):
+                    return True
+        return False
 
     def read_timeouts(self, urls: set[str]) -> list[float]:
         timeouts = []

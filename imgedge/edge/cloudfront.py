@@ -5,6 +5,8 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+from ..errors import MalformedEvent
+
 Headers = dict[str, list[dict[str, str]]]
 
 #: CloudFront's device headers, added after the viewer-request event (never seen there).
@@ -21,8 +23,12 @@ READ_ONLY_ORIGIN_RESPONSE = ("transfer-encoding", "via")
 
 
 def header(headers: Headers, name: str) -> str | None:
+    """The first value of header ``name``, or None (also when the entry is not a ``{key, value}`` list)."""
     entries = headers.get(name.lower())
-    return entries[0].get("value") if entries else None
+    if not isinstance(entries, list) or not entries or not isinstance(entries[0], dict):
+        return None
+    value = entries[0].get("value")
+    return value if isinstance(value, str) else None
 
 
 def set_header(headers: Headers, name: str, value: str) -> None:
@@ -47,24 +53,69 @@ def status_line(status: int) -> dict[str, str]:
     return {"status": str(status), "statusDescription": description}
 
 
-def first_record(event: dict[str, Any]) -> dict[str, Any]:
-    return event["Records"][0]["cf"]
+def first_record(event: Any) -> dict[str, Any]:
+    """``Records[0].cf`` of a Lambda@Edge event; ``MalformedEvent`` if there is none."""
+    records = event.get("Records") if isinstance(event, dict) else None
+    if not isinstance(records, list) or not records or not isinstance(records[0], dict):
+        raise MalformedEvent("the event has no Records[0]")
+    record = records[0].get("cf")
+    if not isinstance(record, dict):
+        raise MalformedEvent("Records[0] has no cf object")
+    return record
+
+
+def read_request(record: dict[str, Any]) -> dict[str, Any]:
+    """``cf.request`` with a string ``uri`` and ``querystring`` and a header map; ``MalformedEvent`` otherwise.
+
+    A missing ``querystring`` or ``headers`` reads as empty; CloudFront always sends both, so anything else
+    is not an event of ours and is refused before any field is used.
+    """
+    request = record.get("request")
+    if not isinstance(request, dict):
+        raise MalformedEvent("cf.request is not an object")
+    if not isinstance(request.get("uri"), str):
+        raise MalformedEvent("cf.request.uri is not a string")
+    if not isinstance(request.get("querystring", ""), str):
+        raise MalformedEvent("cf.request.querystring is not a string")
+    check_headers(request.get("headers", {}), "cf.request.headers")
+    return request
+
+
+def read_response(record: dict[str, Any]) -> dict[str, Any]:
+    """``cf.response`` (an object); ``MalformedEvent`` otherwise."""
+    response = record.get("response")
+    if not isinstance(response, dict):
+        raise MalformedEvent("cf.response is not an object")
+    return response
+
+
+def check_headers(headers: Any, where: str) -> None:
+    """``MalformedEvent`` unless ``headers`` is a CloudFront header map: name → list of ``{key, value}``."""
+    if not isinstance(headers, dict):
+        raise MalformedEvent(f"{where} is not an object")
+    for entries in headers.values():
+        if not isinstance(entries, list) or not all(
+                isinstance(entry, dict) and isinstance(entry.get("value"), str) for entry in entries):
+            raise MalformedEvent(f"{where} has a value that is not a list of {{key, value}} objects")
 
 
 def s3_origin(request: dict[str, Any]) -> tuple[str, str | None]:
-    """(bucket, region) of the event's S3 origin, from ``request.origin.s3``.
+    """(bucket, region) of the event's S3 origin, from ``request.origin.s3``; ``MalformedEvent`` for any other.
 
     ``domainName`` is ``<bucket>.s3.<region>.amazonaws.com`` (or the legacy ``<bucket>.s3.amazonaws.com``);
     ``region`` is given with OAI origins and otherwise parsed from the domain when present.
     """
-    s3 = request["origin"]["s3"]
+    origin = request.get("origin")
+    s3 = origin.get("s3") if isinstance(origin, dict) else None
+    if not isinstance(s3, dict) or not isinstance(s3.get("domainName"), str):
+        raise MalformedEvent("cf.request.origin is not an S3 origin")
     domain = s3["domainName"].lower()
     bucket, sep, rest = domain.partition(".s3.")
     if not sep:
         bucket, sep, rest = domain.partition(".s3-")
     if not sep or not bucket:
-        raise ValueError(f"not an S3 origin domain: {domain!r}")
-    region = s3.get("region") or None
+        raise MalformedEvent("cf.request.origin.s3.domainName is not an S3 endpoint")
+    region = s3.get("region") if isinstance(s3.get("region"), str) and s3.get("region") else None
     if region is None and rest.count(".") >= 2 and not rest.startswith("amazonaws"):
         region = rest.split(".")[0]
     return bucket, region

@@ -8,6 +8,10 @@ answered with a non-cacheable 302 to the URL the viewer asked for (``X-Imgedge-V
 next request finds in S3.
 The response dict is edited in place: ``transfer-encoding`` and ``via`` are read-only here.
 
+An event it cannot read (no response, a status that is not one, a request of the wrong shape, an origin that
+is not S3) is never raised on: the response passes through untouched, or a 502 when there is none, with one
+JSON line saying why (``observability.report_malformed``).
+
 Each generation writes one JSON line (``imgedge.observability``: stage timings, sizes, device class, cache
 outcome, and the CloudWatch Embedded Metric Format members that turn it into metrics), and a generated
 response carries the same timings in ``Server-Timing``.
@@ -22,22 +26,29 @@ from typing import Any, Callable
 from ..config import Config, load_config
 from ..deadline import Deadline
 from ..device import device_class
-from ..answers import Answer, answer_variant
-from ..errors import BadRequest
+from ..answers import TEXT, Answer, answer_variant, response_headers
+from ..errors import BadRequest, MalformedEvent
 from ..keys import key_for_uri, parse_variant_key
-from ..observability import log_line, utc_now
+from ..observability import log_line, report_malformed, utc_now
 from ..store import Store
 from .cloudfront import (
     READ_ONLY_ORIGIN_RESPONSE,
     VIEWER_URL_HEADER,
+    check_headers,
+    cloudfront_headers,
     device_headers,
     first_record,
     header,
+    read_request,
+    read_response,
+    s3_origin,
     set_header,
     status_line,
 )
 
 MISSING_STATUSES = ("403", "404")
+#: How this handler names itself in its log lines.
+HANDLER = "origin-response"
 
 
 def handle(
@@ -46,36 +57,63 @@ def handle(
     config: Config | None = None,
     log: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """Handle one origin-response event. ``store_for(request)`` returns the store of the event's origin."""
+    """Handle one origin-response event. ``store_for(request)`` returns the store of the event's origin.
+
+    Never raises on an event it cannot read: S3's response goes back untouched (a 502 when there is none to
+    pass on), with one JSON log line (``observability.report_malformed``).
+    """
     deadline = Deadline((config or load_config()).max_generation_seconds)  # the budget starts on arrival
     config = config or load_config()
     log = log or _print_json
-    record = first_record(event)
-    request, response = record["request"], record["response"]
-    if str(response.get("status")) not in MISSING_STATUSES:
+    try:
+        record = first_record(event)
+        response = read_response(record)
+    except MalformedEvent as exc:
+        report_malformed(HANDLER, str(exc), "502")
+        return _unreadable()
+    status = response.get("status")
+    if not isinstance(status, (str, int)) or not str(status).isdigit():
+        report_malformed(HANDLER, "cf.response.status is not an HTTP status", "pass-through")
+        return response
+    if str(status) not in MISSING_STATUSES:
         return response
     try:
-        variant = key_for_uri(request.get("uri", ""))
+        request = read_request(record)
+        check_headers(response.get("headers", {}), "cf.response.headers")
+        s3_origin(request)
+    except MalformedEvent as exc:
+        report_malformed(HANDLER, str(exc), "pass-through")
+        return response
+    try:
+        variant = key_for_uri(request["uri"])
         original_key, _spec = parse_variant_key(variant, config.variants_prefix)
     except BadRequest:
         return response  # not one of ours (e.g. a plain miss on an original path): S3's answer stands
     headers = request.get("headers", {})
+    cf_config = record.get("config")
     entry: dict[str, Any] = {
         "ts": utc_now(),
         "event": "generate",
-        "request_id": (record.get("config") or {}).get("requestId"),
+        "request_id": cf_config.get("requestId") if isinstance(cf_config, dict) else None,
         "variant": variant,
         "original": original_key,
         "device": device_class(header(headers, "user-agent"), device_headers(headers)),
         # origin-response runs only when CloudFront had no fresh copy: a miss, or a stale one revalidated
         "edge_cache": "Miss",
-        "origin_status": int(response.get("status")),
+        "origin_status": int(status),
     }
     answer = answer_variant(store_for(request), variant, config, viewer_url=header(headers, VIEWER_URL_HEADER),
                             max_inline_bytes=config.max_inline_bytes, entry=entry, deadline=deadline)
     _replace(response, answer)
     log(entry)
     return response
+
+
+def _unreadable() -> dict[str, Any]:
+    """What CloudFront gets when the event carries no response to pass on: a 502 nobody caches."""
+    body = b"unreadable origin response\n"
+    return {**status_line(502), "headers": cloudfront_headers(response_headers(TEXT, "no-store")),
+            "body": base64.b64encode(body).decode("ascii"), "bodyEncoding": "base64"}
 
 
 def _replace(response: dict[str, Any], answer: Answer) -> None:

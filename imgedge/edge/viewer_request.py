@@ -14,26 +14,53 @@ from typing import Any
 
 from ..config import Config, load_config
 from ..device import device_class
-from ..errors import BadRequest, ImageEdgeError
+from ..errors import BadRequest, ImageEdgeError, MalformedEvent, URITooLong
 from ..keys import key_for_uri, uri_for_key, validate_original_key, variant_key
 from ..negotiate import ClientHints, client_hints, negotiate_format
+from ..observability import report_malformed
 from ..signing import verify
 from ..spec import parse_query, resolve
 from ..answers import refusal
-from .cloudfront import VIEWER_URL_HEADER, cloudfront_headers, first_record, header, set_header, status_line
+from .cloudfront import (
+    VIEWER_URL_HEADER,
+    cloudfront_headers,
+    first_record,
+    header,
+    read_request,
+    set_header,
+    status_line,
+)
 
 #: URI + query string limit for Lambda@Edge functions that read them.
 MAX_URL_CHARS = 8192
+#: How this handler names itself in its log lines.
+HANDLER = "viewer-request"
 
 
 def handle(event: dict[str, Any], config: Config | None = None) -> dict[str, Any]:
+    """The rewritten request, or a generated refusal. Never raises: an event it cannot read is a 400, a
+    failure of its own a 500, each with one JSON log line (``observability.report_malformed``)."""
     config = config or load_config()
-    request = first_record(event)["request"]
+    try:
+        request = read_request(first_record(event))
+    except MalformedEvent as exc:
+        report_malformed(HANDLER, str(exc), "400")
+        return refused(BadRequest("malformed request"), config)
+    try:
+        return _rewrite(request, config)
+    except Exception as exc:  # a bug must not become a Lambda error (a 503 with no line of ours)
+        report_malformed(HANDLER, f"{type(exc).__name__}: {exc}", "500", event="handler-error")
+        return refused(ImageEdgeError("internal error"), config)
+
+
+def _rewrite(request: dict[str, Any], config: Config) -> dict[str, Any]:
+    """``request`` rewritten to its canonical variant (the viewer's URL kept in a header), or a refusal."""
     headers = request.get("headers", {})
+    uri, query = request["uri"], request.get("querystring", "")
     try:
         variant_uri = canonical_uri(
-            request.get("uri", ""),
-            request.get("querystring", ""),
+            uri,
+            query,
             user_agent=header(headers, "user-agent"),
             accept=header(headers, "accept"),
             config=config,
@@ -41,8 +68,7 @@ def handle(event: dict[str, Any], config: Config | None = None) -> dict[str, Any
         )
     except ImageEdgeError as exc:
         return refused(exc, config)
-    viewer_url = request.get("uri", "") + (f"?{request['querystring']}" if request.get("querystring") else "")
-    set_header(request.setdefault("headers", {}), VIEWER_URL_HEADER, viewer_url)
+    set_header(request.setdefault("headers", {}), VIEWER_URL_HEADER, uri + (f"?{query}" if query else ""))
     request["uri"] = variant_uri
     request["querystring"] = ""
     return request
@@ -53,9 +79,13 @@ _HINT_NAMES = ("sec-ch-dpr", "dpr", "sec-ch-width", "width", "sec-ch-viewport-wi
 
 def canonical_uri(uri: str, query: str, *, user_agent: str | None, accept: str | None, config: Config,
                   hints: ClientHints | None = None) -> str:
-    """The variant URI for a viewer URL; the one place that decides what a viewer gets."""
+    """The variant URI for a viewer URL; the one place that decides what a viewer gets.
+
+    A URL over Lambda@Edge's 8,192 characters, or one naming a variant key over S3's 1,024 bytes, is a
+    ``URITooLong`` (414, cached by CloudFront) before any key reaches S3.
+    """
     if len(uri) + len(query) > MAX_URL_CHARS:
-        raise BadRequest("the URL is too long")
+        raise URITooLong("the URL is too long")
     key = key_for_uri(uri)
     original_key = validate_original_key(key, config.variants_prefix)
     query, signed = verify(uri, query, config)
@@ -66,9 +96,21 @@ def canonical_uri(uri: str, query: str, *, user_agent: str | None, accept: str |
         device=device_class(user_agent),
         negotiated_format=negotiate_format(accept, config),
         snap=True,
-        hints=hints,
+        hints=usable_hints(hints, signed=signed, config=config),
     )
     return uri_for_key(variant_key(original_key, spec, config.variants_prefix))
+
+
+def usable_hints(hints: ClientHints | None, *, signed: bool, config: Config) -> ClientHints | None:
+    """The client hints allowed to shape this request's variant.
+
+    A signature vouches for the URL, not for headers, and ``presets_only`` means the operator's boxes only: for
+    both, DPR, width and viewport hints are dropped (unless ``client_hints_on_signed``), so no header scales
+    the output past what was signed or preset. ``Save-Data`` stays: it only lowers the default quality.
+    """
+    if hints is None or config.client_hints_on_signed or not (signed or config.presets_only):
+        return hints
+    return hints.without_sizes()
 
 
 def refused(exc: ImageEdgeError, config: Config) -> dict[str, Any]:

@@ -10,6 +10,8 @@ would be given, with the template's parameter defaults (or overrides) and condit
   the origin-response event), and whether CloudFront adds its ``CloudFront-Is-*-Viewer`` headers;
 * the **function associations**: which event types run which handler, so removing the viewer-request
   association in the template makes the local edge serve unrewritten URIs, as CloudFront would;
+* the **response headers policy**: the headers removed from, and the ``X-Content-Type-Options`` and custom
+  headers added to, every response a viewer gets (``Distribution.viewer_headers``), cached or not;
 * ``CustomErrorResponses``' ``ErrorCachingMinTTL`` per status (CloudFront's default is 10 s);
 * ``PathPattern`` matching, first match wins, the default behaviour last.
 
@@ -25,6 +27,7 @@ import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import quote, urlsplit
 
 #: CloudFront's default error caching minimum TTL (seconds) for a status without CustomErrorResponses.
 DEFAULT_ERROR_CACHING_MIN_TTL = 10
@@ -78,6 +81,35 @@ class OriginRequestPolicy:
 
 
 @dataclass(frozen=True)
+class ResponseHeadersPolicy:
+    """What CloudFront does to the headers of each response on its way to the viewer (never to the cached copy).
+
+    ``remove``: lowercase names dropped; ``content_type_options``: ``None`` when not set, else its ``Override``
+    (True: ``nosniff`` replaces the origin's value; False: added only when the origin sent none);
+    ``custom``: (name, value, override) the same way.
+    """
+
+    name: str
+    remove: frozenset[str] = frozenset()
+    content_type_options: bool | None = None
+    custom: tuple[tuple[str, str, bool], ...] = ()
+
+    def apply(self, headers: Mapping[str, str]) -> dict[str, str]:
+        out = {k: v for k, v in headers.items() if k.lower() not in self.remove}
+        added = list(self.custom)
+        if self.content_type_options is not None:
+            added.append(("X-Content-Type-Options", "nosniff", self.content_type_options))
+        for name, value, override in added:
+            present = [k for k in out if k.lower() == name.lower()]
+            if present and not override:
+                continue
+            for key in present:
+                del out[key]
+            out[name] = value
+        return out
+
+
+@dataclass(frozen=True)
 class Behaviour:
     """One cache behaviour of the distribution, as the local edge plays it."""
 
@@ -90,6 +122,7 @@ class Behaviour:
     allowed_methods: tuple[str, ...] = ("GET", "HEAD")
     cached_methods: tuple[str, ...] = ("GET", "HEAD")
     compress: bool = False
+    response_headers_policy: ResponseHeadersPolicy | None = None
 
     def matches(self, path: str) -> bool:
         if self.path_pattern == "*":
@@ -114,6 +147,16 @@ class Distribution:
 
     def error_ttl(self, status: int) -> int:
         return int(self.error_caching_min_ttl.get(status, DEFAULT_ERROR_CACHING_MIN_TTL))
+
+    def viewer_headers(self, uri: str, headers: Mapping[str, str]) -> dict[str, str]:
+        """``headers`` as the viewer gets them: the response headers policy of ``uri``'s behaviour applied."""
+        policy = self.behaviour_for(uri).response_headers_policy
+        return policy.apply(headers) if policy is not None else dict(headers)
+
+
+def viewer_uri(raw_path: str) -> str:
+    """The URI CloudFront matches path patterns against: the request target's path, percent-encoded."""
+    return quote(urlsplit(raw_path).path, safe="/%-_.~!$&'()*+,;=:@")
 
 
 class TemplateError(ValueError):
@@ -144,6 +187,12 @@ BUILT_IN = Distribution(
         ),
         associations={"viewer-request": "handlers.viewer_request.handler",
                       "origin-response": "handlers.origin_response.handler"},
+        response_headers_policy=ResponseHeadersPolicy(
+            "VariantResponseHeadersPolicy",
+            remove=frozenset({"x-amz-meta-source-key", "x-amz-meta-source-etag", "x-amz-server-side-encryption",
+                              "x-amz-server-side-encryption-bucket-key-enabled"}),
+            content_type_options=True,
+        ),
     ),),
 )
 
@@ -333,6 +382,7 @@ class _Context:
             allowed_methods=tuple(raw.get("AllowedMethods") or ("GET", "HEAD")),
             cached_methods=tuple(raw.get("CachedMethods") or ("GET", "HEAD")),
             compress=raw.get("Compress") in (True, "true"),
+            response_headers_policy=self.response_headers_policy(raw.get("ResponseHeadersPolicyId")),
         )
 
     def cache_policy(self, ref: Any) -> CachePolicy:
@@ -373,6 +423,39 @@ class _Context:
             headers=_part(config.get("HeadersConfig"), "HeaderBehavior", "Headers"),
             cookies=_part(config.get("CookiesConfig"), "CookieBehavior", "Cookies"),
         )
+
+
+    def response_headers_policy(self, ref: Any) -> ResponseHeadersPolicy | None:
+        """The template's policy: removed headers, ``ContentTypeOptions`` and custom headers are played; anything
+        else it sets (CORS, Server-Timing, the other security headers), or a managed policy, is refused."""
+        if ref is None:
+            return None
+        if isinstance(ref, str):
+            raise TemplateError(f"managed response headers policy {ref!r} is not played by the local edge")
+        found = self.resource_props(ref, "AWS::CloudFront::ResponseHeadersPolicy")
+        assert found is not None
+        name, props = found
+        config = props.get("ResponseHeadersPolicyConfig") or {}
+        security = dict(config.get("SecurityHeadersConfig") or {})
+        content_type_options = security.pop("ContentTypeOptions", None)
+        unplayed = sorted(set(config) - {"Name", "Comment", "SecurityHeadersConfig", "RemoveHeadersConfig",
+                                         "CustomHeadersConfig"}) + sorted(security)
+        if unplayed:
+            raise TemplateError(f"response headers policy {name}: {', '.join(unplayed)} not played by the local edge")
+        return ResponseHeadersPolicy(
+            name=name,
+            remove=frozenset(str(item["Header"]).lower() for item in _items(config.get("RemoveHeadersConfig"))),
+            content_type_options=None if content_type_options is None else
+            content_type_options.get("Override") in (True, "true"),
+            custom=tuple((str(item["Header"]), str(item["Value"]), item.get("Override") in (True, "true"))
+                         for item in _items(config.get("CustomHeadersConfig"))),
+        )
+
+
+def _items(config: Mapping[str, Any] | None) -> list[Any]:
+    """``Items`` of a CloudFormation list config (also in the API's ``{"Quantity", "Items"}`` shape)."""
+    items = (config or {}).get("Items") or []
+    return list(items.get("Items") or []) if isinstance(items, dict) else list(items)
 
 
 def _part(config: Mapping[str, Any] | None, behaviour_field: str, names_field: str) -> KeyPart:

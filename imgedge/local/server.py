@@ -38,7 +38,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, TypeVar
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..config import Config, load_config
 from ..device import device_class
@@ -47,7 +47,7 @@ from ..errors import ImageEdgeError, NotFound
 from ..keys import key_for_uri
 from ..observability import log_line
 from ..store import DirectoryStore, Store
-from .behaviour import CLOUDFRONT_HEADERS, Behaviour, Distribution, TemplateError, load_distribution
+from .behaviour import CLOUDFRONT_HEADERS, Behaviour, Distribution, TemplateError, load_distribution, viewer_uri
 from .cache import CachedResponse, CacheKey, InFlight, ResponseCache, cloudfront_ttl
 
 log = logging.getLogger("imgedge.local")
@@ -241,9 +241,13 @@ class LocalEdge:
 
     # -- the viewer side ---------------------------------------------------------------------------------
     def handle(self, method: str, raw_path: str, headers: dict[str, str]) -> Response:
-        """One viewer request → (status, headers, body)."""
+        """One viewer request → (status, headers, body) as the viewer gets them (response headers policy)."""
+        status, out_headers, body = self._respond(method, raw_path, headers)
+        return status, self.distribution.viewer_headers(viewer_uri(raw_path), out_headers), body
+
+    def _respond(self, method: str, raw_path: str, headers: dict[str, str]) -> Response:
         parts = urlsplit(raw_path)
-        uri = quote(parts.path, safe="/%-_.~!$&'()*+,;=:@")
+        uri = viewer_uri(raw_path)
         behaviour = self.distribution.behaviour_for(uri)
         request_id = base64.urlsafe_b64encode(uuid.uuid4().bytes * 2).decode().rstrip("=")
         if method not in behaviour.allowed_methods:

@@ -15,21 +15,36 @@ import base64
 import binascii
 from typing import Any, Callable, Mapping
 
-from ..answers import TEXT
+from ..answers import TEXT, response_headers
+from ..errors import MalformedEvent
 from .app import LAMBDA_RESPONSE_LIMIT, Response
 
 App = Callable[..., Response]
+#: How this adapter names itself in its log lines.
+HANDLER = "regional"
 
 
-def request_from_event(event: Mapping[str, Any]) -> tuple[str, str, dict[str, str], bytes]:
-    """(method, path with ``?query`` if any, headers, body bytes) of a payload 2.0 event."""
-    http = (event.get("requestContext") or {}).get("http") or {}
-    method = str(http.get("method") or "")
-    path = str(event.get("rawPath") or http.get("path") or "")
-    query = str(event.get("rawQueryString") or "")
-    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+def request_from_event(event: Any) -> tuple[str, str, dict[str, str], bytes]:
+    """(method, path with ``?query`` if any, headers, body bytes) of a payload 2.0 event; ``MalformedEvent``
+    for anything else. Every Function URL request has a method and a raw path; the other fields may be
+    missing (read as empty), but a field of the wrong type is refused."""
+    if not isinstance(event, Mapping):
+        raise MalformedEvent("the event is not an object")
+    context = _mapping(event, "requestContext")
+    http = _mapping(context, "http", "requestContext.")
+    method = _text(http, "method", "requestContext.http.")
+    path = _text(event, "rawPath") or _text(http, "path", "requestContext.http.")
+    if not method or not path:
+        raise MalformedEvent("no requestContext.http.method or rawPath: not a Function URL event")
+    query = _text(event, "rawQueryString")
+    raw_headers = _mapping(event, "headers")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in raw_headers.items()):
+        raise MalformedEvent("headers is not a map of strings")
+    headers = {k.lower(): v for k, v in raw_headers.items()}
     raw = event.get("body")
-    if raw is None or raw == "":
+    if raw is not None and not isinstance(raw, str):
+        raise MalformedEvent("body is not a string")
+    if not raw:
         body = b""
     elif event.get("isBase64Encoded"):
         try:
@@ -37,8 +52,26 @@ def request_from_event(event: Mapping[str, Any]) -> tuple[str, str, dict[str, st
         except (binascii.Error, ValueError):
             body = b"\0"  # undecodable is still a body: refused as one
     else:
-        body = str(raw).encode("utf-8", "surrogateescape")
+        body = raw.encode("utf-8", "surrogateescape")
     return method, path + ("?" + query if query else ""), headers, body
+
+
+def _mapping(parent: Mapping[str, Any], name: str, where: str = "") -> Mapping[str, Any]:
+    value = parent.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise MalformedEvent(f"{where}{name} is not an object")
+    return value
+
+
+def _text(parent: Mapping[str, Any], name: str, where: str = "") -> str:
+    value = parent.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise MalformedEvent(f"{where}{name} is not a string")
+    return value
 
 
 def response_to_result(response: Response) -> dict[str, Any]:
@@ -58,6 +91,13 @@ def response_to_result(response: Response) -> dict[str, Any]:
 
 
 def handle(event: Mapping[str, Any], app: App) -> dict[str, Any]:
-    """One Function URL invocation: event in, result out."""
-    method, path, headers, body = request_from_event(event)
+    """One Function URL invocation: event in, result out. An event it cannot read is a 400 nobody caches,
+    with one JSON log line (``observability.report_malformed``), never an exception."""
+    try:
+        method, path, headers, body = request_from_event(event)
+    except MalformedEvent as exc:
+        from ..observability import report_malformed
+
+        report_malformed(HANDLER, str(exc), "400")
+        return response_to_result(Response(400, response_headers(TEXT, "no-store"), b"malformed request\n"))
     return response_to_result(app(method, path, headers, body))

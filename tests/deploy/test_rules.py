@@ -285,6 +285,10 @@ def purge_statement(t: dict, sid: str) -> dict:
     return next(s for s in res(t, "PurgeVariantsPolicy")["PolicyDocument"]["Statement"] if s["Sid"] == sid)
 
 
+def purge_role_policy(t: dict, name: str) -> dict:
+    return next(p for p in res(t, "PurgeRole")["Policies"] if p["PolicyName"] == name)
+
+
 def firehose_statement(t: dict, sid: str) -> dict:
     return next(s for s in role_statements(t, "FirehoseToS3Role", "write-logs") if s["Sid"] == sid)
 
@@ -367,6 +371,12 @@ SUPPORT_CASES: list[tuple[str, str, Callable[[dict], None]]] = [
      add_statement(lambda t: role_statements(t, "ViewerRequestRole", "edge-logs"),
                    {"Effect": "Allow", "Action": "cloudfront:CreateInvalidation",
                     "Resource": "arn:aws:cloudfront::123456789012:distribution/EDFDVBD6EXAMPLE"})),
+    ("event-failure", "purge without an on-failure destination", drop(lambda t: res(t, PURGE), "EventInvokeConfig")),
+    ("event-failure", "purge failures sent to a queue of another stack",
+     set_(lambda t: res(t, PURGE)["EventInvokeConfig"]["DestinationConfig"]["OnFailure"], "Destination",
+          "arn:aws:sqs:us-east-1:123456789012:elsewhere")),
+    ("event-failure", "the purge role may not send to its failure queue",
+     lambda t: res(t, "PurgeRole")["Policies"].remove(purge_role_policy(t, "failed-events"))),
     ("dependency-cycle", "purge function names the bucket",
      lambda t: res(t, PURGE)["Environment"]["Variables"].update(BUCKET={"Ref": "ImagesBucket"})),
     ("dependency-cycle", "purge role names the distribution", invalidation_in_the_purge_role),

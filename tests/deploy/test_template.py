@@ -138,3 +138,35 @@ def test_a_memory_change_publishes_a_new_version(sam_template):
                   if r["Properties"]["FunctionName"] == {"Ref": "OriginResponseFunction"}]
     assert "${OriginResponseMemory}" in version["Properties"]["Description"]["Fn::Sub"]
     assert version["DeletionPolicy"] == version["UpdateReplacePolicy"] == "Retain"
+
+
+def metadata_the_generator_writes(tmp_path) -> set[str]:
+    """The user-metadata names a stored variant carries, found by generating one (S3 shows each as x-amz-meta-*)."""
+    import io
+
+    from PIL import Image
+
+    from imgedge.generate import generate_variant
+    from imgedge.store import DirectoryStore
+
+    store = DirectoryStore(tmp_path)
+    image = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(image, "JPEG")
+    store.put_original("photos/cat.jpg", image.getvalue())
+    key = f"{VARIANTS_PREFIX}/photos/cat.jpg/w32-q80.webp"
+    generate_variant(store, key, Config())
+    return set(store.get(key).metadata)
+
+
+@pytest.mark.parametrize("mode", ["edge", "regional"])
+def test_viewers_get_nosniff_and_none_of_the_variants_s3_metadata(sam_template, mode, tmp_path):
+    translated = translate(sam_template, {"Mode": mode})
+    behavior = translated["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+    name = behavior["ResponseHeadersPolicyId"]["Ref"]
+    policy = translated["Resources"][name]
+    assert policy["Type"] == "AWS::CloudFront::ResponseHeadersPolicy"
+    config = policy["Properties"]["ResponseHeadersPolicyConfig"]
+    assert config["SecurityHeadersConfig"]["ContentTypeOptions"] == {"Override": True}
+    removed = {item["Header"].lower() for item in config["RemoveHeadersConfig"]["Items"]}
+    written = metadata_the_generator_writes(tmp_path)
+    assert written and {f"x-amz-meta-{name}" for name in written} <= removed

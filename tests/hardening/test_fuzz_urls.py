@@ -65,8 +65,8 @@ def test_any_percent_encoded_path(path, query):
 
 
 def test_overlong_urls_are_refused():
-    assert handler(viewer_request("/" + "a" * 9000, ""), None)["status"] == "400"
-    assert handler(viewer_request("/cat.jpg", "w=1&" * 3000), None)["status"] == "400"
+    assert handler(viewer_request("/" + "a" * 9000, ""), None)["status"] == "414"
+    assert handler(viewer_request("/cat.jpg", "w=1&" * 3000), None)["status"] == "414"
 
 
 def open_options(spec: VariantSpec) -> tuple:

@@ -1,4 +1,5 @@
-"""Signed URLs (with key rotation) and preset allow-lists, through the viewer-request handler."""
+"""Signed URLs (with key rotation), preset allow-lists and what client hints may do to them, through the
+viewer-request handler."""
 
 import pytest
 
@@ -69,3 +70,59 @@ def test_config_refuses_weak_or_inconsistent_signing():
         Config(signing_keys=("short",))
     with pytest.raises(ValueError):
         Config(require_signature=True)
+
+
+# -- client hints: headers cannot be signed, so they never scale a signed or preset box ---------------------
+
+HINTS = {"sec-ch-dpr": "3", "sec-ch-width": "2400", "sec-ch-viewport-width": "1500"}
+
+
+def call_with_hints(url: str, config: Config, hints: dict[str, str]) -> dict:
+    path, _, query = url.partition("?")
+    event = viewer_request(path, query, accept="image/webp")
+    headers = event["Records"][0]["cf"]["request"]["headers"]
+    headers.update({name: [{"key": name, "value": value}] for name, value in hints.items()})
+    return handle(event, config)
+
+
+def segment(result: dict) -> str:
+    assert "status" not in result, result
+    return result["uri"].rsplit("/", 1)[1]
+
+
+@pytest.mark.parametrize("hints", [{"sec-ch-dpr": "3"}, {"dpr": "2"}, {"sec-ch-width": "2400"},
+                                   {"sec-ch-viewport-width": "1500", "sec-ch-dpr": "2"}, HINTS])
+def test_size_hints_do_not_scale_a_signed_url(hints):
+    signed_w = sign_url("/photos/cat.jpg", "w=640&fmt=webp", NEW_KEY)
+    signed_bare = sign_url("/photos/cat.jpg", "fmt=webp", NEW_KEY)  # no size: the device preset, as signed
+    assert segment(call_with_hints(signed_w, SIGNED, hints)) == "w640-q80.webp"
+    assert segment(call_with_hints(signed_bare, SIGNED, hints)) == "w1920-q80.webp"
+
+
+def test_size_hints_do_not_scale_a_preset_or_the_device_default_under_presets_only():
+    assert segment(call_with_hints("/cat.jpg?preset=thumb&fmt=webp", PRESETS, HINTS)) == "w160-h160-cover-q80.webp"
+    assert segment(call_with_hints("/cat.jpg?fmt=webp", PRESETS, HINTS)) == "w1920-q80.webp"
+    # the URL's own dpr is one of the preset extras: it still applies, the header's does not
+    assert segment(call_with_hints("/cat.jpg?preset=thumb&fmt=webp&dpr=2", PRESETS, HINTS)) == \
+        "w320-h320-cover-q80.webp"
+
+
+def test_save_data_still_lowers_the_quality_of_signed_and_preset_requests():
+    signed = sign_url("/photos/cat.jpg", "w=640&fmt=webp", NEW_KEY)
+    assert segment(call_with_hints(signed, SIGNED, {**HINTS, "save-data": "on"})) == "w640-q60.webp"
+    assert segment(call_with_hints("/cat.jpg?preset=thumb&fmt=webp", PRESETS, {"save-data": "on"})) == \
+        "w160-h160-cover-q60.webp"
+    # a quality the URL or the preset names is kept
+    assert segment(call_with_hints(sign_url("/c.jpg", "w=640&q=90&fmt=webp", NEW_KEY), SIGNED,
+                                   {"save-data": "on"})) == "w640-q90.webp"
+
+
+def test_unsigned_urls_keep_their_hints_and_the_flag_restores_them_for_signed_ones():
+    optional = Config(signing_keys=(NEW_KEY,))
+    assert segment(call_with_hints("/cat.jpg?w=640&fmt=webp", optional, {"sec-ch-dpr": "2"})) == "w1440-q80.webp"
+    opted_in = Config(signing_keys=(NEW_KEY,), require_signature=True, client_hints_on_signed=True)
+    signed = sign_url("/photos/cat.jpg", "w=640&fmt=webp", NEW_KEY)
+    assert segment(call_with_hints(signed, opted_in, {"sec-ch-dpr": "2"})) == "w1440-q80.webp"
+    presets_opted_in = Config(presets=PRESETS.presets, presets_only=True, client_hints_on_signed=True)
+    assert segment(call_with_hints("/cat.jpg?preset=thumb&fmt=webp", presets_opted_in, {"sec-ch-dpr": "2"})) == \
+        "w320-h320-cover-q80.webp"

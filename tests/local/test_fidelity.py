@@ -22,11 +22,12 @@ from imgedge.local import cache as cache_module
 from imgedge.local.behaviour import (
     MANAGED_CACHE_POLICIES,
     CachePolicy,
+    ResponseHeadersPolicy,
     TemplateError,
     distribution_from_template,
     load_distribution,
 )
-from imgedge.local.cache import cloudfront_ttl
+from imgedge.local.cache import CacheKey, cloudfront_ttl
 from imgedge.local.server import LocalEdge, seed_samples
 from imgedge.store import DirectoryStore
 from tests.events import CHROME_ACCEPT, CHROME_UA, IPHONE_UA
@@ -420,3 +421,78 @@ def test_without_pyyaml_the_built_in_copy_is_played_and_says_so(monkeypatch):
     # The built-in copy is today's template (update BUILT_IN when the template changes).
     monkeypatch.undo()
     assert distribution.behaviours == load_distribution().behaviours
+
+
+# -- the response headers policy: what viewers see of a stored variant ------------------------------------
+
+
+def stored_variant_hit(edge_factory) -> tuple[dict, dict]:
+    """(headers of a stored variant served from S3 through a fresh edge, then of the same from its cache)."""
+    edge_factory().handle("GET", f"{CAT}?w=320", DESKTOP)  # generates and stores the variant
+    fresh = edge_factory()  # another edge location: empty cache, the variant is in S3
+    status, from_s3, _ = fresh.handle("GET", f"{CAT}?w=320", DESKTOP)
+    assert (status, from_s3["X-Cache"]) == (200, "Miss from cloudfront")
+    status, from_cache, _ = fresh.handle("GET", f"{CAT}?w=320", DESKTOP)
+    assert (status, from_cache["X-Cache"]) == (200, "Hit from cloudfront")
+    return from_s3, from_cache
+
+
+def test_a_stored_variant_reaches_viewers_with_nosniff_and_without_s3_metadata(template, tmp_path):
+    store = DirectoryStore(tmp_path / "bucket")
+    seed_samples(store)
+    edge = lambda: LocalEdge(store, Config(), distribution=distribution_from_template(template))  # noqa: E731
+    for headers in stored_variant_hit(edge):
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert not [name for name in headers if name.lower().startswith("x-amz-meta-")]
+        assert headers["Content-Type"] == "image/avif" and headers["ETag"] and headers["Server"] == "AmazonS3"
+
+
+def test_without_the_policy_s3s_metadata_reaches_viewers(template, tmp_path):
+    """The control: the same hit through a template whose behaviour has no response headers policy."""
+    store = DirectoryStore(tmp_path / "bucket")
+    seed_samples(store)
+    changed = copy.deepcopy(template)
+    del behavior(changed)["ResponseHeadersPolicyId"]
+    edge = lambda: LocalEdge(store, Config(), distribution=distribution_from_template(changed))  # noqa: E731
+    from_s3, _ = stored_variant_hit(edge)
+    assert from_s3["x-amz-meta-source-key"] == "samples/cat.png" and "X-Content-Type-Options" not in from_s3
+
+
+def test_the_policy_applies_on_the_way_out_not_to_the_cached_copy(template, tmp_path):
+    """As on CloudFront: the cache keeps S3's headers; each response to a viewer gets the policy."""
+    edge = make_edge(tmp_path, template)
+    edge.handle("GET", f"{CAT}?w=320", DESKTOP)
+    fresh = LocalEdge(edge.store, Config(), distribution=edge.distribution)
+    fresh.handle("GET", f"{CAT}?w=320", DESKTOP)
+    cached = fresh.cache.get(CacheKey("/_variants/samples/cat.png/w320-q60.avif"))
+    assert cached.headers["x-amz-meta-source-key"] == "samples/cat.png"
+    assert "X-Content-Type-Options" not in cached.headers
+
+
+def test_response_headers_policy_semantics():
+    policy = ResponseHeadersPolicy("p", remove=frozenset({"server"}), content_type_options=False,
+                                   custom=(("Timing-Allow-Origin", "*", True), ("X-Frame-Options", "DENY", False)))
+    out = policy.apply({"Server": "AmazonS3", "x-content-type-options": "origin", "X-Frame-Options": "SAMEORIGIN",
+                        "timing-allow-origin": "https://a.example"})
+    assert out == {"x-content-type-options": "origin", "X-Frame-Options": "SAMEORIGIN", "Timing-Allow-Origin": "*"}
+    assert ResponseHeadersPolicy("p", content_type_options=True).apply({"X-Content-Type-Options": "x"}) == \
+        {"X-Content-Type-Options": "nosniff"}
+
+
+def test_a_response_headers_policy_the_local_edge_cannot_play_is_refused(template):
+    with_cors = copy.deepcopy(template)
+    props(with_cors, "VariantResponseHeadersPolicy")["ResponseHeadersPolicyConfig"]["CorsConfig"] = {
+        "AccessControlAllowCredentials": False, "AccessControlAllowHeaders": {"Items": ["*"]},
+        "AccessControlAllowMethods": {"Items": ["GET"]}, "AccessControlAllowOrigins": {"Items": ["*"]},
+        "OriginOverride": True}
+    with pytest.raises(TemplateError, match="CorsConfig"):
+        distribution_from_template(with_cors)
+    with_hsts = copy.deepcopy(template)
+    props(with_hsts, "VariantResponseHeadersPolicy")["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"][
+        "StrictTransportSecurity"] = {"AccessControlMaxAgeSec": 63072000, "Override": True}
+    with pytest.raises(TemplateError, match="StrictTransportSecurity"):
+        distribution_from_template(with_hsts)
+    managed = copy.deepcopy(template)
+    behavior(managed)["ResponseHeadersPolicyId"] = "67f7725c-6f97-4210-82d7-5512b31e9d03"
+    with pytest.raises(TemplateError, match="managed response headers policy"):
+        distribution_from_template(managed)

@@ -71,6 +71,23 @@ def test_the_purge_role_may_only_list_and_delete_variants_and_invalidate_its_dis
     assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
 
 
+@pytest.mark.parametrize("mode", ["edge", "regional"])
+def test_a_purge_that_fails_every_retry_lands_in_a_queue_the_role_may_send_to(sam, mode):
+    out = translate(sam, {"Mode": mode})
+    (config,) = resources_of(out, "AWS::Lambda::EventInvokeConfig").values()
+    props = config["Properties"]
+    assert props["FunctionName"] == {"Ref": "PurgeFunction"} and props["MaximumRetryAttempts"] == 2
+    assert props["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["PurgeFailureQueue", "Arn"]}
+    queue = out["Resources"]["PurgeFailureQueue"]["Properties"]
+    assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600 and queue["SqsManagedSseEnabled"] is True
+    # inline in the role, so the permission exists before Lambda validates the destination
+    (statement,) = next(p for p in out["Resources"]["PurgeRole"]["Properties"]["Policies"]
+                        if p["PolicyName"] == "failed-events")["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Resource"] == {"Fn::GetAtt": ["PurgeFailureQueue", "Arn"]}
+    assert out["Outputs"]["PurgeFailureQueueUrl"]["Value"] == {"Ref": "PurgeFailureQueue"}
+
+
 def test_code_uri_and_handler_are_what_package_builds(sam):
     props = sam["Resources"]["PurgeFunction"]["Properties"]
     bundle = BUNDLES["purge"]
