@@ -1,7 +1,8 @@
 """Byte budgets (``mb=`` / ``max_bytes``, and the inline limit of a Lambda@Edge response).
 
 ``fit`` encodes at the spec's quality; while the result is over the budget it first steps the quality
-down (lossy formats: a bisection over ``MIN_QUALITY``..quality, at most ``QUALITY_PROBES`` encodes),
+down (lossy formats: ``MIN_QUALITY`` first, and only if that fits a bisection above it, at most
+``QUALITY_PROBES`` encodes in all),
 then the size (each step x ``SIZE_STEP``, at the lowest quality tried) until the bytes fit or the image
 is ``MIN_SIDE`` px. Lossless formats (PNG, GIF) go straight to the size steps. When even the smallest
 attempt is over, it is returned anyway with ``fits=False`` (the caller decides: the generator falls back
@@ -69,20 +70,23 @@ def fit(image: Image.Image, quality: int | None, budget: int,
         return Fitted(data, quality, image.size, True, attempts, last)
     best_quality = quality
     smallest = (data, quality, image.size)
-    if quality is not None and quality > MIN_QUALITY:
-        low, high, found = MIN_QUALITY, quality - 1, None
-        for _ in range(QUALITY_PROBES):
-            if low > high or not affordable(image):
-                break
-            mid = (low + high + 1) // 2
-            candidate = attempt(image, mid)
-            if len(candidate) < len(smallest[0]):
-                smallest = (candidate, mid, image.size)
-            if len(candidate) <= budget:
-                found, low = (candidate, mid), mid + 1
-            else:
-                high = mid - 1
-        if found is not None:
+    if quality is not None and quality > MIN_QUALITY and affordable(image):
+        # The floor first: when even MIN_QUALITY is over, no quality fits, and one encode says so (a 10 MB
+        # q100 AVIF against a 700 KB inline limit costs one pass, not five).
+        floor = attempt(image, MIN_QUALITY)
+        if len(floor) < len(smallest[0]):
+            smallest = (floor, MIN_QUALITY, image.size)
+        if len(floor) <= budget:
+            low, high, found = MIN_QUALITY + 1, quality - 1, (floor, MIN_QUALITY)
+            for _ in range(QUALITY_PROBES - 1):
+                if low > high or not affordable(image):
+                    break
+                mid = (low + high + 1) // 2
+                candidate = attempt(image, mid)
+                if len(candidate) <= budget:
+                    found, low = (candidate, mid), mid + 1
+                else:
+                    high = mid - 1
             return Fitted(found[0], found[1], image.size, True, attempts, last)
         best_quality = MIN_QUALITY
     current = image
