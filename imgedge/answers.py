@@ -77,7 +77,7 @@ def _fallback(store: "Store", variant_key: str, config: Config, exc: ImageEdgeEr
         return None
     body = fallback.data
     if len(body) > max_inline_bytes:
-        fitted = fallback.refit(max_inline_bytes, deadline) if fallback.refit is not None else None
+        fitted = _reencode(fallback, max_inline_bytes, deadline)
         if fitted is None or not fitted.fits:
             return None
         body = fitted.data
@@ -86,6 +86,16 @@ def _fallback(store: "Store", variant_key: str, config: Config, exc: ImageEdgeEr
     entry.update(fallback.log, outcome="fallback", status=status)
     return Answer(status, {**response_headers(fallback.content_type, config.fallback_cache_control),
                            FALLBACK_HEADER: reason}, body)
+
+
+def _reencode(generated: Any, limit: int, deadline: Deadline) -> Any:
+    """The generated variant encoded again at a lower quality to fit ``limit`` (``Fitted``), or None when
+    it cannot be (lossless, or not rendered here)."""
+    if generated.encoding is None:
+        return None
+    from .core.pipeline import reencode_within
+
+    return reencode_within(generated.encoding, generated.data, limit, deadline)
 
 
 #: For answers that must not be cached anywhere: a one-off inline copy, a redirect, a retry advice.
@@ -137,9 +147,9 @@ def _answer_generated(generated: Any, config: Config, viewer_url: str | None, ma
         return Answer(200, response_headers(generated.content_type, cache_control), generated.data)
     location = safe_redirect_target(viewer_url or "")
     fitted = None
-    if generated.refit is not None and (config.oversize_answer == "fit" or not location):
-        fitted = generated.refit(max_inline_bytes, deadline)  # each pass only when the deadline allows it
-        entry["inline_fit_attempts"] = fitted.attempts
+    if config.oversize_answer == "fit" or not location:
+        fitted = _reencode(generated, max_inline_bytes, deadline)  # each pass only when the deadline allows it
+        entry["inline_fit_attempts"] = fitted.attempts if fitted is not None else 0
     if fitted is not None and fitted.fits:
         entry.update(outcome=generated.outcome + "+inline-fit", status=200, inline_bytes=len(fitted.data))
         return Answer(200, {**response_headers(generated.content_type, NO_STORE), BUDGET_HEADER: "inline"},

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from . import refusals
@@ -33,11 +33,9 @@ class GeneratedVariant:
     #: (the original changed or went away while we rendered: the variant was deleted again), "fallback".
     outcome: str
     log: dict[str, Any] = field(default_factory=dict)
-    #: Re-encodes the rendered image within a byte budget (``core.budget.fit``) inside a deadline: how an
-    #: answer too large to return inline can still be answered inline (see ``imgedge.answers``).
-    refit: Callable[[int, Deadline], Any] | None = None
-    #: The measured time of one encode pass (what another costs).
-    encode_seconds: float = 0.0
+    #: How the bytes were encoded (``core.pipeline.Encoding``), so an answer too large to return inline can
+    #: be encoded again at a lower quality (``imgedge.answers``). None when not lossy or not rendered here.
+    encoding: Any = None
     #: For "stale": whether the original still exists (replaced) or not (deleted).
     original_exists: bool = True
 
@@ -89,7 +87,7 @@ def generate_variant(store: "Store", variant_key: str, config: Config, *,
     created = store.put_new(variant_key, result.data, content_type=result.content_type,
                             cache_control=config.variant_cache_control, metadata=metadata)
     log["store_ms"] = _ms_since(mark)
-    made = GeneratedVariant(result.data, result.content_type, "generated", log, result.refit, result.encode_seconds)
+    made = GeneratedVariant(result.data, result.content_type, "generated", log, result.encoding)
     if not created:  # another request stored it first: serve exactly those bytes
         existing = store.get(variant_key)
         made.data, made.outcome = existing.data, "raced"

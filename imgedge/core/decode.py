@@ -3,8 +3,9 @@
 Order matters: sniff the container from its magic bytes (never trust the key's extension or a
 Content-Type), read only the header, check the limits, and only then let the decoder allocate. For
 JPEG the caller picks a DCT scale (``choose_jpeg_scale``) so libjpeg-turbo decodes at 1/8, 1/4 or 1/2
-size in the IDCT itself — the single biggest saving for camera photos. ``_set_jpeg_scale`` does what
-``Image.draft`` does, for the scale we chose rather than the one ``draft`` derives from a size.
+size in the IDCT itself — the single biggest saving for camera photos; ``Image.draft`` asks for it (with
+the size that makes it pick exactly that scale: the same pixels, byte for byte, on every scale the planner
+picks).
 (libjpeg-turbo also offers 3/8, reached with a denominator of 3: it paid while Pillow's scalar resampler
 read every decoded pixel, and no longer does with the SIMD one: benchmarks/RESULTS.md.)
 """
@@ -137,7 +138,8 @@ def load_pixels(source: SourceImage, eighths: int = 8) -> Image.Image:
     image = source.image
     try:
         if eighths != 8 and source.format == "JPEG":
-            _set_jpeg_scale(image, eighths)
+            scale = 8 // eighths  # draft picks the largest scale whose result is at least this size
+            image.draft(image.mode, (max(1, image.width // scale), max(1, image.height // scale)))
         image.load()
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise UnprocessableImage("the original is truncated or corrupt") from exc
@@ -155,26 +157,6 @@ def decoded_scale(decoded: tuple[int, int], stored: tuple[int, int], eighths: in
 def orient(image: Image.Image, orientation: int) -> Image.Image:
     """``image`` with an orientation (EXIF value, 1 = as stored) applied: one transpose, none for 1."""
     return image if orientation == 1 else image.transpose(ORIENTATION_TRANSPOSE[orientation])
-
-
-def _set_jpeg_scale(image: Image.Image, eighths: int) -> None:
-    """What ``JpegImageFile.draft`` does, for the scale ``eighths``/8 (one of ``JPEG_SCALES``).
-
-    libjpeg computes the output size as ceil(size * eighths / 8); Pillow sizes its row buffer from the
-    tile, so the two must agree exactly — they do for every (eighths, denominator) in ``JPEG_SCALES``.
-    Anything unusual (several tiles, an earlier draft) leaves the image at full size.
-    """
-    denom = dict(JPEG_SCALES).get(eighths)
-    if denom is None or len(image.tile) != 1 or image.decoderconfig:
-        return
-    tile = image.tile[0]
-    width, height = image.size
-    if tile.extents != (0, 0, width, height):
-        return
-    size = (-(-width * eighths // 8), -(-height * eighths // 8))
-    image.tile = [tile._replace(extents=(0, 0, *size))]
-    image._size = size
-    image.decoderconfig = (denom, 0)  # (scale, draft=0: accurate IDCT and fancy upsampling kept)
 
 
 def _orientation(image: Image.Image) -> int:

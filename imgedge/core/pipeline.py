@@ -1,42 +1,60 @@
 """The image pipeline: original bytes + a resolved ``VariantSpec`` → encoded variant (or placeholder, or
-the original's JSON description). One path for every request, as an ordered list of steps:
+the original's JSON description). One path for every request:
 
 1. ``decode.open_source``: sniff, read the header, enforce the byte and pixel limits (no pixels yet);
-   ``fmt=json`` stops here (``placeholder.describe``);
 2. ``_plan`` (``geometry``): everything in output space — EXIF orientation composed with the request's
    ``rot``/``flip``, ``rect``, focal point, fit, gravity — then the output-pixel and animation limits;
-3. ``decode.load_pixels``: JPEG at the smallest DCT scale that keeps the crop ``SCALE_MARGIN`` x the output;
-4. ``smartcrop.output_focus`` (``g=smart`` only): re-plan around the salient window of the reduced pixels;
-5. per frame (one for a still, ``animate.read`` for an animation), on the stored orientation until the
-   transpose: ``resize.normalise_mode`` → ``resize.resample`` → ``colour.to_srgb`` → ``decode.orient``
-   (one transpose for EXIF and request together) → ``effects.adjust``/``blur``/``sharpen`` →
-   ``effects.flatten`` (``bg``) → ``effects.pad`` (contain) → ``watermark.apply``;
-6. ``placeholder.text``, or ``encode.encode`` (format, ``meta=copyright``, PNG/GIF palettes) →
-   ``budget.fit`` (``mb=``).
+3. ``admission``: the cost model prices the work from the header and the plan, inside the generation's
+   deadline and the function's memory (refused here, before any pixel, when it cannot fit);
+   ``fmt=json`` is described here (``placeholder.describe``);
+4. ``decode.load_pixels``: JPEG at the smallest DCT scale that keeps the crop ``SCALE_MARGIN`` x the output;
+5. ``smartcrop.output_focus`` (``g=smart`` only): re-plan around the salient window of the reduced pixels;
+6. per frame (one for a still, ``animate.read`` for an animation): ``steps.FRAME_STEPS``, the ordered
+   tuple of per-pixel steps;
+7. ``placeholder.text``, or ``encode.encode`` (format, ``meta=copyright``, PNG/GIF palettes) →
+   ``budget.fit`` (``mb=``). ``reencode_within`` re-encodes the result for the inline limit later.
 
-Every step is a function in its own module that hands back its input untouched when its option is off,
-so a plain resize costs what it always did: no full-size orientation copy, no full-size colour
-conversion, no second palette expansion, no copy or conversion for an option that is not set.
+Each stage's wall time goes into ``TransformResult.timings_ms`` through ``_Stages``.
 """
 
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Iterator
 
 from PIL import Image
 
 from ..config import Config
-from ..errors import BadRequest, PayloadTooLarge
-from ..spec import ANIMATED_FORMATS, PLACEHOLDER_FORMATS, VariantSpec
-from . import animate, budget, colour, cost, decode, effects, encode, geometry, metadata, palette, placeholder, resize
-from . import smartcrop
 from ..deadline import Deadline
+from ..errors import BadRequest
+from ..spec import ANIMATED_FORMATS, PLACEHOLDER_FORMATS, VariantSpec
+from . import admission, animate, budget, colour, cost, decode, encode, geometry, metadata, palette, placeholder
+from . import smartcrop, steps
 from . import watermark as watermarks
 
 TEXT = "text/plain; charset=utf-8"
 CONTENT_TYPES = {**encode.CONTENT_TYPES, "blurhash": TEXT, "lqip": TEXT, "json": "application/json"}
+
+
+@dataclass
+class Encoding:
+    """How the result's bytes were encoded, kept so they can be encoded again at another quality (the
+    inline limit of an edge response: ``reencode_within``). Lossy formats only."""
+
+    image: Image.Image  # the rendered still, or an animation's first frame
+    animation: animate.Animation | None
+    fmt: str
+    quality: int
+    exif: bytes | None
+    avif_speed: int
+    seconds: float  # what the last pass took
+
+    def encode(self, image: Image.Image, quality: int | None) -> bytes:
+        if self.animation is not None:
+            return animate.encode(self.animation, self.fmt, quality, self.exif, avif_speed=self.avif_speed)
+        return encode.encode(image, self.fmt, quality, exif=self.exif, avif_speed=self.avif_speed)
 
 
 @dataclass
@@ -51,18 +69,40 @@ class TransformResult:
     source_format: str = ""
     source_size: tuple[int, int] = (0, 0)
     timings_ms: dict[str, float] = field(default_factory=dict)
-    #: Re-encodes the rendered image at lower quality within a byte budget (the inline limit of an edge
-    #: response; ``budget.fit`` with ``resize=False``): lossy formats only, None otherwise.
-    refit: Callable[[int, Deadline], budget.Fitted] | None = field(default=None, repr=False, compare=False)
     frames: int = 1
-    #: Wall time of the last encode pass (the measured price of another one, for the inline limit).
-    encode_seconds: float = 0.0
     #: Encode passes made (1, or more for a byte budget).
     encode_passes: int = 1
     #: What the cost model predicted before decoding (decode through one encode, with its safety factor;
     #: the bytes the work adds to the process): the log line carries both beside what happened.
     predicted_seconds: float = 0.0
     predicted_bytes: int = 0
+    encoding: Encoding | None = field(default=None, repr=False, compare=False)
+
+
+def reencode_within(encoding: Encoding, data: bytes, limit: int, deadline: Deadline) -> budget.Fitted:
+    """``data`` (made by ``encoding``) again at lower qualities, never a smaller size, until it fits in
+    ``limit`` bytes; each pass only while the last one's measured time still fits in ``deadline``."""
+    return budget.fit(encoding.image, encoding.quality, limit, encoding.encode, first=data, resize=False,
+                      deadline=deadline, first_seconds=encoding.seconds)
+
+
+class _Stages:
+    """Wall time per stage, in milliseconds, as ``TransformResult.timings_ms`` reports it."""
+
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+        self.started = time.perf_counter()
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        mark = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.ms[name] = round((time.perf_counter() - mark) * 1000, 2)
+
+    def since_start(self) -> float:
+        return time.perf_counter() - self.started
 
 
 @dataclass(frozen=True)
@@ -83,183 +123,129 @@ def render(data: bytes, spec: VariantSpec, config: Config, *, watermark: bytes |
 
     Raises ``ImageEdgeError``: 422 (``TooCostly``) when the cost model says the work cannot finish in
     what is left of the budget, 413 when it would not fit in memory, both before any pixel is decoded;
-    422 when the budget runs out anyway (main thread only; see ``deadline``).
+    422 when the budget runs out anyway (main thread only; see ``deadline``). ``watermark``: the bytes of
+    the image ``spec.watermark`` names (the caller reads it from the store).
     """
     deadline = deadline or Deadline(config.max_generation_seconds)
     with deadline.enforced():
-        return _render(data, spec, config, watermark=watermark, deadline=deadline)
+        return _render(data, spec, config, watermark, deadline)
 
 
-def _render(data: bytes, spec: VariantSpec, config: Config, *, watermark: bytes | None,
+def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | None,
             deadline: Deadline) -> TransformResult:
-    """Produce the variant ``spec`` describes from the original ``data``. Raises ``ImageEdgeError``.
-
-    ``watermark``: the bytes of the image ``spec.watermark`` names (the caller reads it from the store).
-    """
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    source = decode.open_source(data, config)
-    displayed = source.oriented_size
-
-    prediction: dict[str, float] = {}
-
-    def result(body: bytes, fmt: str, size: tuple[int, int]) -> TransformResult:
-        return TransformResult(data=body, content_type=CONTENT_TYPES[fmt], width=size[0], height=size[1],
-                               format=fmt, source_format=source.format.lower(), source_size=displayed,
-                               timings_ms=timings, **prediction)
-
-    if spec.format == "json":
-        work = _work(source, 1 if source.format == "JPEG" else 8, 1, "json", None, False)
-        _admit(work, config, deadline)
-        predicted = cost.estimate(work)
-        prediction.update(predicted_seconds=predicted.seconds, predicted_bytes=predicted.work_bytes)
-        body = placeholder.describe(source, data, config)
-        timings["decode"] = _ms_since(started)
-        return result(body, "json", displayed)
-
-    layout = _plan(source, spec, config)
-    animated = spec.animated and spec.format in ANIMATED_FORMATS and animate.is_animated(source.image)
-    frames = animate.check_limits(source.image, layout.plan.output_size, config) if animated else 1
-    stored_crop, stored_out = geometry.to_stored_plan(layout.plan, layout.space, layout.orientation)
-    eighths = decode.choose_jpeg_scale(source.stored_size, stored_crop, stored_out) if source.format == "JPEG" else 8
-    work = _work(source, eighths, frames, _output_format(spec, animated), spec.quality,
-                 layout.spec.gravity == "smart", stored_out, stored_crop)
-    avif_speed = _admit(work, config, deadline)
-    predicted = cost.estimate(work, avif_speed)
-    prediction.update(predicted_seconds=predicted.seconds, predicted_bytes=predicted.work_bytes)
-    pixels = decode.load_pixels(source, eighths)
-    icc_profile = pixels.info.get("icc_profile")
-    scale = decode.decoded_scale(pixels.size, source.stored_size, eighths)
-    timings["decode"] = _ms_since(started)
-
-    if layout.spec.gravity == "smart" and layout.spec.fit == "cover":
-        mark = time.perf_counter()
-        layout = _smart_plan(layout, pixels, scale)
+    stages = _Stages()
+    with stages.stage("decode"):
+        source = decode.open_source(data, config)
+        if spec.format == "json":
+            predicted = admission.admit(admission.work_for(source, 1 if source.format == "JPEG" else 8, 1, "json",
+                                                           None, False), config, deadline)[1]
+            body = placeholder.describe(source, data, config)
+            return _result(body, "json", source.oriented_size, source, stages, predicted)
+        layout = _plan(source, spec, config)
+        animated = spec.animated and spec.format in ANIMATED_FORMATS and animate.is_animated(source.image)
+        frames = animate.check_limits(source.image, layout.plan.output_size, config) if animated else 1
         stored_crop, stored_out = geometry.to_stored_plan(layout.plan, layout.space, layout.orientation)
-        timings["smartcrop"] = _ms_since(mark)
-    decoded_crop = geometry.scale_box(stored_crop, scale, pixels.size)
-    mark_image = watermarks.load(watermark, config) if spec.watermark is not None else None
-    if spec.watermark is not None and mark_image is None:
-        raise ValueError("spec names a watermark but no watermark image was given")
-    mark_settings = config.watermark(spec.watermark) if spec.watermark is not None else None
-    plan = layout.plan
-
-    def process(frame: Image.Image, icc: bytes | None) -> Image.Image:
-        image, region = resize.normalise_reduced(frame, decoded_crop, stored_out)
-        image = resize.resample(image, region, stored_out)
-        image = colour.to_srgb(image, icc)
-        image = decode.orient(image, layout.orientation)
-        image = effects.adjust(image, brightness=spec.brightness, contrast=spec.contrast,
-                               saturation=spec.saturation, grayscale=spec.grayscale)
-        image = effects.blur(image, spec.blur)
-        image = effects.sharpen(image, spec.sharpen)
-        image = effects.flatten(image, spec.background)
-        image = effects.pad(image, plan.canvas, plan.offset, spec.background)
-        return watermarks.apply(image, mark_image, mark_settings)
-
-    mark = time.perf_counter()
+        eighths = decode.choose_jpeg_scale(source.stored_size, stored_crop, stored_out) if source.format == "JPEG" else 8
+        work = admission.work_for(source, eighths, frames, admission.output_format(spec, animated), spec.quality,
+                                  layout.spec.gravity == "smart", stored_out, stored_crop)
+        avif_speed, predicted = admission.admit(work, config, deadline)
+        pixels = decode.load_pixels(source, eighths)
+        scale = decode.decoded_scale(pixels.size, source.stored_size, eighths)
+    if layout.spec.gravity == "smart" and layout.spec.fit == "cover":
+        with stages.stage("smartcrop"):
+            layout = _smart_plan(layout, pixels, scale)
+            stored_crop, stored_out = geometry.to_stored_plan(layout.plan, layout.space, layout.orientation)
+    frame = steps.Frame(region=geometry.scale_box(stored_crop, scale, pixels.size), size=stored_out,
+                        icc=pixels.info.get("icc_profile"), orientation=layout.orientation, spec=spec,
+                        plan=layout.plan, **_watermark(spec, watermark, config))
     exif = metadata.copyright_exif(source.image) if spec.keep_copyright else None
     if animated:
-        animation = animate.read(source.image, frames, lambda frame: process(frame, None))
-        timings["resize"] = _ms_since(mark)
-        _require_encode(predicted, started, deadline)
-        return _encode_animation(animation, spec, exif, timings, result, avif_speed, deadline)
-    image = process(pixels, icc_profile)
-    timings["resize"] = _ms_since(mark)
+        with stages.stage("resize"):
+            animation = animate.read(source.image, frames, lambda image: steps.process(image, _without_icc(frame)))
+        admission.require_encode(predicted, stages.since_start(), deadline)
+        with stages.stage("encode"):
+            return _encode_animation(animation, spec, exif, avif_speed, deadline, source, stages, predicted)
+    with stages.stage("resize"):
+        image = steps.process(pixels, frame)
+    with stages.stage("encode"):
+        if spec.format in PLACEHOLDER_FORMATS:
+            return _result(placeholder.text(image, spec.format).encode(), spec.format, image.size, source, stages,
+                           predicted)
+        admission.require_encode(predicted, stages.since_start(), deadline)
+        return _encode_still(image, pixels, frame, spec, exif, avif_speed, deadline, source, stages, predicted)
 
-    mark = time.perf_counter()
-    if spec.format in PLACEHOLDER_FORMATS:
-        body = placeholder.text(image, spec.format).encode()
-        timings["encode"] = _ms_since(mark)
-        return result(body, spec.format, image.size)
+
+def _without_icc(frame: steps.Frame) -> steps.Frame:
+    """An animation's frames are read as sRGB RGBA: no profile to apply."""
+    return steps.Frame(**{**frame.__dict__, "icc": None})
+
+
+def _watermark(spec: VariantSpec, data: bytes | None, config: Config) -> dict:
+    """The watermark image and its settings for ``steps.Frame`` (none when the request names none)."""
+    if spec.watermark is None:
+        return {}
+    mark = watermarks.load(data, config)
+    if mark is None:
+        raise ValueError("spec names a watermark but no watermark image was given")
+    return {"mark": mark, "mark_settings": config.watermark(spec.watermark)}
+
+
+def _encode_still(image: Image.Image, pixels: Image.Image, frame: steps.Frame, spec: VariantSpec,
+                  exif: bytes | None, avif_speed: int, deadline: Deadline, source: decode.SourceImage,
+                  stages: _Stages, predicted: cost.Estimate) -> TransformResult:
+    """The encode step of a still: the format (``legacy`` resolved on the pixels), PNG/GIF palettes from
+    the source's colours, then a byte budget's quality and size steps."""
     fmt = encode.choose_format(spec.format, image)
-    plain = palette.plain_reference(pixels, decoded_crop, stored_out, layout.orientation, spec) if fmt == "png" and (
-        plan.canvas is None and (not icc_profile or colour.is_srgb(icc_profile))) else None
+    icc = frame.icc
+    plain = palette.plain_reference(pixels, frame.region, frame.size, frame.orientation, spec) if fmt == "png" and (
+        frame.plan.canvas is None and (not icc or colour.is_srgb(icc))) else None
     colours = palette.colour_count(pixels) if fmt in ("png", "gif") else None  # the source's, before resampling
 
-    def encoder(img: Image.Image, quality: int | None, reference: Image.Image | None = None) -> bytes:
-        return encode.encode(img, fmt, quality, exif=exif, source_colours=colours, plain=reference,
-                             avif_speed=avif_speed)
+    def encoder(img: Image.Image, quality: int | None) -> bytes:
+        return encode.encode(img, fmt, quality, exif=exif, source_colours=colours, avif_speed=avif_speed)
 
-    _require_encode(predicted, started, deadline)
-    encode_started = time.perf_counter()
-    body = encoder(image, spec.quality, plain)
-    pass_seconds = time.perf_counter() - encode_started
-    fitted_size, passes = image.size, 1
+    started = time.perf_counter()
+    body = encode.encode(image, fmt, spec.quality, exif=exif, source_colours=colours, plain=plain,
+                         avif_speed=avif_speed)
+    seconds, size, passes = time.perf_counter() - started, image.size, 1
     if spec.max_bytes is not None and len(body) > spec.max_bytes:
         fitted = budget.fit(image, spec.quality, spec.max_bytes, encoder, first=body, deadline=deadline,
-                            first_seconds=pass_seconds)
-        body, fitted_size, passes = fitted.data, fitted.size, 1 + fitted.attempts
-        pass_seconds = fitted.last_seconds or pass_seconds
-    timings["encode"] = _ms_since(mark)
-    out = result(body, fmt, fitted_size)
-    out.encode_seconds, out.encode_passes = pass_seconds, passes
-    if spec.quality is not None:  # the inline limit steps a lossy format's quality, never its size
-        out.refit = lambda limit, within: budget.fit(image, spec.quality, limit, encoder, first=out.data,
-                                                     resize=False, deadline=within, first_seconds=pass_seconds)
+                            first_seconds=seconds)
+        body, size, passes, seconds = fitted.data, fitted.size, 1 + fitted.attempts, fitted.last_seconds or seconds
+    out = _result(body, fmt, size, source, stages, predicted, passes=passes)
+    if spec.quality is not None and fmt in ("jpeg", "webp", "avif"):  # the inline limit steps quality only
+        out.encoding = Encoding(image, None, fmt, spec.quality, exif, avif_speed, seconds)
     return out
 
 
-def _output_format(spec: VariantSpec, animated: bool) -> str:
-    """The encoder the cost model prices (``legacy`` as JPEG, or GIF for an animation)."""
-    if spec.format == "legacy":
-        return "gif" if animated else "jpeg"
-    return spec.format
+def _encode_animation(animation: animate.Animation, spec: VariantSpec, exif: bytes | None, avif_speed: int,
+                      deadline: Deadline, source: decode.SourceImage, stages: _Stages,
+                      predicted: cost.Estimate) -> TransformResult:
+    """The encode step for an animation: every frame at once (``legacy`` is GIF, which carries no EXIF);
+    a byte budget steps the quality only, never the frames' size."""
+    fmt = "gif" if spec.format == "legacy" else spec.format
+    first = animation.frames[0]
+    encoding = Encoding(first, animation, fmt, spec.quality or 0, exif if fmt != "gif" else None, avif_speed, 0.0)
+    started = time.perf_counter()
+    body = encoding.encode(first, spec.quality)
+    encoding.seconds, passes = time.perf_counter() - started, 1
+    if spec.max_bytes is not None and len(body) > spec.max_bytes:
+        fitted = budget.fit(first, spec.quality, spec.max_bytes, encoding.encode, first=body, resize=False,
+                            deadline=deadline, first_seconds=encoding.seconds)
+        body, passes = fitted.data, 1 + fitted.attempts
+        encoding.seconds = fitted.last_seconds or encoding.seconds
+    out = _result(body, fmt, first.size, source, stages, predicted, passes=passes, frames=len(animation.frames))
+    if spec.quality is not None and fmt != "gif":
+        out.encoding = encoding
+    return out
 
 
-def _work(source: decode.SourceImage, eighths: int, frames: int, out_format: str, quality: int | None,
-          smart: bool, output_size: tuple[int, int] = (64, 64), crop: geometry.Box | None = None) -> cost.Work:
-    """What the cost model needs, from the header and the plan (``crop``: the stored region, or None for
-    a whole-image summary such as ``fmt=json``, which reduces before it converts)."""
-    image = source.image
-    width, height = source.stored_size
-    decoded_size = (-(-width * eighths // 8), -(-height * eighths // 8))
-    decoded = decoded_size[0] * decoded_size[1]
-    converts = resize.converts_at_full_size(image)
-    if crop is None:
-        factor = max(1, max(decoded_size) // placeholder.DESCRIBE_SIDE)
-    else:
-        region = tuple(v * eighths / 8 for v in crop)
-        factor = resize.strip_reduce_factor(decoded_size, region, output_size, converts)
-    return cost.Work(
-        source_format=source.format, progressive=bool(image.info.get("progressive") or image.info.get("progression")),
-        stored_pixels=width * height, decoded_pixels=decoded, decoded_mode=image.mode,
-        raw_bytes_per_pixel=cost.raw_bytes_per_pixel(image), interlaced=bool(image.info.get("interlace")),
-        converts=converts, reduce_factor=factor, coefficient_bytes=cost.coefficient_bytes(image),
-        output_pixels=output_size[0] * output_size[1], frames=frames,
-        out_format=out_format, quality=quality, smart=smart)
-
-
-#: Seconds kept for storing the variant and answering, after the render.
-STORE_RESERVE_SECONDS = 1.5
-
-
-def _admit(work: cost.Work, config: Config, deadline: Deadline) -> int:
-    """Refuse, before any pixel is decoded, what cannot finish inside the budget or the memory, and return
-    the AVIF speed that makes it fit (``encode.AVIF_SPEED`` unless only a faster one does)."""
-    base = cost.estimate(work, encode.AVIF_SPEED)
-    speed = encode.AVIF_SPEED
-    if work.out_format == "avif":
-        default = animate.AVIF_SPEED if work.frames > 1 else encode.AVIF_SPEED
-        left = deadline.remaining() - STORE_RESERVE_SECONDS - (base.decode_s + base.resample_s) * cost.SAFETY
-        speed = cost.avif_speed(work.quality, work.output_pixels * max(1, work.frames), left, default)
-    estimate = cost.estimate(work, speed)
-    deadline.require(estimate.seconds + STORE_RESERVE_SECONDS, "generating this variant")
-    needed = cost.resident_bytes() + estimate.work_bytes
-    limit = cost.memory_limit(config.memory_limit_mb)
-    if needed > limit:
-        raise PayloadTooLarge(f"this variant needs about {needed >> 20} MB to generate, over the "
-                              f"{limit >> 20} MB this function may use")
-    return speed
-
-
-def _require_encode(predicted: cost.Estimate, started: float, deadline: Deadline) -> None:
-    """Before the encode (which nothing can interrupt): its predicted time, scaled by how much slower
-    than predicted the decode and resample actually ran, must fit in what is left."""
-    spent = time.perf_counter() - started
-    expected = predicted.decode_s + predicted.resample_s
-    pace = min(4.0, max(1.0, spent / expected)) if expected > 0 else 1.0
-    deadline.require(predicted.encode_s * pace * cost.SAFETY, "encoding this variant")
+def _result(body: bytes, fmt: str, size: tuple[int, int], source: decode.SourceImage, stages: _Stages,
+            predicted: cost.Estimate, *, passes: int = 1, frames: int = 1) -> TransformResult:
+    return TransformResult(data=body, content_type=CONTENT_TYPES[fmt], width=size[0], height=size[1], format=fmt,
+                           source_format=source.format.lower(), source_size=source.oriented_size,
+                           timings_ms=stages.ms, frames=frames, encode_passes=passes,
+                           predicted_seconds=predicted.seconds, predicted_bytes=predicted.work_bytes)
 
 
 def _plan(source: decode.SourceImage, spec: VariantSpec, config: Config) -> _Layout:
@@ -280,38 +266,3 @@ def _smart_plan(layout: _Layout, pixels: Image.Image, scale: tuple[float, float]
     focus = smartcrop.output_focus(pixels, layout.region, layout.space, layout.orientation, scale, layout.plan)
     plan = geometry.plan(layout.space, layout.spec, region=layout.region, focus=focus)
     return _Layout(layout.orientation, layout.space, layout.region, layout.spec, plan)
-
-
-def _encode_animation(animation: animate.Animation, spec: VariantSpec, exif: bytes | None,
-                      timings: dict[str, float], result: Callable[..., TransformResult], avif_speed: int,
-                      deadline: Deadline) -> TransformResult:
-    """The encode step for an animation: every frame at once (``legacy`` is GIF, which carries no EXIF);
-    a byte budget steps the quality only, never the frames' size."""
-    mark = time.perf_counter()
-    fmt = "gif" if spec.format == "legacy" else spec.format
-    exif = exif if fmt != "gif" else None
-
-    def encoder(_image: Image.Image, quality: int | None) -> bytes:
-        return animate.encode(animation, fmt, quality, exif, avif_speed=avif_speed)
-
-    first = animation.frames[0]
-    body = encoder(first, spec.quality)
-    pass_seconds, passes = time.perf_counter() - mark, 1
-    if spec.max_bytes is not None and len(body) > spec.max_bytes:
-        fitted = budget.fit(first, spec.quality, spec.max_bytes, encoder, first=body, resize=False,
-                            deadline=deadline, first_seconds=pass_seconds)
-        body, passes = fitted.data, 1 + fitted.attempts
-        pass_seconds = fitted.last_seconds or pass_seconds
-    timings["encode"] = _ms_since(mark)
-    out: TransformResult = result(body, fmt, first.size)
-    out.frames = len(animation.frames)
-    out.encode_seconds, out.encode_passes = pass_seconds, passes
-    if spec.quality is not None and fmt != "gif":
-        out.refit = lambda limit, within: budget.fit(first, spec.quality, limit, encoder, first=out.data,
-                                                     resize=False, deadline=within, first_seconds=pass_seconds)
-    return out
-
-
-def _ms_since(start: float) -> float:
-    return round((time.perf_counter() - start) * 1000, 2)
-

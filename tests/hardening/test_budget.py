@@ -13,7 +13,7 @@ from PIL import Image
 
 import imgedge
 from imgedge.config import Config
-from imgedge.core import budget, cost, encode, pipeline
+from imgedge.core import admission, budget, cost, encode, pipeline
 from imgedge.deadline import Deadline, TooCostly
 from imgedge.edge import origin_response
 from imgedge.errors import ImageEdgeError, PayloadTooLarge, UnprocessableImage
@@ -126,11 +126,11 @@ def test_what_would_not_fit_in_memory_is_a_413_before_decoding(monkeypatch):
 
 def test_a_slow_avif_is_made_at_a_faster_speed_instead_of_refused():
     work = _work()
-    assert pipeline._admit(work, Config(), Deadline(60)) == encode.AVIF_SPEED
-    faster = pipeline._admit(work, Config(), Deadline(8))
-    assert faster > encode.AVIF_SPEED
+    assert admission.admit(work, Config(), Deadline(60))[0] == encode.AVIF_SPEED
+    faster, estimate = admission.admit(work, Config(), Deadline(8))
+    assert faster > encode.AVIF_SPEED and estimate.seconds < 8
     with pytest.raises(TooCostly):
-        pipeline._admit(_work(out_format="webp", frames=400, output_pixels=2_000_000), Config(), Deadline(8))
+        admission.admit(_work(out_format="webp", frames=400, output_pixels=2_000_000), Config(), Deadline(8))
 
 
 def test_byte_budget_search_stops_when_another_encode_would_not_fit():

@@ -127,7 +127,7 @@ def test_a_render_over_the_time_limit_is_a_422_and_writes_nothing(tmp_path):
     response = origin_response.handle(origin_event(uri, "404"), lambda _r: store, Config(max_generation_seconds=0.005),
                                       log=lambda entry: None)
     assert response["status"] == "422"
-    assert "0.005 s generation limit" in base64.b64decode(response["body"]).decode()
+    assert "0.005 s" in base64.b64decode(response["body"]).decode()  # the alarm or the estimate, first
     assert time.monotonic() - started < 2
     assert not (tmp_path / uri[1:]).exists()
     # the same render with the default limit succeeds, and the alarm is gone afterwards
