@@ -15,11 +15,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from imgedge.local.template import load_template, resolve_conditions  # noqa: F401  (re-exported)
+from imgedge.local import template as _shared
+from imgedge.local.template import resolve_conditions  # noqa: F401  (re-exported: translate, then resolve a mode)
 
 REGION = "us-east-1"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_PATH = REPO_ROOT / "template.yaml"
+
+
+def load_template(path: str | os.PathLike[str] = TEMPLATE_PATH) -> dict[str, Any]:
+    """The repository's template.yaml (or ``path``), read by the local edge's loader (cfn-lint's)."""
+    return _shared.load_template(path)
 
 
 def function_runtime(template: dict[str, Any]) -> str:
