@@ -51,7 +51,7 @@ MEMORY_TARGET = 0.8
 
 def template_limits() -> dict[str, int]:
     """The origin-response function's timeout and its smallest and default memory, from template.yaml."""
-    from imgedge.deploy.template import load_template
+    from tooling.template import load_template
 
     template = load_template()
     memory = template["Parameters"][MEMORY_PARAMETER]

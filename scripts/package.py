@@ -10,7 +10,7 @@ purge function on the bucket's S3 events, both modes).
     python scripts/package.py --only regional      # just the regional generator
 
 No Docker, no python3.12 on PATH: wheels come from PyPI for the template's runtime (see
-imgedge/deploy/bundle.py); each zip's wheels are for its function's Architectures in the template. Prints
+tooling/bundle.py); each zip's wheels are for its function's Architectures in the template. Prints
 each zip's size against its limit (viewer 1 MB; origin-response, regional and purge 50 MB, aiming at 25, 10
 and 1 MB) and exits non-zero if a zip is over its limit. Then deploy with `sam deploy` (not `sam build`):
 docs/deploy.md.
@@ -27,8 +27,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from imgedge.deploy import bundle, config_gen  # noqa: E402
-from imgedge.deploy.template import function_architecture, function_runtime, load_template  # noqa: E402
+from tooling import bundle, config_gen  # noqa: E402
+from tooling.template import function_architecture, function_runtime, load_template  # noqa: E402
 
 DEFAULT_CONFIG = REPO_ROOT / "deploy" / "config.json"
 

@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import quote, urlsplit
 
+from .template import TemplateUnreadable, load_template, resolve_conditions
+
 #: CloudFront's default error caching minimum TTL (seconds) for a status without CustomErrorResponses.
 DEFAULT_ERROR_CACHING_MIN_TTL = 10
 
@@ -173,7 +175,7 @@ MANAGED_CACHE_POLICIES: dict[str, CachePolicy] = {
 }
 
 #: What the template holds today; used only when template.yaml cannot be read (an installed package
-#: without the repository, or PyYAML missing), and said so at start-up.
+#: without the repository, or cfn-lint missing), and said so at start-up.
 BUILT_IN = Distribution(
     behaviours=(Behaviour(
         path_pattern="*",
@@ -209,7 +211,7 @@ def load_distribution(
 ) -> Distribution:
     """The distribution ``template.yaml`` (or ``path``) deploys, with ``parameters`` over the defaults.
 
-    Without a template (or without PyYAML to read it) the built-in copy of today's settings is returned;
+    Without a template (or without cfn-lint to read it) the built-in copy of today's settings is returned;
     its ``source`` says so. A template that asks for something the local edge cannot play raises
     ``TemplateError``.
     """
@@ -217,12 +219,12 @@ def load_distribution(
     if chosen is None:
         return BUILT_IN
     try:
-        from ..deploy.template import load_template
-    except ImportError:  # PyYAML is a test/deploy dependency
+        template = load_template(chosen)
+    except TemplateUnreadable:  # cfn-lint reads the template; it is a test/template extra, not a runtime need
         if path:
-            raise TemplateError("reading a template needs PyYAML (pip install PyYAML)") from None
-        return Distribution(BUILT_IN.behaviours, source="built-in defaults (PyYAML is not installed)")
-    return distribution_from_template(load_template(chosen), parameters, distribution, source=str(chosen))
+            raise TemplateError("reading a template needs cfn-lint (pip install 'imgedge[template]')") from None
+        return Distribution(BUILT_IN.behaviours, source="built-in defaults (cfn-lint is not installed)")
+    return distribution_from_template(template, parameters, distribution, source=str(chosen))
 
 
 def distribution_from_template(
@@ -280,11 +282,8 @@ def _ref_target(value: Any) -> str | None:
 class _Context:
     PSEUDO = {"AWS::Region": "us-east-1", "AWS::StackName": "imgedge-local", "AWS::AccountId": "123456789012",
               "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
-    _NO_VALUE = object()
 
     def __init__(self, template: Mapping[str, Any], parameters: Mapping[str, Any]) -> None:
-        self.resources: dict[str, Any] = dict(template.get("Resources") or {})
-        self.conditions: dict[str, Any] = dict(template.get("Conditions") or {})
         self.params: dict[str, Any] = {}
         for name, spec in (template.get("Parameters") or {}).items():
             if name in parameters:
@@ -294,58 +293,32 @@ class _Context:
         unknown = set(parameters) - set(template.get("Parameters") or {})
         if unknown:
             raise TemplateError(f"unknown template parameters: {', '.join(sorted(unknown))}")
+        # Every parameter is fixed, so resolve_conditions (the code the cfn-lint rules use) decides every
+        # condition the template defines; an undefined one stays, and is refused below.
+        resolved = resolve_conditions(template, {**self.PSEUDO, **self.params})
+        self.resources: dict[str, Any] = dict(resolved.get("Resources") or {})
 
-    # -- intrinsic functions (the ones a distribution's settings can use) ------------------------------
-    def condition(self, name: str) -> bool:
-        if name not in self.conditions:
-            raise TemplateError(f"unknown condition {name!r}")
-        return bool(self.evaluate(self.conditions[name]))
-
-    def evaluate(self, value: Any) -> Any:
-        if isinstance(value, dict) and len(value) == 1:
-            (fn, arg), = value.items()
-            if fn == "Fn::Equals":
-                left, right = (self.evaluate(v) for v in arg)
-                return str(left) == str(right)
-            if fn == "Fn::Not":
-                return not self.evaluate(arg[0])
-            if fn == "Fn::And":
-                return all(self.evaluate(v) for v in arg)
-            if fn == "Fn::Or":
-                return any(self.evaluate(v) for v in arg)
-            if fn == "Condition":
-                return self.condition(arg)
-            if fn == "Ref":
-                if arg in self.params:
-                    return self.params[arg]
-                if arg in self.PSEUDO:
-                    return self.PSEUDO[arg]
-        return value
-
+    # -- what is left of the intrinsic functions once the conditions are resolved ----------------------
     def included(self, resource: Mapping[str, Any]) -> bool:
-        return "Condition" not in resource or self.condition(resource["Condition"])
+        if "Condition" in resource:
+            raise TemplateError(f"unknown condition {resource['Condition']!r}")
+        return True
 
     def resolve(self, value: Any) -> Any:
-        """``Fn::If`` taken, ``AWS::NoValue`` dropped, parameter ``Ref`` replaced; resource refs kept."""
+        """Parameter and pseudo-parameter ``Ref`` replaced by their values; resource refs kept."""
         if isinstance(value, list):
-            items = [self.resolve(v) for v in value]
-            return [v for v in items if v is not self._NO_VALUE]
+            return [self.resolve(v) for v in value]
         if isinstance(value, dict):
             if len(value) == 1:
                 (fn, arg), = value.items()
                 if fn == "Fn::If":
-                    name, yes, no = arg
-                    return self.resolve(yes if self.condition(name) else no)
-                if fn == "Ref" and arg == "AWS::NoValue":
-                    return self._NO_VALUE
-                if fn == "Ref" and (arg in self.params or arg in self.PSEUDO):
-                    return self.evaluate(value)
-            out = {}
-            for key, item in value.items():
-                resolved = self.resolve(item)
-                if resolved is not self._NO_VALUE:
-                    out[key] = resolved
-            return out
+                    name = arg[0] if isinstance(arg, list) and arg else arg
+                    raise TemplateError(f"unknown condition {name!r}")
+                if fn == "Ref" and arg in self.params:
+                    return self.params[arg]
+                if fn == "Ref" and arg in self.PSEUDO:
+                    return self.PSEUDO[arg]
+            return {key: self.resolve(item) for key, item in value.items()}
         return value
 
     def resource_props(self, ref: Any, kind: str) -> tuple[str, dict[str, Any]] | None:

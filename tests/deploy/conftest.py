@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from imgedge.deploy.conditions import resolve_conditions
-from imgedge.deploy.template import TEMPLATE_PATH, load_template, translate
+from imgedge.local.template import resolve_conditions
+from tooling.template import TEMPLATE_PATH, load_template, translate
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from imgedge.config import DEFAULT_QUALITY, Config, load_config
-from imgedge.deploy import config_gen
+from tooling import config_gen
 
 
 def test_defaults_round_trip_through_from_mapping():

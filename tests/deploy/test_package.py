@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from imgedge.deploy import bundle, config_gen
+from tooling import bundle, config_gen
 from tests.photos import photo
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -115,7 +115,7 @@ def test_copy_project_leaves_out_what_the_viewer_never_imports(tmp_path):
     names = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
     assert {"handlers/viewer_request.py", "handlers/__init__.py", "imgedge/config.json",
             "imgedge/edge/viewer_request.py", "imgedge/config.py"} <= names
-    for excluded in ("imgedge/core/", "imgedge/store/", "imgedge/local/", "imgedge/deploy/",
+    for excluded in ("imgedge/core/", "imgedge/store/", "imgedge/local/", "tooling/",
                      "imgedge/edge/origin_response.py", "handlers/origin_response.py", "imgedge/purge.py",
                      "imgedge/warm.py", "__pycache__"):
         assert not any(excluded in n for n in names), excluded
@@ -394,7 +394,7 @@ def test_regional_zip_contents(built):
     for left_out in ("imgedge/regional/wsgi.py", "imgedge/regional/failover.py", "imgedge/edge/viewer_request.py",
                      "imgedge/metrics.py",
                      "imgedge/edge/origin_response.py", "handlers/origin_response.py", "imgedge/local/",
-                     "imgedge/deploy/"):
+                     "tooling/"):
         assert not [n for n in names if n.startswith(left_out)], left_out
     extensions = [n for n in names if n.startswith("PIL/_imaging.") and n.endswith(".so")]
     assert extensions and all("cpython-312-x86_64-linux-gnu" in n for n in extensions)
@@ -465,12 +465,12 @@ def test_regional_zip_renders_a_variant_alone_on_the_runtime_python(built, tmp_p
 
 
 def test_coldstart_tool_measures_every_built_function(built):
-    """``python -m imgedge.deploy.coldstart`` (the numbers in docs/deploy.md) runs on what make package builds."""
-    from imgedge.deploy.coldstart import find_python
+    """``python -m tooling.coldstart`` (the numbers in docs/deploy.md) runs on what make package builds."""
+    from tooling.coldstart import find_python
 
     if find_python("3.12") is None:
         pytest.skip("no python3.12 here")
-    done = subprocess.run([sys.executable, "-m", "imgedge.deploy.coldstart", "--build", str(built[0]), "--runs", "1"],
+    done = subprocess.run([sys.executable, "-m", "tooling.coldstart", "--build", str(built[0]), "--runs", "1"],
                           capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
     assert done.returncode == 0, done.stderr
     for row in ("viewer-request", "origin-response", "regional ", "regional (LWA)", "init + first call"):
@@ -489,7 +489,7 @@ def test_purge_zip_contents(built):
     for needed in ("handlers/purge.py", "handlers/__init__.py", "imgedge/purge.py", "imgedge/store/s3.py",
                    "imgedge/keys.py", "imgedge/config.py", "imgedge/config.json"):
         assert needed in names, needed
-    for left_out in ("imgedge/core/", "imgedge/local/", "imgedge/deploy/", "imgedge/regional/", "imgedge/cli.py",
+    for left_out in ("imgedge/core/", "imgedge/local/", "tooling/", "imgedge/regional/", "imgedge/cli.py",
                      "imgedge/warm.py", "handlers/viewer_request.py", "handlers/origin_response.py",
                      "handlers/regional.py"):
         assert not [n for n in names if n.startswith(left_out)], left_out

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from imgedge.deploy.bundle import BUNDLES
-from imgedge.deploy.conditions import resolve_conditions
-from imgedge.deploy.rules import check, rules_fired
-from imgedge.deploy.template import TEMPLATE_PATH, function_architecture, function_runtime, translate
+from tooling.bundle import BUNDLES
+from imgedge.local.template import resolve_conditions
+from tooling.lint import fired, lint
+from tooling.template import TEMPLATE_PATH, function_architecture, function_runtime, translate
 
 
 def resources_of(template: dict, kind: str) -> dict:
@@ -29,8 +29,8 @@ def test_mode_parameter_defaults_to_edge(sam_template):
 
 def test_rules_pass_in_both_modes(sam_template):
     for mode in ("edge", "regional"):
-        assert [str(v) for v in check(translate(sam_template, {"Mode": mode}), {"Mode": mode})] == []
-    assert check(translate(sam_template)) == []  # every mode at once
+        assert [str(v) for v in lint(translate(sam_template, {"Mode": mode}), {"Mode": mode})] == []
+    assert lint(translate(sam_template)) == []  # every mode at once
 
 
 @pytest.mark.parametrize("parameters", [
@@ -41,7 +41,7 @@ def test_rules_pass_in_both_modes(sam_template):
 ])
 def test_rules_pass_in_regional_mode_with_other_parameters(sam_template, parameters):
     parameters = {"Mode": "regional", **parameters}
-    assert [str(v) for v in check(translate(sam_template, parameters), parameters)] == []
+    assert [str(v) for v in lint(translate(sam_template, parameters), parameters)] == []
 
 
 def test_edge_mode_has_no_regional_resource(translated):
@@ -142,16 +142,18 @@ def test_code_uri_handler_runtime_and_architecture_are_what_package_builds(sam_t
 
 def test_a_public_function_url_fires_auth_and_scope(sam_template):
     sam_template["Resources"]["GeneratorFunction"]["Properties"]["FunctionUrlConfig"]["AuthType"] = "NONE"
-    violations = check(translate(sam_template, {"Mode": "regional"}))
-    assert rules_fired(violations) == {"function-url-auth", "invoke-scope"}  # SAM adds Principal "*" permissions
-    assert {v.modes for v in violations} == {("regional",)}
+    findings = lint(translate(sam_template, {"Mode": "regional"}))
+    assert fired(findings) == {"function-url-auth", "invoke-scope"}  # SAM adds Principal "*" permissions
+    assert all(f.message.endswith(" [Mode=regional]") for f in findings), findings
 
 
 def test_violations_say_in_which_modes_they_occur(sam_template):
     sam_template["Resources"]["GeneratorFunction"]["Properties"]["Timeout"] = 60
     sam_template["Resources"]["ViewerRequestFunction"]["Properties"]["Timeout"] = 10
-    by_rule = {v.rule: v.modes for v in check(translate(sam_template))}
-    assert by_rule == {"regional-limits": ("regional",), "viewer-limits": ("edge", "regional")}
+    by_rule = {f.rule: f.message for f in lint(translate(sam_template))}
+    assert set(by_rule) == {"regional-limits", "viewer-limits"}
+    assert by_rule["regional-limits"].endswith(" [Mode=regional]")
+    assert "[Mode=" not in by_rule["viewer-limits"]  # in every mode
 
 
 # -- the conditions resolver -------------------------------------------------------------------------------

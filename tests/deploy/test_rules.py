@@ -1,8 +1,11 @@
-"""Each rule fires on a template broken in its way (the good template passes: test_template.py): the Lambda@Edge
-rules, the regional generator's, and those of the support resources (the purge function, the log pipeline).
+"""Each project cfn-lint rule (tooling/cfn_rules) fires on a template broken in its way (the good template
+passes: test_template.py): the Lambda@Edge rules, the regional generator's, and those of the support resources
+(the purge function, the log pipeline).
 
-Every case mutates a copy of template.yaml (SAM form), runs the SAM transform, then the rules; the rule the
-case breaks must fire, and no other. cfn-lint and samtranslator accept most of these templates.
+Every case mutates a copy of template.yaml (SAM form) and runs cfn-lint on it with the project's rules (in
+process, the built-in rules left out: test_cfn_lint_cli.py runs the command line); the rule the case breaks must
+fire, by its id, and no other project rule. cfn-lint's built-in rules and samtranslator accept most of these
+templates.
 """
 
 from __future__ import annotations
@@ -11,8 +14,7 @@ from typing import Callable
 
 import pytest
 
-from imgedge.deploy.rules import RULES, check, rules_fired
-from imgedge.deploy.template import translate
+from tooling.lint import lint, project_rules, rule_ids
 
 VIEWER, ORIGIN = "ViewerRequestFunction", "OriginResponseFunction"
 
@@ -387,19 +389,25 @@ CASES += SUPPORT_CASES
 @pytest.mark.parametrize("rule, mutate", [(r, m) for r, _, m in CASES], ids=[f"{r}: {c}" for r, c, _ in CASES])
 def test_broken_template_fires_its_rule(sam_template, rule, mutate):
     mutate(sam_template)
-    violations = check(translate(sam_template))
-    assert rules_fired(violations) == {rule}, [str(v) for v in violations]
+    findings = lint(sam_template)
+    assert {f.id for f in findings} == {rule_ids()[rule]}, [str(f) for f in findings]
 
 
 def test_every_rule_has_a_broken_template():
-    assert {rule for rule, _, _ in CASES} == set(RULES)
+    assert {rule for rule, _, _ in CASES} == set(rule_ids())
 
 
-def test_violations_name_rule_resource_and_reason(sam_template):
+def test_rules_are_custom_cfn_lint_rules_with_unique_ids():
+    rules = list(project_rules().rules.values())
+    assert len({r.id for r in rules}) == len(rules) == len(rule_ids())
+    assert all(r.id.startswith("E9") and r.description and r.shortdesc for r in rules)
+
+
+def test_findings_name_rule_resource_reason_and_modes(sam_template):
     set_(globals_, "Runtime", "python3.99")(sam_template)
-    messages = sorted(str(v) for v in check(translate(sam_template)))
+    messages = sorted(str(f) for f in lint(sam_template))
     assert messages == [
-        "[runtime] OriginResponseFunction: Runtime 'python3.99' is not one of python3.12, python3.13",
+        "[runtime] OriginResponseFunction: Runtime 'python3.99' is not one of python3.12, python3.13 [Mode=edge]",
         "[runtime] PurgeFunction: Runtime 'python3.99' is not one of python3.12, python3.13",
         "[runtime] ViewerRequestFunction: Runtime 'python3.99' is not one of python3.12, python3.13",
     ]
@@ -409,5 +417,5 @@ def test_a_function_nothing_invokes_is_checked_as_an_edge_function(sam_template)
     """Without its S3 event the purge function is of no known kind: reported, and held to the edge rules (and its
     role, no longer an event function's, may not invalidate)."""
     del sam_template["Resources"][PURGE]["Properties"]["Events"]
-    fired = rules_fired(check(translate(sam_template)))
+    fired = {f.rule for f in lint(sam_template)}
     assert fired == {"versioned-association", "no-environment", "role-trust", "cloudfront-iam-scope"}

@@ -9,10 +9,10 @@ import pytest
 from cfnlint.api import ManualArgs, lint_file
 
 from imgedge.config import Config
-from imgedge.deploy import VARIANTS_PREFIX
-from imgedge.deploy.bundle import BUNDLES, RUNTIME_GLIBC_MINOR
-from imgedge.deploy.rules import check
-from imgedge.deploy.template import TEMPLATE_PATH, function_runtime, translate
+from tooling import VARIANTS_PREFIX
+from tooling.bundle import BUNDLES, RUNTIME_GLIBC_MINOR
+from tooling.lint import lint
+from tooling.template import TEMPLATE_PATH, function_runtime, translate
 from imgedge.edge.cloudfront import DEVICE_HEADERS, VIEWER_URL_HEADER
 
 
@@ -48,7 +48,7 @@ def test_sam_translates_to_versions_associated_with_the_distribution(translated)
 
 
 def test_rules_pass_on_the_template(translated):
-    assert [str(v) for v in check(translated)] == []
+    assert [str(v) for v in lint(translated)] == []
 
 
 @pytest.mark.parametrize(
@@ -63,7 +63,7 @@ def test_rules_pass_on_the_template(translated):
     ],
 )
 def test_rules_pass_with_other_parameters(sam_template, parameters):
-    assert [str(v) for v in check(translate(sam_template, parameters))] == []
+    assert [str(v) for v in lint(translate(sam_template, parameters))] == []
 
 
 def test_functions_have_no_environment_layers_and_edge_limits(translated):

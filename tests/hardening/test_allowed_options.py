@@ -12,7 +12,7 @@ from PIL import Image
 import imgedge
 from imgedge import cli
 from imgedge.config import ALL_OPTIONS, DEFAULT_ALLOWED_OPTIONS, Config
-from imgedge.deploy import config_gen
+from tooling import config_gen
 from imgedge.edge.viewer_request import handle
 from imgedge.local.server import LocalEdge, seed_samples
 from imgedge.signing import sign_url

@@ -17,7 +17,7 @@ from PIL import Image
 
 import imgedge.edge.origin_response as origin_response_module
 from imgedge.config import Config
-from imgedge.deploy.template import TEMPLATE_PATH, load_template
+from tooling.template import TEMPLATE_PATH, load_template
 from imgedge.local import cache as cache_module
 from imgedge.local.behaviour import (
     MANAGED_CACHE_POLICIES,
@@ -412,12 +412,12 @@ def test_invalidation_paths_follow_cloudfront(template, tmp_path):
         edge.invalidate(["/_variants/*/x"])
 
 
-def test_without_pyyaml_the_built_in_copy_is_played_and_says_so(monkeypatch):
+def test_without_cfn_lint_the_built_in_copy_is_played_and_says_so(monkeypatch):
     import sys
 
-    monkeypatch.setitem(sys.modules, "imgedge.deploy.template", None)  # as if PyYAML were not installed
+    monkeypatch.setitem(sys.modules, "cfnlint.decode", None)  # as if cfn-lint (the YAML loader) were not installed
     distribution = load_distribution()
-    assert distribution.source == "built-in defaults (PyYAML is not installed)"
+    assert distribution.source == "built-in defaults (cfn-lint is not installed)"
     # The built-in copy is today's template (update BUILT_IN when the template changes).
     monkeypatch.undo()
     assert distribution.behaviours == load_distribution().behaviours

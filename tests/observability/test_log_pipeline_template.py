@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from imgedge.deploy.conditions import resolve_conditions
-from imgedge.deploy.rules import check
-from imgedge.deploy.template import TEMPLATE_PATH, load_template, translate
+from imgedge.local.template import resolve_conditions
+from tooling.lint import lint
+from tooling.template import TEMPLATE_PATH, load_template, translate
 from imgedge.observability import LOG_FIELDS
 
 PIPELINE = {"LogsBucket", "OriginResponseEdgeLogGroup", "GenerationLogsSubscription", "LogsToFirehoseRole",
@@ -25,7 +25,7 @@ def sam() -> dict:
                                         {"EnableLogPipeline": "true", "Mode": "regional"},
                                         {"EnableLogPipeline": "false"}])
 def test_rules_pass_with_and_without_the_pipeline(sam, parameters):
-    assert [str(v) for v in check(translate(sam, parameters), parameters)] == []
+    assert [str(v) for v in lint(translate(sam, parameters), parameters)] == []
 
 
 def test_the_log_pipeline_is_optional_and_complete(sam):

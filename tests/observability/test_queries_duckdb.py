@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from imgedge.config import Config
-from imgedge.deploy.template import load_template
+from tooling.template import load_template
 from imgedge.device import device_class
 from imgedge.local.server import LocalEdge, seed_samples
 from imgedge.observability import LOG_FIELDS

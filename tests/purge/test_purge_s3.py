@@ -13,7 +13,7 @@ import handlers.purge as purge_handler
 import imgedge.purge as purge_module
 from imgedge import cli
 from imgedge.config import Config
-from imgedge.deploy.template import load_template, translate
+from tooling.template import load_template, translate
 from imgedge.purge import originals_changed, purge
 from imgedge.store import S3Store
 from tests.purge.events import encoded_key, s3_event

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from imgedge.deploy.bundle import BUNDLES
-from imgedge.deploy.rules import check
-from imgedge.deploy.template import TEMPLATE_PATH, load_template, translate
+from tooling.bundle import BUNDLES
+from tooling.lint import lint
+from tooling.template import TEMPLATE_PATH, load_template, translate
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def test_the_purge_function_is_a_plain_regional_function_on_the_buckets_notifica
     assert set(function["Environment"]["Variables"]) == {"DISTRIBUTION_ID_PARAMETER", "INVALIDATE"}
     # The function names neither the bucket nor the distribution (the notification would close a cycle).
     assert "ImagesBucket" not in str(function) and "Distribution" not in str(function)
-    assert [str(v) for v in check(out, {"Mode": mode})] == []
+    assert [str(v) for v in lint(out, {"Mode": mode})] == []
 
 
 def test_the_distribution_id_reaches_the_function_through_ssm(sam):

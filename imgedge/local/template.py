@@ -1,8 +1,14 @@
-"""Resolve a CloudFormation template's Conditions for some fixed parameter values, offline.
+"""Read a CloudFormation/SAM template and resolve its Conditions: the one path the local edge
+(``imgedge.local.behaviour``) and the project's cfn-lint rules (``tooling/cfn_rules``) share, so the emulator
+plays the distribution the rules checked.
 
-SAM's translator keeps ``Conditions``, resource ``Condition`` attributes and ``Fn::If`` as they are, so the
-template it returns describes every mode at once. ``resolve_conditions(template, {"Mode": "regional"})``
-returns the template CloudFormation would deploy for those values, as far as they decide it:
+``load_template(path)`` parses with cfn-lint's own YAML loader (short tags such as ``!Ref X`` and
+``!GetAtt A.B`` become ``{"Ref": "X"}`` / ``{"Fn::GetAtt": ["A", "B"]}``, dates stay strings). cfn-lint is not
+a dependency of the runtime package: without it ``load_template`` raises ``TemplateUnreadable`` and the local
+edge falls back to its built-in copy of the distribution (and says so).
+
+``resolve_conditions(template, {"Mode": "regional"})`` returns the template CloudFormation would deploy for
+those values, as far as they decide it:
 
 * a condition is evaluated only when every parameter it reads is fixed (``Fn::Equals``, ``Fn::Not``,
   ``Fn::And``, ``Fn::Or``, ``Condition``); conditions on other parameters (or on ``AWS::Region``) stay
@@ -11,12 +17,32 @@ returns the template CloudFormation would deploy for those values, as far as the
   ``AWS::NoValue`` that results is removed from its object or list;
 * the fixed parameters are pinned (``Default`` and ``AllowedValues`` become the value), so resolving again
   changes nothing.
+
+The local edge fixes every parameter (defaults, overrides, pseudo parameters), so nothing stays unknown there.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 from typing import Any, Mapping
+
+
+class TemplateUnreadable(ImportError):
+    """The template cannot be parsed here: cfn-lint (the ``template`` or ``test`` extra) is not installed."""
+
+
+def load_template(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The template at ``path`` as CloudFormation's JSON form, parsed by cfn-lint's YAML (or JSON) decoder."""
+    try:
+        from cfnlint.decode import decode
+    except ImportError as exc:
+        raise TemplateUnreadable("reading template.yaml needs cfn-lint (pip install 'imgedge[template]')") from exc
+    template, errors = decode(str(path))
+    if errors or not isinstance(template, dict):
+        raise ValueError(f"{path}: " + "; ".join(str(e) for e in errors or ["not a template"]))
+    return template
+
 
 _UNKNOWN = object()
 _NO_VALUE = {"Ref": "AWS::NoValue"}

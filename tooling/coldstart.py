@@ -3,8 +3,8 @@ runtime's version, the unzipped package first on ``sys.path``, boto3 as the runt
 site-packages; and compare the thin Function URL handler with the Lambda Web Adapter way of running the
 regional generator (a web server the adapter waits for).
 
-    make package && .venv/bin/python -m imgedge.deploy.coldstart            # build/, 15 runs each
-    .venv/bin/python -m imgedge.deploy.coldstart --runs 30 --python python3.12
+    make package && .venv/bin/python -m tooling.coldstart            # build/, 15 runs each
+    .venv/bin/python -m tooling.coldstart --runs 30 --python python3.12
 
 Per function it reports the median and the 90th percentile of:
 
@@ -35,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 #: What the Lambda Python runtime ships besides the standard library.
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
 

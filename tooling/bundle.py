@@ -33,7 +33,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterable
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 MB = 1_000_000  # limits are checked in decimal megabytes: stricter than MiB, never too lax
 
 #: glibc of the Amazon Linux each Lambda Python runtime runs on (AL2023 = 2.34). AL2 runtimes (3.10/3.11,
@@ -74,7 +74,7 @@ BUNDLES: dict[str, Bundle] = {
         # The viewer path is config, device, errors, keys, negotiate, spec and edge/: no image code, no S3,
         # no local server. metrics.py and edge/origin_response.py import Pillow (via core) at module level.
         imgedge_exclude=frozenset(
-            {"core", "store", "local", "deploy", "regional", "cli.py", "metrics.py", "edge/origin_response.py",
+            {"core", "store", "local", "regional", "cli.py", "metrics.py", "edge/origin_response.py",
              "purge.py", "warm.py"}
         ),
         limit_bytes=1 * MB,
@@ -85,7 +85,7 @@ BUNDLES: dict[str, Bundle] = {
         name="origin-response",
         handler="handlers/origin_response.py",
         requirements=("Pillow", "cykooz.resizer", "numpy", "user-agents", "ua-parser", "ua-parser-builtins"),
-        imgedge_exclude=frozenset({"local", "deploy", "regional", "cli.py"}),
+        imgedge_exclude=frozenset({"local", "regional", "cli.py"}),
         limit_bytes=50 * MB,
         aim_bytes=25 * MB,
         # boto3/botocore come with the Lambda runtime.
@@ -100,7 +100,7 @@ BUNDLES: dict[str, Bundle] = {
         name="regional",
         handler="handlers/regional.py",
         requirements=("Pillow", "cykooz.resizer", "numpy", "user-agents", "ua-parser", "ua-parser-builtins"),
-        imgedge_exclude=frozenset({"local", "deploy", "cli.py", "metrics.py", "edge/viewer_request.py",
+        imgedge_exclude=frozenset({"local", "cli.py", "metrics.py", "edge/viewer_request.py",
                                    "edge/origin_response.py", "regional/wsgi.py", "regional/failover.py"}),
         limit_bytes=50 * MB,
         aim_bytes=25 * MB,
@@ -113,7 +113,7 @@ BUNDLES: dict[str, Bundle] = {
         name="purge",
         handler="handlers/purge.py",
         requirements=(),
-        imgedge_exclude=frozenset({"core", "local", "deploy", "regional", "cli.py", "warm.py"}),
+        imgedge_exclude=frozenset({"core", "local", "regional", "cli.py", "warm.py"}),
         limit_bytes=50 * MB,
         aim_bytes=1 * MB,
         forbidden=frozenset({"PIL", "numpy", "boto3", "botocore", "s3transfer", "user_agents", "ua_parser"}),

@@ -1,10 +1,11 @@
-"""Read template.yaml (CloudFormation short tags included) and run the SAM transform offline.
+"""Read template.yaml and run the SAM transform offline.
 
-``load_template`` turns ``!Ref X`` into ``{"Ref": "X"}``, ``!GetAtt A.B`` into ``{"Fn::GetAtt": ["A", "B"]}``
-and so on, the JSON form CloudFormation and samtranslator work on. ``translate`` runs samtranslator's
-``Translator`` with no AWS access: a fixed Region (us-east-1), an empty managed-policy map (the template
-attaches no managed policy) and local ``CodeUri`` paths replaced by ``s3://`` placeholders, as
-``sam validate`` does. ``resolve_conditions`` (from ``conditions``) then picks one mode's template out of it.
+``load_template`` is the local edge's (``imgedge.local.template``): cfn-lint's own YAML loader, short tags
+(``!Ref X``, ``!GetAtt A.B``) in the JSON form CloudFormation and samtranslator work on. ``translate`` runs
+samtranslator's ``Translator`` with no AWS access: a fixed Region (us-east-1), an empty managed-policy map (the
+template attaches no managed policy) and local ``CodeUri`` paths replaced by ``s3://`` placeholders, as
+``sam validate`` does. ``resolve_conditions`` then picks one mode's template out of it, by the same code the
+local edge and the cfn-lint rules use.
 """
 
 from __future__ import annotations
@@ -14,81 +15,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .conditions import resolve_conditions  # noqa: F401  (re-exported: translate, then resolve a mode)
+from imgedge.local import template as _shared
+from imgedge.local.template import resolve_conditions  # noqa: F401  (re-exported: translate, then resolve a mode)
 
 REGION = "us-east-1"
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_PATH = REPO_ROOT / "template.yaml"
-
-_SCALAR_TAGS = {
-    "Ref": "Ref",
-    "Condition": "Condition",
-    "Sub": "Fn::Sub",
-    "GetAtt": "Fn::GetAtt",
-    "Base64": "Fn::Base64",
-    "GetAZs": "Fn::GetAZs",
-    "ImportValue": "Fn::ImportValue",
-}
-_SEQUENCE_TAGS = {
-    "If": "Fn::If",
-    "Equals": "Fn::Equals",
-    "Not": "Fn::Not",
-    "And": "Fn::And",
-    "Or": "Fn::Or",
-    "Join": "Fn::Join",
-    "Split": "Fn::Split",
-    "Select": "Fn::Select",
-    "FindInMap": "Fn::FindInMap",
-    "Sub": "Fn::Sub",
-    "Cidr": "Fn::Cidr",
-    "GetAtt": "Fn::GetAtt",
-    "Contains": "Fn::Contains",
-    "EachMemberEquals": "Fn::EachMemberEquals",
-    "EachMemberIn": "Fn::EachMemberIn",
-    "ValueOf": "Fn::ValueOf",
-    "RefAll": "Fn::RefAll",
-    "ValueOfAll": "Fn::ValueOfAll",
-}
-
-
-class _CfnLoader(yaml.SafeLoader):
-    """SafeLoader plus CloudFormation's short-form intrinsic tags."""
-
-
-def _construct(loader: _CfnLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
-    if isinstance(node, yaml.ScalarNode):
-        name = _SCALAR_TAGS.get(tag_suffix) or _SEQUENCE_TAGS.get(tag_suffix)
-        value: Any = loader.construct_scalar(node)
-        if tag_suffix == "GetAtt":
-            value = value.split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        name = _SEQUENCE_TAGS.get(tag_suffix)
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        name = _SCALAR_TAGS.get(tag_suffix) or _SEQUENCE_TAGS.get(tag_suffix)
-        value = loader.construct_mapping(node, deep=True)
-    if name is None:
-        raise yaml.constructor.ConstructorError(None, None, f"unknown tag !{tag_suffix}", node.start_mark)
-    return {name: value}
-
-
-_CfnLoader.add_multi_constructor("!", _construct)
-# CloudFormation keeps "2010-09-09" and friends as strings; YAML 1.1 would make dates of them.
-_CfnLoader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in _CfnLoader.yaml_implicit_resolvers.items()
-}
 
 
 def load_template(path: str | os.PathLike[str] = TEMPLATE_PATH) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
-
-
-def loads_template(text: str) -> dict[str, Any]:
-    return yaml.load(text, Loader=_CfnLoader)  # noqa: S506
+    """The repository's template.yaml (or ``path``), read by the local edge's loader (cfn-lint's)."""
+    return _shared.load_template(path)
 
 
 def function_runtime(template: dict[str, Any]) -> str:

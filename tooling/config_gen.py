@@ -15,7 +15,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..config import Config
+from imgedge.config import Config
 from . import VARIANTS_PREFIX
 
 
@@ -45,7 +45,7 @@ def build_config(overrides: Mapping[str, Any] | None = None) -> Config:
         raise ConfigError(
             f"variants_prefix {config.variants_prefix!r} differs from {VARIANTS_PREFIX!r}, to which template.yaml "
             "scopes the function's s3:PutObject and the variant-expiry lifecycle rule; change those too "
-            "(and imgedge.deploy.VARIANTS_PREFIX) if you really need another prefix"
+            "(and tooling.VARIANTS_PREFIX) if you really need another prefix"
         )
     return config
 
