@@ -99,7 +99,7 @@ def generate_variant(store: "Store", variant_key: str, config: Config, *,
     if current is None or (current.etag or "").strip('"') != metadata["source-etag"]:
         # Replaced or deleted while we rendered (a takedown, a fix): what we stored is stale. Delete it so
         # the next request renders the original as it is now (or finds it gone).
-        store.delete(variant_key)
+        store.delete([variant_key])
         made.outcome, made.original_exists = "stale", current is not None
     return made
 
