@@ -15,9 +15,10 @@ from urllib.parse import quote
 from . import refusals
 from .config import Config
 from .deadline import Deadline
-from .errors import BadRequest, ImageEdgeError, NotFound
+from .errors import BadRequest, ImageEdgeError
 from .keys import parse_variant_key, variant_key as key_for_variant
 from .spec import VariantSpec, is_canonical
+from .store.assets import MissingAsset, read_asset
 
 if TYPE_CHECKING:
     from .store import Store
@@ -122,9 +123,9 @@ def render_fallback(store: "Store", variant_key: str, config: Config, status: in
             return None
         stored_key = key_for_variant(fallback_key, spec, config.variants_prefix)
         try:
-            stored = store.get(stored_key)
+            stored = read_asset(store, stored_key, kind="fallback", max_bytes=config.max_source_bytes)
             made = GeneratedVariant(stored.data, stored.content_type or "application/octet-stream", "fallback")
-        except NotFound:
+        except MissingAsset:
             made = generate_variant(store, stored_key, config, deadline=deadline)
     except ImageEdgeError:
         return None
@@ -141,10 +142,8 @@ def _render(store: "Store", data: bytes, spec: VariantSpec, config: Config, log:
     watermark = None
     if spec.watermark is not None:
         mark = time.perf_counter()
-        try:
-            watermark = store.get(config.watermark(spec.watermark)["key"], max_bytes=config.max_source_bytes).data
-        except NotFound:
-            raise ImageEdgeError("the watermark image is missing", status=500) from None
+        watermark = read_asset(store, config.watermark(spec.watermark)["key"], kind="watermark",
+                               max_bytes=config.max_source_bytes).data
         log["watermark_ms"] = _ms_since(mark)
     return render(data, spec, config, watermark=watermark, deadline=deadline)
 
