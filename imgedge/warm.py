@@ -73,7 +73,7 @@ def ladder_keys(original_key: str, config: Config, widths: Iterable[int] = DEFAU
 
 
 def list_originals(store: Store, prefix: str, config: Config, *, images_only: bool = True) -> list[str]:
-    """Original keys under ``prefix`` (an S3-style prefix, not necessarily a folder), never variants."""
+    """Original keys under ``prefix`` (an S3-style prefix, not necessarily a folder), never variants; sorted."""
     variants = config.variants_prefix + "/"
     out = []
     for key in store.list(prefix):
@@ -86,7 +86,7 @@ def list_originals(store: Store, prefix: str, config: Config, *, images_only: bo
         except ImageEdgeError:
             continue
         out.append(key)
-    return out
+    return sorted(out)
 
 
 class _LastOriginal:

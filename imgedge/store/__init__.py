@@ -45,8 +45,9 @@ class Store(Protocol):
         """Create ``key`` only if it does not exist. True if written, False if it already existed."""
 
     def list(self, prefix: str) -> Iterator[str]:
-        """Every key that starts with ``prefix`` (a string prefix, not necessarily a folder), in S3's order
-        (by UTF-8 bytes), fetched page by page: memory stays bounded however many there are."""
+        """Every key that starts with ``prefix`` (a string prefix, not necessarily a folder), each once,
+        fetched page by page: memory stays bounded however many there are. No order is promised (AWS gives
+        UTF-8 byte order; SeaweedFS, for one, walks its folders depth first): callers sort what they show."""
 
     def delete(self, keys: Iterable[str]) -> None:
         """Remove ``keys``; absent ones are no error. Batched (S3: 1,000 per request), so a purge of many

@@ -79,8 +79,8 @@ class DirectoryStore:
             yield from self._walk(top, folder + "/" if folder else "", start)
 
     def _walk(self, directory: Path, key_prefix: str, start: str) -> Iterator[str]:
-        """Keys under ``directory`` whose name there starts with ``start``, in S3's order: a folder sorts as
-        its name plus "/", which is where all of its keys fall among its siblings."""
+        """Keys under ``directory`` whose name there starts with ``start``, in the order AWS lists them (UTF-8
+        bytes): a folder sorts as its name plus "/", which is where all of its keys fall among its siblings."""
         try:
             with os.scandir(directory) as entries:
                 named = [((entry.name + "/" if entry.is_dir() else entry.name), entry.path)
