@@ -15,9 +15,10 @@ from urllib.parse import quote
 from . import refusals
 from .config import Config
 from .deadline import Deadline
-from .errors import BadRequest, ImageEdgeError, NotFound
+from .errors import BadRequest, ImageEdgeError
 from .keys import parse_variant_key, variant_key as key_for_variant
 from .spec import VariantSpec, is_canonical
+from .store.assets import MissingAsset, read_asset
 
 if TYPE_CHECKING:
     from .store import Store
@@ -97,7 +98,7 @@ def generate_variant(store: "Store", variant_key: str, config: Config, *,
     if current is None or (current.etag or "").strip('"') != metadata["source-etag"]:
         # Replaced or deleted while we rendered (a takedown, a fix): what we stored is stale. Delete it so
         # the next request renders the original as it is now (or finds it gone).
-        store.delete(variant_key)
+        store.delete([variant_key])
         made.outcome, made.original_exists = "stale", current is not None
     return made
 
@@ -120,9 +121,9 @@ def render_fallback(store: "Store", variant_key: str, config: Config, status: in
             return None
         stored_key = key_for_variant(fallback_key, spec, config.variants_prefix)
         try:
-            stored = store.get(stored_key)
+            stored = read_asset(store, stored_key, kind="fallback", max_bytes=config.max_source_bytes)
             made = GeneratedVariant(stored.data, stored.content_type or "application/octet-stream", "fallback")
-        except NotFound:
+        except MissingAsset:
             made = generate_variant(store, stored_key, config, deadline=deadline)
     except ImageEdgeError:
         return None
@@ -139,10 +140,8 @@ def _render(store: "Store", data: bytes, spec: VariantSpec, config: Config, log:
     watermark = None
     if spec.watermark is not None:
         mark = time.perf_counter()
-        try:
-            watermark = store.get(config.watermark(spec.watermark)["key"], max_bytes=config.max_source_bytes).data
-        except NotFound:
-            raise ImageEdgeError("the watermark image is missing", status=500) from None
+        watermark = read_asset(store, config.watermark(spec.watermark)["key"], kind="watermark",
+                               max_bytes=config.max_source_bytes).data
         log["watermark_ms"] = _ms_since(mark)
     return render(data, spec, config, watermark=watermark, deadline=deadline)
 

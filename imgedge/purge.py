@@ -1,9 +1,9 @@
 """Purge: delete every stored variant of one original, and say which CloudFront paths to invalidate.
 
 The key layout makes one original's variants one "directory": ``_variants/<original key>/<segment>``.
-Only the objects directly in it are deleted (S3: ``ListObjectsV2`` with ``Delimiter="/"``, then
-``DeleteObjects`` in batches of 1,000), so purging ``a/b.jpg`` leaves the variants of an original
-named ``a/b.jpg/c.jpg`` alone. Originals are never touched.
+Only the objects directly in it are deleted (listed through the store, then deleted in its batches: S3's
+``DeleteObjects`` takes 1,000), so purging ``a/b.jpg`` leaves the variants of an original named
+``a/b.jpg/c.jpg`` alone. Originals are never touched.
 
 CloudFront caches each variant under its rewritten URI (the viewer-request makes the URI the variant key),
 so the invalidation that matters is ``/_variants/<original key>/*``; ``/<original key>*`` also goes,
@@ -25,11 +25,7 @@ from urllib.parse import unquote_plus
 from .config import Config
 from .errors import ImageEdgeError
 from .keys import uri_for_key, validate_original_key
-from .store import DirectoryStore, Store
-from .store.directory import META_DIR
-
-#: S3 DeleteObjects takes at most this many keys per call.
-DELETE_BATCH = 1000
+from .store import Store
 
 
 @dataclass
@@ -53,62 +49,13 @@ def invalidation_paths(original_key: str, config: Config) -> list[str]:
 
 
 def delete_variants(store: Store, original_key: str, config: Config) -> list[str]:
-    """Delete the variants of ``original_key`` from ``store``; returns the deleted keys (sorted)."""
+    """Delete the variants of ``original_key`` from ``store``; returns the deleted keys (sorted).
+
+    Keys further down (``<prefix><name>/...``) belong to other originals and are skipped."""
     prefix = variants_prefix(original_key, config)
-    if isinstance(store, DirectoryStore):
-        return _delete_directory(store, prefix)
-    if hasattr(store, "client") and hasattr(store, "bucket"):  # S3Store, or anything that quacks like it
-        return _delete_s3(store.client, store.bucket, prefix)
-    raise TypeError(f"cannot purge a {type(store).__name__}")
-
-
-def _delete_directory(store: DirectoryStore, prefix: str) -> list[str]:
-    folder = store.root / prefix
-    if not folder.is_dir():
-        return []
-    deleted = []
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and not path.name.startswith(".tmp-"):
-            key = prefix + path.name
-            path.unlink()
-            (store.root / META_DIR / (key + ".json")).unlink(missing_ok=True)
-            deleted.append(key)
-    # Remove the now-empty folders up to (not including) the variants root, in both trees.
-    for base in (store.root, store.root / META_DIR):
-        current = base / prefix
-        while current != base and current.is_dir() and current.parent != base:
-            try:
-                current.rmdir()
-            except OSError:  # not empty: another original's variants live below
-                break
-            current = current.parent
-    return deleted
-
-
-def _delete_s3(client: Any, bucket: str, prefix: str) -> list[str]:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from .errors import UpstreamError
-
-    deleted: list[str] = []
-    try:
-        keys = [obj["Key"]
-                for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix,
-                                                                            Delimiter="/")
-                for obj in page.get("Contents", [])]
-        for start in range(0, len(keys), DELETE_BATCH):
-            batch = keys[start:start + DELETE_BATCH]
-            answer = client.delete_objects(
-                Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
-            errors = answer.get("Errors") or []
-            if errors:
-                first = errors[0]
-                raise UpstreamError(f"could not delete {len(errors)} variants (first: {first.get('Key')}: "
-                                    f"{first.get('Code')})")
-            deleted.extend(batch)
-    except (ClientError, BotoCoreError) as exc:
-        raise UpstreamError(f"the image store failed during the purge: {exc}") from exc
-    return sorted(deleted)
+    keys = [key for key in store.list(prefix) if "/" not in key[len(prefix):]]
+    store.delete(keys)
+    return sorted(keys)
 
 
 def create_invalidation(cloudfront: Any, distribution_id: str, paths: list[str],

@@ -64,7 +64,7 @@ def recall(store: "Store", variant_key: str, original_key: str, stamp: str) -> I
     valid = (original is not None and status in REMEMBERED_STATUSES and meta.get("fingerprint") == stamp
              and meta.get("source-etag") == _etag(original.etag))
     if not valid:
-        store.delete(marker_key(variant_key))
+        store.delete([marker_key(variant_key)])
         return None
     return ImageEdgeError(meta.get("reason") or "this variant cannot be generated", status=status)
 

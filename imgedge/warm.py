@@ -22,13 +22,12 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, TextIO
+from typing import Any, Callable, Iterable, Iterator, TextIO
 
 from .config import Config
-from .errors import ImageEdgeError, NotFound
+from .errors import ImageEdgeError
 from .keys import validate_original_key, variant_key
-from .store import DirectoryStore, S3Store, Store, StoredObject
-from .store.directory import META_DIR
+from .store import DirectoryStore, Store, StoredObject, exists
 
 DEFAULT_WIDTHS = (320, 640, 828, 1200, 1920)
 NEGOTIATED = ("avif", "webp", "legacy")
@@ -46,9 +45,9 @@ class StoreSpec:
 
     def open(self) -> Store:
         if self.bucket:
-            import boto3
+            from .store import S3Store
 
-            return S3Store(boto3.client("s3", endpoint_url=self.endpoint_url), self.bucket)
+            return S3Store.open(self.bucket, self.endpoint_url)
         return DirectoryStore(self.root or ".")
 
 
@@ -74,26 +73,10 @@ def ladder_keys(original_key: str, config: Config, widths: Iterable[int] = DEFAU
 
 
 def list_originals(store: Store, prefix: str, config: Config, *, images_only: bool = True) -> list[str]:
-    """Original keys under ``prefix`` (an S3-style prefix, not necessarily a folder), never variants."""
+    """Original keys under ``prefix`` (an S3-style prefix, not necessarily a folder), never variants; sorted."""
     variants = config.variants_prefix + "/"
-    if isinstance(store, DirectoryStore):
-        keys = []
-        for dirpath, dirnames, filenames in os.walk(store.root):
-            rel = os.path.relpath(dirpath, store.root).replace(os.sep, "/")
-            rel = "" if rel == "." else rel + "/"
-            dirnames[:] = sorted(d for d in dirnames if not (rel == "" and d in (META_DIR, config.variants_prefix)))
-            for name in filenames:
-                key = rel + name
-                if key.startswith(prefix) and not name.startswith(".tmp-"):
-                    keys.append(key)
-    elif hasattr(store, "client") and hasattr(store, "bucket"):
-        paginator = store.client.get_paginator("list_objects_v2")
-        keys = [obj["Key"] for page in paginator.paginate(Bucket=store.bucket, Prefix=prefix)
-                for obj in page.get("Contents", [])]
-    else:
-        raise TypeError(f"cannot list a {type(store).__name__}")
     out = []
-    for key in sorted(keys):
+    for key in store.list(prefix):
         if key.startswith(variants) or key.endswith("/"):
             continue
         if images_only and not (mimetypes.guess_type(key)[0] or "").startswith("image/"):
@@ -103,27 +86,7 @@ def list_originals(store: Store, prefix: str, config: Config, *, images_only: bo
         except ImageEdgeError:
             continue
         out.append(key)
-    return out
-
-
-def variant_exists(store: Store, key: str) -> bool:
-    if isinstance(store, DirectoryStore):
-        return (store.root / key).is_file()
-    if hasattr(store, "client") and hasattr(store, "bucket"):
-        from botocore.exceptions import ClientError
-
-        try:
-            store.client.head_object(Bucket=store.bucket, Key=key)
-        except ClientError as exc:
-            if str(exc.response.get("Error", {}).get("Code")) in ("404", "403", "NoSuchKey", "NotFound"):
-                return False
-            raise
-        return True
-    try:
-        store.get(key)
-    except NotFound:
-        return False
-    return True
+    return sorted(out)
 
 
 class _LastOriginal:
@@ -140,14 +103,17 @@ class _LastOriginal:
         self._last = (key, obj)
         return obj
 
-    def put_new(self, key: str, data: bytes, **kwargs: Any) -> bool:
-        return self.store.put_new(key, data, **kwargs)
-
     def head(self, key: str) -> StoredObject | None:
         return self.store.head(key)
 
-    def delete(self, key: str) -> None:
-        self.store.delete(key)
+    def put_new(self, key: str, data: bytes, **kwargs: Any) -> bool:
+        return self.store.put_new(key, data, **kwargs)
+
+    def list(self, prefix: str) -> Iterator[str]:
+        return self.store.list(prefix)
+
+    def delete(self, keys: Iterable[str]) -> None:
+        self.store.delete(keys)
 
 
 _WORKER: dict[str, Any] = {}
@@ -165,7 +131,7 @@ def _warm_one(variant: str) -> tuple[str, str, str, dict[str, Any]]:
 
     store, config = _WORKER["store"], _WORKER["config"]
     try:
-        if variant_exists(store.store, variant):
+        if exists(store, variant):
             return variant, "skipped", "", {}
         started = time.perf_counter()
         generated = generate_variant(store, variant, config)

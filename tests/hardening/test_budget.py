@@ -261,7 +261,7 @@ def test_stored_object_head_carries_no_body(tmp_path):
     head = store.head("a/b.jpg")
     assert isinstance(head, StoredObject) and head.data == b"" and head.etag == store.get("a/b.jpg").etag
     assert store.head("a/missing.jpg") is None
-    store.delete("a/b.jpg")
-    store.delete("a/b.jpg")  # deleting what is gone is fine
+    store.delete(["a/b.jpg"])
+    store.delete(["a/b.jpg"])  # deleting what is gone is fine
     with pytest.raises(ImageEdgeError):
         store.get("a/b.jpg")

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 import handlers.purge as purge_handler
-import imgedge.purge as purge_module
+import imgedge.store.s3 as s3_store
 from imgedge import cli
 from imgedge.config import Config
 from tooling.template import load_template, translate
@@ -64,7 +64,7 @@ def lambda_env(bucket, monkeypatch):
 
 def test_purge_deletes_exactly_one_originals_variants_in_batches(bucket, monkeypatch):
     server, name, client = bucket
-    monkeypatch.setattr(purge_module, "DELETE_BATCH", 2)  # 5 variants: 3 DeleteObjects calls
+    monkeypatch.setattr(s3_store, "DELETE_BATCH", 2)  # 5 variants: 3 DeleteObjects calls
     result = purge(ORIGINAL, S3Store(client, name), Config())
     assert result.deleted == sorted(VARIANTS)
     assert keys_in(client, name) == sorted([ORIGINAL, NESTED, "photos/other.jpg", NESTED_VARIANT, OTHER_VARIANT])
