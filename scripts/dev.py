@@ -44,7 +44,7 @@ def main(argv: list[str]) -> int:
         return 2
     command, rest = argv[0], argv[1:]
     if command == "serve":
-        ensure_venv("template")  # cfn-lint's YAML loader, to play template.yaml's distribution
+        ensure_venv("template")  # SAM's YAML loader, to play template.yaml's distribution
         return subprocess.call([BIN / "imgedge", "serve", *rest], cwd=ROOT)
     ensure_venv("test")
     browser = ROOT / "tests" / "browser" / "install_chromium.sh"

@@ -175,7 +175,7 @@ MANAGED_CACHE_POLICIES: dict[str, CachePolicy] = {
 }
 
 #: What the template holds today; used only when template.yaml cannot be read (an installed package
-#: without the repository, or cfn-lint missing), and said so at start-up.
+#: without the repository, or SAM's translator missing), and said so at start-up.
 BUILT_IN = Distribution(
     behaviours=(Behaviour(
         path_pattern="*",
@@ -211,7 +211,7 @@ def load_distribution(
 ) -> Distribution:
     """The distribution ``template.yaml`` (or ``path``) deploys, with ``parameters`` over the defaults.
 
-    Without a template (or without cfn-lint to read it) the built-in copy of today's settings is returned;
+    Without a template (or without SAM's translator to read it) the built-in copy of today's settings is returned;
     its ``source`` says so. A template that asks for something the local edge cannot play raises
     ``TemplateError``.
     """
@@ -220,10 +220,10 @@ def load_distribution(
         return BUILT_IN
     try:
         template = load_template(chosen)
-    except TemplateUnreadable:  # cfn-lint reads the template; it is a test/template extra, not a runtime need
+    except TemplateUnreadable:  # SAM's loader reads the template: the template extra, not a runtime need
         if path:
-            raise TemplateError("reading a template needs cfn-lint (pip install 'imgedge[template]')") from None
-        return Distribution(BUILT_IN.behaviours, source="built-in defaults (cfn-lint is not installed)")
+            raise TemplateError("reading a template needs SAM's translator (pip install 'imgedge[template]')") from None
+        return Distribution(BUILT_IN.behaviours, source="built-in defaults (SAM's translator is not installed)")
     return distribution_from_template(template, parameters, distribution, source=str(chosen))
 
 

@@ -2,10 +2,11 @@
 (``imgedge.local.behaviour``) and the project's cfn-lint rules (``tooling/cfn_rules``) share, so the emulator
 plays the distribution the rules checked.
 
-``load_template(path)`` parses with cfn-lint's own YAML loader (short tags such as ``!Ref X`` and
-``!GetAtt A.B`` become ``{"Ref": "X"}`` / ``{"Fn::GetAtt": ["A", "B"]}``, dates stay strings). cfn-lint is not
-a dependency of the runtime package: without it ``load_template`` raises ``TemplateUnreadable`` and the local
-edge falls back to its built-in copy of the distribution (and says so).
+``load_template(path)`` parses with SAM's own YAML loader (short tags such as ``!Ref X`` and ``!GetAtt A.B``
+become ``{"Ref": "X"}`` / ``{"Fn::GetAtt": ["A", "B"]}``). SAM's translator is not a dependency of the runtime
+package (the ``template`` extra, which the README's serve command installs): without it ``load_template``
+raises ``TemplateUnreadable`` and the local edge falls back to its built-in copy of the distribution (and
+says so).
 
 ``resolve_conditions(template, {"Mode": "regional"})`` returns the template CloudFormation would deploy for
 those values, as far as they decide it:
@@ -29,18 +30,26 @@ from typing import Any, Mapping
 
 
 class TemplateUnreadable(ImportError):
-    """The template cannot be parsed here: cfn-lint (the ``template`` or ``test`` extra) is not installed."""
+    """The template cannot be parsed here: SAM's translator (the ``template`` or ``test`` extra) is missing."""
 
 
 def load_template(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The template at ``path`` as CloudFormation's JSON form, parsed by cfn-lint's YAML (or JSON) decoder."""
+    """The template at ``path`` as CloudFormation's JSON form, parsed by SAM's own YAML loader (short tags
+    become their ``Fn::`` forms, as ``sam`` and CloudFormation read them). SAM's translator rather than
+    cfn-lint's decoder: the local edge needs only the parser, and cfn-lint brings ~160 MB of dependencies
+    that ``imgedge serve`` has no other use for."""
     try:
-        from cfnlint.decode import decode
+        import yaml
+        from samtranslator.yaml_helper import yaml_parse
     except ImportError as exc:
-        raise TemplateUnreadable("reading template.yaml needs cfn-lint (pip install 'imgedge[template]')") from exc
-    template, errors = decode(str(path))
-    if errors or not isinstance(template, dict):
-        raise ValueError(f"{path}: " + "; ".join(str(e) for e in errors or ["not a template"]))
+        raise TemplateUnreadable("reading template.yaml needs SAM's translator (pip install 'imgedge[template]')") from exc
+    try:
+        with open(path, encoding="utf-8") as fh:
+            template = yaml_parse(fh.read())
+    except yaml.YAMLError as exc:  # carries the line and column
+        raise ValueError(f"{path}: {exc}") from exc
+    if not isinstance(template, dict):
+        raise ValueError(f"{path}: not a template")
     return template
 
 

@@ -412,12 +412,12 @@ def test_invalidation_paths_follow_cloudfront(template, tmp_path):
         edge.invalidate(["/_variants/*/x"])
 
 
-def test_without_cfn_lint_the_built_in_copy_is_played_and_says_so(monkeypatch):
+def test_without_sams_loader_the_built_in_copy_is_played_and_says_so(monkeypatch):
     import sys
 
-    monkeypatch.setitem(sys.modules, "cfnlint.decode", None)  # as if cfn-lint (the YAML loader) were not installed
+    monkeypatch.setitem(sys.modules, "samtranslator.yaml_helper", None)  # as if the template extra were missing
     distribution = load_distribution()
-    assert distribution.source == "built-in defaults (cfn-lint is not installed)"
+    assert distribution.source == "built-in defaults (SAM's translator is not installed)"
     # The built-in copy is today's template (update BUILT_IN when the template changes).
     monkeypatch.undo()
     assert distribution.behaviours == load_distribution().behaviours
