@@ -19,7 +19,8 @@ source's own device-type field, never our classifier's answer):
   ``expect.type`` mobile, wearable -> mobile; tablet -> tablet; smarttv -> smarttv; console -> smarttv
   for home consoles (as above, by ``expect.model``). Other types (embedded, none) are left out.
 * ``woothee`` (npm, Apache-2.0): testsets ``category`` pc -> desktop, crawler -> bot, mobilephone -> mobile,
-  appliance -> smarttv for home consoles (as above, by ``os``); ``smartphone`` is left out (it mixes phones and tablets).
+  appliance -> smarttv for home consoles (as above, by ``os``); ``smartphone`` is left out (it mixes phones
+  and tablets).
 * ``crawler-user-agents`` (npm, MIT): every ``instances`` string -> bot.
 
 The last three are written to ``fixtures/ua/independent.tsv``: the classifier is never tuned on them.
