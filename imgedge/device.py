@@ -13,7 +13,7 @@ How a class is decided, first match wins:
    (``mobile``), then Android apps on Chromebooks (``desktop``).
 3. The device model, for UAs that can name one (not Windows, macOS, iOS or X11 ones, whose brackets
    hold no phone, tablet or TV model code): ``imgedge.device_models`` looks the UA's model tokens up in a
-   table of ~42,000 generated at build time from Matomo device-detector's device regexes. This is what
+   table of ~45,000 generated at build time from Matomo device-detector's device regexes. This is what
    tells an Android tablet whose browser says "Mobile Safari" from a phone, a TV box from a tablet and an
    Android mini-PC from either.
 4. Keyword rules for the UAs the table does not know: tablet names (Galaxy Tab codes, "Tab", "Pad",

@@ -2,7 +2,7 @@
 
 Keywords cannot tell an Android tablet whose browser says "Mobile Safari" from a phone, nor a TV box or an
 Android mini-PC from a tablet: only the model code can (``B1-790`` is an Acer Iconia tablet, ``H24F8000C``
-a DEXP TV, ``HP EliteBook 8470p`` a laptop). ``device_models.json`` holds ~42,000 such tokens with their
+a DEXP TV, ``HP EliteBook 8470p`` a laptop). ``device_models.json`` holds ~45,000 such tokens with their
 class, generated at build time from Matomo device-detector's device regexes by
 ``scripts/build_device_models.py``; the data file is LGPL-3.0-or-later, as its source (its ``licence``
 field), and is read as data, so it can be regenerated or replaced without touching this code.
@@ -84,10 +84,15 @@ def model_class(user_agent: str) -> str | None:
 
 def _regions(ua: str):
     """Where a UA names its device: its first product token (``SonyEricssonK800i/…``, ``Dalvik/…``) and
-    the inside of each bracket (``(Linux; Android 13; SM-X200 Build/…)``). Not the browser and engine
-    tokens after them (``SamsungBrowser/…``, ``YaSearchBrowser/…/apad``), which name no device."""
+    the inside of each bracket (``(Linux; Android 13; SM-X200 Build/…)``), or the rest of the UA when it has
+    no bracket. Not the browser and engine tokens after the brackets (``SamsungBrowser/…``,
+    ``YaSearchBrowser/…/apad``), which name no device."""
     first = _FIRST_TOKEN.match(ua)
     if first.end():
         yield 0, first.end()
+    brackets = 0
     for bracket in _BRACKET.finditer(ua):
+        brackets += 1
         yield bracket.start(1), bracket.end(1)
+    if not brackets:  # a UA whose brackets were lost on the way ("Mozilla/5.0 Linux; Android 8.1.0; BQ-8067L …")
+        yield first.end(), len(ua)

@@ -72,10 +72,12 @@ SHORT = 5  # tokens shorter than this must mix letters and digits, as model code
 MIN_BRAND = 5  # shortest brand token: brand regexes hold short generic words ("NET", "WIND")
 #: Characters a token may hold: a model code, never a whole sentence of the UA.
 TOKEN_RE = re.compile(r"[A-Z0-9][A-Z0-9 ._+-]*")
-#: Tokens that name a platform, a browser or a language, never a device: regexes that start with them
-#: are keyed on context, not on a model, and would match every UA.
+#: Tokens that start with a platform, browser or language word: regexes that start with them are keyed on
+#: context, not on a model ("Android 8(?:[\d.]*);(?: [\w-]+;)? A240"), and would match every UA.
 GENERIC = re.compile(r"^(?:ANDROID|LINUX|MOZILLA|APPLEWEBKIT|CHROME|SAFARI|MOBILE|VERSION|BUILD|WINDOWS|CPU|U|WV"
-                     r"|KHTML|LIKE|GECKO|OPERA|FIREFOX|TABLET|PHONE|SMARTPHONE|TV|PAD|TAB|MINI|PRO|PLUS|LITE|MAX)\b")
+                     r"|KHTML|LIKE|GECKO|OPERA|FIREFOX)\b")
+#: Tokens that are a word of many model names and no model by themselves ("Tab A11 Pro" is one, "Tab" not).
+GENERIC_WORDS = re.compile(r"TABLET|PHONE|SMARTPHONE|TV|PAD|TAB|MINI|PRO|PLUS|LITE|MAX")
 #: A literal or a character class holding one of these ends a model code (``(?:[);/ ]|$)``); a literal
 #: space does not: model names have spaces ("Mi Pad 5", "BRAVIA 4K GB").
 TERMINATORS = set(");/")
@@ -152,7 +154,7 @@ def tokens(regex: str) -> list[tuple[str, str]]:
     for prefix, done in expand(list(parsed), [("", False)]):
         token = prefix.upper().strip(" _-.")
         exact = done is True  # False: the regex ended, and Matomo matches it anywhere, so more may follow
-        if not TOKEN_RE.fullmatch(token) or GENERIC.match(token):
+        if not TOKEN_RE.fullmatch(token) or GENERIC.match(token) or GENERIC_WORDS.fullmatch(token):
             continue
         if len(token) < SHORT and not (re.search(r"[A-Z]", token) and re.search(r"\d", token)):
             continue  # a short word ("ARM") or number ("100") is no model code
@@ -183,6 +185,15 @@ def entries(device_dir: Path):
                 if label:
                     yield "model", model["regex"], label
             yield "brand", brand["regex"], brand_resolver(brand)
+
+
+def maker_names(device_dir: Path) -> set[str]:
+    """The source's brand names, upper-case: a token that is one names a maker, not a model."""
+    names = set()
+    for name in FILES:
+        brands = yaml.load((device_dir / name).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}
+        names |= {str(brand).upper() for brand in brands}
+    return names
 
 
 def brand_resolver(brand: dict):
@@ -222,6 +233,7 @@ def build(device_dir: Path) -> dict[tuple[str, str], tuple[str, str]]:
     """{(tier, TOKEN): (class, flag)}, tier ``model`` or ``brand``."""
     labels: dict[tuple[str, str], set[str]] = defaultdict(set)
     flags: dict[tuple[str, str], set[str]] = defaultdict(set)
+    makers = maker_names(device_dir)
     for kind, regex, label_of in entries(device_dir):
         for token, flag in tokens(regex):
             if kind == "brand" and len(token) < MIN_BRAND:
@@ -229,8 +241,9 @@ def build(device_dir: Path) -> dict[tuple[str, str], tuple[str, str]]:
             label = label_of(token) if callable(label_of) else label_of
             if label is None:
                 continue
-            labels[(kind, token)].add(label)
-            flags[(kind, token)].add(flag)
+            tier = "brand" if token in makers else kind  # a maker's name is no model ("MICROSOFT")
+            labels[(tier, token)].add(label)
+            flags[(tier, token)].add(flag)
     table = {}
     for (kind, token), classes in labels.items():
         if kind == "brand" and ("model", token) in labels:
