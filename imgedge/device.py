@@ -49,7 +49,7 @@ Known limits, by design:
   are well under that.
 
 Cost (``benchmarks/test_device.py``): the table is read on the first UA that reaches step 3 (~30 ms, ~6 MB),
-not at import; a classification costs ~0.13 ms uncached (median, corpus) and well under 1 µs cached. No
+not at import; a classification costs ~0.1 ms uncached (median, corpus) and ~0.2 µs cached. No
 third-party package: the viewer-request zip carries the table (~0.14 MB zipped) and nothing else for this.
 """
 
