@@ -164,8 +164,8 @@ _MOBILE_APP_RE = re.compile(r"^okhttp/\d|^\[fban/")
 _CHROMEBOOK_RE = re.compile(r"Chromebook")
 
 #: Tablet model names and words, for models the table does not know: mostly Android tablets whose WebView
-#: or browser says "Mobile Safari" (or app UAs that say neither): Samsung Galaxy Tab (SM-T/SM-P/SM-X, GT-P, GT-N5/N8 Note
-#: tablets), Amazon Fire (KF + 2-6 capitals: KFTT, KFTRWI), Lenovo Tab (TB-X605F, TB-8506F, TB350FU) and
+#: or browser says "Mobile Safari" (or app UAs that say neither): Samsung Galaxy Tab (SM-T/SM-P/SM-X, GT-P,
+#: GT-N5/N8 Note tablets), Amazon Fire (KF + 2-6 capitals: KFTT, KFTRWI), Lenovo Tab (TB-X605F, TB-8506F, TB350FU) and
 #: Yoga Tab/Book (YT-, YT3-, YB1-), Huawei MediaPad/MatePad model codes (AGS, AGR, BAH, BG2, BTV, CMR, DBY,
 #: JDN, KOB, KRJ, MRX, SCM, with a generation digit: "DBY2-"), Nexus 7/9/10, Pixel C/Pixel Tablet, the
 #: word Tablet (not Windows' "Tablet PC" capability flag), "Tab" as a model word or prefix ("Galaxy Tab",
