@@ -1,12 +1,17 @@
-"""Device classes: the labelled User-Agent corpus, CloudFront's device headers, the cache, empty UAs.
+"""Device classes: labelled User-Agent corpora, CloudFront's device headers, the cache, empty UAs.
 
-``fixtures/user_agents.tsv`` holds real UAs (``class<TAB>user_agent<TAB>note``): strings browsers, apps,
-TVs, consoles, crawlers and HTTP libraries send. Those noted "[device-detector fixture]" were drawn, by
-maker/client category with a fixed seed, from the test fixtures of matomo-org/device-detector (UAs
-collected from real traffic, labelled there); the rest were picked by hand to cover what the samples
-miss (current Chrome/Safari/Firefox/Edge strings, Electron desktop apps, in-app browsers, TV and crawler
-strings from the same fixtures and from public UA lists). The corpus was fixed before the classifier was
-tuned: a miss is fixed in ``imgedge.device`` with a general rule, or stays a miss.
+Three corpora, each UA in one of them only (``scripts/build_ua_corpus.py`` writes the last two):
+
+* ``fixtures/user_agents.tsv``: strings picked by hand (current browsers, apps, TVs, crawlers) plus
+  device-detector samples; the classifier was tuned on it.
+* ``fixtures/ua/device_detector.tsv``: Matomo device-detector's test fixtures (real traffic, labelled by
+  that project's ``device.type``), split by a hash of each string into a ``tune`` half, looked at while
+  tuning, and a ``validate`` half, only ever measured.
+* ``fixtures/ua/independent.tsv``: other parsers' labelled fixtures (ua-parser-js, woothee,
+  crawler-user-agents), never tuned on.
+
+Labels are always the source's own device type mapped to ours by a fixed rule, never the classifier's
+answer. A miss is fixed in ``imgedge.device`` with a general rule, or stays a miss.
 """
 
 from __future__ import annotations
@@ -17,12 +22,19 @@ from pathlib import Path
 
 import pytest
 
-from imgedge import device
+from imgedge import device, device_models
 from imgedge.device import DEVICE_CLASSES, device_class
 
-CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "user_agents.tsv"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+CORPUS = FIXTURES / "user_agents.tsv"
+DEVICE_DETECTOR = FIXTURES / "ua" / "device_detector.tsv"
+INDEPENDENT = FIXTURES / "ua" / "independent.tsv"
 MIN_ACCURACY = 0.95
 MIN_PER_CLASS = 40
+#: Floors on the sources never tuned on, per class. Tablets and desktops there are short of the 0.95 the
+#: other corpora hold (0.91 and 0.92 when these floors were set): Windows tablets, which we call desktop
+#: by design, and old tablet models device-detector's table does not name. Raise them, never lower them.
+INDEPENDENT_FLOORS = {"mobile": 0.95, "tablet": 0.90, "desktop": 0.90, "smarttv": 0.95, "bot": 0.95}
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
@@ -44,6 +56,32 @@ def load_corpus() -> list[tuple[str, str, str]]:
     return rows
 
 
+def load_parts(path: Path) -> list[tuple[str, str, str, str]]:
+    """(class, part or source, user_agent, note) rows of a generated corpus."""
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(reader)
+        assert header[0] == "class" and header[2:] == ["user_agent", "note"]
+        return [(label, part, ua, note) for label, part, ua, note in reader]
+
+
+def per_class_accuracy(rows) -> tuple[dict[str, float], str]:
+    """Accuracy per class of ``(label, ua, note)`` rows, and a report of the confusion and the misses."""
+    confusion: dict[str, Counter[str]] = defaultdict(Counter)
+    misses: list[str] = []
+    for label, ua, note in rows:
+        got = device_class(ua)
+        confusion[label][got] += 1
+        if got != label:
+            misses.append(f"  {label} -> {got}: {ua}  ({note})")
+    accuracy = {label: counts[label] / sum(counts.values()) for label, counts in confusion.items()}
+    summary = "\n".join(
+        f"{label:8} {accuracy[label]:.3f} of {sum(confusion[label].values()):3}  {dict(confusion[label])}"
+        for label in DEVICE_CLASSES if label in accuracy
+    )
+    return accuracy, summary + "\nmisclassified:\n" + "\n".join(misses)
+
+
 def cloudfront(**flags: str) -> dict[str, str]:
     """CloudFront's four device headers, all "false" unless given (``smarttv="true"``)."""
     return {
@@ -62,20 +100,92 @@ def test_corpus_is_well_formed():
 
 
 def test_corpus_accuracy_per_class():
-    confusion: dict[str, Counter[str]] = defaultdict(Counter)
-    misses: list[str] = []
-    for label, ua, note in load_corpus():
-        got = device_class(ua)
-        confusion[label][got] += 1
-        if got != label:
-            misses.append(f"  {label} -> {got}: {ua}  ({note})")
-    accuracy = {label: counts[label] / sum(counts.values()) for label, counts in confusion.items()}
-    summary = "\n".join(
-        f"{label:8} {accuracy[label]:.3f} of {sum(confusion[label].values()):3}  {dict(confusion[label])}"
-        for label in DEVICE_CLASSES
-    )
+    accuracy, report = per_class_accuracy((label, ua, note) for label, ua, note in load_corpus())
     failing = [label for label in DEVICE_CLASSES if accuracy[label] < MIN_ACCURACY]
-    assert not failing, f"accuracy below {MIN_ACCURACY} for {failing}\n{summary}\nmisclassified:\n" + "\n".join(misses)
+    assert not failing, f"accuracy below {MIN_ACCURACY} for {failing}\n{report}"
+
+
+def test_generated_corpora_are_well_formed_and_disjoint():
+    hand_picked = {ua for _, ua, _ in load_corpus()}
+    matomo = load_parts(DEVICE_DETECTOR)
+    independent = load_parts(INDEPENDENT)
+    seen: set[str] = set(hand_picked)
+    for rows in (matomo, independent):
+        uas = [ua for _, _, ua, _ in rows]
+        assert len(set(uas)) == len(uas), "a UA twice in one corpus"
+        assert not seen & set(uas), "a UA in two corpora"
+        seen |= set(uas)
+        assert all(label in DEVICE_CLASSES and ua == ua.strip() and ua for label, _, ua, _ in rows)
+    assert {part for _, part, _, _ in matomo} == {"tune", "validate"}
+    for part in ("tune", "validate"):
+        counts = Counter(label for label, p, _, _ in matomo if p == part)
+        assert set(counts) == set(DEVICE_CLASSES) and min(counts.values()) >= MIN_PER_CLASS, (part, counts)
+    counts = Counter(label for label, _, _, _ in independent)
+    assert set(counts) == set(DEVICE_CLASSES) and min(counts.values()) >= 25, counts
+    assert len({source for _, source, _, _ in independent}) >= 3
+
+
+@pytest.mark.parametrize("part", ["tune", "validate"])
+def test_device_detector_accuracy_per_class(part):
+    rows = [(label, ua, note) for label, p, ua, note in load_parts(DEVICE_DETECTOR) if p == part]
+    accuracy, report = per_class_accuracy(rows)
+    failing = [label for label in DEVICE_CLASSES if accuracy[label] < MIN_ACCURACY]
+    assert not failing, f"{part}: accuracy below {MIN_ACCURACY} for {failing}\n{report}"
+
+
+def test_independent_sources_accuracy_per_class():
+    accuracy, report = per_class_accuracy((label, ua, note) for label, _, ua, note in load_parts(INDEPENDENT))
+    failing = [label for label in DEVICE_CLASSES if accuracy[label] < INDEPENDENT_FLOORS[label]]
+    assert not failing, f"accuracy below its floor for {failing}\n{report}"
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "expected"),
+    [
+        # Tablets whose browser says "Mobile Safari", known only by their model code.
+        ("Mozilla/5.0 (Linux; Android 6.0; B1-790) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/97.0.4692.87 "
+         "Mobile Safari/537.36", "tablet"),
+        ("Mozilla/5.0 (Linux; Android 10; ACTAB721) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/95.0.4638.50 "
+         "Mobile Safari/537.36", "tablet"),
+        # TV sets whose WebView says "Mobile Safari".
+        ("Mozilla/5.0 (Linux; Android 9; H24F8000C Build/PPR1.180610.011; wv) AppleWebKit/537.36 (KHTML, like "
+         "Gecko) Version/4.0 Chrome/104.0.5112.102 Mobile Safari/537.36", "smarttv"),
+        ("Mozilla/5.0 (Linux; Android 7.1.1; 55UP50GR Build/NMF26Q; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
+         "Version/4.0 Chrome/52.0.2743.100 Mobile Safari/537.36", "smarttv"),
+        # Android on laptops, which look like Android tablets.
+        ("Mozilla/5.0 (Linux; Android 7.1.1; HP EliteBook 8470p) AppleWebKit/537.36 (KHTML, like Gecko) "
+         "Chrome/77.0.3865.92 Safari/537.36", "desktop"),
+        # A phone whose old browser does not say "Mobile".
+        ("Mozilla/5.0 (Linux; U; Android 4.0.4; en-us; I10-LE Build/IML74K) AppleWebKit/534.30 (KHTML, like "
+         "Gecko) Version/4.0 Safari/534.30", "mobile"),
+    ],
+)
+def test_devices_known_by_model(user_agent, expected):
+    assert device_class(user_agent) == expected
+
+
+def test_model_table_is_generated_data_with_its_licence():
+    import json
+
+    document = json.loads(device_models.TABLE.read_text(encoding="utf-8"))
+    assert "LGPL-3.0-or-later" in document["licence"] and "device-detector" in document["source"]
+    tokens = device_models.table()
+    assert len(tokens) > 30_000
+    assert {label for label, _, _ in tokens.values()} == set(DEVICE_CLASSES) - {"bot"} | {"?"}
+    assert all(token == token.upper() and len(token) >= device_models._MIN_TOKEN for token in tokens)
+
+
+@pytest.mark.parametrize(
+    "user_agent",
+    [
+        "Mozilla/5.0 (Linux; Android 14; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile "
+        "Safari/537.36",  # Chrome's reduced UA names no model: the keyword rules decide
+        "curl/8.4.0",
+        "",
+    ],
+)
+def test_model_lookup_answers_nothing_without_a_model(user_agent):
+    assert device_models.model_class(user_agent) is None
 
 
 @pytest.mark.parametrize(

