@@ -106,15 +106,15 @@ def _full_image(path: str) -> Image.Image:
 
 @lru_cache(maxsize=None)
 def reference(path: str, size: tuple[int, int]) -> Image.Image:
-    """Full decode, orientation applied, LANCZOS straight to ``size`` (imgedge.metrics.reference_resize)."""
-    from imgedge.metrics import reference_resize
+    """Full decode, orientation applied, LANCZOS straight to ``size`` (tests.metrics.reference_resize)."""
+    from tests.metrics import reference_resize
 
     return reference_resize(_full_image(path), size)
 
 
 def quality_info(path: str, output: bytes) -> dict:
     """Bytes, size, PSNR and SSIM of an encoded output against the reference at its own size."""
-    from imgedge.metrics import psnr, ssim
+    from tests.metrics import psnr, ssim
 
     out = Image.open(io.BytesIO(output))
     out.load()

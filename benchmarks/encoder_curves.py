@@ -25,7 +25,7 @@ import fetch_photos  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import imgedge  # noqa: E402
-from imgedge.metrics import psnr  # noqa: E402
+from tests.metrics import psnr  # noqa: E402
 
 CURVES = {
     "jpeg 640 q80": (640, "JPEG", [

@@ -73,9 +73,9 @@ BUNDLES: dict[str, Bundle] = {
         # No wheels: the device classifier is imgedge's own code and data (imgedge/device_models.json).
         requirements=(),
         # The viewer path is config, device, errors, keys, negotiate, spec and edge/: no image code, no S3,
-        # no local server. metrics.py and edge/origin_response.py import Pillow (via core) at module level.
+        # no local server. edge/origin_response.py imports Pillow (via core) at module level.
         imgedge_exclude=frozenset(
-            {"core", "store", "local", "regional", "cli.py", "metrics.py", "edge/origin_response.py",
+            {"core", "store", "local", "regional", "cli.py", "edge/origin_response.py",
              "purge.py", "warm.py"}
         ),
         limit_bytes=1 * MB,
@@ -101,7 +101,7 @@ BUNDLES: dict[str, Bundle] = {
         name="regional",
         handler="handlers/regional.py",
         requirements=("Pillow", "cykooz.resizer", "numpy"),
-        imgedge_exclude=frozenset({"local", "cli.py", "metrics.py", "edge/viewer_request.py",
+        imgedge_exclude=frozenset({"local", "cli.py", "edge/viewer_request.py",
                                    "edge/origin_response.py", "regional/wsgi.py", "regional/failover.py"}),
         limit_bytes=50 * MB,
         aim_bytes=25 * MB,

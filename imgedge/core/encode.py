@@ -13,7 +13,7 @@ import io
 
 from PIL import Image
 
-from . import palette
+from . import effects, palette
 from .resize import drop_opaque_alpha
 
 CONTENT_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "avif": "image/avif",
@@ -38,8 +38,8 @@ AVIF_MAX_THREADS: int | None = None
 #: PNG zlib level 6: level 9 / optimize save 1 % for 2.5x the time; level 3 costs +7 % for 1/3 of it.
 PNG_COMPRESS_LEVEL = 6
 
-#: Background transparency is flattened onto for formats without alpha (JPEG); ``effects.pad`` lays out canvases.
-BACKGROUND = (255, 255, 255)
+#: What transparency is flattened onto for formats without alpha (JPEG), as a ``bg`` value.
+BACKGROUND = "ffffff"
 
 
 def has_transparency(image: Image.Image) -> bool:
@@ -73,7 +73,8 @@ def encode(image: Image.Image, fmt: str, quality: int | None, *, exif: bytes | N
     extra = {"exif": exif} if exif else {}
     image.info = {}  # Pillow's encoders copy ICC / EXIF / XMP from here: write none of it
     if fmt == "jpeg":
-        flatten(image).save(out, "JPEG", **jpeg_settings(quality or 80), **extra)
+        flat = effects.flatten(drop_opaque_alpha(image), BACKGROUND)  # JPEG has no alpha
+        flat.save(out, "JPEG", **jpeg_settings(quality or 80), **extra)
     elif fmt == "webp":
         drop_opaque_alpha(image).save(out, "WEBP", **webp_settings(quality or 80), **extra)
     elif fmt == "avif":
@@ -101,15 +102,3 @@ def avif_settings(quality: int, speed: int | None = None) -> dict:
 
 def png_settings() -> dict:
     return {"optimize": False, "compress_level": PNG_COMPRESS_LEVEL}
-
-
-def flatten(image: Image.Image) -> Image.Image:
-    """Composite transparent pixels onto the background (for formats without alpha)."""
-    if image.mode not in ("LA", "RGBA"):
-        return image
-    if not has_transparency(image):
-        return image.convert(image.mode[:-1])
-    rgba = image.convert("RGBA")
-    base = Image.new("RGB", image.size, BACKGROUND)
-    base.paste(rgba, mask=rgba.getchannel("A"))
-    return base

@@ -5,7 +5,7 @@ from PIL import Image
 
 import imgedge
 from imgedge.core import resize
-from imgedge.metrics import psnr
+from tests.metrics import psnr
 from tests.photos import encoded, open_bytes, photo
 
 LANDSCAPE = "lake-boats-4mp.jpg"

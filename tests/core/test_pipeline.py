@@ -9,7 +9,7 @@ from PIL import Image, ImageOps
 
 import imgedge
 from imgedge.errors import PayloadTooLarge, UnprocessableImage, UnsupportedMediaType
-from imgedge.metrics import psnr, reference_resize
+from tests.metrics import psnr, reference_resize
 from tests.photos import encoded, open_bytes, photo
 
 LANDSCAPE = "lake-boats-4mp.jpg"

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageOps
 
 import imgedge
-from imgedge.metrics import psnr
+from tests.metrics import psnr
 from tests.photos import open_bytes, photo
 
 LANDSCAPE = "lake-boats-4mp.jpg"  # 2560x1600

@@ -11,7 +11,7 @@ from PIL import Image, ImageFilter, ImageStat
 import imgedge
 from imgedge.config import Config
 from imgedge.core import placeholder
-from imgedge.metrics import psnr
+from tests.metrics import psnr
 from tests.photos import encoded, open_bytes, photo
 
 LANDSCAPE = "lake-boats-4mp.jpg"
