@@ -29,7 +29,8 @@ from PIL import Image
 
 from ..config import Config
 from ..errors import BadRequest, PayloadTooLarge
-from ..spec import ANIMATED_FORMATS, PLACEHOLDER_FORMATS, VariantSpec
+from ..request.spec import VariantSpec
+from ..request.vocabulary import ANIMATED_FORMATS, PLACEHOLDER_FORMATS
 from . import animate, budget, colour, cost, decode, effects, encode, geometry, metadata, palette, placeholder, resize
 from . import smartcrop
 from ..deadline import Deadline

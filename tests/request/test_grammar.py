@@ -1,4 +1,4 @@
-"""The grammar of issue 7: every new parameter, its aliases, its canonical form, its key token; round trips."""
+"""The grammar: every parameter, its aliases, its canonical form, its key token; round trips."""
 
 import pytest
 from hypothesis import given, settings
@@ -6,8 +6,10 @@ from hypothesis import strategies as st
 
 from imgedge.config import ALL_OPTIONS, Config
 from imgedge.errors import BadRequest, Forbidden
-from imgedge.keys import parse_variant_key, variant_key
-from imgedge.spec import RequestParams, VariantSpec, is_canonical, parse_query, resolve
+from imgedge.request.canonical import is_canonical, resolve
+from imgedge.request.grammar import parse_query
+from imgedge.request.paths import parse_variant_key, variant_key
+from imgedge.request.spec import RequestParams, VariantSpec
 
 # every option allowed in unsigned URLs: the grammar itself is under test here (test_fuzz_urls has the default)
 CONFIG = Config(watermarks={"logo": {"key": "brand/logo.png"}}, allowed_options=ALL_OPTIONS)
@@ -22,7 +24,7 @@ def segment(query: str, fmt: str = "webp") -> str:
 
 
 @pytest.mark.parametrize("query, expected", [
-    ("w=640", "w640-q80.webp"),  # the keys of before issue 7 are unchanged
+    ("w=640", "w640-q80.webp"),  # the plainest keys
     ("w=400&h=300", "w480-h360-cover-q80.webp"),
     ("w=400&h=300&fit=crop&g=top", "w480-h360-cover-north-q80.webp"),
     ("w=400&h=400&gravity=sowe", "w480-h480-cover-southwest-q80.webp"),
