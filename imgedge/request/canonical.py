@@ -62,6 +62,8 @@ def resolve(
     else:
         width = _scaled(width, dpr, config)
         height = _scaled(height, dpr, config)
+    if params.aspect is not None and (width is None) != (height is None):
+        width, height = aspect_box(width, height, params.aspect, config)
     both = width is not None and height is not None
     fit = (params.fit or "cover") if both else None
 
@@ -226,6 +228,15 @@ def snap_box(width: int | None, height: int | None, config: "Config") -> tuple[i
     rung = snap_to_ladder(long_side, config.ladder)
     short = max(1, round(rung * ratio[1] / ratio[0]))
     return (rung, short) if width >= height else (short, rung)
+
+
+def aspect_box(width: int | None, height: int | None, aspect: tuple[float, float],
+               config: "Config") -> tuple[int, int]:
+    """A one-sided box completed by ``ar`` (width:height), its new side within 1..max_dimension."""
+    ratio = aspect[0] / aspect[1]
+    if height is None:
+        return width, max(1, min(config.max_dimension, round(width / ratio)))  # type: ignore[return-value,operator]
+    return max(1, min(config.max_dimension, round(height * ratio))), height
 
 
 def _scaled(value: int | None, dpr: float, config: "Config") -> int | None:

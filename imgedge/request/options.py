@@ -148,6 +148,9 @@ OPTIONS: tuple[Option, ...] = (
            "`lqip` (tiny image), `json` (dimensions, format, dominant colour, alpha, frames)", "`auto`"),
     Option("dpr", (), "dpr", v.dpr(MAX_DPR), None, True, None, None, False,
            "1–4, multiplies `w` and `h`", "1, or the `Sec-CH-DPR` hint"),
+    Option("ar", ("aspect-ratio", "aspect_ratio"), "aspect", v.ratio, None, True, None, "box", False,
+           "`W:H` (`16:9`, `1.91:1`): with one side only (`w`, `h` or the device preset's width), the other "
+           "follows this ratio, then the box snaps like any other; ignored when both are given", "none"),
     Option("preset", (), None, None, None, True, None, None, False,
            "a name from the config's `presets` (e.g. `thumb` → `w=160&h=160&fit=cover`); explicit parameters "
            "override it", "none"),

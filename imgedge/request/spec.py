@@ -41,6 +41,7 @@ class RequestParams:
     keep_copyright: bool = False
     animated: bool = True
     max_bytes: int | None = None
+    aspect: tuple[float, float] | None = None  # width:height for a box given one side
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ _SIGNED_INT = re.compile(r"-?[0-9]{1,3}")
 _DECIMAL = re.compile(r"[0-9]{0,3}(?:\.[0-9]{1,4})?")
 _DPR = re.compile(r"[0-9](?:\.[0-9]{1,3})?")
 _HEX = re.compile(r"#?([0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
+_RATIO = re.compile(r"([0-9]{1,4}(?:\.[0-9]{1,3})?)[:x]([0-9]{1,4}(?:\.[0-9]{1,3})?)")
 _FOCAL = re.compile(r"(?:fp:)?([0-9.]{1,6})[x:]([0-9.]{1,6})")
 _TRUE, _FALSE = ("1", "true", "yes", "t", "y", "on"), ("0", "false", "no", "f", "n", "off")
 
@@ -94,6 +95,14 @@ def dpr(high: float) -> Parser:
         return float(raw)
 
     return parse
+
+
+def ratio(name: str, raw: str, config: "Config") -> tuple[float, float]:
+    """An aspect ratio ``width:height`` (``16:9``, ``1.91:1``; ``x`` may stand for ``:``), both sides > 0."""
+    match = _RATIO.fullmatch(raw)
+    if not match or not float(match[1]) > 0 < float(match[2]):
+        raise BadRequest(f"{name} must be width:height, e.g. 16:9 or 1.91:1")
+    return float(match[1]), float(match[2])
 
 
 def boolean(name: str, raw: str, config: "Config") -> bool:

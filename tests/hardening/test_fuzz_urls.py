@@ -138,6 +138,7 @@ FLOOD_VALUES = {
     "q": lambda r: str(r.randint(1, 100)),
     "fmt": lambda r: r.choice(["auto", "jpeg", "jpg", "webp", "avif", "png", "gif", "blurhash", "lqip", "json"]),
     "dpr": lambda r: r.choice(["1", "1.5", "2", "2.625", "3", "4", "5"]),
+    "ar": lambda r: r.choice(["16:9", "1:1", "3x4", "1.91:1", "0:1", "21"]),
     "preset": lambda r: r.choice(["thumb", "hero"]),
 }
 SPELLINGS = {name: [alias for alias, canonical in ALIASES.items() if canonical == name] for name in ALL_OPTIONS}
