@@ -52,8 +52,9 @@ def transform(
     their HTTP status.
     """
     from .core import render
-    from .negotiate import client_hints, negotiate_format
-    from .spec import parse_query, resolve
+    from .request.canonical import resolve
+    from .request.grammar import parse_query
+    from .request.negotiate import client_hints, negotiate_format
 
     config = config or load_config()
     params = parse_query(query, config, trusted=True)

@@ -15,6 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
+from .request.options import ALL_OPTIONS, DEFAULT_ALLOWED_OPTIONS
+
 #: Widths (and heights) a named variant may have. Requests snap *up* to the next rung, so a viewer never
 #: gets fewer pixels than asked for; beyond the top rung they get the top rung. Next.js' device and image
 #: sizes, plus a few rungs common in responsive layouts.
@@ -51,22 +53,6 @@ DEFAULT_BYTE_BUDGETS: tuple[int, ...] = (
     1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000,
 )
 
-#: The request grammar's options, by canonical name (``imgedge.spec`` maps every alias onto one of these).
-ALL_OPTIONS: tuple[str, ...] = (
-    "w", "h", "fit", "enlarge", "rect", "g", "fp-x", "fp-y", "rot", "flip", "bg", "blur", "sharpen",
-    "bri", "con", "sat", "gray", "wm", "meta", "anim", "mb", "q", "fmt", "dpr", "preset",
-)
-
-#: What an unsigned viewer URL may use by default: the options whose values on a named variant are few and
-#: fixed (the ladder, quality steps, compass gravities, 8 orientations, byte budgets...), so a flood of
-#: invented URLs mints a bounded number of variants per original (``imgedge.spec.variant_bound``). The
-#: open-ended ones (``rect``, ``bg``, the focal point ``fp-x``/``fp-y``, ``blur``, ``sharpen``, ``bri``,
-#: ``con``, ``sat``, ``wm``) need a signed URL or the operator's say-so (imgproxy's
-#: ``ALLOWED_PROCESSING_OPTIONS``).
-DEFAULT_ALLOWED_OPTIONS: tuple[str, ...] = (
-    "w", "h", "fit", "q", "fmt", "dpr", "preset", "enlarge", "g", "rot", "flip", "gray", "anim", "meta", "mb",
-)
-
 #: Where a watermark may sit: the gravity names (``centre`` included).
 WATERMARK_POSITIONS = ("centre", "north", "northeast", "east", "southeast", "south", "southwest", "west",
                        "northwest")
@@ -101,7 +87,7 @@ class Config:
     #: Source limits, checked before pixels are decoded.
     max_source_bytes: int = 50 * 1024 * 1024
     max_source_pixels: int = 100_000_000
-    #: HMAC keys for signed URLs (see ``imgedge.signing``); several at once for rotation. Empty: off.
+    #: HMAC keys for signed URLs (see ``imgedge.request.signing``); several at once for rotation. Empty: off.
     signing_keys: tuple[str, ...] = ()
     #: With keys set: refuse unsigned URLs (403). Without it, unsigned URLs pass and signed ones are checked.
     require_signature: bool = False

@@ -16,8 +16,9 @@ from . import refusals
 from .config import Config
 from .deadline import Deadline
 from .errors import BadRequest, ImageEdgeError
-from .keys import parse_variant_key, variant_key as key_for_variant
-from .spec import VariantSpec, is_canonical
+from .request.canonical import is_canonical
+from .request.paths import parse_variant_key, variant_key as key_for_variant
+from .request.spec import VariantSpec
 from .store.assets import MissingAsset, read_asset
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from urllib.parse import unquote_plus
 
 from .config import Config
 from .errors import ImageEdgeError
-from .keys import uri_for_key, validate_original_key
+from .request.paths import uri_for_key, validate_original_key
 from .store import Store
 
 

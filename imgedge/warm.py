@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable, Iterator, TextIO
 
 from .config import Config
 from .errors import ImageEdgeError
-from .keys import validate_original_key, variant_key
+from .request.paths import validate_original_key, variant_key
 from .store import DirectoryStore, Store, StoredObject, exists
 
 DEFAULT_WIDTHS = (320, 640, 828, 1200, 1920)
@@ -55,7 +55,8 @@ def ladder_keys(original_key: str, config: Config, widths: Iterable[int] = DEFAU
                 formats: Iterable[str] = DEFAULT_FORMATS, queries: Iterable[str] = (),
                 devices: Iterable[str] = ("desktop",)) -> list[str]:
     """The variant keys viewers would be given for these widths/queries and formats (sorted, unique)."""
-    from .spec import parse_query, resolve
+    from .request.canonical import resolve
+    from .request.grammar import parse_query
 
     keys = set()
     for query in [f"w={w}" for w in widths] + list(queries):

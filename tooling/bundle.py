@@ -60,6 +60,8 @@ class Bundle:
     function: str | None = None
     #: Lambda architecture the wheels are for; scripts/package.py sets it from the template.
     architecture: str = "x86_64"
+    #: When set, the only paths under imgedge/ copied (sub-packages whole, or modules), before exclusions.
+    imgedge_include: frozenset[str] | None = None
 
     @property
     def zip_name(self) -> str:
@@ -72,11 +74,13 @@ BUNDLES: dict[str, Bundle] = {
         handler="handlers/viewer_request.py",
         # No wheels: the device classifier is imgedge's own code and data (imgedge/device_models.json).
         requirements=(),
-        # The viewer path is config, device, errors, keys, negotiate, spec and edge/: no image code, no S3,
-        # no local server. edge/origin_response.py imports Pillow (via core) at module level.
-        imgedge_exclude=frozenset(
-            {"core", "store", "local", "regional", "cli.py", "edge/origin_response.py",
-             "purge.py", "warm.py"}
+        # The viewer path is the request layer and what its handler imports besides: no image code, no S3,
+        # no local server (tests/request/test_layer.py checks the list against the handler's imports).
+        imgedge_exclude=frozenset(),
+        imgedge_include=frozenset(
+            {"request", "__init__.py", "config.py", "errors.py", "device.py", "device_models.py",
+             "device_models.json", "observability.py", "answers.py", "deadline.py", "edge/__init__.py",
+             "edge/cloudfront.py", "edge/viewer_request.py"}
         ),
         limit_bytes=1 * MB,
         forbidden=frozenset({"PIL", "numpy", "boto3", "botocore", "s3transfer"}),
@@ -206,6 +210,8 @@ def copy_project(bundle: Bundle, stage: Path, config_json: bytes, repo: Path = R
         skipped = set(ignore(directory, names))
         relative = Path(directory).relative_to(source)
         skipped |= {n for n in names if (relative / n).as_posix() in bundle.imgedge_exclude}
+        if bundle.imgedge_include is not None:
+            skipped |= {n for n in names if not _included((relative / n).as_posix(), bundle.imgedge_include)}
         return skipped
 
     shutil.copytree(source, stage / "imgedge", ignore=top_ignore)
@@ -217,6 +223,11 @@ def copy_project(bundle: Bundle, stage: Path, config_json: bytes, repo: Path = R
     init = stage / Path(bundle.handler).parent / "__init__.py"
     if not init.exists():
         init.write_bytes(b"")
+
+
+def _included(path: str, include: frozenset[str]) -> bool:
+    """``path`` is listed, lies in a listed folder, or is a folder holding a listed path."""
+    return any(path == item or path.startswith(item + "/") or item.startswith(path + "/") for item in include)
 
 
 def check_contents(bundle: Bundle, stage: Path, runtime: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..config import Config
 from ..deadline import Deadline
 from ..errors import PayloadTooLarge
-from ..spec import VariantSpec
+from ..request.spec import VariantSpec
 from . import animate, cost, decode, encode, geometry, placeholder, resize
 
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import BadRequest
-from ..spec import ANCHORS, VariantSpec
+from ..request.spec import VariantSpec
+from ..request.vocabulary import ANCHORS
 
 Box = tuple[float, float, float, float]
 Point = tuple[float, float]
@@ -175,7 +176,7 @@ def compose(first: int, then: int) -> int:
 
 def output_orientation(exif_orientation: int, spec: VariantSpec) -> int:
     """Stored → output: the EXIF orientation, then the request's rotation and mirror."""
-    return compose(exif_orientation, USER_ORIENTATION[(spec.rotate, spec.flip)])
+    return compose(exif_orientation, USER_ORIENTATION[(spec.rotate, spec.mirror)])
 
 
 def output_region(spec: VariantSpec, displayed_size: tuple[int, int]) -> Box | None:
@@ -188,7 +189,7 @@ def output_region(spec: VariantSpec, displayed_size: tuple[int, int]) -> Box | N
     box = (float(min(x, W)), float(min(y, H)), float(min(x + w, W)), float(min(y + h, H)))
     if box[2] - box[0] < 1 or box[3] - box[1] < 1:
         raise BadRequest(f"rect lies outside the {W}x{H} image")
-    return forward_box(box, displayed_size, USER_ORIENTATION[(spec.rotate, spec.flip)])
+    return forward_box(box, displayed_size, USER_ORIENTATION[(spec.rotate, spec.mirror)])
 
 
 def output_focus(spec: VariantSpec, displayed_size: tuple[int, int]) -> Point | None:
@@ -196,7 +197,7 @@ def output_focus(spec: VariantSpec, displayed_size: tuple[int, int]) -> Point | 
     if spec.gravity != "fp" or spec.focal is None:
         return None
     point = (displayed_size[0] * spec.focal[0] / 100, displayed_size[1] * spec.focal[1] / 100)
-    return forward_point(point, displayed_size, USER_ORIENTATION[(spec.rotate, spec.flip)])
+    return forward_point(point, displayed_size, USER_ORIENTATION[(spec.rotate, spec.mirror)])
 
 
 def _clamp(value: float, low: float, high: float) -> float:

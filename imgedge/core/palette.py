@@ -24,7 +24,7 @@ import io
 
 from PIL import Image
 
-from ..spec import VariantSpec
+from ..request.spec import VariantSpec
 from . import decode
 from .geometry import Box
 

@@ -29,7 +29,8 @@ from PIL import Image
 from ..config import Config
 from ..deadline import Deadline
 from ..errors import BadRequest
-from ..spec import ANIMATED_FORMATS, PLACEHOLDER_FORMATS, VariantSpec
+from ..request.spec import VariantSpec
+from ..request.vocabulary import ANIMATED_FORMATS, PLACEHOLDER_FORMATS
 from . import admission, animate, budget, colour, cost, decode, encode, geometry, metadata, palette, placeholder
 from . import smartcrop, steps
 from . import watermark as watermarks

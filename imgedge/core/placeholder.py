@@ -24,7 +24,8 @@ from dataclasses import replace
 from PIL import Image, ImageFilter
 
 from ..config import Config
-from ..spec import PLACEHOLDER_FORMATS, PLACEHOLDER_SIDE, VariantSpec
+from ..request.spec import VariantSpec
+from ..request.vocabulary import PLACEHOLDER_FORMATS, PLACEHOLDER_SIDE
 from . import animate, colour, decode, effects, resize
 
 _BASE83 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~"

@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 
 from PIL import Image
 
-from ..spec import VariantSpec
+from ..request.spec import VariantSpec
 from . import colour, decode, effects, geometry, resize
 from . import watermark as watermarks
 

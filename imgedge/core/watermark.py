@@ -16,7 +16,7 @@ from typing import Any, Mapping
 from PIL import Image
 
 from ..config import Config
-from ..spec import ANCHORS
+from ..request.vocabulary import ANCHORS
 from . import colour, decode, resize
 
 MIN_SIDE = 8

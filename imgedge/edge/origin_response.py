@@ -28,7 +28,7 @@ from ..deadline import Deadline
 from ..device import device_class
 from ..answers import TEXT, Answer, answer_variant, response_headers
 from ..errors import BadRequest, MalformedEvent
-from ..keys import key_for_uri, parse_variant_key
+from ..request.paths import key_for_uri, parse_variant_key
 from ..observability import log_line, report_malformed, utc_now
 from ..store import Store
 from .cloudfront import (

@@ -13,13 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import Config, load_config
-from ..device import device_class
 from ..errors import BadRequest, ImageEdgeError, MalformedEvent, URITooLong
-from ..keys import key_for_uri, uri_for_key, validate_original_key, variant_key
-from ..negotiate import ClientHints, client_hints, negotiate_format
 from ..observability import report_malformed
-from ..signing import verify
-from ..spec import parse_query, resolve
+from ..request.canonical import resolve
+from ..request.device import device_class
+from ..request.grammar import parse_query
+from ..request.negotiate import ClientHints, client_hints, negotiate_format
+from ..request.paths import key_for_uri, uri_for_key, validate_original_key, variant_key
+from ..request.signing import verify
 from ..answers import refusal
 from .cloudfront import (
     VIEWER_URL_HEADER,

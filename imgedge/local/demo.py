@@ -96,7 +96,8 @@ def candidates(key: str, size: tuple[int, int] | None, queries: list[str]) -> li
     """(URL, width the edge sends) per query, without candidates that repeat a smaller one's width."""
     from ..config import load_config
     from ..core.geometry import plan
-    from ..spec import parse_query, resolve
+    from ..request.canonical import resolve
+    from ..request.grammar import parse_query
 
     out: list[tuple[str, int]] = []
     for query in queries:

@@ -44,7 +44,7 @@ from ..config import Config, load_config
 from ..device import device_class
 from ..edge import origin_response, viewer_request
 from ..errors import ImageEdgeError, NotFound
-from ..keys import key_for_uri
+from ..request.paths import key_for_uri
 from ..observability import log_line
 from ..store import DirectoryStore, Store
 from .behaviour import CLOUDFRONT_HEADERS, Behaviour, Distribution, TemplateError, load_distribution, viewer_uri

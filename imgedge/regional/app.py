@@ -20,7 +20,7 @@ What it answers:
 * Paths that are not canonical variant keys: ``400`` (``403`` for unsafe ones); a missing original ``404``;
   every refusal with the short ``error_cache_control`` of the config; an unexpected failure ``500``.
 
-Only ``imgedge.keys`` and ``imgedge.spec`` are needed to refuse a request; Pillow and the device classifier
+Only ``imgedge.request`` is needed to refuse a request; Pillow and the device classifier
 are imported when the first variant is rendered.
 """
 
@@ -35,7 +35,7 @@ from ..config import Config
 from ..edge.cloudfront import DEVICE_HEADERS, VIEWER_URL_HEADER
 from ..errors import ImageEdgeError
 from ..generate import parse_generatable
-from ..keys import key_for_uri
+from ..request.paths import key_for_uri
 
 if TYPE_CHECKING:  # imgedge.store imports botocore, which refusals never need
     from ..store import Store

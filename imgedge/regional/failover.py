@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..config import Config
 from ..errors import ImageEdgeError, NotFound
-from ..keys import key_for_uri
+from ..request.paths import key_for_uri
 from .app import FUNCTION_URL_MAX_INLINE_BYTES, GeneratorApp, Log, Response
 
 if TYPE_CHECKING:  # imgedge.store imports botocore, which refusals never need

@@ -486,7 +486,7 @@ def test_purge_zip_contents(built):
     names = zip_names(out / "purge.zip")
     assert {n.split("/")[0] for n in names} == {"handlers", "imgedge"}  # no wheels: boto3 is the runtime's
     for needed in ("handlers/purge.py", "handlers/__init__.py", "imgedge/purge.py", "imgedge/store/s3.py",
-                   "imgedge/keys.py", "imgedge/config.py", "imgedge/config.json"):
+                   "imgedge/request/paths.py", "imgedge/config.py", "imgedge/config.json"):
         assert needed in names, needed
     for left_out in ("imgedge/core/", "imgedge/local/", "tooling/", "imgedge/regional/", "imgedge/cli.py",
                      "imgedge/warm.py", "handlers/viewer_request.py", "handlers/origin_response.py",

@@ -9,7 +9,7 @@ from handlers.viewer_request import handler
 from imgedge.config import DEFAULT_ALLOWED_OPTIONS, Config
 from imgedge.edge import origin_response
 from imgedge.edge.viewer_request import handle as viewer_handle
-from imgedge.negotiate import ClientHints, client_hints
+from imgedge.request.negotiate import ClientHints, client_hints
 from imgedge.store import DirectoryStore
 from tests.events import CHROME_UA, IPHONE_UA, origin_response as origin_event, viewer_request
 from tests.photos import encoded, open_bytes, photo

@@ -15,8 +15,9 @@ from imgedge.config import ALL_OPTIONS, DEFAULT_ALLOWED_OPTIONS, Config
 from tooling import config_gen
 from imgedge.edge.viewer_request import handle
 from imgedge.local.server import LocalEdge, seed_samples
-from imgedge.signing import sign_url
-from imgedge.spec import _ALIASES, variant_bound, variant_bound_terms
+from imgedge.request.bounds import variant_bound, variant_bound_terms
+from imgedge.request.options import ALIASES
+from imgedge.request.signing import sign_url
 from imgedge.store import DirectoryStore
 from tests.events import viewer_request
 from tests.photos import open_bytes, photo
@@ -49,9 +50,9 @@ def segment(result: dict) -> str:
 
 
 def test_the_options_are_the_grammar_s_and_the_default_splits_them():
-    assert set(_ALIASES.values()) == set(ALL_OPTIONS)
+    assert set(ALIASES.values()) == set(ALL_OPTIONS)
     assert set(DEFAULT_ALLOWED_OPTIONS) == {"w", "h", "fit", "q", "fmt", "dpr", "preset", "enlarge", "g", "rot",
-                                            "flip", "gray", "anim", "meta", "mb"}
+                                            "flip", "gray", "anim", "meta", "mb", "ar"}
     assert set(OPEN) == set(ALL_OPTIONS) - set(DEFAULT_ALLOWED_OPTIONS)
     assert Config().allowed_options == DEFAULT_ALLOWED_OPTIONS
 

@@ -14,13 +14,16 @@ from hypothesis import strategies as st
 
 from handlers.viewer_request import handler
 from imgedge.config import ALL_OPTIONS, Config
-from imgedge.keys import key_for_uri, parse_variant_key
-from imgedge.spec import _ALIASES, VariantSpec, core_variant_bound, is_canonical, variant_bound, variant_bound_terms
+from imgedge.request.bounds import core_variant_bound, variant_bound, variant_bound_terms
+from imgedge.request.canonical import is_canonical
+from imgedge.request.options import ALIASES
+from imgedge.request.paths import key_for_uri, parse_variant_key
+from imgedge.request.spec import VariantSpec
 from tests.events import viewer_request
 
 CONFIG = Config()
 #: Every spelling of every option, allowed by default or not, plus a few that are no option at all.
-NAMES = [*_ALIASES, "sig", "W", "x", ""]
+NAMES = [*ALIASES, "sig", "W", "x", ""]
 VALUES = st.one_of(
     st.integers(-10, 10_000).map(str),
     st.sampled_from(["cover", "contain", "fill", "inside", "auto", "jpeg", "jpg", "webp", "avif", "png", "1.5",
@@ -135,15 +138,16 @@ FLOOD_VALUES = {
     "q": lambda r: str(r.randint(1, 100)),
     "fmt": lambda r: r.choice(["auto", "jpeg", "jpg", "webp", "avif", "png", "gif", "blurhash", "lqip", "json"]),
     "dpr": lambda r: r.choice(["1", "1.5", "2", "2.625", "3", "4", "5"]),
+    "ar": lambda r: r.choice(["16:9", "1:1", "3x4", "1.91:1", "0:1", "21"]),
     "preset": lambda r: r.choice(["thumb", "hero"]),
 }
-SPELLINGS = {name: [alias for alias, canonical in _ALIASES.items() if canonical == name] for name in ALL_OPTIONS}
+SPELLINGS = {name: [alias for alias, canonical in ALIASES.items() if canonical == name] for name in ALL_OPTIONS}
 #: Which part of a spec each term of ``variant_bound_terms`` counts.
 AXES = {
     "box": lambda s: (s.width, s.height, s.fit, s.gravity, s.focal, s.enlarge),
     "encoding": lambda s: (s.format, s.quality),
     "rect": lambda s: s.rect,
-    "orientation": lambda s: (s.rotate, s.flip),
+    "orientation": lambda s: (s.rotate, s.mirror),
     "background": lambda s: s.background,
     "colour": lambda s: (s.brightness, s.contrast, s.saturation, s.grayscale),
     "blur": lambda s: s.blur,

@@ -12,9 +12,10 @@ from imgedge.config import ALL_OPTIONS, Config
 from imgedge.edge import origin_response
 from imgedge.edge.viewer_request import handle as viewer_handle
 from imgedge.errors import BadRequest, URITooLong
-from imgedge.keys import MAX_KEY_BYTES, check_key_length, parse_variant_key, segment_for, variant_key
 from imgedge.regional.app import GeneratorApp
-from imgedge.spec import VariantSpec
+from imgedge.request.keys import segment_for
+from imgedge.request.paths import MAX_KEY_BYTES, check_key_length, parse_variant_key, variant_key
+from imgedge.request.spec import VariantSpec
 from imgedge.store import DirectoryStore
 from tests.events import origin_response as origin_event, viewer_request
 
@@ -24,7 +25,7 @@ OPEN = Config(allowed_options=ALL_OPTIONS)
 RICH_QUERY = ("rect=1000,2000,3000,4000&w=640&h=480&fit=cover&g=north&rot=90&flip=h&bg=1a73e880"
               "&bri=-20&con=15&sat=35&blur=3&sharpen=1.5&mb=50000&q=75&fmt=webp")
 RICH = VariantSpec(640, 480, "cover", 75, "webp", rect=(1000, 2000, 3000, 4000), gravity="north", rotate=90,
-                   flip=True, background="1a73e880", brightness=-20, contrast=15, saturation=35, blur=3,
+                   mirror=True, background="1a73e880", brightness=-20, contrast=15, saturation=35, blur=3,
                    sharpen=1.5, max_bytes=50_000)
 #: 298 three-byte characters: 898 bytes (under the 900-byte original limit), but only 302 characters.
 CAT = "猫" * 298 + ".jpg"

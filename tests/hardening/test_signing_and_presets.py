@@ -5,7 +5,7 @@ import pytest
 
 from imgedge.config import Config
 from imgedge.edge.viewer_request import handle
-from imgedge.signing import sign_url
+from imgedge.request.signing import sign_url
 from tests.events import viewer_request
 
 OLD_KEY, NEW_KEY = "old-key-0123456789abcdef", "new-key-fedcba9876543210"

@@ -51,7 +51,7 @@ def s3_status(client, bucket: str, key: str) -> str:
 
 
 def key_of(uri: str) -> str:
-    from imgedge.keys import key_for_uri
+    from imgedge.request.paths import key_for_uri
 
     return key_for_uri(uri)
 

@@ -12,7 +12,7 @@ from PIL import Image
 from imgedge import cli
 from imgedge.config import Config
 from imgedge.edge.viewer_request import canonical_uri
-from imgedge.keys import key_for_uri
+from imgedge.request.paths import key_for_uri
 from imgedge.local.server import LocalEdge, seed_samples
 from imgedge.store import DirectoryStore
 from imgedge.warm import StoreSpec, ladder_keys, list_originals, warm

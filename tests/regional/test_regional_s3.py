@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 from PIL import Image
 
 from handlers.viewer_request import handler as viewer_handler
-from imgedge.keys import key_for_uri
+from imgedge.request.paths import key_for_uri
 from imgedge.regional.app import Response
 from imgedge.regional.failover import OriginGroup, StoreOrigin
 from imgedge.store import S3Store

@@ -3,8 +3,8 @@
 import pytest
 
 from imgedge.errors import BadRequest, Forbidden
-from imgedge.keys import key_for_uri, parse_variant_key, uri_for_key, validate_original_key, variant_key
-from imgedge.spec import VariantSpec
+from imgedge.request.paths import key_for_uri, parse_variant_key, uri_for_key, validate_original_key, variant_key
+from imgedge.request.spec import VariantSpec
 
 PREFIX = "_variants"
 SPECS = [

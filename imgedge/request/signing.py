@@ -15,8 +15,8 @@ import hashlib
 import hmac
 from typing import NamedTuple
 
-from .config import Config
-from .errors import Forbidden
+from ..config import Config
+from ..errors import Forbidden
 
 SIGNATURE_PARAM = "sig"
 SIGNATURE_CHARS = 32

@@ -6,7 +6,9 @@ from hypothesis import strategies as st
 
 from imgedge.config import Config
 from imgedge.errors import BadRequest
-from imgedge.spec import RequestParams, VariantSpec, parse_query, resolve, snap_to_ladder
+from imgedge.request.canonical import resolve, snap_to_ladder
+from imgedge.request.grammar import parse_query
+from imgedge.request.spec import RequestParams, VariantSpec
 
 CONFIG = Config()
 

@@ -1,4 +1,4 @@
-"""The grammar of issue 7: every new parameter, its aliases, its canonical form, its key token; round trips."""
+"""The grammar: every parameter, its aliases, its canonical form, its key token; round trips."""
 
 import pytest
 from hypothesis import given, settings
@@ -6,8 +6,10 @@ from hypothesis import strategies as st
 
 from imgedge.config import ALL_OPTIONS, Config
 from imgedge.errors import BadRequest, Forbidden
-from imgedge.keys import parse_variant_key, variant_key
-from imgedge.spec import RequestParams, VariantSpec, is_canonical, parse_query, resolve
+from imgedge.request.canonical import is_canonical, resolve
+from imgedge.request.grammar import parse_query
+from imgedge.request.paths import parse_variant_key, variant_key
+from imgedge.request.spec import RequestParams, VariantSpec
 
 # every option allowed in unsigned URLs: the grammar itself is under test here (test_fuzz_urls has the default)
 CONFIG = Config(watermarks={"logo": {"key": "brand/logo.png"}}, allowed_options=ALL_OPTIONS)
@@ -22,7 +24,7 @@ def segment(query: str, fmt: str = "webp") -> str:
 
 
 @pytest.mark.parametrize("query, expected", [
-    ("w=640", "w640-q80.webp"),  # the keys of before issue 7 are unchanged
+    ("w=640", "w640-q80.webp"),  # the plainest keys
     ("w=400&h=300", "w480-h360-cover-q80.webp"),
     ("w=400&h=300&fit=crop&g=top", "w480-h360-cover-north-q80.webp"),
     ("w=400&h=400&gravity=sowe", "w480-h480-cover-southwest-q80.webp"),
@@ -107,6 +109,30 @@ def test_presets_only_keeps_the_new_options_in_the_presets():
     assert (spec.gravity, spec.sharpen, spec.format) == ("smart", 1.0, "avif")
 
 
+@pytest.mark.parametrize("query, expected", [
+    ("w=640&ar=16:9", "w640-h360-cover-q80.webp"),
+    ("h=400&aspect-ratio=1x1", "w480-h480-cover-q80.webp"),  # snapped like any box
+    ("w=600&ar=1.91:1&fit=contain", "w640-h320-contain-q80.webp"),  # 1.91 is nearest to 2:1
+    ("w=600&h=100&ar=1:1", "w640-h160-cover-q80.webp"),  # both sides given: ar has nothing to set
+    ("ar=4:3", "w1920-h1440-cover-q80.webp"),  # the device preset's width is the one side
+])
+def test_ar_gives_a_one_sided_box_its_other_side(query, expected):
+    assert segment(query) == expected
+
+
+def test_ar_is_exact_outside_named_variants():
+    spec = spec_for("w=641&ar=2:1", snap=False)
+    assert (spec.width, spec.height, spec.fit) == (641, 320, "cover")
+    assert spec_for("h=300&ar=4:3&dpr=2", snap=False).width == 800
+
+
+@pytest.mark.parametrize("raw", ["16", "0:1", "16:0", "a:b", "-4:3", "16:9:1"])
+def test_ar_refuses_what_is_not_a_ratio(raw):
+    with pytest.raises(BadRequest) as err:
+        parse_query(f"w=640&ar={raw}", CONFIG)
+    assert "ar must be width:height" in err.value.message
+
+
 SPEC_QUERIES = st.fixed_dictionaries({}, optional={
     "w": st.integers(1, 4096).map(str), "h": st.integers(1, 4096).map(str),
     "fit": st.sampled_from(["cover", "contain", "fill", "inside", "outside", "pad", "crop", "clip"]),
@@ -122,7 +148,7 @@ SPEC_QUERIES = st.fixed_dictionaries({}, optional={
     "sat": st.integers(-100, 100).map(str), "gray": st.sampled_from(["0", "1"]),
     "wm": st.just("logo"), "meta": st.sampled_from(["none", "copyright"]), "anim": st.sampled_from(["0", "1"]),
     "mb": st.integers(100, 10_000_000).map(str), "q": st.integers(1, 100).map(str),
-    "dpr": st.sampled_from(["1", "1.5", "2", "3"]),
+    "dpr": st.sampled_from(["1", "1.5", "2", "3"]), "ar": st.sampled_from(["16:9", "1:1", "3x4", "1.91:1"]),
     "fmt": st.sampled_from(["auto", "jpeg", "png", "webp", "avif", "gif", "blurhash", "lqip", "json"]),
 })
 

@@ -1,5 +1,5 @@
 """Content negotiation: the ``Accept`` header → the output format for ``fmt=auto``; client hints →
-``ClientHints`` (DPR, width, viewport width, Save-Data) for ``spec.resolve``.
+``ClientHints`` (DPR, width, viewport width, Save-Data) for ``canonical.resolve``.
 
 Only explicit ``image/avif`` / ``image/webp`` entries count: ``image/*`` and ``*/*`` are what every
 client sends, including ones that cannot decode AVIF, so they never select a modern format. An entry
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
 
-from .config import Config
+from ..config import Config
 
 
 def negotiate_format(accept: str | None, config: Config) -> str:
@@ -96,6 +96,3 @@ def client_hints(headers: Mapping[str, str | None]) -> ClientHints:
         save_data=save_data,
     )
 
-
-#: The request headers ``client_hints`` reads (a response's ``Vary`` / ``Accept-CH`` lists).
-HINT_HEADERS = ("Sec-CH-DPR", "Sec-CH-Width", "Sec-CH-Viewport-Width", "Save-Data")
