@@ -10,7 +10,7 @@
   ``imgedge/device_models.json`` is paid there, once per container, not at import.
 * Import time of ``handlers.viewer_request`` in a fresh interpreter (``_child.py import``, as
   ``test_startup.py`` measures it), median of ``--rounds``.
-* The viewer-request zip as ``scripts/package.py`` builds it (``imgedge.deploy.bundle``), zipped bytes
+* The viewer-request zip as ``scripts/package.py`` builds it (``tooling.bundle``), zipped bytes
   against its 1 MB limit.
 
 Run it pinned to one idle core: the figures are per call and a busy core moves the p99 most.
@@ -34,8 +34,8 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT)]
 
 from imgedge import device  # noqa: E402
-from imgedge.deploy import bundle, config_gen  # noqa: E402
-from imgedge.deploy.template import function_runtime, load_template  # noqa: E402
+from tooling import bundle, config_gen  # noqa: E402
+from tooling.template import function_runtime, load_template  # noqa: E402
 
 CORPORA = (ROOT / "fixtures" / "user_agents.tsv", ROOT / "fixtures" / "ua" / "device_detector.tsv",
            ROOT / "fixtures" / "ua" / "independent.tsv")
