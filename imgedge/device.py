@@ -30,8 +30,9 @@ origin-facing events see it whenever the cache policy leaves User-Agent out): it
 viewer, so the headers decide, and without them it is ``bot``.
 
 Accuracy per class, on labelled corpora (``tests/test_device.py`` holds the floors, the README the figures):
-device-detector's fixtures (tuning and validation halves) and the fixtures of other parsers never tuned
-on (ua-parser-js, woothee, crawler-user-agents); ``scripts/build_ua_corpus.py`` builds them.
+device-detector's and ua-parser-js's fixtures (tuning and validation halves each) and the fixtures of
+other parsers never looked at (woothee, crawler-user-agents, mobile-detect); ``scripts/build_ua_corpus.py``
+builds them.
 
 Known limits, by design:
 
