@@ -30,8 +30,9 @@ origin-facing events see it whenever the cache policy leaves User-Agent out): it
 viewer, so the headers decide, and without them it is ``bot``.
 
 Accuracy per class, on labelled corpora (``tests/test_device.py`` holds the floors, the README the figures):
-device-detector's fixtures (tuning and validation halves) and the fixtures of other parsers never tuned
-on (ua-parser-js, woothee, crawler-user-agents); ``scripts/build_ua_corpus.py`` builds them.
+device-detector's and ua-parser-js's fixtures (tuning and validation halves each) and the fixtures of
+other parsers never looked at (woothee, crawler-user-agents, mobile-detect); ``scripts/build_ua_corpus.py``
+builds them.
 
 Known limits, by design:
 
@@ -177,7 +178,7 @@ _TABLET_RE = re.compile(
     r"\b(?:SM-[TPX]\d{3}|GT-P\d{4}|GT-N[58]\d{3}|KF[A-Z]{2,6}\b|Lenovo TB|TB-?[A-Z0-9]{4,}\b|YT\d?-[A-Z0-9]"
     r"|YB\d?-[A-Z0-9]|(?:AGS|AGR|BAH|BG2|BTV|CMR|DBY|JDN|KOB|KRJ|MRX|SCM)\d?-[A-Z]"
     r"|Nexus (?:7|9|10)\b|Pixel C\b|Pixel Tablet|Tablet(?! PC)|[A-Za-z]?(?i:tab)(?=\b|\d)"
-    r"|Kindle|Silk/|PlayBook|RIM Tablet|Xoom|TouchPad|hp-tablet|NOOK|BNTV|BNRV|PocketBook|Android 3\.\d)"
+    r"|Kindle|Silk/|PlayBook|RIM Tablet|Xoom|TouchPad|hp-tablet|NOOK|Nook\b|BNTV|BNRV|PocketBook|Android 3\.\d)"
     r"|(?<!Think)(?<!Idea)(?<!Cool)(?<!COOL)(?:Pad|PAD)(?:\b|\d|_)",
 )
 

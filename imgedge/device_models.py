@@ -11,8 +11,8 @@ How a UA is looked up, in the manner of device-detector itself, which matches it
 non-alphanumeric character: at every such word start in the parts of the UA that name a device (its first
 product token and the inside of its brackets, not the browser tokens after them), the longest table
 token the UA continues with wins. A token flagged ``=`` only counts when the UA's model code ends right
-after it (so ``MX4`` does not claim ``MX40``); one flagged ``+`` also when more code follows (``SM-T`` +
-digits). At equal length a model token beats a brand token (a code listed in a brand's own regex), and
+after it (so ``MX4`` does not claim ``MX40``); one flagged ``#`` only when a digit follows (``TDTV`` in
+``TDTV55BS06U``); one flagged ``+`` also when more code follows (``SM-T`` + digits). At equal length a model token beats a brand token (a code listed in a brand's own regex), and
 then the later one wins (a model code follows its maker's name: "4Good T703m"). A token the source gives
 two classes (``?``) answers nothing: the caller's keyword rules decide.
 
@@ -31,6 +31,7 @@ TABLE = Path(__file__).resolve().parent / "device_models.json"
 
 #: Characters a model code is made of; a token's boundary is any other character.
 _CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_DIGITS = frozenset("0123456789")
 #: Where a model code may start (device-detector's own rule: after anything but a letter, digit, - or _).
 _WORD_START = re.compile(r"(?<![A-Z0-9_-])[A-Z0-9]")
 #: The characters a token may span from there (tokens are at most ~40 characters long).
@@ -42,14 +43,14 @@ _MIN_TOKEN = 3
 
 
 @lru_cache(maxsize=1)
-def table() -> dict[str, tuple[str, bool, bool]]:
-    """``{TOKEN: (class, may_continue, is_brand)}``, read from ``device_models.json`` on first use."""
+def table() -> dict[str, tuple[str, str, bool]]:
+    """``{TOKEN: (class, flag, is_brand)}``, read from ``device_models.json`` on first use."""
     with TABLE.open(encoding="utf-8") as f:
         groups = json.load(f)["groups"]
-    tokens: dict[str, tuple[str, bool, bool]] = {}
+    tokens: dict[str, tuple[str, str, bool]] = {}
     for key, members in groups.items():
         *brand, label, flag = key.split(" ")
-        tokens.update(dict.fromkeys(members, (label, flag == "+", bool(brand))))
+        tokens.update(dict.fromkeys(members, (label, flag, bool(brand))))
     return tokens
 
 
@@ -68,9 +69,12 @@ def model_class(user_agent: str) -> str | None:
                 hit = tokens.get(window[:length])
                 if hit is None:
                     continue
-                label, may_continue, is_brand = hit
+                label, flag, is_brand = hit
                 end = start + length
-                if not may_continue and end < region_end and ua[end] in _CODE_CHARS:
+                if flag == "#":
+                    if end >= region_end or ua[end] not in _DIGITS:
+                        continue
+                elif flag == "=" and end < region_end and ua[end] in _CODE_CHARS:
                     continue
                 candidate = (length, not is_brand, start, label)
                 if best is None or candidate[:3] > best[:3]:

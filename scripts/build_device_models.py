@@ -13,9 +13,10 @@ character classes are expanded, anything open-ended ends the token) and writes t
 class and flag (``"tablet +": ["SM-T", ...]``; JSON, which ``json`` reads at C speed).
 
 ``class`` is ours (the source's ``device`` type mapped as in ``scripts/build_ua_corpus.py``); ``flag`` is
-``=`` when the regex requires the token to end there (``(?:[);/ ]|$)``) and ``+`` when the model code may go
-on (``SM-T(\\d{3})``: every ``SM-T`` with digits after it). ``brand`` tokens come from a brand's own regex
-and lose to a model token of the same length. A token two entries give different classes is written with
+``=`` when the regex requires the token to end there (``(?:[);/ ]|$)``), ``#`` when a digit must follow
+(``TDTV\\d{2}…``, ``HTY-\\d{2}…``: the prefix of a maker's numbered series) and ``+`` when the model code may
+go on with anything (``SM-T(\\d{3})``: every ``SM-T`` with digits after it). ``brand`` tokens come from a
+brand's own regex and lose to a model token of the same length. A token two entries give different classes is written with
 class ``?``: the classifier then falls back to its keyword rules rather than guess. A code listed in a
 brand's regex (``H24F8000C`` in DEXP's) gets the class of the first of that brand's model regexes that
 matches it, which is how device-detector would classify it. Tokens a shorter ``+`` token of the same class
@@ -69,7 +70,8 @@ MAX_EXPANSIONS = 1024  # strings one regex may expand to (a brand regex lists hu
 MIN_PREFIX = 4  # shortest token that may be followed by more model code ("SM-T", "KFTT")
 MIN_EXACT = 3  # shortest token that must end at a boundary ("A50" is too generic, but "MX4" is not)
 SHORT = 5  # tokens shorter than this must mix letters and digits, as model codes do ("MX4", "T21")
-MIN_BRAND = 5  # shortest brand token: brand regexes hold short generic words ("NET", "WIND")
+MIN_BRAND = 5  # shortest brand token: brand regexes hold short generic words ("NET", "WIND"), but codes of
+# four letters and digits ("TZ13") and "#" prefixes are kept
 #: Characters a token may hold: a model code, never a whole sentence of the UA.
 TOKEN_RE = re.compile(r"[A-Z0-9][A-Z0-9 ._+-]*")
 #: Tokens that start with a platform, browser or language word: regexes that start with them are keyed on
@@ -119,6 +121,8 @@ def step(op, arg, open_: list[str]) -> list[tuple[str, bool]]:
                 chars.append(chr(value))
             elif kind is c.RANGE and value[1] - value[0] < 10:
                 chars += [chr(v) for v in range(value[0], value[1] + 1)]
+            elif kind is c.CATEGORY and value is c.CATEGORY_DIGIT and len(arg) == 1:
+                return [(p, "digit") for p in open_]  # "TDTV\d{2}...": the code goes on with a digit
             else:
                 raise Stop
         if any(ch in TERMINATORS for ch in chars):
@@ -135,6 +139,9 @@ def step(op, arg, open_: list[str]) -> list[tuple[str, bool]]:
         return out
     if op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] == 0 and arg[1] == 1:
         return [(p, False) for p in open_] + expand(arg[2], [(p, False) for p in open_])
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] >= 1 and list(arg[2]) == [(c.IN, [(c.CATEGORY,
+                                                                                     c.CATEGORY_DIGIT)])]:
+        return [(p, "digit") for p in open_]  # "HTY-\d{2}", "TZ\d+"
     if op is c.AT:
         if arg is c.AT_END:
             return [(p, True) for p in open_]
@@ -152,15 +159,17 @@ def tokens(regex: str) -> list[tuple[str, str]]:
         return []
     out = []
     for prefix, done in expand(list(parsed), [("", False)]):
-        token = prefix.upper().strip(" _-.")
+        digit = done == "digit"  # the code goes on with a digit: the separator before it is kept ("HTY-")
+        token = prefix.upper().lstrip(" _-.") if digit else prefix.upper().strip(" _-.")
         exact = done is True  # False: the regex ended, and Matomo matches it anywhere, so more may follow
-        if not TOKEN_RE.fullmatch(token) or GENERIC.match(token) or GENERIC_WORDS.fullmatch(token):
+        if not TOKEN_RE.fullmatch(token) or GENERIC.match(token) or GENERIC_WORDS.fullmatch(token.strip(" _-.")):
             continue
-        if len(token) < SHORT and not (re.search(r"[A-Z]", token) and re.search(r"\d", token)):
+        mixed = digit or (re.search(r"[A-Z]", token) and re.search(r"\d", token))
+        if len(token) < SHORT and not mixed:
             continue  # a short word ("ARM") or number ("100") is no model code
-        if len(token) < (MIN_EXACT if exact else MIN_PREFIX):
+        if len(token.strip(" _-.")) < (MIN_EXACT if exact or digit else MIN_PREFIX):
             continue
-        out.append((token, "=" if exact else "+"))
+        out.append((token, "=" if exact else "#" if digit else "+"))
     return out
 
 
@@ -236,8 +245,9 @@ def build(device_dir: Path) -> dict[tuple[str, str], tuple[str, str]]:
     makers = maker_names(device_dir)
     for kind, regex, label_of in entries(device_dir):
         for token, flag in tokens(regex):
-            if kind == "brand" and len(token) < MIN_BRAND:
-                continue
+            if kind == "brand" and len(token) < MIN_BRAND and not (
+                    flag == "#" or re.fullmatch(r"(?=.*[A-Z])(?=.*\d)[A-Z0-9]{4}", token)):
+                continue  # a short word of a brand regex is no model; a code like "TZ13" is
             label = label_of(token) if callable(label_of) else label_of
             if label is None:
                 continue
@@ -249,7 +259,9 @@ def build(device_dir: Path) -> dict[tuple[str, str], tuple[str, str]]:
         if kind == "brand" and ("model", token) in labels:
             continue  # the model entries say more about this token than the brand's
         label = next(iter(classes)) if len(classes) == 1 else "?"
-        table[(kind, token)] = (label, "+" if "+" in flags[(kind, token)] else "=")
+        seen_flags = flags[(kind, token)]
+        flag = "+" if "+" in seen_flags or len(seen_flags) > 1 else next(iter(seen_flags))
+        table[(kind, token)] = (label, flag)
     return prune(table)
 
 
@@ -276,8 +288,9 @@ def write(table: dict[tuple[str, str], tuple[str, str]], out: Path) -> None:
     document = {
         "source": f"{SOURCE} (Matomo device-detector's device regexes), by scripts/build_device_models.py",
         "licence": "LGPL-3.0-or-later, as its source: https://www.gnu.org/licenses/lgpl-3.0.html",
-        "format": "groups: '[brand ]<class> <flag>' -> tokens; flag '=' the token ends at a boundary, "
-                  "'+' more model code may follow; 'brand' tokens lose to model tokens of the same length",
+        "format": "groups: '[brand ]<class> <flag>' -> tokens; flag '=' the token ends at a boundary, '#' a "
+                  "digit follows, '+' more model code may follow; 'brand' tokens lose to model tokens of the "
+                  "same length",
         "groups": dict(sorted(groups.items())),
     }
     out.write_text(json.dumps(document, indent=0, separators=(",", ":")) + "\n", encoding="utf-8")

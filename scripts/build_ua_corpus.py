@@ -22,8 +22,16 @@ source's own device-type field, never our classifier's answer):
   appliance -> smarttv for home consoles (as above, by ``os``); ``smartphone`` is left out (it mixes phones
   and tablets).
 * ``crawler-user-agents`` (npm, MIT): every ``instances`` string -> bot.
+* ``mobile-detect`` 1.3.0 (npm, MIT; the last release that ships its test data, ``tests/data/user-agents.js``,
+  generated from the PHP Mobile-Detect project's labelled UA list): ``mobile`` and ``tablet`` both true ->
+  tablet; ``mobile`` alone -> mobile; the list's own "Bot" vendor group -> bot. Its "Console" group
+  (handhelds) and the entries that are neither mobile nor tablet (desktops, TVs and bots mixed, with no
+  finer label) are left out.
 
-The last three are written to ``fixtures/ua/independent.tsv``: the classifier is never tuned on them.
+The last four are written to ``fixtures/ua/independent.tsv``, whose second column names the source. One of
+them, ua-parser-js, is split like the device-detector corpus, by a hash of the string, into
+``ua-parser-js:tune`` (looked at while tuning) and ``ua-parser-js:validate``; the classifier is never tuned
+on the others (woothee, crawler-user-agents, mobile-detect).
 A string is kept in one place only: the hand-picked ``fixtures/user_agents.tsv`` first, then the
 device-detector corpus, then the independent one. Per class and part, at most ``--per-class`` strings are
 drawn with a fixed seed, so the files stay small enough for the test suite.
@@ -56,6 +64,7 @@ PACKAGES = {
     "ua-parser-js": ("npm", "ua-parser-js@1.0.2"),
     "woothee": ("npm", "woothee@1.11.1"),
     "crawler-user-agents": ("npm", "crawler-user-agents@1.60.0"),
+    "mobile-detect": ("npm", "mobile-detect@1.3.0"),
 }
 
 MATOMO_TYPES = {
@@ -174,6 +183,33 @@ def crawler_user_agents_rows(root: Path) -> list[tuple[str, str, str]]:
     return rows
 
 
+def mobile_detect_rows(root: Path) -> list[tuple[str, str, str]]:
+    text = next(root.rglob("tests/data/user-agents.js")).read_text(encoding="utf-8")
+    per_vendor, _ = json.JSONDecoder().raw_decode(text[text.index("{"):])  # "var mobilePerVendor = {...};"
+    rows = []
+    for vendor, entries in per_vendor.items():
+        if vendor == "Console":
+            continue
+        for entry in entries:
+            ua = clean(entry.get("user_agent"))
+            if ua is None:
+                continue
+            if entry.get("mobile"):
+                label = "tablet" if entry.get("tablet") else "mobile"
+            elif vendor == "Bot":
+                label = "bot"
+            else:
+                continue
+            rows.append((label, ua, f"mobile-detect {vendor}: {entry.get('model', '')}".rstrip(": ")))
+    return rows
+
+
+def independent_part(ua: str, note: str) -> str:
+    """The source, and for ua-parser-js the half: ``ua-parser-js:tune`` / ``ua-parser-js:validate``."""
+    source = note.split(" ")[0].rstrip(":")
+    return f"{source}:{split_of(ua)}" if source == "ua-parser-js" else source
+
+
 def split_of(ua: str) -> str:
     """``tune`` or ``validate``, from the string alone: the same UA always lands in the same part."""
     return "tune" if hashlib.sha256(ua.encode()).digest()[0] % 2 == 0 else "validate"
@@ -222,9 +258,9 @@ def main(argv: list[str] | None = None) -> int:
         matomo = sample(device_detector_rows(src / "device-detector"), lambda ua, _: split_of(ua),
                         args.per_class, seen, seed=1)
         independent_rows = (ua_parser_js_rows(src / "ua-parser-js") + woothee_rows(src / "woothee")
-                            + crawler_user_agents_rows(src / "crawler-user-agents"))
-        independent = sample(independent_rows, lambda _, note: note.split(" ")[0].rstrip(":"), args.per_class,
-                             seen, seed=2)
+                            + crawler_user_agents_rows(src / "crawler-user-agents")
+                           + mobile_detect_rows(src / "mobile-detect"))
+        independent = sample(independent_rows, independent_part, args.per_class, seen, seed=2)
     write(args.out / "device_detector.tsv", "part", matomo)
     write(args.out / "independent.tsv", "source", independent)
     for name, rows in (("device_detector", matomo), ("independent", independent)):

@@ -7,8 +7,9 @@ Three corpora, each UA in one of them only (``scripts/build_ua_corpus.py`` write
 * ``fixtures/ua/device_detector.tsv``: Matomo device-detector's test fixtures (real traffic, labelled by
   that project's ``device.type``), split by a hash of each string into a ``tune`` half, looked at while
   tuning, and a ``validate`` half, only ever measured.
-* ``fixtures/ua/independent.tsv``: other parsers' labelled fixtures (ua-parser-js, woothee,
-  crawler-user-agents), never tuned on.
+* ``fixtures/ua/independent.tsv``: other parsers' labelled fixtures. ua-parser-js's are split by hash like
+  device-detector's (``ua-parser-js:tune`` looked at, ``ua-parser-js:validate`` only measured); woothee's,
+  crawler-user-agents' and mobile-detect's are never looked at, only measured.
 
 Labels are always the source's own device type mapped to ours by a fixed rule, never the classifier's
 answer. A miss is fixed in ``imgedge.device`` with a general rule, or stays a miss.
@@ -31,10 +32,22 @@ DEVICE_DETECTOR = FIXTURES / "ua" / "device_detector.tsv"
 INDEPENDENT = FIXTURES / "ua" / "independent.tsv"
 MIN_ACCURACY = 0.95
 MIN_PER_CLASS = 40
-#: Floors on the sources never tuned on, per class. Tablets and desktops there are short of the 0.95 the
-#: other corpora hold (0.91 and 0.92 when these floors were set): Windows tablets, which we call desktop
-#: by design, and old tablet models device-detector's table does not name. Raise them, never lower them.
-INDEPENDENT_FLOORS = {"mobile": 0.95, "tablet": 0.90, "desktop": 0.90, "smarttv": 0.95, "bot": 0.95}
+#: Floors per source of ``independent.tsv`` and class: 0.95 where it holds; below, the figure measured when
+#: the floor was set (rounded down), so a regression fails and an improvement may raise it. Never lower them.
+#: Classes with fewer than ``MIN_FOR_FLOOR`` strings in a source get no floor (one UA moves them > 5 points).
+INDEPENDENT_FLOORS = {
+    # Split by hash like device_detector.tsv; only the tune half's misses were looked at.
+    "ua-parser-js:tune": {"mobile": 0.95, "tablet": 0.90},
+    # 35 of 37 tablets: tablets whose browser says "Mobile Safari" and whose model the table does not name.
+    "ua-parser-js:validate": {"mobile": 0.95, "tablet": 0.94},
+    # Never looked at (nor its misses): "mobilephone" 22 of 32 (0.688), "pc" 46 of 50 (0.92).
+    "woothee": {"mobile": 0.68, "desktop": 0.92, "bot": 0.95},
+    "crawler-user-agents": {"bot": 0.94},  # never looked at: 283 of 300 (0.943)
+    # Never looked at: tablets 256 of 300 (0.853). Mobile-Detect's "tablet" is its own (2015) judgement; which
+    # kinds we miss is not known, by design (Windows tablets, desktop here by design, would be among them).
+    "mobile-detect": {"mobile": 0.95, "tablet": 0.85},
+}
+MIN_FOR_FLOOR = 20
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
@@ -122,7 +135,8 @@ def test_generated_corpora_are_well_formed_and_disjoint():
         assert set(counts) == set(DEVICE_CLASSES) and min(counts.values()) >= MIN_PER_CLASS, (part, counts)
     counts = Counter(label for label, _, _, _ in independent)
     assert set(counts) == set(DEVICE_CLASSES) and min(counts.values()) >= 25, counts
-    assert len({source for _, source, _, _ in independent}) >= 3
+    sources = {source for _, source, _, _ in independent}
+    assert sources == set(INDEPENDENT_FLOORS), sources
 
 
 @pytest.mark.parametrize("part", ["tune", "validate"])
@@ -133,10 +147,18 @@ def test_device_detector_accuracy_per_class(part):
     assert not failing, f"{part}: accuracy below {MIN_ACCURACY} for {failing}\n{report}"
 
 
-def test_independent_sources_accuracy_per_class():
-    accuracy, report = per_class_accuracy((label, ua, note) for label, _, ua, note in load_parts(INDEPENDENT))
-    failing = [label for label in DEVICE_CLASSES if accuracy[label] < INDEPENDENT_FLOORS[label]]
-    assert not failing, f"accuracy below its floor for {failing}\n{report}"
+@pytest.mark.parametrize("source", sorted(INDEPENDENT_FLOORS))
+def test_independent_sources_accuracy_per_class(source):
+    rows = [(label, ua, note) for label, src, ua, note in load_parts(INDEPENDENT) if src == source]
+    counts = Counter(label for label, _, _ in rows)
+    floors = INDEPENDENT_FLOORS[source]
+    assert {label for label, n in counts.items() if n >= MIN_FOR_FLOOR} == set(floors), (source, counts)
+    # A never-seen source's misses are not printed: nobody should tune on them by reading a failure.
+    never_seen = not source.endswith(":tune")
+    accuracy, report = per_class_accuracy(rows)
+    failing = [label for label in floors if accuracy[label] < floors[label]]
+    assert not failing, f"{source}: accuracy below its floor for {failing}\n" + (
+        report.split("\nmisclassified:")[0] if never_seen else report)
 
 
 @pytest.mark.parametrize(
