@@ -109,7 +109,7 @@ _URL_RE = re.compile(r"https?://")
 #: Windows XP)``, ``XBMC/9.04 (Mac OS X; Darwin 9.6.0; http://…)``): desktop feed readers, podcast clients and
 #: media players. Crawlers that name a platform do it inside a browser's "Mozilla/5.0 (…)" string.
 _APP_HOMEPAGE_RE = re.compile(
-    r"^(?!mozilla/)[^(]*\((?=[^()]*https?://)(?=[^()]*(?:windows|mac ?os|macos|ipad|iphone|ios))",
+    r"^(?!mozilla/)[^(]*\((?=[^()]*https?://)(?=[^()]*(?:windows|mac ?os|macos|ipad|iphone|ios\b))",
 )
 
 #: HTTP client libraries, CLIs and SDKs: nobody is looking at a screen. Matched as a product token
