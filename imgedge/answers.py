@@ -25,6 +25,7 @@ from .deadline import Deadline
 from .errors import ImageEdgeError
 
 if TYPE_CHECKING:  # the viewer-request imports this module for ``refusal``: keep stores and Pillow out
+    from .generate import Variant
     from .store import Store
 
 TEXT = "text/plain; charset=utf-8"
@@ -65,14 +66,14 @@ def safe_redirect_target(url: str) -> str | None:
     return None
 
 
-def _fallback(store: "Store", variant_key: str, config: Config, exc: ImageEdgeError, max_inline_bytes: int,
+def _fallback(store: "Store", variant: "Variant", config: Config, exc: ImageEdgeError, max_inline_bytes: int,
               entry: dict[str, Any], deadline: Deadline) -> Answer | None:
     """The configured fallback image as the answer to ``exc``, or None."""
     if not config.fallbacks:
         return None
     from .generate import render_fallback
 
-    fallback = render_fallback(store, variant_key, config, exc.status, deadline)
+    fallback = render_fallback(store, variant, config, exc.status, deadline)
     if fallback is None:
         return None
     body = fallback.data
@@ -102,9 +103,9 @@ def _reencode(generated: Any, limit: int, deadline: Deadline) -> Any:
 NO_STORE = "private, no-store"
 
 
-def answer_variant(store: "Store", variant_key: str, config: Config, *, viewer_url: str | None,
+def answer_variant(store: "Store", variant: "Variant", config: Config, *, viewer_url: str | None,
                    max_inline_bytes: int, entry: dict[str, Any], deadline: Deadline | None = None) -> Answer:
-    """Generate ``variant_key`` and decide the answer; fills ``entry`` (the generation's log line).
+    """Generate ``variant`` (read once by the adapter) and decide the answer; fills ``entry`` (the log line).
 
     ``deadline``: the generation's budget, started by the adapter when the request arrived (a budget of
     ``config.max_generation_seconds`` from now when not given)."""
@@ -114,11 +115,11 @@ def answer_variant(store: "Store", variant_key: str, config: Config, *, viewer_u
     started = time.perf_counter()
     deadline = deadline or Deadline(config.max_generation_seconds)
     try:
-        generated = generate_variant(store, variant_key, config, deadline=deadline)
+        generated = generate_variant(store, variant, config, deadline=deadline)
     except ImageEdgeError as exc:
         entry.update(outcome="refused", status=exc.status, reason=exc.message,
                      remembered=isinstance(exc, RememberedRefusal))
-        answer = _fallback(store, variant_key, config, exc, max_inline_bytes, entry, deadline) or refusal(
+        answer = _fallback(store, variant, config, exc, max_inline_bytes, entry, deadline) or refusal(
             exc.status, exc.message, config)
     except Exception as exc:  # a bug: a briefly cached 500, never a stack trace
         entry.update(outcome="error", status=500, reason=type(exc).__name__)

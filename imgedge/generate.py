@@ -51,21 +51,37 @@ FALLBACK_REASONS = {404: "missing-original", 413: "original-too-large", 415: "un
                     422: "unreadable-original"}
 
 
-def parse_generatable(variant_key: str, config: Config) -> tuple[str, VariantSpec]:
-    """(original key, spec) for a variant key the edge may generate; ``BadRequest`` otherwise."""
-    original_key, spec = parse_variant_key(variant_key, config.variants_prefix)
-    if not is_canonical(spec, config):  # only the ladder is ever generated, whoever asks
+@dataclass(frozen=True)
+class Variant:
+    """A variant key read once: the key, its original and its spec. The adapter that receives the key
+    makes it (``read``); everything after hands it down instead of parsing the key again."""
+
+    key: str
+    original_key: str
+    spec: VariantSpec
+
+    @classmethod
+    def read(cls, key: str, config: Config) -> "Variant":
+        """The variant ``key`` names; ``BadRequest`` when it is not a variant key."""
+        original_key, spec = parse_variant_key(key, config.variants_prefix)
+        return cls(key, original_key, spec)
+
+
+def check_generatable(variant: Variant, config: Config) -> Variant:
+    """``variant`` when the edge generates it (only the canonical ladder, whoever asks); ``BadRequest``
+    otherwise."""
+    if not is_canonical(variant.spec, config):
         raise BadRequest("not a variant this edge serves")
-    return original_key, spec
+    return variant
 
 
-def generate_variant(store: "Store", variant_key: str, config: Config, *,
+def generate_variant(store: "Store", variant: Variant, config: Config, *,
                      deadline: Deadline | None = None) -> GeneratedVariant:
-    """Render and store ``variant_key`` inside ``deadline`` (``config.max_generation_seconds`` from now when
+    """Render and store ``variant`` inside ``deadline`` (``config.max_generation_seconds`` from now when
     not given). Raises ``ImageEdgeError`` (never writes a variant on failure; a refusal that depends only
     on the original and the spec leaves its marker, ``imgedge.refusals``)."""
     deadline = deadline or Deadline(config.max_generation_seconds)
-    original_key, spec = parse_generatable(variant_key, config)
+    variant_key, original_key, spec = check_generatable(variant, config).key, variant.original_key, variant.spec
     log: dict[str, Any] = {"variant": variant_key, "original": original_key}
     stamp = refusals.fingerprint(config)
     remembered = refusals.recall(store, variant_key, original_key, stamp)
@@ -104,9 +120,9 @@ def generate_variant(store: "Store", variant_key: str, config: Config, *,
     return made
 
 
-def render_fallback(store: "Store", variant_key: str, config: Config, status: int,
+def render_fallback(store: "Store", variant: Variant, config: Config, status: int,
                     deadline: Deadline | None = None) -> GeneratedVariant | None:
-    """The configured fallback image for ``variant_key``'s original, rendered to its spec, or None when no
+    """The configured fallback image for ``variant``'s original, rendered to its spec, or None when no
     fallback applies (none configured, not an image format, or a status that is not about the original).
 
     The fallback is a variant of the fallback image like any other, stored under its own key
@@ -116,8 +132,8 @@ def render_fallback(store: "Store", variant_key: str, config: Config, status: in
     if reason is None:
         return None
     try:
-        original_key, spec = parse_generatable(variant_key, config)
-        fallback_key = config.fallback_for(original_key)
+        spec = check_generatable(variant, config).spec
+        fallback_key = config.fallback_for(variant.original_key)
         if fallback_key is None or not spec.is_image:
             return None
         stored_key = key_for_variant(fallback_key, spec, config.variants_prefix)
@@ -125,7 +141,7 @@ def render_fallback(store: "Store", variant_key: str, config: Config, status: in
             stored = read_asset(store, stored_key, kind="fallback", max_bytes=config.max_source_bytes)
             made = GeneratedVariant(stored.data, stored.content_type or "application/octet-stream", "fallback")
         except MissingAsset:
-            made = generate_variant(store, stored_key, config, deadline=deadline)
+            made = generate_variant(store, Variant(stored_key, fallback_key, spec), config, deadline=deadline)
     except ImageEdgeError:
         return None
     made.log = {"fallback": fallback_key, "fallback_reason": reason, "bytes": len(made.data),

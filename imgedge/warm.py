@@ -127,7 +127,7 @@ def _init_worker(spec: StoreSpec, config: Config) -> None:
 
 def _warm_one(variant: str) -> tuple[str, str, str, dict[str, Any]]:
     """(variant, outcome, detail, log entry). Outcome: generated, raced, skipped or failed."""
-    from .generate import generate_variant
+    from .generate import Variant, generate_variant
     from .observability import utc_now
 
     store, config = _WORKER["store"], _WORKER["config"]
@@ -135,7 +135,7 @@ def _warm_one(variant: str) -> tuple[str, str, str, dict[str, Any]]:
         if exists(store, variant):
             return variant, "skipped", "", {}
         started = time.perf_counter()
-        generated = generate_variant(store, variant, config)
+        generated = generate_variant(store, Variant.read(variant, config), config)
     except ImageEdgeError as exc:
         return variant, "failed", f"{exc.status} {exc.message}", {}
     except Exception as exc:  # one bad original must not stop the run

@@ -28,7 +28,8 @@ from ..deadline import Deadline
 from ..device import device_class
 from ..answers import TEXT, Answer, answer_variant, response_headers
 from ..errors import BadRequest, MalformedEvent
-from ..request.paths import key_for_uri, parse_variant_key
+from ..generate import Variant
+from ..request.paths import key_for_uri
 from ..observability import log_line, report_malformed, utc_now
 from ..store import Store
 from .cloudfront import (
@@ -85,8 +86,7 @@ def handle(
         report_malformed(HANDLER, str(exc), "pass-through")
         return response
     try:
-        variant = key_for_uri(request["uri"])
-        original_key, _spec = parse_variant_key(variant, config.variants_prefix)
+        variant = Variant.read(key_for_uri(request["uri"]), config)  # read once, handed down
     except BadRequest:
         return response  # not one of ours (e.g. a plain miss on an original path): S3's answer stands
     headers = request.get("headers", {})
@@ -95,8 +95,8 @@ def handle(
         "ts": utc_now(),
         "event": "generate",
         "request_id": cf_config.get("requestId") if isinstance(cf_config, dict) else None,
-        "variant": variant,
-        "original": original_key,
+        "variant": variant.key,
+        "original": variant.original_key,
         "device": device_class(header(headers, "user-agent"), device_headers(headers)),
         # origin-response runs only when CloudFront had no fresh copy: a miss, or a stale one revalidated
         "edge_cache": "Miss",

@@ -34,7 +34,7 @@ from ..answers import answer_variant, refusal
 from ..config import Config
 from ..edge.cloudfront import DEVICE_HEADERS, VIEWER_URL_HEADER
 from ..errors import ImageEdgeError
-from ..generate import parse_generatable
+from ..generate import Variant, check_generatable
 from ..request.paths import key_for_uri
 
 if TYPE_CHECKING:  # imgedge.store imports botocore, which refusals never need
@@ -89,21 +89,21 @@ class GeneratorApp:
         if query:
             return self._refuse(400, "a variant URL takes no parameters")
         try:
-            variant = key_for_uri(target)
-            parse_generatable(variant, self.config)
+            variant = check_generatable(Variant.read(key_for_uri(target), self.config), self.config)
         except ImageEdgeError as exc:
             return self._refuse(exc.status, exc.message)
         response = self._generate(variant, lowered)
         return response._replace(body=b"") if method == "HEAD" else response
 
     # ------------------------------------------------------------------------------------------------
-    def _generate(self, variant: str, headers: dict[str, str]) -> Response:
+    def _generate(self, variant: Variant, headers: dict[str, str]) -> Response:
         from ..device import device_class
 
         entry: dict[str, Any] = {
             "event": "generate",
             "mode": "regional",
-            "variant": variant,
+            "variant": variant.key,
+            "original": variant.original_key,
             "device": device_class(headers.get("user-agent"),
                                    {name: headers[name] for name in DEVICE_HEADERS if name in headers}),
         }

@@ -146,7 +146,7 @@ def metadata_the_generator_writes(tmp_path) -> set[str]:
 
     from PIL import Image
 
-    from imgedge.generate import generate_variant
+    from imgedge.generate import Variant, generate_variant
     from imgedge.store import DirectoryStore
 
     store = DirectoryStore(tmp_path)
@@ -154,7 +154,7 @@ def metadata_the_generator_writes(tmp_path) -> set[str]:
     Image.new("RGB", (64, 48), (200, 120, 40)).save(image, "JPEG")
     store.put_original("photos/cat.jpg", image.getvalue())
     key = f"{VARIANTS_PREFIX}/photos/cat.jpg/w32-q80.webp"
-    generate_variant(store, key, Config())
+    generate_variant(store, Variant.read(key, Config()), Config())
     return set(store.get(key).metadata)
 
 

@@ -8,7 +8,7 @@ import pytest
 from imgedge import refusals
 from imgedge.config import DEFAULT_ALLOWED_OPTIONS, Config
 from imgedge.errors import ImageEdgeError, UpstreamError
-from imgedge.generate import generate_variant
+from imgedge.generate import Variant, generate_variant
 from imgedge.store import DirectoryStore
 from imgedge.store.assets import MissingAsset, read_asset
 from imgedge.warm import ladder_keys
@@ -57,6 +57,6 @@ def test_an_oversized_watermark_fails_the_variant_without_a_remembered_refusal(t
                     max_source_bytes=len(original))
     [key] = ladder_keys("photos/lake.jpg", config, widths=[], formats=["webp"], queries=["w=320&wm=logo"])
     with pytest.raises(ImageEdgeError) as raised:
-        generate_variant(store, key, config)
+        generate_variant(store, Variant.read(key, config), config)
     assert raised.value.status == 500 and raised.value.message == f"the watermark image exceeds {len(original)} bytes"
     assert store.head(refusals.marker_key(key)) is None and store.head(key) is None
