@@ -3,7 +3,7 @@
 ``imgedge purge`` deletes variants and then invalidates caches; a missing credential or a mistyped bucket
 found only at the invalidation would leave the variants deleted and the caches serving them. So every
 service a command will need is asked one cheap question first (``HeadBucket``, ``/healthz``,
-``ListInvalidations``), and a failure becomes a ``Failure`` with its exit code before anything changes.
+``GetDistribution``), and a failure becomes a ``Failure`` with its exit code before anything changes.
 """
 
 from __future__ import annotations
@@ -45,14 +45,14 @@ def check_s3_bucket(bucket: str, endpoint_url: str | None) -> None:
 
 def check_cloudfront(distribution_id: str) -> Any:
     """A CloudFront client once credentials exist and the distribution is known. A principal allowed to
-    invalidate but not to list invalidations passes: the check must not demand more than the work does."""
+    invalidate but not to read the distribution passes: the check must not demand more than the work does."""
     import boto3
 
     session = boto3.session.Session()
     _require_credentials(session)
     client = session.client("cloudfront")
     try:
-        client.list_invalidations(DistributionId=distribution_id, MaxItems="1")
+        client.get_distribution(Id=distribution_id)
     except Exception as exc:  # noqa: BLE001
         failure = aws_failure(exc, f"distribution {distribution_id}")
         if failure.code != Exit.DENIED:
