@@ -16,8 +16,9 @@ import dataclasses
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .exits import EXIT_CODES, Exit, Failure, read_config
 
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="imgedge", description=__doc__.split("\n\n")[0].strip("`: "),
+        prog="imgedge", description=__doc__.split("\n\n")[0].replace("``", ""),
         epilog="exit codes: " + "; ".join(f"{int(code)} {text}" for code, text in EXIT_CODES.items()).replace("`", ""))
     parser.add_argument("--version", action="version", version=f"imgedge {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -192,8 +193,15 @@ def _writable_folder(path: str, what: str) -> None:
 def _serve(args: argparse.Namespace) -> int:
     from .local.behaviour import TemplateError, load_distribution
     from .local.examples import DEMO_CONFIG, seed_examples
-    from .local.server import (DEFAULT_GENERATION_TIMEOUT, DEFAULT_QUEUE_SECONDS, LocalEdge, RenderGate,
-                               default_render_slots, make_server, seed_samples)
+    from .local.server import (
+        DEFAULT_GENERATION_TIMEOUT,
+        DEFAULT_QUEUE_SECONDS,
+        LocalEdge,
+        RenderGate,
+        default_render_slots,
+        make_server,
+        seed_samples,
+    )
     from .store import DirectoryStore
 
     config, config_path = _config(args, DEMO_CONFIG)
@@ -287,7 +295,12 @@ def signed_url(url: str, key: str) -> str:
 
 def _purge(args: argparse.Namespace) -> int:
     from .errors import ImageEdgeError
-    from .preflight import aws_failure, check_cloudfront, check_local_edge, invalidate_local_edge
+    from .preflight import (
+        aws_failure,
+        check_cloudfront,
+        check_local_edge,
+        invalidate_local_edge,
+    )
     from .purge import create_invalidation, purge, variants_prefix
 
     config, _ = _config(args)

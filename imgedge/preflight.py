@@ -62,7 +62,7 @@ def check_cloudfront(distribution_id: str) -> Any:
 
 def check_local_edge(base_url: str) -> None:
     try:
-        with urlopen(base_url.rstrip("/") + "/healthz", timeout=CHECK_TIMEOUT) as response:  # noqa: S310
+        with urlopen(base_url.rstrip("/") + "/healthz", timeout=CHECK_TIMEOUT) as response:
             response.read()
     except HTTPError as exc:
         raise Failure(Exit.UNREACHABLE, f"local edge {base_url}: /healthz answered {exc.code}") from None
@@ -76,7 +76,7 @@ def invalidate_local_edge(base_url: str, paths: list[str]) -> int:
     request = Request(base_url.rstrip("/") + "/_imgedge/invalidations", method="POST",
                       data=json.dumps({"paths": paths}).encode(), headers={"Content-Type": "application/json"})
     try:
-        with urlopen(request, timeout=10) as response:  # noqa: S310 (a URL the user gave)
+        with urlopen(request, timeout=10) as response:
             return int(json.load(response)["removed"])
     except (URLError, OSError, ValueError, KeyError) as exc:
         raise Failure(Exit.UNREACHABLE, f"local edge {base_url}: invalidation failed ({exc})") from None
@@ -84,8 +84,14 @@ def invalidate_local_edge(base_url: str, paths: list[str]) -> int:
 
 def aws_failure(exc: BaseException, where: str) -> Failure:
     """The ``Failure`` for a botocore error (or an imgedge store error caused by one)."""
-    from botocore.exceptions import (ClientError, ConnectTimeoutError, EndpointConnectionError,
-                                     NoCredentialsError, PartialCredentialsError, ReadTimeoutError)
+    from botocore.exceptions import (
+        ClientError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        PartialCredentialsError,
+        ReadTimeoutError,
+    )
 
     cause: BaseException | None = exc
     while cause is not None and not type(cause).__module__.startswith("botocore"):

@@ -10,10 +10,10 @@ given ``--config`` or ``IMGEDGE_CONFIG``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Iterator
 
 from ..store import DirectoryStore
 

@@ -26,7 +26,7 @@ def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: bytes | None = None,
             timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable, "-m", "imgedge.cli", *args], cwd=cwd, env=cli_env(env), input=stdin,
-                          capture_output=True, timeout=timeout)
+                          capture_output=True, timeout=timeout, check=False)
 
 
 def assert_one_line_failure(proc: subprocess.CompletedProcess[bytes], code: int, command: str, *says: str) -> str:

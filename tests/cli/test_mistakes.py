@@ -4,7 +4,6 @@ and nothing is deleted before every step that can fail has been checked."""
 from __future__ import annotations
 
 import socket
-from pathlib import Path
 
 import pytest
 

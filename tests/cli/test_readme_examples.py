@@ -11,10 +11,7 @@ import http.client
 import re
 import subprocess
 import sys
-import time
-from pathlib import Path
-from typing import Iterator
-from urllib.parse import urlsplit
+from collections.abc import Iterator
 
 import pytest
 
