@@ -488,7 +488,7 @@ def test_purge_zip_contents(built):
     for needed in ("handlers/purge.py", "handlers/__init__.py", "imgedge/purge.py", "imgedge/store/s3.py",
                    "imgedge/request/paths.py", "imgedge/config.py", "imgedge/config.json"):
         assert needed in names, needed
-    for left_out in ("imgedge/core/", "imgedge/local/", "tooling/", "imgedge/regional/", "imgedge/cli.py",
+    for left_out in ("imgedge/core/", "imgedge/local/", "tooling/", "imgedge/regional/", "imgedge/cli/",
                      "imgedge/warm.py", "handlers/viewer_request.py", "handlers/origin_response.py",
                      "handlers/regional.py"):
         assert not [n for n in names if n.startswith(left_out)], left_out

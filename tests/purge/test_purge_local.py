@@ -95,5 +95,7 @@ def test_cli_purge_prints_the_invalidation_paths_and_empties_a_running_local_edg
 
 
 def test_cli_purge_refuses_a_variant_key(edge, capsys):
-    assert cli.main(["purge", "_variants/samples/cat.png/w320-q60.avif", "--root", str(edge.store.root)]) == 1
-    assert "403" in capsys.readouterr().err
+    # a key that is not an original is a usage mistake, refused before anything is deleted
+    assert cli.main(["purge", "_variants/samples/cat.png/w320-q60.avif", "--root", str(edge.store.root)]) == 2
+    assert "variants cannot be requested directly" in capsys.readouterr().err
+    assert len(files_under(edge.store.root, "_variants/samples/cat.png")) == 3
