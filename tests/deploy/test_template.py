@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -85,10 +86,24 @@ def test_code_uris_and_handlers_are_what_package_builds(sam_template):
     for name, bundle_name in wanted.items():
         props = sam_template["Resources"][name]["Properties"]
         bundle = BUNDLES[bundle_name]
-        assert props["CodeUri"] == f"build/{bundle.zip_name}"
+        assert props["CodeUri"] == "."
         module, _, function = props["Handler"].rpartition(".")
         assert module.replace(".", "/") + ".py" == bundle.handler and function == "handler"
         assert (TEMPLATE_PATH.parent / bundle.handler).exists()
+
+
+def test_sam_build_runs_a_makefile_target_per_function(sam_template):
+    """``sam build`` runs ``make build-<LogicalId>`` in CodeUri for a function with ``BuildMethod: makefile``:
+    every function of the template has one, the Makefile has its target, and the target builds that bundle."""
+    makefile = (TEMPLATE_PATH.parent / "Makefile").read_text()
+    functions = [name for name, resource in sam_template["Resources"].items()
+                 if resource["Type"] == "AWS::Serverless::Function"]
+    assert sorted(functions) == sorted(b.function for b in BUNDLES.values())
+    for name in functions:
+        assert sam_template["Resources"][name]["Metadata"] == {"BuildMethod": "makefile"}
+        assert sam_template["Resources"][name]["Properties"]["CodeUri"] == "."
+        assert re.search(rf"^(build-\S+ )*build-{name}\b.*:", makefile, re.M), name
+    assert "--function $(@:build-%=%) --artifacts-dir \"$(ARTIFACTS_DIR)\"" in makefile
 
 
 def test_runtime_is_one_the_packager_builds_for(sam_template):
