@@ -185,3 +185,20 @@ def test_viewers_get_nosniff_and_none_of_the_variants_s3_metadata(sam_template, 
     removed = {item["Header"].lower() for item in config["RemoveHeadersConfig"]["Items"]}
     written = metadata_the_generator_writes(tmp_path)
     assert written and {f"x-amz-meta-{name}" for name in written} <= removed
+
+
+@pytest.mark.parametrize("mode", ["edge", "regional"])
+def test_viewers_get_vary_on_what_negotiated_the_variant(sam_template, mode):
+    """Vary: Accept and the client hints the viewer-request reads (the generators' own list), replacing any
+    origin's; not User-Agent, which would split downstream caches per browser build."""
+    from imgedge.answers import VARY
+    from imgedge.negotiate import HINT_HEADERS
+
+    translated = translate(sam_template, {"Mode": mode})
+    behavior = translated["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+    config = translated["Resources"][behavior["ResponseHeadersPolicyId"]["Ref"]]["Properties"][
+        "ResponseHeadersPolicyConfig"]
+    custom = {item["Header"]: item for item in config["CustomHeadersConfig"]["Items"]}
+    assert custom["Vary"]["Value"] == VARY and custom["Vary"]["Override"] is True
+    named = [name.strip() for name in VARY.split(",")]
+    assert named == ["Accept", *HINT_HEADERS] and "User-Agent" not in named
