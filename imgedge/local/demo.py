@@ -88,6 +88,10 @@ pre { background: #f6f6f6; padding: 10px; overflow-x: auto; font-size: 13px; }
 """
 
 
+#: The page asks for the client hints the edge reads (docs/client-hints.md); Save-Data needs no asking.
+#: Same origin as the images here, so no Permissions-Policy delegation is needed.
+ACCEPT_CH = "Sec-CH-DPR, Sec-CH-Width, Sec-CH-Viewport-Width"
+
 def _url(key: str, query: str) -> str:
     return "/" + quote(key, safe="/-_.~") + "?" + query
 
