@@ -1,3 +1,4 @@
-"""Project-wide pytest plugins: the real S3 server fixtures (moto, SeaweedFS) for every test module."""
+"""Project-wide pytest plugins: the real S3 server fixtures (moto, SeaweedFS) for every test module, and the
+``network`` marker (tests/network.py)."""
 
-pytest_plugins = ["tests.s3servers"]
+pytest_plugins = ["tests.s3servers", "tests.network"]

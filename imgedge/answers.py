@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from .config import Config
 from .deadline import Deadline
 from .errors import ImageEdgeError
+from .request.negotiate import HINT_HEADERS
 
 if TYPE_CHECKING:  # the viewer-request imports this module for ``refusal``: keep stores and Pillow out
     from .generate import Variant
@@ -45,10 +46,18 @@ class Answer:
     body: bytes = b""
 
 
+#: What may have chosen an image's bytes besides its URL: the format by Accept, the width and quality by the
+#: client hints. template.yaml's response headers policy sends the same list with every response.
+VARY = ", ".join(("Accept", *HINT_HEADERS))
+
+
 def response_headers(content_type: str, cache_control: str) -> dict[str, str]:
-    """Content-Type, Cache-Control and the security headers every generated response carries."""
+    """Content-Type, Cache-Control and the security headers every generated response carries; ``Vary`` on
+    images, for any shared cache between the distribution and the browser."""
     headers = {"Content-Type": content_type, "Cache-Control": cache_control, "X-Content-Type-Options": "nosniff"}
-    if not content_type.startswith("image/"):
+    if content_type.startswith("image/"):
+        headers["Vary"] = VARY
+    else:
         headers["Content-Security-Policy"] = STRICT_CSP
     return headers
 

@@ -9,8 +9,9 @@ Each function gets a staging directory ``build/<name>/`` and a zip ``build/<name
   function's ``Architectures``, x86_64 or arm64): ``--only-binary=:all:``, every ``manylinux_2_17 .. manylinux_2_34``
   tag of the architecture (``manylinux2014`` alone would silently pick old numpy/Pillow: the manylinux_2_28 trap of
   ``shared/docs/lambda-edge.md`` §4), ``--no-compile`` (no host-Python ``.pyc``);
-* pinned to the versions installed in the running environment when there are any, so the zip carries the
-  versions the test suite ran against;
+* exactly the wheels of the function's lock file, ``requirements/lambda-<name>.txt`` (``tooling/lock.py``),
+  installed with ``--require-hashes --no-deps``: the versions and bytes that were locked and committed, whatever
+  the building machine has installed;
 * the ``imgedge`` package minus what the function never imports, the handler module, and the generated
   ``imgedge/config.json``;
 * stripped of ``tests`` directories, ``__pycache__``, ``*.pyc`` and pip's ``bin/`` scripts.
@@ -29,9 +30,8 @@ import subprocess
 import sys
 import zipfile
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MB = 1_000_000  # limits are checked in decimal megabytes: stricter than MiB, never too lax
@@ -163,18 +163,6 @@ def python_version(runtime: str) -> str:
     return match.group(1)
 
 
-def pinned(requirements: Iterable[str], pin: bool = True) -> list[str]:
-    """``name==<version installed here>`` where installed (and ``pin``), else the bare name."""
-    out = []
-    for name in requirements:
-        try:
-            version = metadata.version(name) if pin else None
-        except metadata.PackageNotFoundError:
-            version = None
-        out.append(f"{name}=={version}" if version else name)
-    return out
-
-
 def pip_install_command(target: Path, requirements: list[str], runtime: str,
                         architecture: str = "x86_64") -> list[str]:
     command = [
@@ -189,6 +177,13 @@ def pip_install_command(target: Path, requirements: list[str], runtime: str,
     for platform in pip_platforms(runtime, architecture):
         command += ["--platform", platform]
     return command + requirements
+
+
+def locked_install_command(target: Path, lock_file: Path, runtime: str, architecture: str = "x86_64") -> list[str]:
+    """pip installing the lock file and nothing else: every wheel pinned and hash-checked, no dependency
+    resolved beyond what the lock lists."""
+    return pip_install_command(target, ["--require-hashes", "--no-deps", "-r", str(lock_file)], runtime,
+                               architecture)
 
 
 def strip_tree(root: Path) -> None:
@@ -300,18 +295,18 @@ def build(
     runtime: str,
     config_json: bytes,
     *,
-    pin: bool = True,
+    lock_file: Path | None,
     repo: Path = REPO_ROOT,
     run: Callable[..., subprocess.CompletedProcess] = subprocess.run,
 ) -> BuildResult:
-    """Stage and zip one function into ``out_dir/<name>/`` and ``out_dir/<name>.zip``."""
+    """Stage and zip one function into ``out_dir/<name>/`` and ``out_dir/<name>.zip``, its wheels from
+    ``lock_file`` (``tooling.lock.check_lock``; None for a function without wheels)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stage = out_dir / bundle.name
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir()
-    requirements = requirements_for(bundle)
-    if requirements:  # the purge function has none: pip refuses to install nothing
-        command = pip_install_command(stage, pinned(requirements, pin), runtime, bundle.architecture)
+    if lock_file is not None:  # the purge function has none: pip refuses to install nothing
+        command = locked_install_command(stage, lock_file, runtime, bundle.architecture)
         completed = run(command, capture_output=True, text=True)
         if completed.returncode != 0:
             raise PackagingError(f"{bundle.name}: pip failed ({' '.join(command)}):\n"

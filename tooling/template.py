@@ -28,6 +28,39 @@ def load_template(path: str | os.PathLike[str] = TEMPLATE_PATH) -> dict[str, Any
     return _shared.load_template(path)
 
 
+def read_template(path: str | os.PathLike[str] = TEMPLATE_PATH) -> dict[str, Any]:
+    """template.yaml in the same JSON form as ``load_template``, read with PyYAML alone: what the packager
+    needs (Runtime, Architectures) without cfn-lint and its dependencies in the build environment
+    (requirements/build.txt). tests/deploy checks both readers agree on the whole template."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def short_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+        name = suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}"
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = loader.construct_scalar(node)
+            if suffix == "GetAtt":
+                value = value.split(".", 1)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        return {name: value}
+
+    def plain_string(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+        return loader.construct_scalar(node)  # dates and times stay strings, as CloudFormation reads them
+
+    Loader.add_multi_constructor("!", short_tag)
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", plain_string)
+    with open(path, encoding="utf-8") as handle:
+        template = yaml.load(handle, Loader=Loader)  # noqa: S506 (a SafeLoader subclass)
+    if not isinstance(template, dict):
+        raise ValueError(f"{path}: not a template")
+    return template
+
+
 def function_runtime(template: dict[str, Any]) -> str:
     """The Python runtime every function uses (Globals, or each function's own, which must agree)."""
     runtimes = set()

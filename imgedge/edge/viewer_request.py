@@ -18,7 +18,7 @@ from ..observability import report_malformed
 from ..request.canonical import resolve
 from ..request.device import device_class
 from ..request.grammar import parse_query
-from ..request.negotiate import ClientHints, client_hints, negotiate_format
+from ..request.negotiate import HINT_HEADERS, LEGACY_HINT_HEADERS, ClientHints, client_hints, negotiate_format
 from ..request.paths import key_for_uri, uri_for_key, validate_original_key, variant_key
 from ..request.signing import verify
 from ..answers import refusal
@@ -75,7 +75,7 @@ def _rewrite(request: dict[str, Any], config: Config) -> dict[str, Any]:
     return request
 
 
-_HINT_NAMES = ("sec-ch-dpr", "dpr", "sec-ch-width", "width", "sec-ch-viewport-width", "viewport-width", "save-data")
+_HINT_NAMES = tuple(name.lower() for name in (*HINT_HEADERS, *LEGACY_HINT_HEADERS))
 
 
 def canonical_uri(uri: str, query: str, *, user_agent: str | None, accept: str | None, config: Config,

@@ -194,6 +194,7 @@ BUILT_IN = Distribution(
             remove=frozenset({"x-amz-meta-source-key", "x-amz-meta-source-etag", "x-amz-server-side-encryption",
                               "x-amz-server-side-encryption-bucket-key-enabled"}),
             content_type_options=True,
+            custom=(("Vary", "Accept, Sec-CH-DPR, Sec-CH-Width, Sec-CH-Viewport-Width, Save-Data", True),),
         ),
     ),),
 )

@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 from urllib.parse import quote
 
+from ..request.negotiate import HINT_HEADERS
 from ..store import DirectoryStore, Store
 
 #: Candidate widths for ``<img srcset>`` (all ladder rungs) and the layout the ``sizes`` attribute describes.
@@ -87,6 +88,10 @@ output { display: block; font: 13px/1.4 ui-monospace, monospace; color: #333; ma
 pre { background: #f6f6f6; padding: 10px; overflow-x: auto; font-size: 13px; }
 """
 
+
+#: The page asks for the client hints the edge reads (docs/client-hints.md); Save-Data needs no asking.
+#: Same origin as the images here, so no Permissions-Policy delegation is needed.
+ACCEPT_CH = ", ".join(name for name in HINT_HEADERS if name.startswith("Sec-CH-"))  # Save-Data is always sent
 
 def _url(key: str, query: str) -> str:
     return "/" + quote(key, safe="/-_.~") + "?" + query

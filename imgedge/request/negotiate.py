@@ -72,6 +72,10 @@ class ClientHints:
 
 
 _HINT_NUMBER = re.compile(r"\s*([0-9]{1,5}(?:\.[0-9]{1,4})?)\s*")
+#: The client hints ``client_hints`` reads, by their standard names (what a response's ``Vary`` and a page's
+#: ``Accept-CH`` list), and the older spellings it also accepts.
+HINT_HEADERS = ("Sec-CH-DPR", "Sec-CH-Width", "Sec-CH-Viewport-Width", "Save-Data")
+LEGACY_HINT_HEADERS = ("DPR", "Width", "Viewport-Width")
 
 
 def client_hints(headers: Mapping[str, str | None]) -> ClientHints:

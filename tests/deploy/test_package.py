@@ -1,13 +1,16 @@
 """scripts/package.py: the wheels it asks pip for, what goes in each zip, deterministic zips, size limits,
 and the built viewer-request zip running on its own (only the zip and the stdlib on sys.path).
 
-The build tests download wheels from PyPI (pip's cache makes reruns fast); nothing talks to AWS.
+The build tests download the locked wheels from PyPI (pip's cache makes reruns fast) and carry the ``network``
+marker: skipped when PyPI is unreachable, deselected by ``-m "not network"``. Nothing talks to AWS.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -15,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tooling import bundle, config_gen
+from tooling import bundle, config_gen, lock
+from tooling.template import function_architecture, function_runtime, load_template, read_template
 from tests.photos import photo
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -51,14 +55,76 @@ def test_runtimes_without_al2023_are_refused(runtime):
         bundle.pip_platforms(runtime)
 
 
-def test_pins_follow_the_tested_environment():
-    from importlib.metadata import version
+def test_every_zip_with_wheels_has_a_current_lock_for_the_templates_runtime_and_architecture():
+    template = read_template()
+    runtime = function_runtime(template)
+    for spec in bundle.BUNDLES.values():
+        spec = dataclasses.replace(spec, architecture=function_architecture(template, spec.function))
+        path = lock.check_lock(spec, runtime)
+        if not bundle.requirements_for(spec):
+            assert path is None and not lock.lock_path(spec.name).exists()
+            continue
+        pins = lock.read_lock(path).pins
+        assert {lock.canonical(r) for r in bundle.requirements_for(spec)} <= set(pins)
+        assert all(len(digest) == 64 for _, digests in pins.values() for digest in digests)
 
-    assert bundle.pinned(["Pillow", "surely-not-installed-pkg"]) == [
-        f"Pillow=={version('Pillow')}",
-        "surely-not-installed-pkg",
-    ]
-    assert bundle.pinned(["Pillow"], pin=False) == ["Pillow"]
+
+def test_a_missing_or_stale_lock_is_refused(tmp_path):
+    origin = bundle.BUNDLES["origin-response"]
+    with pytest.raises(bundle.PackagingError, match="no lock file"):
+        lock.check_lock(origin, RUNTIME, tmp_path)
+    committed = lock.lock_path("origin-response").read_text()
+    for before, after, complaint in (("runtime=python3.12", "runtime=python3.13", "runtime python3.13"),
+                                     ("architecture=x86_64", "architecture=arm64", "architecture arm64"),
+                                     ("requirements=cykooz-resizer,", "requirements=", "the bundle needs")):
+        lock.lock_path("origin-response", tmp_path).write_text(committed.replace(before, after))
+        with pytest.raises(bundle.PackagingError, match=complaint):
+            lock.check_lock(origin, RUNTIME, tmp_path)
+    lock.lock_path("origin-response", tmp_path).write_text(re.sub(r"\\\n\s+--hash=sha256:\w+", "", committed))
+    with pytest.raises(bundle.PackagingError, match="has no --hash"):
+        lock.check_lock(origin, RUNTIME, tmp_path)
+
+
+def test_builds_install_the_lock_hash_checked_and_nothing_else(tmp_path):
+    command = bundle.locked_install_command(tmp_path / "t", tmp_path / "lambda-x.txt", RUNTIME)
+    assert command[-4:] == ["--require-hashes", "--no-deps", "-r", str(tmp_path / "lambda-x.txt")]
+    assert "--only-binary=:all:" in command and command[command.index("--python-version") + 1] == "3.12"
+
+
+def test_lock_records_what_pip_resolved_for_the_lambda_platform():
+    """``tooling.lock.resolve`` asks pip (dry run, the build's platform tags) and writes what it reports."""
+    origin = bundle.BUNDLES["origin-response"]
+    seen = []
+
+    def fake_pip(command, **_):
+        seen.append(command)
+        report = {"install": [
+            {"metadata": {"name": "Pillow", "version": "13.0.0"},
+             "download_info": {"url": "u", "archive_info": {"hashes": {"sha256": "a" * 64}}}},
+            {"metadata": {"name": "numpy", "version": "2.5.5"},
+             "download_info": {"url": "u", "archive_info": {"hash": "sha256=" + "b" * 64}}}]}
+        Path(command[command.index("--report") + 1]).write_text(json.dumps(report))
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    wheels = lock.resolve(origin, RUNTIME, run=fake_pip)
+    assert wheels == [("numpy", "2.5.5", "b" * 64), ("pillow", "13.0.0", "a" * 64)]
+    assert {"--dry-run", "--ignore-installed", "--only-binary=:all:"} <= set(seen[0])
+    assert "manylinux_2_28_x86_64" in seen[0] and seen[0][-3:] == list(bundle.requirements_for(origin))
+    text = lock.render(origin, RUNTIME, wheels)
+    assert "lock: runtime=python3.12 architecture=x86_64 requirements=cykooz-resizer,numpy,pillow" in text
+    assert "pillow==13.0.0 \\\n    --hash=sha256:" + "a" * 64 in text
+
+
+def test_the_build_reads_the_template_as_cfn_lint_does():
+    """The packager reads template.yaml with PyYAML alone (no cfn-lint in .venv-build): the same dict."""
+    assert read_template() == load_template()
+
+
+def test_the_network_probe_reports_an_unreachable_index():
+    from tests.network import unreachable_reason
+
+    reason = unreachable_reason("http://127.0.0.1:9/simple/", timeout=2)  # the discard port: nothing listens
+    assert reason and "127.0.0.1:9" in reason
 
 
 def test_strip_tree_removes_tests_bytecode_and_scripts(tmp_path):
@@ -157,6 +223,7 @@ def zip_names(path: Path) -> list[str]:
         return archive.namelist()
 
 
+@pytest.mark.network
 def test_build_reports_sizes_against_limits(built):
     out, stdout = built
     for name, limit in (("viewer-request", "1 MB limit"), ("origin-response", "50 MB limit"),
@@ -167,6 +234,21 @@ def test_build_reports_sizes_against_limits(built):
     assert (out / "origin-response.zip").stat().st_size < 25_000_000
 
 
+@pytest.mark.network
+def test_zips_hold_exactly_the_locked_wheels(built):
+    """What CI checks of the lock: each zip's installed distributions are the lock's, name for name and version
+    for version (pip checked their hashes while installing them)."""
+    for name in ("viewer-request", "origin-response", "regional", "purge"):
+        with zipfile.ZipFile(built[0] / f"{name}.zip") as archive:
+            dists = {lock.canonical(d.split("/")[0].removesuffix(".dist-info").rsplit("-", 1)[0]):
+                     d.split("/")[0].removesuffix(".dist-info").rsplit("-", 1)[1]
+                     for d in archive.namelist() if d.split("/")[0].endswith(".dist-info")}
+        path = lock.lock_path(name)
+        locked = {n: v for n, (v, _) in lock.read_lock(path).pins.items()} if path.exists() else {}
+        assert dists == locked, name
+
+
+@pytest.mark.network
 def test_viewer_zip_holds_only_the_viewer(built):
     names = zip_names(built[0] / "viewer-request.zip")
     tops = {n.split("/")[0] for n in names}
@@ -177,6 +259,7 @@ def test_viewer_zip_holds_only_the_viewer(built):
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or "/tests/" in n]
 
 
+@pytest.mark.network
 def test_origin_zip_holds_pillow_numpy_and_no_boto3(built):
     names = zip_names(built[0] / "origin-response.zip")
     tops = {n.split("/")[0] for n in names}
@@ -188,6 +271,7 @@ def test_origin_zip_holds_pillow_numpy_and_no_boto3(built):
     assert extensions and all("cpython-312-x86_64-linux-gnu" in n for n in extensions)
 
 
+@pytest.mark.network
 def test_both_zips_bundle_the_generated_config(built):
     expected = config_gen.generate(None)[1] if not (REPO_ROOT / "deploy" / "config.json").exists() else None
     for name in ("viewer-request", "origin-response"):
@@ -219,6 +303,7 @@ print(json.dumps({"results": out, "heavy": heavy, "pil_importable": importable,
 """
 
 
+@pytest.mark.network
 def test_viewer_zip_runs_alone(built, tmp_path):
     with zipfile.ZipFile(built[0] / "viewer-request.zip") as archive:
         archive.extractall(tmp_path / "fn")
@@ -238,6 +323,7 @@ def test_viewer_zip_runs_alone(built, tmp_path):
     assert report["results"][0]["uri"] != report["results"][1]["uri"]  # phone and desktop get different widths
 
 
+@pytest.mark.network
 def test_rebuild_gives_identical_zip_and_oversize_fails(package_script, built, tmp_path, monkeypatch, capsys):
     assert package_script.main(["--only", "viewer-request", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "viewer-request.zip").read_bytes() == (built[0] / "viewer-request.zip").read_bytes()
@@ -298,6 +384,7 @@ def _lambda_python() -> str | None:
     return None
 
 
+@pytest.mark.network
 def test_origin_zip_renders_a_variant_alone_on_the_runtime_python(built, tmp_path):
     """Unzipped alone, on CPython 3.12 with only the stdlib and boto3 beside it (as on Lambda), the
     origin-response handler renders a variant from a local S3 server (moto) and stores it."""
@@ -374,12 +461,14 @@ def test_check_contents_follows_the_bundles_architecture(tmp_path):
         bundle.check_contents(arm, tmp_path, RUNTIME)
 
 
+@pytest.mark.network
 def test_edge_zips_are_unchanged_by_regional_mode(built):
     for name in ("viewer-request", "origin-response"):
         assert not [n for n in zip_names(built[0] / f"{name}.zip") if n.startswith(("imgedge/regional/",
                                                                                     "handlers/regional"))]
 
 
+@pytest.mark.network
 def test_regional_zip_contents(built):
     out, stdout = built
     assert "regional" in stdout and "building regional (x86_64)" in stdout
@@ -400,6 +489,7 @@ def test_regional_zip_contents(built):
     assert (out / "regional.zip").stat().st_size < bundle.BUNDLES["regional"].aim_bytes
 
 
+@pytest.mark.network
 def test_every_zip_bundles_the_same_config(built):
     """The viewer-request names variants with its config.json; the generators must accept exactly those, and the
     purge must find them under the same prefix."""
@@ -423,6 +513,7 @@ print(json.dumps({"result": result, "import_ms": (imported - started) * 1000,
 """
 
 
+@pytest.mark.network
 def test_regional_zip_renders_a_variant_alone_on_the_runtime_python(built, tmp_path):
     """Unzipped alone on CPython 3.12 with only the stdlib and boto3 beside it, the regional handler answers a
     Function URL event from a local S3 server (moto): renders, stores and returns the variant."""
@@ -463,6 +554,7 @@ def test_regional_zip_renders_a_variant_alone_on_the_runtime_python(built, tmp_p
     assert body == stored and Image.open(io.BytesIO(body)).size == (640, 400)
 
 
+@pytest.mark.network
 def test_coldstart_tool_measures_every_built_function(built):
     """``python -m tooling.coldstart`` (the numbers in docs/deploy.md) runs on what make package builds."""
     from tooling.coldstart import find_python
@@ -480,6 +572,7 @@ def test_coldstart_tool_measures_every_built_function(built):
 # -- the purge function's zip (both modes) -----------------------------------------------------------------
 
 
+@pytest.mark.network
 def test_purge_zip_contents(built):
     out, stdout = built
     assert "building purge (x86_64): no wheels" in stdout
@@ -507,6 +600,7 @@ print(json.dumps({"summaries": summaries, "heavy": heavy, "purge": __import__("i
 """
 
 
+@pytest.mark.network
 def test_purge_zip_purges_alone_on_the_runtime_python(built, tmp_path):
     """Unzipped alone on CPython 3.12 with only the stdlib and boto3 beside it, the purge handler answers S3
     notifications from a local S3 server (moto): an overwritten original loses its variants, the notification

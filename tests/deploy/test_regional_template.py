@@ -130,7 +130,7 @@ def test_code_uri_handler_runtime_and_architecture_are_what_package_builds(sam_t
     props = sam_template["Resources"]["GeneratorFunction"]["Properties"]
     bundle = BUNDLES["regional"]
     assert bundle.function == "GeneratorFunction"
-    assert props["CodeUri"] == f"build/{bundle.zip_name}"
+    assert props["CodeUri"] == "."  # sam build: Makefile build-<LogicalId> (tests/deploy/test_template.py)
     module, _, function = props["Handler"].rpartition(".")
     assert module.replace(".", "/") + ".py" == bundle.handler and function == "handler"
     assert (TEMPLATE_PATH.parent / bundle.handler).exists()

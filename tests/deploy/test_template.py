@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -85,10 +86,24 @@ def test_code_uris_and_handlers_are_what_package_builds(sam_template):
     for name, bundle_name in wanted.items():
         props = sam_template["Resources"][name]["Properties"]
         bundle = BUNDLES[bundle_name]
-        assert props["CodeUri"] == f"build/{bundle.zip_name}"
+        assert props["CodeUri"] == "."
         module, _, function = props["Handler"].rpartition(".")
         assert module.replace(".", "/") + ".py" == bundle.handler and function == "handler"
         assert (TEMPLATE_PATH.parent / bundle.handler).exists()
+
+
+def test_sam_build_runs_a_makefile_target_per_function(sam_template):
+    """``sam build`` runs ``make build-<LogicalId>`` in CodeUri for a function with ``BuildMethod: makefile``:
+    every function of the template has one, the Makefile has its target, and the target builds that bundle."""
+    makefile = (TEMPLATE_PATH.parent / "Makefile").read_text()
+    functions = [name for name, resource in sam_template["Resources"].items()
+                 if resource["Type"] == "AWS::Serverless::Function"]
+    assert sorted(functions) == sorted(b.function for b in BUNDLES.values())
+    for name in functions:
+        assert sam_template["Resources"][name]["Metadata"] == {"BuildMethod": "makefile"}
+        assert sam_template["Resources"][name]["Properties"]["CodeUri"] == "."
+        assert re.search(rf"^(build-\S+ )*build-{name}\b.*:", makefile, re.M), name
+    assert "--function $(@:build-%=%) --artifacts-dir \"$(ARTIFACTS_DIR)\"" in makefile
 
 
 def test_runtime_is_one_the_packager_builds_for(sam_template):
@@ -170,3 +185,20 @@ def test_viewers_get_nosniff_and_none_of_the_variants_s3_metadata(sam_template, 
     removed = {item["Header"].lower() for item in config["RemoveHeadersConfig"]["Items"]}
     written = metadata_the_generator_writes(tmp_path)
     assert written and {f"x-amz-meta-{name}" for name in written} <= removed
+
+
+@pytest.mark.parametrize("mode", ["edge", "regional"])
+def test_viewers_get_vary_on_what_negotiated_the_variant(sam_template, mode):
+    """Vary: Accept and the client hints the viewer-request reads (the generators' own list), replacing any
+    origin's; not User-Agent, which would split downstream caches per browser build."""
+    from imgedge.answers import VARY
+    from imgedge.request.negotiate import HINT_HEADERS
+
+    translated = translate(sam_template, {"Mode": mode})
+    behavior = translated["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+    config = translated["Resources"][behavior["ResponseHeadersPolicyId"]["Ref"]]["Properties"][
+        "ResponseHeadersPolicyConfig"]
+    custom = {item["Header"]: item for item in config["CustomHeadersConfig"]["Items"]}
+    assert custom["Vary"]["Value"] == VARY and custom["Vary"]["Override"] is True
+    named = [name.strip() for name in VARY.split(",")]
+    assert named == ["Accept", *HINT_HEADERS] and "User-Agent" not in named

@@ -79,6 +79,8 @@ def test_healthz_and_index(edge_url):
     assert get(port, "/healthz")[0] == 200
     status, headers, body = get(port, "/")
     assert status == 200 and b"samples/cat.png" in body
+    # the page asks the browser for the client hints the edge reads (Sec-CH-Width needs <img sizes>)
+    assert headers["accept-ch"] == "Sec-CH-DPR, Sec-CH-Width, Sec-CH-Viewport-Width"
 
 
 def test_a_connection_left_idle_is_closed_so_it_cannot_hold_a_server_thread(tmp_path):
