@@ -27,6 +27,7 @@ from .request.negotiate import HINT_HEADERS
 
 if TYPE_CHECKING:  # the viewer-request imports this module for ``refusal``: keep stores and Pillow out
     from .generate import Variant
+    from .observability import GenerationLog
     from .store import Store
 
 TEXT = "text/plain; charset=utf-8"
@@ -76,7 +77,7 @@ def safe_redirect_target(url: str) -> str | None:
 
 
 def _fallback(store: "Store", variant: "Variant", config: Config, exc: ImageEdgeError, max_inline_bytes: int,
-              entry: dict[str, Any], deadline: Deadline) -> Answer | None:
+              entry: "GenerationLog", deadline: Deadline) -> Answer | None:
     """The configured fallback image as the answer to ``exc``, or None."""
     if not config.fallbacks:
         return None
@@ -113,7 +114,7 @@ NO_STORE = "private, no-store"
 
 
 def answer_variant(store: "Store", variant: "Variant", config: Config, *, viewer_url: str | None,
-                   max_inline_bytes: int, entry: dict[str, Any], deadline: Deadline | None = None) -> Answer:
+                   max_inline_bytes: int, entry: "GenerationLog", deadline: Deadline | None = None) -> Answer:
     """Generate ``variant`` (read once by the adapter) and decide the answer; fills ``entry`` (the log line).
 
     ``deadline``: the generation's budget, started by the adapter when the request arrived (a budget of
@@ -138,12 +139,12 @@ def answer_variant(store: "Store", variant: "Variant", config: Config, *, viewer
         answer = _answer_generated(generated, config, viewer_url, max_inline_bytes, entry, deadline)
     entry["total_ms"] = round((time.perf_counter() - started) * 1000, 2)
     if config.server_timing and (answer.headers.get(FALLBACK_HEADER) or answer.status in (200, 302)):
-        answer.headers["Server-Timing"] = server_timing(entry)  # rendered here: how long each stage took
+        answer.headers["Server-Timing"] = server_timing(entry.fields())  # rendered here: how long each stage took
     return answer
 
 
 def _answer_generated(generated: Any, config: Config, viewer_url: str | None, max_inline_bytes: int,
-                      entry: dict[str, Any], deadline: Deadline) -> Answer:
+                      entry: "GenerationLog", deadline: Deadline) -> Answer:
     """The answer for a variant just stored (or found stored, or stored and found stale)."""
     if generated.outcome == "stale":
         if not generated.original_exists:

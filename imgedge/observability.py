@@ -22,40 +22,77 @@ import json
 import sys
 import time
 from datetime import datetime, timezone
+from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
 NAMESPACE = "imgedge"
 
-#: Every field a generation line may carry, with its Athena/Glue (Hive) type. A field missing from a line
-#: (e.g. the stage timings of a refusal) is NULL in the table. template.yaml's Glue table lists exactly these.
-LOG_FIELDS: dict[str, str] = {
-    "ts": "string",             # ISO 8601 UTC, milliseconds: 2026-11-24T01:22:53.123Z
-    "event": "string",          # always "generate"
-    "request_id": "string",     # CloudFront's request id (x-edge-request-id in CloudFront's own logs)
-    "variant": "string",        # _variants/photos/cat.jpg/w640-q60.avif
-    "original": "string",       # photos/cat.jpg
-    "device": "string",         # mobile, tablet, desktop, smarttv, bot
-    "edge_cache": "string",     # the CloudFront cache result that led here: Miss (or RefreshHit), warm
-    "origin_status": "int",     # what S3 answered for the variant (403/404: missing)
-    "outcome": "string",        # generated, raced, generated+redirect, refused, error, ...
-    "status": "int",            # HTTP status returned to CloudFront
-    "reason": "string",         # public message of a refusal, exception type of an error
-    "format": "string",         # avif, webp, jpeg, png
-    "width": "int",
-    "height": "int",
-    "source_bytes": "bigint",   # size of the original
-    "bytes": "bigint",          # size of the variant
-    "fetch_ms": "double",       # read the original from the store
-    "decode_ms": "double",
-    "resize_ms": "double",
-    "encode_ms": "double",
-    "store_ms": "double",       # conditional create of the variant
-    "encode_passes": "int",     # whole encodes made (1, more for a byte budget; the inline fit adds its own)
-    "remembered": "boolean",    # a refusal answered from its stored marker, without fetching the original
-    "predicted_ms": "double",   # the cost model's estimate of decode..encode, made before decoding
-    "predicted_mb": "double",   # the memory it expected the work to add (MiB)
-    "total_ms": "double",       # the whole origin-response handling
-}
+def _column(hive: str, about: str = "") -> Any:
+    """A log field: None until a step fills it (NULL in the table), with its Athena/Glue (Hive) type."""
+    return field(default=None, metadata={"hive": hive, "about": about})
+
+
+@dataclass
+class GenerationLog:
+    """One generation's log line, every field declared: the adapter that receives the request creates it,
+    the steps fill what they know (``update`` refuses a name that is not a field), and ``fields()`` is the
+    line. ``LOG_FIELDS`` (and template.yaml's Glue table, checked by a test) are these fields, in order."""
+
+    ts: str | None = _column("string", "ISO 8601 UTC, milliseconds: 2026-11-24T01:22:53.123Z")
+    event: str | None = _column("string", 'always "generate"')
+    request_id: str | None = _column("string", "CloudFront's request id (x-edge-request-id in its own logs)")
+    variant: str | None = _column("string", "_variants/photos/cat.jpg/w640-q60.avif")
+    original: str | None = _column("string", "photos/cat.jpg")
+    device: str | None = _column("string", "mobile, tablet, desktop, smarttv, bot")
+    edge_cache: str | None = _column("string", "the CloudFront cache result that led here: Miss, warm")
+    origin_status: int | None = _column("int", "what S3 answered for the variant (403/404: missing)")
+    outcome: str | None = _column("string", "generated, raced, generated+redirect, refused, error, ...")
+    status: int | None = _column("int", "HTTP status returned to CloudFront")
+    reason: str | None = _column("string", "public message of a refusal, exception type of an error")
+    format: str | None = _column("string", "avif, webp, jpeg, png")
+    width: int | None = _column("int")
+    height: int | None = _column("int")
+    source_bytes: int | None = _column("bigint", "size of the original")
+    bytes: int | None = _column("bigint", "size of the variant")
+    fetch_ms: float | None = _column("double", "read the original from the store")
+    decode_ms: float | None = _column("double")
+    resize_ms: float | None = _column("double")
+    encode_ms: float | None = _column("double")
+    store_ms: float | None = _column("double", "conditional create of the variant")
+    encode_passes: int | None = _column("int", "whole encodes made (1, more for a byte budget)")
+    remembered: bool | None = _column("boolean", "a refusal answered from its marker, without the original")
+    predicted_ms: float | None = _column("double", "the cost model's estimate of decode..encode, before decoding")
+    predicted_mb: float | None = _column("double", "the memory it expected the work to add (MiB)")
+    smartcrop_ms: float | None = _column("double", "g=smart: the saliency map and the re-plan")
+    watermark_ms: float | None = _column("double", "wm=: reading the watermark image")
+    inline_fit_attempts: int | None = _column("int", "re-encodes tried to fit the inline limit")
+    inline_bytes: int | None = _column("bigint", "the inline answer's size, when it was re-encoded to fit")
+    fallback: str | None = _column("string", "the fallback image answered instead (its key)")
+    fallback_reason: str | None = _column("string", "why: missing-original, unreadable-original, ...")
+    mode: str | None = _column("string", "regional for the Function URL generator, else none")
+    total_ms: float | None = _column("double", "the whole origin-response handling")
+
+    def update(self, values: Mapping[str, Any] | None = None, /, **more: Any) -> None:
+        for name, value in {**(values or {}), **more}.items():
+            if name not in LOG_FIELDS:
+                raise AttributeError(f"{name!r} is not a field of the generation log line (observability.py)")
+            setattr(self, name, value)
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self.update({name: value})
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = getattr(self, name, None) if name in LOG_FIELDS else None
+        return default if value is None else value
+
+    def fields(self) -> dict[str, Any]:
+        """The line's fields that are set (a missing one is NULL in the table)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+
+#: Every field a generation line may carry, with its Athena/Glue (Hive) type (template.yaml's Glue table
+#: lists exactly these, in this order).
+LOG_FIELDS: dict[str, str] = {f.name: f.metadata["hive"] for f in fields(GenerationLog)}
 
 STAGES = ("fetch", "decode", "resize", "encode", "store")
 _STAGE_METRICS = {f"{stage}_ms": f"{stage.capitalize()}Time" for stage in STAGES}

@@ -128,7 +128,7 @@ def _init_worker(spec: StoreSpec, config: Config) -> None:
 def _warm_one(variant: str) -> tuple[str, str, str, dict[str, Any]]:
     """(variant, outcome, detail, log entry). Outcome: generated, raced, skipped or failed."""
     from .generate import Variant, generate_variant
-    from .observability import utc_now
+    from .observability import GenerationLog, utc_now
 
     store, config = _WORKER["store"], _WORKER["config"]
     try:
@@ -140,9 +140,10 @@ def _warm_one(variant: str) -> tuple[str, str, str, dict[str, Any]]:
         return variant, "failed", f"{exc.status} {exc.message}", {}
     except Exception as exc:  # one bad original must not stop the run
         return variant, "failed", type(exc).__name__, {}
-    entry = {"ts": utc_now(), **generated.log, "event": "generate", "edge_cache": "warm", "outcome": generated.outcome,
-             "status": 200, "total_ms": round((time.perf_counter() - started) * 1000, 2)}
-    return variant, generated.outcome, "", entry
+    entry = GenerationLog(ts=utc_now(), event="generate", edge_cache="warm")
+    entry.update(generated.log, outcome=generated.outcome, status=200,
+                 total_ms=round((time.perf_counter() - started) * 1000, 2))
+    return variant, generated.outcome, "", entry.fields()
 
 
 @dataclass

@@ -30,7 +30,7 @@ from ..answers import TEXT, Answer, answer_variant, response_headers
 from ..errors import BadRequest, MalformedEvent
 from ..generate import Variant
 from ..request.paths import key_for_uri
-from ..observability import log_line, report_malformed, utc_now
+from ..observability import GenerationLog, log_line, report_malformed, utc_now
 from ..store import Store
 from .cloudfront import (
     READ_ONLY_ORIGIN_RESPONSE,
@@ -91,21 +91,21 @@ def handle(
         return response  # not one of ours (e.g. a plain miss on an original path): S3's answer stands
     headers = request.get("headers", {})
     cf_config = record.get("config")
-    entry: dict[str, Any] = {
-        "ts": utc_now(),
-        "event": "generate",
-        "request_id": cf_config.get("requestId") if isinstance(cf_config, dict) else None,
-        "variant": variant.key,
-        "original": variant.original_key,
-        "device": device_class(header(headers, "user-agent"), device_headers(headers)),
+    entry = GenerationLog(
+        ts=utc_now(),
+        event="generate",
+        request_id=cf_config.get("requestId") if isinstance(cf_config, dict) else None,
+        variant=variant.key,
+        original=variant.original_key,
+        device=device_class(header(headers, "user-agent"), device_headers(headers)),
         # origin-response runs only when CloudFront had no fresh copy: a miss, or a stale one revalidated
-        "edge_cache": "Miss",
-        "origin_status": int(status),
-    }
+        edge_cache="Miss",
+        origin_status=int(status),
+    )
     answer = answer_variant(store_for(request), variant, config, viewer_url=header(headers, VIEWER_URL_HEADER),
                             max_inline_bytes=config.max_inline_bytes, entry=entry, deadline=deadline)
     _replace(response, answer)
-    log(entry)
+    log(entry.fields())
     return response
 
 

@@ -35,6 +35,7 @@ from ..config import Config
 from ..edge.cloudfront import DEVICE_HEADERS, VIEWER_URL_HEADER
 from ..errors import ImageEdgeError
 from ..generate import Variant, check_generatable
+from ..observability import GenerationLog
 from ..request.paths import key_for_uri
 
 if TYPE_CHECKING:  # imgedge.store imports botocore, which refusals never need
@@ -99,19 +100,19 @@ class GeneratorApp:
     def _generate(self, variant: Variant, headers: dict[str, str]) -> Response:
         from ..device import device_class
 
-        entry: dict[str, Any] = {
-            "event": "generate",
-            "mode": "regional",
-            "variant": variant.key,
-            "original": variant.original_key,
-            "device": device_class(headers.get("user-agent"),
-                                   {name: headers[name] for name in DEVICE_HEADERS if name in headers}),
-        }
+        entry = GenerationLog(
+            event="generate",
+            mode="regional",
+            variant=variant.key,
+            original=variant.original_key,
+            device=device_class(headers.get("user-agent"),
+                                {name: headers[name] for name in DEVICE_HEADERS if name in headers}),
+        )
         answer = answer_variant(self.store, variant, self.config, viewer_url=headers.get(VIEWER_URL_HEADER.lower()),
                                 max_inline_bytes=self.max_inline_bytes, entry=entry)
         if answer.status == 200:  # the ETag S3 will give the stored object (single-part MD5)
             answer.headers["ETag"] = '"%s"' % hashlib.md5(answer.body, usedforsecurity=False).hexdigest()
-        self.log(entry)
+        self.log(entry.fields())
         return Response(answer.status, answer.headers, answer.body)
 
     def _refuse(self, status: int, message: str, extra: dict[str, str] | None = None) -> Response:

@@ -98,7 +98,9 @@ def test_the_origin_response_writes_one_line_with_every_field_and_times_its_resp
     fields = {k for k in line if k != "_aws"} - {m["Name"] for d in line["_aws"]["CloudWatchMetrics"]
                                                 for m in d["Metrics"]}
     assert fields <= set(LOG_FIELDS), fields - set(LOG_FIELDS)  # the Glue table has a column for each
-    assert set(LOG_FIELDS) - fields == {"reason", "remembered"}  # all filled on a success but the refusal ones
+    # every field filled on a plain success but those of refusals, options it did not use and other paths
+    assert set(LOG_FIELDS) - fields == {"reason", "remembered", "smartcrop_ms", "watermark_ms", "inline_fit_attempts",
+                                        "inline_bytes", "fallback", "fallback_reason", "mode"}
     assert (line["device"], line["outcome"], line["edge_cache"], line["origin_status"]) == ("tablet", "generated",
                                                                                             "Miss", 404)
     assert line["request_id"] == "4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ=="
@@ -115,3 +117,14 @@ def test_a_refusal_is_logged_and_not_timed_in_the_response(store, capsys):
     assert (line["outcome"], line["status"], line["reason"], line["origin_status"]) == ("refused", 404,
                                                                                        "no such image", 403)
     assert check_emf(line) == []
+
+
+def test_the_log_line_refuses_a_field_it_does_not_declare():
+    """A field the Glue table has no column for would be lost (or break the table): the line refuses it."""
+    from imgedge.observability import GenerationLog
+
+    entry = GenerationLog(event="generate")
+    entry.update(status=200, outcome="generated")
+    assert entry.fields() == {"event": "generate", "status": 200, "outcome": "generated"}
+    with pytest.raises(AttributeError, match="budget_attempts_ms"):
+        entry.update(budget_attempts_ms=3)
