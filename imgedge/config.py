@@ -44,8 +44,8 @@ DEFAULT_DEVICE_PRESETS: Mapping[str, Mapping[str, int]] = {
     "smarttv": {"width": 1920},
 }
 
-#: Quality a viewer that sends ``Save-Data: on`` gets when the URL names none (about 2/3 of the bytes of
-#: the defaults on photos; see tests/features/test_client_hints.py).
+#: Quality a viewer that sends ``Save-Data: on`` gets when the URL names none: a step below the defaults,
+#: never above a quality the URL or a preset names (tests/edge/test_generation.py).
 DEFAULT_SAVE_DATA_QUALITY: Mapping[str, int] = {"jpeg": 60, "webp": 60, "avif": 45}
 
 #: Byte budgets a named variant's ``max_bytes`` snaps *down* to (so a variant never exceeds what was asked).
