@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps
 
 from imgedge.core import encode as enc
+from imgedge.core import palette
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def pillow_save(image: Image.Image, case: Case) -> bytes:
     elif case.fmt == "avif":
         image.save(out, "AVIF", **enc.avif_settings(case.quality))
     else:
-        image.save(out, "PNG", **enc.png_settings())
+        image.save(out, "PNG", optimize=False, compress_level=palette.PNG_LEVEL)
     return out.getvalue()
 
 
@@ -90,7 +91,7 @@ def vips_save(image, case: Case) -> bytes:
         # libheif's aom "speed" is 9 - effort; 4:2:0 like Pillow's default
         return image.heifsave_buffer(Q=s["quality"], effort=9 - s["speed"], compression="av1",
                                      subsample_mode="on", bitdepth=8, keep="none")
-    return image.pngsave_buffer(compression=enc.PNG_COMPRESS_LEVEL, keep="none")
+    return image.pngsave_buffer(compression=palette.PNG_LEVEL, keep="none")
 
 
 def libvips_impl(data: bytes, case: Case) -> bytes:

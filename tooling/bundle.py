@@ -7,8 +7,8 @@ Each function gets a staging directory ``build/<name>/`` and a zip ``build/<name
 * third-party wheels installed by ``pip install --target`` for the template's runtime (CPython 3.12 or 3.13
   on Amazon Linux 2023, glibc 2.34) and the function's architecture (x86_64 at the edge; the regional
   function's ``Architectures``, x86_64 or arm64): ``--only-binary=:all:``, every ``manylinux_2_17 .. manylinux_2_34``
-  tag of the architecture (``manylinux2014`` alone would silently pick old numpy/Pillow: the manylinux_2_28 trap of
-  ``shared/docs/lambda-edge.md`` §4), ``--no-compile`` (no host-Python ``.pyc``);
+  tag of the architecture (``manylinux2014`` alone would silently pick old numpy/Pillow, whose current releases
+  ship only manylinux_2_28 wheels), ``--no-compile`` (no host-Python ``.pyc``);
 * exactly the wheels of the function's lock file, ``requirements/lambda-<name>.txt`` (``tooling/lock.py``),
   installed with ``--require-hashes --no-deps``: the versions and bytes that were locked and committed, whatever
   the building machine has installed;

@@ -35,8 +35,6 @@ WEBP_METHOD = 4
 AVIF_SPEED = 6
 #: None = Pillow's default (every core); the benchmarks set 1 to compare single-threaded.
 AVIF_MAX_THREADS: int | None = None
-#: PNG zlib level 6: level 9 / optimize save 1 % for 2.5x the time; level 3 costs +7 % for 1/3 of it.
-PNG_COMPRESS_LEVEL = 6
 
 #: What transparency is flattened onto for formats without alpha (JPEG), as a ``bg`` value.
 BACKGROUND = "ffffff"
@@ -99,6 +97,3 @@ def avif_settings(quality: int, speed: int | None = None) -> dict:
         settings["max_threads"] = AVIF_MAX_THREADS
     return settings
 
-
-def png_settings() -> dict:
-    return {"optimize": False, "compress_level": PNG_COMPRESS_LEVEL}

@@ -30,6 +30,7 @@ from .geometry import Box
 
 #: Fewest colours tried before falling back to the plain re-save.
 MIN_COLOURS = 32
+#: zlib level 6: level 9 / optimize save 1 % for 2.5x the time; level 3 costs +7 % for 1/3 of it.
 PNG_LEVEL = 6
 
 

@@ -1,4 +1,4 @@
-"""Issue 7 at the edge: client hints in the viewer-request, watermarks read through the store, fallback
+"""Features at the edge: client hints in the viewer-request, watermarks read through the store, fallback
 images, and the automatic inline budget of a Lambda@Edge response."""
 
 import base64
