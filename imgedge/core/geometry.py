@@ -54,11 +54,11 @@ def plan(source_size: tuple[int, int], spec: VariantSpec, *, region: Box | None 
     full: Box = (left0, top0, right0, bottom0)
     w, h = spec.width, spec.height
     grow = spec.enlarge
-    if w is None and h is None:
-        return Plan(full, (_side(sw), _side(sh)))
     if h is None:
-        w = w if grow else min(w, _side(sw))  # type: ignore[type-var]
-        return Plan(full, (w, _side(sh * w / sw)))  # type: ignore[operator]
+        if w is None:
+            return Plan(full, (_side(sw), _side(sh)))
+        w = w if grow else min(w, _side(sw))
+        return Plan(full, (w, _side(sh * w / sw)))
     if w is None:
         h = h if grow else min(h, _side(sh))
         return Plan(full, (_side(sw * h / sh), h))

@@ -27,6 +27,7 @@ from PIL import Image
 from ..request.spec import VariantSpec
 from . import decode
 from .geometry import Box
+from .resize import band_extrema
 
 #: Fewest colours tried before falling back to the plain re-save.
 MIN_COLOURS = 32
@@ -63,7 +64,8 @@ def _keeps_alpha(image: Image.Image, quantised: Image.Image) -> bool:
     from PIL import ImageChops
 
     alpha = image.getchannel("A")
-    return ImageChops.difference(quantised.convert("RGBA").getchannel("A"), alpha).getextrema()[1] <= MAX_ALPHA_ERROR
+    _low, high = band_extrema(ImageChops.difference(quantised.convert("RGBA").getchannel("A"), alpha))[0]
+    return high <= MAX_ALPHA_ERROR
 
 
 def save_png(image: Image.Image, *, optimize: bool = False, exif: bytes | None = None) -> bytes:

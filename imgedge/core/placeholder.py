@@ -72,7 +72,7 @@ DESCRIBE_SIDE = 256
 def has_transparency(image: Image.Image) -> bool:
     """Whether some pixel of the decoded ``image`` is not fully opaque, without a full-size copy."""
     if image.mode in ("LA", "RGBA", "PA"):
-        return image.getextrema()[-1][0] < 255
+        return resize.band_extrema(image)[-1][0] < 255
     if image.mode == "P" and "transparency" in image.info:
         key = image.info["transparency"]
         clear = {key} if isinstance(key, int) else {i for i, alpha in enumerate(key) if alpha < 255}
