@@ -244,6 +244,8 @@ def _serve(args: argparse.Namespace) -> int:
         raise Failure(Exit.PORT, f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     host, port = server.server_address[:2]
+    if isinstance(host, (bytes, bytearray)):  # str for an IP socket; the stubs allow bytes too
+        host = host.decode()
     print(f"imgedge local edge ({args.mode} mode) on http://{host}:{port}/ ({_describe(spec)})", flush=True)
     print(f"  behaviours from {distribution.source}", flush=True)
     print(f"  config from {config_path or 'the built-in defaults'}", flush=True)
