@@ -151,8 +151,8 @@ def _config(args: argparse.Namespace, default: Path | None = None):
 def _store_spec(args: argparse.Namespace, *, create: bool = False):
     """The store the arguments name (``warm.StoreSpec``), checked to exist and answer (a directory bucket
     is created instead when ``create``)."""
-    from .preflight import check_directory_bucket, check_s3_bucket
     from ..warm import StoreSpec
+    from .preflight import check_directory_bucket, check_s3_bucket
 
     if args.s3_endpoint and not args.bucket:
         raise Failure(Exit.USAGE, "--s3-endpoint needs --bucket")
@@ -297,13 +297,13 @@ def signed_url(url: str, key: str) -> str:
 
 def _purge(args: argparse.Namespace) -> int:
     from ..errors import ImageEdgeError
+    from ..purge import create_invalidation, purge, variants_prefix
     from .preflight import (
         aws_failure,
         check_cloudfront,
         check_local_edge,
         invalidate_local_edge,
     )
-    from ..purge import create_invalidation, purge, variants_prefix
 
     config, _ = _config(args)
     keys = [key.lstrip("/") for key in args.keys]

@@ -31,8 +31,21 @@ from ..deadline import Deadline
 from ..errors import BadRequest
 from ..request.spec import VariantSpec
 from ..request.vocabulary import ANIMATED_FORMATS, PLACEHOLDER_FORMATS
-from . import admission, animate, budget, colour, cost, decode, encode, geometry, metadata, palette, placeholder
-from . import smartcrop, steps
+from . import (
+    admission,
+    animate,
+    budget,
+    colour,
+    cost,
+    decode,
+    encode,
+    geometry,
+    metadata,
+    palette,
+    placeholder,
+    smartcrop,
+    steps,
+)
 from . import watermark as watermarks
 
 TEXT = "text/plain; charset=utf-8"

@@ -18,7 +18,6 @@ import base64
 import io
 import json
 import math
-
 from dataclasses import replace
 
 from PIL import Image, ImageFilter

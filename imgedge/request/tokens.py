@@ -8,8 +8,8 @@ from it.
 
 from __future__ import annotations
 
-import re
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 

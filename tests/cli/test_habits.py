@@ -8,8 +8,8 @@ from importlib.metadata import version
 
 from PIL import Image
 
-from imgedge.config import Config
 from imgedge.cli.exits import Exit
+from imgedge.config import Config
 from imgedge.local.examples import seed_examples
 from imgedge.request.signing import verify
 from imgedge.store import DirectoryStore

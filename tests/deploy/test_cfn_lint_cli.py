@@ -14,7 +14,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from tooling.lint import RULES_DIR, rule_ids
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.photos import photo
 from tooling import bundle, config_gen, lock
 from tooling.template import function_architecture, function_runtime, load_template, read_template
-from tests.photos import photo
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

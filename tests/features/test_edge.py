@@ -11,7 +11,8 @@ from imgedge.edge import origin_response
 from imgedge.edge.viewer_request import handle as viewer_handle
 from imgedge.request.negotiate import ClientHints, client_hints
 from imgedge.store import DirectoryStore
-from tests.events import CHROME_UA, IPHONE_UA, origin_response as origin_event, viewer_request
+from tests.events import CHROME_UA, IPHONE_UA, viewer_request
+from tests.events import origin_response as origin_event
 from tests.photos import encoded, open_bytes, photo
 
 

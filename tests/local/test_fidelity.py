@@ -17,7 +17,6 @@ from PIL import Image
 
 import imgedge.edge.origin_response as origin_response_module
 from imgedge.config import Config
-from tooling.template import TEMPLATE_PATH, load_template
 from imgedge.local import cache as cache_module
 from imgedge.local.behaviour import (
     MANAGED_CACHE_POLICIES,
@@ -31,6 +30,7 @@ from imgedge.local.cache import CacheKey, cloudfront_ttl
 from imgedge.local.server import LocalEdge, seed_samples
 from imgedge.store import DirectoryStore
 from tests.events import CHROME_ACCEPT, CHROME_UA, IPHONE_UA
+from tooling.template import TEMPLATE_PATH, load_template
 
 CAT = "/samples/cat.png"
 LAKE = "/samples/lake-boats-4mp.jpg"

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from imgedge.local.template import resolve_conditions
+from imgedge.observability import LOG_FIELDS
 from tooling.lint import lint
 from tooling.template import TEMPLATE_PATH, load_template, translate
-from imgedge.observability import LOG_FIELDS
 
 PIPELINE = {"LogsBucket", "OriginResponseEdgeLogGroup", "GenerationLogsSubscription", "LogsToFirehoseRole",
             "FirehoseToS3Role", "GenerationLogStream", "GenerationLogsDatabase", "GenerationLogsTable",

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 from imgedge.config import Config
-from tooling.template import load_template
 from imgedge.device import device_class
 from imgedge.local.server import LocalEdge, seed_samples
 from imgedge.observability import LOG_FIELDS
 from imgedge.store import DirectoryStore
 from tests.events import CHROME_ACCEPT, CHROME_UA, IPHONE_UA
+from tooling.template import load_template
 
 duckdb = pytest.importorskip("duckdb", reason="duckdb is a test dependency (pyproject's test extra)")
 

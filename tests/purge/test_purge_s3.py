@@ -13,10 +13,10 @@ import handlers.purge as purge_handler
 import imgedge.store.s3 as s3_store
 from imgedge import cli
 from imgedge.config import Config
-from tooling.template import load_template, translate
 from imgedge.purge import originals_changed, purge
 from imgedge.store import S3Store
 from tests.purge.events import encoded_key, s3_event
+from tooling.template import load_template, translate
 
 ORIGINAL = "photos/summer holiday/lake boats ünï+1.jpg"
 #: How S3 writes that key into a notification: form-encoded, so the space is "+" and the "+" is "%2B".

@@ -12,8 +12,8 @@ from PIL import Image
 from imgedge import cli
 from imgedge.config import Config
 from imgedge.edge.viewer_request import canonical_uri
-from imgedge.request.paths import key_for_uri
 from imgedge.local.server import LocalEdge, seed_samples
+from imgedge.request.paths import key_for_uri
 from imgedge.store import DirectoryStore
 from imgedge.warm import StoreSpec, ladder_keys, list_originals, warm
 from tests.events import CHROME_ACCEPT, CHROME_UA

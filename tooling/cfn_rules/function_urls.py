@@ -4,8 +4,7 @@ A URL with ``AuthType: NONE``, a permission without ``SourceArn`` or a missing `
 beside ``lambda:InvokeFunctionUrl`` since October 2025) all pass cfn-lint and SAM.
 """
 
-import re  # noqa: E402
-
+import re
 import sys
 from pathlib import Path
 

@@ -1,8 +1,7 @@
 """How CloudFront reaches its origins: S3 through Origin Access Control, the regional generator's Function URL
 signed by a ``lambda`` OAC over HTTPS, and only as the failover member of an origin group behind S3."""
 
-import re  # noqa: E402
-
+import re
 import sys
 from pathlib import Path
 
