@@ -288,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         for case in cases:
             row = run_case(case, server, cache, args)
             rows.append(row)
-            summary = row.get("crash") or f"{row['status']} in {row['wall_ms'] / 1000:.2f} s, {row['peak_rss_mib']:.0f} MiB"
+            summary = row.get("crash") or (f"{row['status']} in {row['wall_ms'] / 1000:.2f} s, "
+                                           f"{row['peak_rss_mib']:.0f} MiB")
             print(f"{case.name}: {summary}", flush=True)
     pin = f"each case pinned to CPU {args.cpu}" if args.cpu is not None else "not pinned"
     report = f"Machine: {machine()}; {pin}; default Config().\n\n" + table(cases, rows, limits)

@@ -9,12 +9,13 @@ field), and is read as data, so it can be regenerated or replaced without touchi
 
 How a UA is looked up, in the manner of device-detector itself, which matches its model regexes after a
 non-alphanumeric character: at every such word start in the parts of the UA that name a device (its first
-product token and the inside of its brackets, not the browser tokens after them), the longest table
-token the UA continues with wins. A token flagged ``=`` only counts when the UA's model code ends right
-after it (so ``MX4`` does not claim ``MX40``); one flagged ``#`` only when a digit follows (``TDTV`` in
-``TDTV55BS06U``); one flagged ``+`` also when more code follows (``SM-T`` + digits). At equal length a model token beats a brand token (a code listed in a brand's own regex), and
-then the later one wins (a model code follows its maker's name: "4Good T703m"). A token the source gives
-two classes (``?``) answers nothing: the caller's keyword rules decide.
+product token and the inside of its brackets, not the browser tokens after them), the longest table token the
+UA continues with wins. A token flagged ``=`` only counts when the UA's model code ends right after it (so
+``MX4`` does not claim ``MX40``); one flagged ``#`` only when a digit follows (``TDTV`` in ``TDTV55BS06U``);
+one flagged ``+`` also when more code follows (``SM-T`` + digits). At equal length a model token beats a brand
+token (a code listed in a brand's own regex), and then the later one wins (a model code follows its maker's
+name: "4Good T703m"). A token the source gives two classes (``?``) answers nothing: the caller's keyword rules
+decide.
 
 The table is read on the first lookup, not at import (~30 ms, ~6 MB of dict): the viewer-request pays it
 once per container, and only when a UA gets this far.

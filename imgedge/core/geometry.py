@@ -126,17 +126,17 @@ def forward_box(box: Box, stored_size: tuple[float, float], orientation: int) ->
 
 def to_stored(box: Box, displayed_size: tuple[int, int], orientation: int) -> Box:
     """Map a box in displayed coordinates to stored coordinates for an EXIF orientation (1–8)."""
-    l, t, r, b = box
+    left, top, right, bottom = box
     W, H = displayed_size
     return {
-        1: (l, t, r, b),
-        2: (W - r, t, W - l, b),
-        3: (W - r, H - b, W - l, H - t),
-        4: (l, H - b, r, H - t),
-        5: (t, l, b, r),
-        6: (t, W - r, b, W - l),
-        7: (H - b, W - r, H - t, W - l),
-        8: (H - b, l, H - t, r),
+        1: (left, top, right, bottom),
+        2: (W - right, top, W - left, bottom),
+        3: (W - right, H - bottom, W - left, H - top),
+        4: (left, H - bottom, right, H - top),
+        5: (top, left, bottom, right),
+        6: (top, W - right, bottom, W - left),
+        7: (H - bottom, W - right, H - top, W - left),
+        8: (H - bottom, left, H - top, right),
     }[orientation]
 
 

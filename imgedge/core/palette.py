@@ -89,7 +89,8 @@ def plain_reference(pixels: Image.Image, crop: Box, size: tuple[int, int], orien
     """Pillow's plain resize of the source in its own mode (the PNG size reference), for plain resizes;
     None once the request changes pixels beyond crop, orientation and size (nothing to compare with)."""
     if (spec.background is not None or spec.blur or spec.sharpen or spec.watermark or spec.brightness
-            or spec.contrast or spec.saturation or spec.grayscale or pixels.mode not in ("P", "PA", "L", "LA", "RGB", "RGBA")):
+            or spec.contrast or spec.saturation or spec.grayscale
+            or pixels.mode not in ("P", "PA", "L", "LA", "RGB", "RGBA")):
         return None
     return decode.orient(pixels.resize(size, box=crop), orientation)
 

@@ -135,7 +135,8 @@ def decode_blurhash(text: str, width: int, height: int) -> Image.Image:
     colours = [[_to_linear(value >> 16), _to_linear((value >> 8) & 255), _to_linear(value & 255)]]
     for index in range(1, cx * cy):
         packed = _un83(text[4 + index * 2:6 + index * 2])
-        colours.append([_sign_pow((q - 9) / 9, 2.0) * maximum for q in (packed // 361, (packed // 19) % 19, packed % 19)])
+        quantised = (packed // 361, (packed // 19) % 19, packed % 19)
+        colours.append([_sign_pow((q - 9) / 9, 2.0) * maximum for q in quantised])
     factors = np.array(colours).reshape(cy, cx, 3)
     xs = np.cos(np.pi * np.outer(np.arange(width), np.arange(cx)) / width)
     ys = np.cos(np.pi * np.outer(np.arange(height), np.arange(cy)) / height)

@@ -40,7 +40,10 @@ def reduce_for_saliency(image: Image.Image) -> Image.Image:
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         image = image.resize(size, Image.Resampling.BOX, reducing_gap=2.0)
     if image.mode != "RGB":
-        image = image.convert("RGBA").convert("RGB") if image.mode in ("LA", "RGBA", "P", "PA") else image.convert("RGB")
+        if image.mode in ("LA", "RGBA", "P", "PA"):
+            image = image.convert("RGBA").convert("RGB")
+        else:
+            image = image.convert("RGB")
     return image
 
 

@@ -85,7 +85,8 @@ class S3IamScope(_base.ProjectRule):
             if "NotAction" in statement or "NotResource" in statement:
                 yield name, "Allow with NotAction/NotResource grants too much"
                 continue
-            s3_actions = [str(a) for a in as_list(statement.get("Action")) if a == "*" or str(a).lower().startswith("s3:")]
+            s3_actions = [str(a) for a in as_list(statement.get("Action"))
+                          if a == "*" or str(a).lower().startswith("s3:")]
             if not s3_actions:
                 continue
             for action in s3_actions:
