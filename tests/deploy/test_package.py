@@ -342,7 +342,8 @@ with open(sys.argv[3]) as fh:
     response = handler(json.load(fh), None)
 from imgedge.core import resize
 print(json.dumps({"response": response, "version": list(sys.version_info[:2]),
-                  "pillow": __import__("PIL").__file__, "config": __import__("imgedge.config").config.BUNDLED_CONFIG.as_posix(),
+                  "pillow": __import__("PIL").__file__,
+                  "config": __import__("imgedge.config").config.BUNDLED_CONFIG.as_posix(),
                   "simd": resize.SIMD and __import__("cykooz_resizer").__file__}))
 """
 

@@ -156,7 +156,8 @@ def test_the_purge_does_not_recurse_through_the_templates_notifications(lambda_e
 def test_events_that_name_no_original_are_skipped(lambda_env):
     server, name, client = lambda_env
     test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": "2026-11-24T01:22:53.123Z",
-                  "Bucket": name, "RequestId": "5582815E1AEA5ADF", "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE"}
+                  "Bucket": name, "RequestId": "5582815E1AEA5ADF",
+                  "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE"}
     assert purge_handler.handler(test_event, None)["originals"] == []
     folder = purge_handler.handler(s3_event(name, "photos/", "ObjectCreated:Put"), None)
     assert folder["originals"] == [] and "photos/" in folder["skipped"][0]

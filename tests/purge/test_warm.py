@@ -60,7 +60,8 @@ def test_originals_are_listed_by_prefix_without_variants_or_non_images(bucket):
 def test_warm_is_parallel_idempotent_and_resumable(bucket, capsys):
     spec = StoreSpec(root=str(bucket.root))
     summary = warm(spec, "samples/", Config(), widths=[320, 640], formats=["avif", "legacy"], jobs=2)
-    assert (summary.originals, summary.variants, summary.generated, summary.skipped, summary.failed) == (5, 20, 20, 0, 0)
+    counts = (summary.originals, summary.variants, summary.generated, summary.skipped, summary.failed)
+    assert counts == (5, 20, 20, 0, 0)
     progress = capsys.readouterr().err
     assert "[##############################] 20/20 generated 20 skipped 0 failed 0" in progress
     made = variants(bucket)
