@@ -33,8 +33,9 @@ def main() -> None:
     os.environ.setdefault("VIPS_CONCURRENCY", "1")
     from PIL import AvifImagePlugin  # noqa: F401  (baseline includes the codecs' own footprint)
 
-    import impls
     from imgedge.core import encode
+
+    import impls
 
     AvifImagePlugin.DEFAULT_MAX_THREADS = 1
     encode.AVIF_MAX_THREADS = 1

@@ -101,12 +101,13 @@ def child(case_name: str, bucket: str, repeat: int) -> dict:
     import boto3
 
     import imgedge.core  # noqa: F401  (Pillow and its codecs, loaded as in a warm container)
-    from _child import vm
     from imgedge.config import Config
     from imgedge.edge import origin_response
     from imgedge.store import S3Store
     from imgedge.store.s3 import client_config
     from tests.hardening.costly import CASES_BY_NAME, edge_request, origin_event, variant_key
+
+    from _child import vm
 
     case = CASES_BY_NAME[case_name]
     config = Config()
@@ -265,9 +266,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_pin:
         args.cpu = None
 
-    from run import machine
     from tests.hardening.costly import ORIGINALS, OriginalCache
     from tests.s3servers import run_moto_server
+
+    from run import machine
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
     cases = select(args.cases)
@@ -286,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         for case in cases:
             row = run_case(case, server, cache, args)
             rows.append(row)
-            summary = row.get("crash") or f"{row['status']} in {row['wall_ms'] / 1000:.2f} s, {row['peak_rss_mib']:.0f} MiB"
+            summary = row.get("crash") or (f"{row['status']} in {row['wall_ms'] / 1000:.2f} s, "
+                                           f"{row['peak_rss_mib']:.0f} MiB")
             print(f"{case.name}: {summary}", flush=True)
     pin = f"each case pinned to CPU {args.cpu}" if args.cpu is not None else "not pinned"
     report = f"Machine: {machine()}; {pin}; default Config().\n\n" + table(cases, rows, limits)

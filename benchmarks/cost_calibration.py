@@ -28,8 +28,8 @@ sys.path[:0] = [str(HERE.parent)]
 
 from PIL import AvifImagePlugin, Image  # noqa: E402
 
-from imgedge.core import cost, decode, encode, resize  # noqa: E402
 from imgedge.config import Config  # noqa: E402
+from imgedge.core import cost, decode, encode, resize  # noqa: E402
 
 AvifImagePlugin.DEFAULT_MAX_THREADS = 1
 encode.AVIF_MAX_THREADS = 1

@@ -21,11 +21,14 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import conftest  # noqa: E402,F401  (single-thread settings)
-import fetch_photos  # noqa: E402
+
+# isort: split
 from PIL import Image  # noqa: E402
 
 import imgedge  # noqa: E402
 from tests.metrics import psnr  # noqa: E402
+
+import fetch_photos  # noqa: E402
 
 CURVES = {
     "jpeg 640 q80": (640, "JPEG", [

@@ -203,14 +203,17 @@ def derive(sources: dict[str, Path], cache: Path, force: bool) -> list[dict]:
         add("kleiber-20mp-baseline-422.jpg", "case", "original bytes", "kleiber", copy(k))
         add("kleiber-20mp-progressive-422.jpg", "case", "jpegtran -progressive (lossless)", "kleiber",
             lambda tmp: _jpegtran(["-progressive"], k, tmp))
-        add("kleiber-20mp-baseline-420.jpg", "case", f"re-encoded q{DERIVED_QUALITY} 4:2:0", "kleiber", reencode(k, "4:2:0"))
-        add("kleiber-20mp-baseline-444.jpg", "case", f"re-encoded q{DERIVED_QUALITY} 4:4:4", "kleiber", reencode(k, "4:4:4"))
+        add("kleiber-20mp-baseline-420.jpg", "case", f"re-encoded q{DERIVED_QUALITY} 4:2:0", "kleiber",
+            reencode(k, "4:2:0"))
+        add("kleiber-20mp-baseline-444.jpg", "case", f"re-encoded q{DERIVED_QUALITY} 4:4:4", "kleiber",
+            reencode(k, "4:4:4"))
     s = sources.get("seeding")
     if s:
         add("seeding-16mp-progressive-420.jpg", "case", "original bytes", "seeding", copy(s))
         add("seeding-16mp-baseline-420.jpg", "case", "jpegtran -optimize (lossless, baseline)", "seeding",
             lambda tmp: _jpegtran(["-optimize"], s, tmp))
-    for key, name in (("dragonfly", "dragonfly-13mp-progressive-422.jpg"), ("sunset", "sunset-12mp-progressive-422.jpg"),
+    for key, name in (("dragonfly", "dragonfly-13mp-progressive-422.jpg"),
+                      ("sunset", "sunset-12mp-progressive-422.jpg"),
                       ("twowings", "twowings-4mp-baseline-420.jpg")):
         if sources.get(key):
             add(name, "case", "original bytes", key, copy(sources[key]))
@@ -294,8 +297,10 @@ def main(argv: list[str] | None = None) -> int:
     manifest = ensure(args.cache, args.offline, args.force)
     for p in manifest["photos"]:
         extra = f"{p.get('subsampling', '')} {'progressive' if p.get('progressive') else 'baseline'}"
-        print(f"{p['name']:36s} {p['width']}x{p['height']} {p['megapixels']:5.1f} MP {extra:20s} {p['bytes']:>9,} B  {p['how']}")
-    print(f"origin: {manifest['origin']}" + ("  (FALLBACK: fixtures/photos, apt unavailable)" if manifest["origin"] != "debian" else ""))
+        print(f"{p['name']:36s} {p['width']}x{p['height']} {p['megapixels']:5.1f} MP {extra:20s} "
+              f"{p['bytes']:>9,} B  {p['how']}")
+    fallback = "  (FALLBACK: fixtures/photos, apt unavailable)" if manifest["origin"] != "debian" else ""
+    print(f"origin: {manifest['origin']}" + fallback)
     return 0
 
 

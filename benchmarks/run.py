@@ -100,7 +100,8 @@ def run_pytest(args: argparse.Namespace, json_path: Path) -> int:
            f"--bench-rounds={args.rounds}", f"--benchmark-json={json_path}", "--benchmark-disable-gc",
            "--benchmark-columns=min,median,max,rounds", "--benchmark-sort=name"]
     if args.only:
-        cmd += [str(HERE / {"cases": "test_cases.py", "ladder": "test_ladder.py", "startup": "test_startup.py"}[args.only])]
+        module = {"cases": "test_cases.py", "ladder": "test_ladder.py", "startup": "test_startup.py"}[args.only]
+        cmd += [str(HERE / module)]
         cmd.remove(str(HERE))
     if args.k:
         cmd += ["-k", args.k]
@@ -140,13 +141,15 @@ def report(json_path: Path) -> str:
         out("Ratios in bold are paired: the median over rounds of imgedge / the baseline run just before it in the")
         out("same round; in brackets, the ratio of the two separate benchmarks' medians (more exposed to load drift).")
         out("")
-        out("| case | photos | imgedge ms | libvips ms | naive ms | floor ms | imgedge/libvips | imgedge/naive | imgedge/floor "
-            "| PSNR dB imgedge / libvips / naive | bytes imgedge/libvips | targets |")
+        out("| case | photos | imgedge ms | libvips ms | naive ms | floor ms | imgedge/libvips | imgedge/naive "
+            "| imgedge/floor | PSNR dB imgedge / libvips / naive | bytes imgedge/libvips | targets |")
         out("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for case, per_photo in cases.items():
             full = {p: v for p, v in per_photo.items() if "imgedge" in v}
-            t = {i: geomean(stat(v[i]) for v in full.values() if i in v) for i in ("imgedge", "libvips", "naive", "floor")}
-            q = {i: mean(v[i]["extra_info"]["psnr"] for v in full.values() if i in v) for i in ("imgedge", "libvips", "naive")}
+            t = {i: geomean(stat(v[i]) for v in full.values() if i in v)
+                 for i in ("imgedge", "libvips", "naive", "floor")}
+            q = {i: mean(v[i]["extra_info"]["psnr"] for v in full.values() if i in v)
+                 for i in ("imgedge", "libvips", "naive")}
             by = geomean(v["imgedge"]["extra_info"]["bytes"] / v["libvips"]["extra_info"]["bytes"]
                          for v in full.values() if "libvips" in v)
             r_naive = t["imgedge"] / t["naive"]
@@ -161,8 +164,8 @@ def report(json_path: Path) -> str:
             if case.startswith("640-jpeg"):
                 checks.append(("floor", r_floor <= 1.1))
             verdict = " ".join(f"{name} {'ok' if good else 'MISS'}" for name, good in checks)
-            out(f"| {case} | {len(full)} | {t['imgedge']:.1f} | {t['libvips']:.1f} | {t['naive']:.1f} | {t['floor']:.1f} "
-                f"| **{r_vips:.2f}** ({sep_vips:.2f}) | {r_naive:.2f} "
+            out(f"| {case} | {len(full)} | {t['imgedge']:.1f} | {t['libvips']:.1f} | {t['naive']:.1f} "
+                f"| {t['floor']:.1f} | **{r_vips:.2f}** ({sep_vips:.2f}) | {r_naive:.2f} "
                 f"| **{r_floor:.2f}** ({sep_floor:.2f}) "
                 f"| {q['imgedge']:.2f} / {q['libvips']:.2f} / {q['naive']:.2f} | {by:.3f} | {verdict} |")
         out("")
@@ -170,7 +173,8 @@ def report(json_path: Path) -> str:
         out("")
         out("### Per photo (median ms; PSNR dB; bytes)")
         out("")
-        out("| case | photo | imgedge | libvips | naive | floor (scale) | imgedge/libvips paired (separate) | PSNR imgedge − libvips | bytes imgedge/libvips |")
+        out("| case | photo | imgedge | libvips | naive | floor (scale) | imgedge/libvips paired (separate) "
+            "| PSNR imgedge − libvips | bytes imgedge/libvips |")
         out("|---|---|---|---|---|---|---|---|---|")
         for case, per_photo in cases.items():
             for photo, v in per_photo.items():
@@ -181,7 +185,9 @@ def report(json_path: Path) -> str:
                 na = v.get("naive")
 
                 def cell(b):
-                    return f"{stat(b):.1f} ({b['extra_info']['psnr']:.2f} dB, {b['extra_info']['bytes']:,} B)" if b else "–"
+                    if not b:
+                        return "–"
+                    return f"{stat(b):.1f} ({b['extra_info']['psnr']:.2f} dB, {b['extra_info']['bytes']:,} B)"
                 floor_cell = f"{stat(fl):.1f} ({fl['extra_info'].get('floor_scale', '')})" if fl else "–"
                 out(f"| {case} | {photo} | {cell(ie)} | {cell(lv)} | {f'{stat(na):.1f}' if na else '–'} | {floor_cell} "
                     f"| {paired_ratio(ie, 'libvips'):.2f} ({stat(ie) / stat(lv):.2f}) "

@@ -22,10 +22,12 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import conftest  # noqa: E402  (single-thread settings, references)
+
+# isort: split
+from imgedge.core import decode, resize  # noqa: E402
+
 import fetch_photos  # noqa: E402
 from impls import CASES, IMPL_FUNCS  # noqa: E402
-
-from imgedge.core import decode, resize  # noqa: E402
 
 DEFAULT = {"margin": dict(decode.SCALE_MARGIN), "direct_below": resize.DIRECT_LANCZOS_BELOW,
            "gap": resize.REDUCING_GAP, "filter": "LANCZOS", "simd": resize.SIMD}

@@ -1,16 +1,16 @@
 """How a generator answers a viewer, independent of the transport (Lambda@Edge, Function URL, local).
 
 ``answer_variant`` is the one place that decides, for a missing variant: render and store it
-(``imgedge.generate``), then return it inline; or, when it is too large to return inline, still answer
-inline with a copy of a lossy variant re-encoded at a lower quality that fits (``Config.oversize_answer =
-"fit"``, the default: ``core.budget`` steps the quality only, never the size; ``Cache-Control: private,
-no-store`` and ``X-Imgedge-Budget: inline``, so the full variant stays the stored one and the next request
-is an S3 hit for it), or redirect to the viewer's own URL (``"redirect"``, and for PNG/GIF or whenever no
-quality fits: it is stored, so the retry is an S3 hit; the redirect itself is never cached); or refuse with the error's status and a short TTL — unless a fallback
-image is configured for the original's path (``Config.fallbacks``) and the refusal is about the original
-(missing, too large, unsupported, unreadable): then the fallback, rendered to the requested box and
-format, is the body, with the refusal's status (or ``Config.fallback_status``), the short
-``fallback_cache_control`` and ``X-Imgedge-Fallback: <reason>``. Adapters translate the ``Answer`` into
+(``imgedge.generate``), then return it inline; or, when it is too large to return inline, still answer inline
+with a copy of a lossy variant re-encoded at a lower quality that fits (``Config.oversize_answer = "fit"``,
+the default: ``core.budget`` steps the quality only, never the size; ``Cache-Control: private, no-store`` and
+``X-Imgedge-Budget: inline``, so the full variant stays the stored one and the next request is an S3 hit for
+it), or redirect to the viewer's own URL (``"redirect"``, and for PNG/GIF or whenever no quality fits: it is
+stored, so the retry is an S3 hit; the redirect itself is never cached); or refuse with the error's status and
+a short TTL — unless a fallback image is configured for the original's path (``Config.fallbacks``) and the
+refusal is about the original (missing, too large, unsupported, unreadable): then the fallback, rendered to
+the requested box and format, is the body, with the refusal's status (or ``Config.fallback_status``), the
+short ``fallback_cache_control`` and ``X-Imgedge-Fallback: <reason>``. Adapters translate the ``Answer`` into
 their event shape.
 """
 

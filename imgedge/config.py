@@ -178,7 +178,8 @@ class Config:
             raise ValueError("max_generation_seconds must be >= 0 and memory_limit_mb >= 128 (or null)")
         if self.max_frames < 1 or self.max_animated_pixels < 1:
             raise ValueError("max_frames and max_animated_pixels must be positive")
-        if not self.byte_budgets or list(self.byte_budgets) != sorted(set(self.byte_budgets)) or self.byte_budgets[0] < 100:
+        budgets = list(self.byte_budgets)
+        if not budgets or budgets != sorted(set(budgets)) or budgets[0] < 100:
             raise ValueError("byte_budgets must be a non-empty increasing list of sizes >= 100 bytes")
         for fmt, quality in self.save_data_quality.items():
             if fmt not in DEFAULT_QUALITY or not 1 <= int(quality) <= 100:
@@ -239,7 +240,8 @@ def _check_watermark(name: str, mark: Any, prefix: str) -> None:
     merged = {**WATERMARK_DEFAULTS, **mark}
     if merged["position"] not in WATERMARK_POSITIONS:
         raise ValueError(f"watermark {name!r}: position must be one of {', '.join(WATERMARK_POSITIONS)}")
-    if not 0 < float(merged["opacity"]) <= 1 or not 0 < float(merged["scale"]) <= 1 or not 0 <= float(merged["margin"]) < 0.5:
+    if (not 0 < float(merged["opacity"]) <= 1 or not 0 < float(merged["scale"]) <= 1
+            or not 0 <= float(merged["margin"]) < 0.5):
         raise ValueError(f"watermark {name!r}: opacity and scale within (0, 1], margin within [0, 0.5)")
 
 

@@ -9,12 +9,13 @@ field), and is read as data, so it can be regenerated or replaced without touchi
 
 How a UA is looked up, in the manner of device-detector itself, which matches its model regexes after a
 non-alphanumeric character: at every such word start in the parts of the UA that name a device (its first
-product token and the inside of its brackets, not the browser tokens after them), the longest table
-token the UA continues with wins. A token flagged ``=`` only counts when the UA's model code ends right
-after it (so ``MX4`` does not claim ``MX40``); one flagged ``#`` only when a digit follows (``TDTV`` in
-``TDTV55BS06U``); one flagged ``+`` also when more code follows (``SM-T`` + digits). At equal length a model token beats a brand token (a code listed in a brand's own regex), and
-then the later one wins (a model code follows its maker's name: "4Good T703m"). A token the source gives
-two classes (``?``) answers nothing: the caller's keyword rules decide.
+product token and the inside of its brackets, not the browser tokens after them), the longest table token the
+UA continues with wins. A token flagged ``=`` only counts when the UA's model code ends right after it (so
+``MX4`` does not claim ``MX40``); one flagged ``#`` only when a digit follows (``TDTV`` in ``TDTV55BS06U``);
+one flagged ``+`` also when more code follows (``SM-T`` + digits). At equal length a model token beats a brand
+token (a code listed in a brand's own regex), and then the later one wins (a model code follows its maker's
+name: "4Good T703m"). A token the source gives two classes (``?``) answers nothing: the caller's keyword rules
+decide.
 
 The table is read on the first lookup, not at import (~30 ms, ~6 MB of dict): the viewer-request pays it
 once per container, and only when a UA gets this far.
@@ -62,7 +63,10 @@ def model_class(user_agent: str) -> str | None:
     for region_start, region_end in _regions(ua):
         for word in _WORD_START.finditer(ua, region_start, region_end):
             start = word.start()
-            window = _RUN.match(ua, start, region_end).group()
+            run = _RUN.match(ua, start, region_end)
+            if run is None:  # not reached: a word start is itself a run character
+                continue
+            window = run.group()
             for length in range(len(window), _MIN_TOKEN - 1, -1):
                 if best is not None and best[0] > length:
                     break  # nothing shorter can win
@@ -91,12 +95,13 @@ def _regions(ua: str):
     the inside of each bracket (``(Linux; Android 13; SM-X200 Build/…)``), or the rest of the UA when it has
     no bracket. Not the browser and engine tokens after the brackets (``SamsungBrowser/…``,
     ``YaSearchBrowser/…/apad``), which name no device."""
-    first = _FIRST_TOKEN.match(ua)
-    if first.end():
-        yield 0, first.end()
+    first = _FIRST_TOKEN.match(ua)  # matches every UA (possibly empty); None would mean no first token
+    first_end = first.end() if first is not None else 0
+    if first_end:
+        yield 0, first_end
     brackets = 0
     for bracket in _BRACKET.finditer(ua):
         brackets += 1
         yield bracket.start(1), bracket.end(1)
     if not brackets:  # a UA whose brackets were lost on the way ("Mozilla/5.0 Linux; Android 8.1.0; BQ-8067L …")
-        yield first.end(), len(ua)
+        yield first_end, len(ua)

@@ -17,7 +17,8 @@ from .config import Config
 from .deadline import Deadline
 from .errors import BadRequest, ImageEdgeError
 from .request.canonical import is_canonical
-from .request.paths import parse_variant_key, variant_key as key_for_variant
+from .request.paths import parse_variant_key
+from .request.paths import variant_key as key_for_variant
 from .request.spec import VariantSpec
 from .store.assets import MissingAsset, read_asset
 

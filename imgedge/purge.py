@@ -131,7 +131,8 @@ def _record_change(record: Any) -> OriginalChange:
     """One notification record as an ``OriginalChange``; ``ValueError`` (the reason to skip it) otherwise."""
     if not isinstance(record, dict):
         raise ValueError("?: a record that is not an object")
-    name = record.get("eventName") if isinstance(record.get("eventName"), str) else ""
+    event_name = record.get("eventName")
+    name = event_name if isinstance(event_name, str) else ""
     if record.get("eventSource") != "aws:s3" or not name.startswith(("ObjectCreated:", "ObjectRemoved:")):
         raise ValueError(f"{name or '?'}: not an object created/removed event")
     s3 = record.get("s3")

@@ -1,18 +1,18 @@
 """Remembered refusals: a variant refused for what its original and its spec are is refused again for
 the price of two HEAD requests, not another generation.
 
-CloudFront caches only some error statuses (not 413 or 422), and even those only at one edge for a
-while; a URL that makes the generator spend its whole budget before a 422 would otherwise cost that
-budget on every request. So when a generation is refused with a status that depends on nothing but the
-original's bytes, the spec and the configuration (400 an output over the pixel limit for this
-original's shape, 413 too large, 415 not an image we decode, 422 unreadable or too costly), the generator stores a small marker object next to where the variant would
-be, ``<variant key>.refused``: its metadata hold the status, the public reason, the original's ETag and a
-fingerprint of the configuration and cost model. The next miss for that variant finds the marker, checks
-the original's ETag and the fingerprint still match, and answers the same refusal without fetching the
-original. A replaced original (new ETag), a changed configuration or a new release (new fingerprint)
-makes the marker void; purging an original's variants (``imgedge.purge``) deletes its markers with them,
-since they share its prefix. Markers are never served: viewers cannot address ``_variants/`` keys, and
-``.refused`` is no variant key.
+CloudFront caches only some error statuses (not 413 or 422), and even those only at one edge for a while; a
+URL that makes the generator spend its whole budget before a 422 would otherwise cost that budget on every
+request. So when a generation is refused with a status that depends on nothing but the original's bytes, the
+spec and the configuration (400 an output over the pixel limit for this original's shape, 413 too large, 415
+not an image we decode, 422 unreadable or too costly), the generator stores a small marker object next to
+where the variant would be, ``<variant key>.refused``: its metadata hold the status, the public reason, the
+original's ETag and a fingerprint of the configuration and cost model. The next miss for that variant finds
+the marker, checks the original's ETag and the fingerprint still match, and answers the same refusal without
+fetching the original. A replaced original (new ETag), a changed configuration or a new release (new
+fingerprint) makes the marker void; purging an original's variants (``imgedge.purge``) deletes its markers
+with them, since they share its prefix. Markers are never served: viewers cannot address ``_variants/`` keys,
+and ``.refused`` is no variant key.
 """
 
 from __future__ import annotations

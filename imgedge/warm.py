@@ -22,7 +22,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Iterator, TextIO
+from typing import Any, Callable, Iterable, Iterator, Literal, TextIO
 
 from .config import Config
 from .errors import ImageEdgeError
@@ -189,7 +189,7 @@ def warm(
     queries: Iterable[str] = (),
     devices: Iterable[str] = ("desktop",),
     jobs: int | None = None,
-    progress: TextIO | None | str = "stderr",
+    progress: TextIO | Literal["stderr"] | None = "stderr",
     log: Callable[[dict[str, Any]], None] | None = None,
 ) -> WarmSummary:
     """Generate every missing variant of the originals under ``prefix``; returns what happened.

@@ -16,8 +16,8 @@ class and flag (``"tablet +": ["SM-T", ...]``; JSON, which ``json`` reads at C s
 ``=`` when the regex requires the token to end there (``(?:[);/ ]|$)``), ``#`` when a digit must follow
 (``TDTV\\d{2}…``, ``HTY-\\d{2}…``: the prefix of a maker's numbered series) and ``+`` when the model code may
 go on with anything (``SM-T(\\d{3})``: every ``SM-T`` with digits after it). ``brand`` tokens come from a
-brand's own regex and lose to a model token of the same length. A token two entries give different classes is written with
-class ``?``: the classifier then falls back to its keyword rules rather than guess. A code listed in a
+brand's own regex and lose to a model token of the same length. A token two entries give different classes
+is written with class ``?``: the classifier then falls back to its keyword rules rather than guess. A code listed in a
 brand's regex (``H24F8000C`` in DEXP's) gets the class of the first of that brand's model regexes that
 matches it, which is how device-detector would classify it. Tokens a shorter ``+`` token of the same class
 already answers are left out (``prune``): that halves the table.
@@ -43,7 +43,8 @@ from pathlib import Path
 import yaml
 
 try:  # Python 3.11+
-    from re import _constants as sre_constants, _parser as sre_parse
+    from re import _constants as sre_constants
+    from re import _parser as sre_parse
 except ImportError:  # pragma: no cover
     import sre_constants
     import sre_parse

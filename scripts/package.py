@@ -38,8 +38,9 @@ DEFAULT_CONFIG = REPO_ROOT / "deploy" / "config.json"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", type=Path, help=f"deploy config JSON (default: {DEFAULT_CONFIG.relative_to(REPO_ROOT)} "
-                        "if it exists, else the product defaults)")
+    parser.add_argument("--config", type=Path,
+                        help=f"deploy config JSON (default: {DEFAULT_CONFIG.relative_to(REPO_ROOT)} "
+                             "if it exists, else the product defaults)")
     parser.add_argument("--template", type=Path, default=REPO_ROOT / "template.yaml",
                         help="SAM template whose Runtime decides the wheels (default: template.yaml)")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "build", help="output directory (default: build/)")
@@ -48,8 +49,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="build only the function with this logical id in template.yaml (sam build's targets)")
     parser.add_argument("--artifacts-dir", type=Path, metavar="DIR",
                         help="also copy the built function's files (the zip's contents) into DIR, for sam build")
-    parser.add_argument("--init-config", type=Path, metavar="PATH", help="write the full default config to PATH and exit")
-    parser.add_argument("--print-config", action="store_true", help="print the config.json that would be bundled and exit")
+    parser.add_argument("--init-config", type=Path, metavar="PATH",
+                        help="write the full default config to PATH and exit")
+    parser.add_argument("--print-config", action="store_true",
+                        help="print the config.json that would be bundled and exit")
     args = parser.parse_args(argv)
 
     try:

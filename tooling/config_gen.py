@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from imgedge.config import Config
+
 from . import VARIANTS_PREFIX
 
 

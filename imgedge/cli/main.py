@@ -151,8 +151,8 @@ def _config(args: argparse.Namespace, default: Path | None = None):
 def _store_spec(args: argparse.Namespace, *, create: bool = False):
     """The store the arguments name (``warm.StoreSpec``), checked to exist and answer (a directory bucket
     is created instead when ``create``)."""
-    from .preflight import check_directory_bucket, check_s3_bucket
     from ..warm import StoreSpec
+    from .preflight import check_directory_bucket, check_s3_bucket
 
     if args.s3_endpoint and not args.bucket:
         raise Failure(Exit.USAGE, "--s3-endpoint needs --bucket")
@@ -244,6 +244,8 @@ def _serve(args: argparse.Namespace) -> int:
         raise Failure(Exit.PORT, f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     host, port = server.server_address[:2]
+    if isinstance(host, (bytes, bytearray)):  # str for an IP socket; the stubs allow bytes too
+        host = host.decode()
     print(f"imgedge local edge ({args.mode} mode) on http://{host}:{port}/ ({_describe(spec)})", flush=True)
     print(f"  behaviours from {distribution.source}", flush=True)
     print(f"  config from {config_path or 'the built-in defaults'}", flush=True)
@@ -295,13 +297,13 @@ def signed_url(url: str, key: str) -> str:
 
 def _purge(args: argparse.Namespace) -> int:
     from ..errors import ImageEdgeError
+    from ..purge import create_invalidation, purge, variants_prefix
     from .preflight import (
         aws_failure,
         check_cloudfront,
         check_local_edge,
         invalidate_local_edge,
     )
-    from ..purge import create_invalidation, purge, variants_prefix
 
     config, _ = _config(args)
     keys = [key.lstrip("/") for key in args.keys]

@@ -34,7 +34,8 @@ def work_for(source: decode.SourceImage, eighths: int, frames: int, out_format: 
     if crop is None:
         factor = max(1, max(decoded_size) // placeholder.DESCRIBE_SIDE)
     else:
-        region = tuple(v * eighths / 8 for v in crop)
+        left, top, right, bottom = crop
+        region = (left * eighths / 8, top * eighths / 8, right * eighths / 8, bottom * eighths / 8)
         factor = resize.strip_reduce_factor(decoded_size, region, output_size, converts)
     return cost.Work(
         source_format=source.format, progressive=bool(image.info.get("progressive") or image.info.get("progression")),

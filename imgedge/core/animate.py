@@ -108,7 +108,8 @@ def encode(animation: Animation, fmt: str, quality: int | None, exif: bytes | No
     if fmt == "webp":
         first.save(out, "WEBP", quality=quality or 80, method=4, **common, **({"exif": exif} if exif else {}))
     elif fmt == "avif":
-        first.save(out, "AVIF", quality=quality or 60, speed=max(avif_speed, AVIF_SPEED), **common, **({"exif": exif} if exif else {}))
+        first.save(out, "AVIF", quality=quality or 60, speed=max(avif_speed, AVIF_SPEED), **common,
+                   **({"exif": exif} if exif else {}))
     elif fmt == "gif":
         first.save(out, "GIF", optimize=False, disposal=2, **common)
     else:

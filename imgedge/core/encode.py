@@ -14,7 +14,7 @@ import io
 from PIL import Image
 
 from . import effects, palette
-from .resize import drop_opaque_alpha
+from .resize import band_extrema, drop_opaque_alpha
 
 CONTENT_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "avif": "image/avif",
                  "gif": "image/gif"}
@@ -44,7 +44,7 @@ def has_transparency(image: Image.Image) -> bool:
     """True when some pixel is not fully opaque (an all-opaque alpha channel does not count)."""
     if image.mode not in ("LA", "RGBA"):
         return False
-    low, _high = image.getchannel("A").getextrema()
+    low, _high = band_extrema(image.getchannel("A"))[0]
     return low < 255
 
 

@@ -54,11 +54,11 @@ def plan(source_size: tuple[int, int], spec: VariantSpec, *, region: Box | None 
     full: Box = (left0, top0, right0, bottom0)
     w, h = spec.width, spec.height
     grow = spec.enlarge
-    if w is None and h is None:
-        return Plan(full, (_side(sw), _side(sh)))
     if h is None:
-        w = w if grow else min(w, _side(sw))  # type: ignore[type-var]
-        return Plan(full, (w, _side(sh * w / sw)))  # type: ignore[operator]
+        if w is None:
+            return Plan(full, (_side(sw), _side(sh)))
+        w = w if grow else min(w, _side(sw))
+        return Plan(full, (w, _side(sh * w / sw)))
     if w is None:
         h = h if grow else min(h, _side(sh))
         return Plan(full, (_side(sw * h / sh), h))
@@ -126,17 +126,17 @@ def forward_box(box: Box, stored_size: tuple[float, float], orientation: int) ->
 
 def to_stored(box: Box, displayed_size: tuple[int, int], orientation: int) -> Box:
     """Map a box in displayed coordinates to stored coordinates for an EXIF orientation (1–8)."""
-    l, t, r, b = box
+    left, top, right, bottom = box
     W, H = displayed_size
     return {
-        1: (l, t, r, b),
-        2: (W - r, t, W - l, b),
-        3: (W - r, H - b, W - l, H - t),
-        4: (l, H - b, r, H - t),
-        5: (t, l, b, r),
-        6: (t, W - r, b, W - l),
-        7: (H - b, W - r, H - t, W - l),
-        8: (H - b, l, H - t, r),
+        1: (left, top, right, bottom),
+        2: (W - right, top, W - left, bottom),
+        3: (W - right, H - bottom, W - left, H - top),
+        4: (left, H - bottom, right, H - top),
+        5: (top, left, bottom, right),
+        6: (top, W - right, bottom, W - left),
+        7: (H - bottom, W - right, H - top, W - left),
+        8: (H - bottom, left, H - top, right),
     }[orientation]
 
 

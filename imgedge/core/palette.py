@@ -27,6 +27,7 @@ from PIL import Image
 from ..request.spec import VariantSpec
 from . import decode
 from .geometry import Box
+from .resize import band_extrema
 
 #: Fewest colours tried before falling back to the plain re-save.
 MIN_COLOURS = 32
@@ -64,7 +65,8 @@ def _keeps_alpha(image: Image.Image, quantised: Image.Image) -> bool:
     from PIL import ImageChops
 
     alpha = image.getchannel("A")
-    return ImageChops.difference(quantised.convert("RGBA").getchannel("A"), alpha).getextrema()[1] <= MAX_ALPHA_ERROR
+    _low, high = band_extrema(ImageChops.difference(quantised.convert("RGBA").getchannel("A"), alpha))[0]
+    return high <= MAX_ALPHA_ERROR
 
 
 def save_png(image: Image.Image, *, optimize: bool = False, exif: bytes | None = None) -> bytes:
@@ -88,7 +90,8 @@ def plain_reference(pixels: Image.Image, crop: Box, size: tuple[int, int], orien
     """Pillow's plain resize of the source in its own mode (the PNG size reference), for plain resizes;
     None once the request changes pixels beyond crop, orientation and size (nothing to compare with)."""
     if (spec.background is not None or spec.blur or spec.sharpen or spec.watermark or spec.brightness
-            or spec.contrast or spec.saturation or spec.grayscale or pixels.mode not in ("P", "PA", "L", "LA", "RGB", "RGBA")):
+            or spec.contrast or spec.saturation or spec.grayscale
+            or pixels.mode not in ("P", "PA", "L", "LA", "RGB", "RGBA")):
         return None
     return decode.orient(pixels.resize(size, box=crop), orientation)
 

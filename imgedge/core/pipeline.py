@@ -31,8 +31,21 @@ from ..deadline import Deadline
 from ..errors import BadRequest
 from ..request.spec import VariantSpec
 from ..request.vocabulary import ANIMATED_FORMATS, PLACEHOLDER_FORMATS
-from . import admission, animate, budget, colour, cost, decode, encode, geometry, metadata, palette, placeholder
-from . import smartcrop, steps
+from . import (
+    admission,
+    animate,
+    budget,
+    colour,
+    cost,
+    decode,
+    encode,
+    geometry,
+    metadata,
+    palette,
+    placeholder,
+    smartcrop,
+    steps,
+)
 from . import watermark as watermarks
 
 TEXT = "text/plain; charset=utf-8"
@@ -146,7 +159,8 @@ def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | N
         animated = spec.animated and spec.format in ANIMATED_FORMATS and animate.is_animated(source.image)
         frames = animate.check_limits(source.image, layout.plan.output_size, config) if animated else 1
         stored_crop, stored_out = geometry.to_stored_plan(layout.plan, layout.space, layout.orientation)
-        eighths = decode.choose_jpeg_scale(source.stored_size, stored_crop, stored_out) if source.format == "JPEG" else 8
+        eighths = (decode.choose_jpeg_scale(source.stored_size, stored_crop, stored_out)
+                   if source.format == "JPEG" else 8)
         work = admission.work_for(source, eighths, frames, admission.output_format(spec, animated), spec.quality,
                                   layout.spec.gravity == "smart", stored_out, stored_crop)
         avif_speed, predicted = admission.admit(work, config, deadline)

@@ -18,7 +18,6 @@ import base64
 import io
 import json
 import math
-
 from dataclasses import replace
 
 from PIL import Image, ImageFilter
@@ -72,7 +71,7 @@ DESCRIBE_SIDE = 256
 def has_transparency(image: Image.Image) -> bool:
     """Whether some pixel of the decoded ``image`` is not fully opaque, without a full-size copy."""
     if image.mode in ("LA", "RGBA", "PA"):
-        return image.getextrema()[-1][0] < 255
+        return resize.band_extrema(image)[-1][0] < 255
     if image.mode == "P" and "transparency" in image.info:
         key = image.info["transparency"]
         clear = {key} if isinstance(key, int) else {i for i, alpha in enumerate(key) if alpha < 255}
@@ -136,7 +135,8 @@ def decode_blurhash(text: str, width: int, height: int) -> Image.Image:
     colours = [[_to_linear(value >> 16), _to_linear((value >> 8) & 255), _to_linear(value & 255)]]
     for index in range(1, cx * cy):
         packed = _un83(text[4 + index * 2:6 + index * 2])
-        colours.append([_sign_pow((q - 9) / 9, 2.0) * maximum for q in (packed // 361, (packed // 19) % 19, packed % 19)])
+        quantised = (packed // 361, (packed // 19) % 19, packed % 19)
+        colours.append([_sign_pow((q - 9) / 9, 2.0) * maximum for q in quantised])
     factors = np.array(colours).reshape(cy, cx, 3)
     xs = np.cos(np.pi * np.outer(np.arange(width), np.arange(cx)) / width)
     ys = np.cos(np.pi * np.outer(np.arange(height), np.arange(cy)) / height)

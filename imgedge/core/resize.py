@@ -68,10 +68,20 @@ def normalise_mode(image: Image.Image, *, keep_alpha: bool = False) -> Image.Ima
     return image.convert("RGB")  # YCbCr, LAB, HSV, RGBX
 
 
+def band_extrema(image: Image.Image) -> tuple[tuple[float, float], ...]:
+    """Each band's ``(min, max)``, from one ``getextrema`` pass (no copy of a channel). Pillow answers a
+    one-band image with the bare pair and any other with a pair per band; this is always a pair per band."""
+    extrema = image.getextrema()
+    low, high = extrema[0], extrema[-1]
+    if not isinstance(low, tuple) and not isinstance(high, tuple):  # one band: the bare pair
+        return ((low, high),)
+    return tuple(pair for pair in extrema if isinstance(pair, tuple))
+
+
 def drop_opaque_alpha(image: Image.Image) -> Image.Image:
     """LA/RGBA whose alpha is 255 everywhere → L/RGB (one cheap extrema pass, without a copy of the
     channel, saves the premultiplied resample and every later alpha check)."""
-    if image.mode in ("LA", "RGBA") and image.getextrema()[-1][0] == 255:
+    if image.mode in ("LA", "RGBA") and band_extrema(image)[-1][0] == 255:
         return image.convert(image.mode[:-1])
     return image
 
@@ -152,7 +162,8 @@ def resample(image: Image.Image, region: Box, size: tuple[int, int]) -> Image.Im
     if size == image.size and tuple(round(v) for v in region) == full:
         return image
     if size == (round(region[2] - region[0]), round(region[3] - region[1])) and all(v == round(v) for v in region):
-        return image.crop(tuple(int(v) for v in region))  # a pure crop: no filter pass
+        left, top, right, bottom = region
+        return image.crop((int(left), int(top), int(right), int(bottom)))  # a pure crop: no filter pass
     if SIMD and image.mode in SIMD_MODES:
         return simd_lanczos(image, region, size)
     return image.resize(size, FILTER, box=region, reducing_gap=reducing_gap_for(region, size))
@@ -182,7 +193,7 @@ def _sixteen_bit_to_l(image: Image.Image) -> Image.Image:
     if image.mode.startswith("I;16"):
         scale = 255 / 65535
     else:
-        _low, high = image.getextrema()
+        _low, high = band_extrema(image)[0]
         scale = 255 / 65535 if high > 255 else 1.0
     wide = image if image.mode == "I" else image.convert("I")
     return wide.point(lambda value: value * scale).convert("L")

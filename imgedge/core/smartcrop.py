@@ -40,7 +40,10 @@ def reduce_for_saliency(image: Image.Image) -> Image.Image:
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         image = image.resize(size, Image.Resampling.BOX, reducing_gap=2.0)
     if image.mode != "RGB":
-        image = image.convert("RGBA").convert("RGB") if image.mode in ("LA", "RGBA", "P", "PA") else image.convert("RGB")
+        if image.mode in ("LA", "RGBA", "P", "PA"):
+            image = image.convert("RGBA").convert("RGB")
+        else:
+            image = image.convert("RGB")
     return image
 
 
@@ -100,7 +103,9 @@ def output_focus(pixels: Image.Image, region: geometry.Box | None, space: tuple[
     already-decoded (DCT-scaled) ``pixels``: only the region is reduced, then oriented like the output."""
     area = region or (0.0, 0.0, float(space[0]), float(space[1]))
     box = geometry.scale_box(geometry.to_stored(area, space, orientation), scale, pixels.size)
-    reduced = reduce_for_saliency(resize.normalise_mode(pixels).crop(tuple(round(v) for v in box)))
+    left, top, right, bottom = box
+    window = (round(left), round(top), round(right), round(bottom))
+    reduced = reduce_for_saliency(resize.normalise_mode(pixels).crop(window))
     reduced = decode.orient(reduced, orientation)
     width, height = area[2] - area[0], area[3] - area[1]
     crop_w, crop_h = layout.crop[2] - layout.crop[0], layout.crop[3] - layout.crop[1]

@@ -23,14 +23,14 @@ import base64
 import sys
 from typing import Any, Callable
 
+from ..answers import TEXT, Answer, answer_variant, response_headers
 from ..config import Config, load_config
 from ..deadline import Deadline
 from ..device import device_class
-from ..answers import TEXT, Answer, answer_variant, response_headers
 from ..errors import BadRequest, MalformedEvent
 from ..generate import Variant
-from ..request.paths import key_for_uri
 from ..observability import GenerationLog, log_line, report_malformed, utc_now
+from ..request.paths import key_for_uri
 from ..store import Store
 from .cloudfront import (
     READ_ONLY_ORIGIN_RESPONSE,

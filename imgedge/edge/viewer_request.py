@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..answers import refusal
 from ..config import Config, load_config
 from ..errors import BadRequest, ImageEdgeError, MalformedEvent, URITooLong
 from ..observability import report_malformed
@@ -21,7 +22,6 @@ from ..request.grammar import parse_query
 from ..request.negotiate import HINT_HEADERS, LEGACY_HINT_HEADERS, ClientHints, client_hints, negotiate_format
 from ..request.paths import key_for_uri, uri_for_key, validate_original_key, variant_key
 from ..request.signing import verify
-from ..answers import refusal
 from .cloudfront import (
     VIEWER_URL_HEADER,
     cloudfront_headers,

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 from ..errors import BadRequest
 from .spec import RequestParams, VariantSpec
 from .vocabulary import (
-    ADJUST_STEP, ANIMATED_FORMATS, COMPASS, EXIF_FORMATS, FORMATS, LOSSY_FORMATS, PLACEHOLDER_FORMATS,
+    ADJUST_STEP,
+    ANIMATED_FORMATS,
+    COMPASS,
+    EXIF_FORMATS,
+    FORMATS,
+    LOSSY_FORMATS,
+    PLACEHOLDER_FORMATS,
     PLACEHOLDER_SIDE,
 )
 

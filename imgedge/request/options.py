@@ -21,8 +21,21 @@ from typing import TYPE_CHECKING, Callable
 from . import values as v
 from .tokens import NUM, POS, SIGNED, Token, budget_text, budget_value, flag, number, word
 from .vocabulary import (
-    ADJUST_STEP, COMPASS, FIT_ALIASES, FITS, FLIPS, FORMAT_ALIASES, MAX_BLUR, MAX_BUDGET, MAX_DPR, MAX_RECT,
-    MAX_SHARPEN, METADATA, MIN_BUDGET, PLACEHOLDER_FORMATS, REQUESTABLE_FORMATS,
+    ADJUST_STEP,
+    COMPASS,
+    FIT_ALIASES,
+    FITS,
+    FLIPS,
+    FORMAT_ALIASES,
+    MAX_BLUR,
+    MAX_BUDGET,
+    MAX_DPR,
+    MAX_RECT,
+    MAX_SHARPEN,
+    METADATA,
+    MIN_BUDGET,
+    PLACEHOLDER_FORMATS,
+    REQUESTABLE_FORMATS,
 )
 
 if TYPE_CHECKING:

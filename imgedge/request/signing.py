@@ -45,7 +45,8 @@ def verify(path: str, query: str, config: Config) -> Verified:
     """Check the signature when signing is on; return the query without ``sig``. ``Forbidden`` otherwise."""
     if not config.signing_keys:
         return Verified(query, signed=False)
-    kept, given = [], []
+    kept: list[str] = []
+    given: list[str] = []
     for part in query.split("&") if query else []:
         (given if part.split("=", 1)[0] == SIGNATURE_PARAM else kept).append(part)
     unsigned = "&".join(kept)

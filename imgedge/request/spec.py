@@ -9,8 +9,22 @@ from typing import Any
 
 from .options import PAINTING_FIELDS
 from .vocabulary import (
-    ANIMATED_FORMATS, COMPASS, EXIF_FORMATS, FITS, FORMATS, GRAVITIES, IMAGE_FORMATS, LOSSY_FORMATS, MAX_BLUR,
-    MAX_BUDGET, MAX_RECT, MAX_SHARPEN, MIN_BUDGET, PLACEHOLDER_FORMATS, PLACEHOLDER_SIDE, canonical_hex,
+    ANIMATED_FORMATS,
+    COMPASS,
+    EXIF_FORMATS,
+    FITS,
+    FORMATS,
+    GRAVITIES,
+    IMAGE_FORMATS,
+    LOSSY_FORMATS,
+    MAX_BLUR,
+    MAX_BUDGET,
+    MAX_RECT,
+    MAX_SHARPEN,
+    MIN_BUDGET,
+    PLACEHOLDER_FORMATS,
+    PLACEHOLDER_SIDE,
+    canonical_hex,
 )
 
 
@@ -115,7 +129,8 @@ class VariantSpec:
             raise ValueError("blur within 0..250, sharpen 0..10 in steps of 0.5")
         if self.max_bytes is not None and not MIN_BUDGET <= self.max_bytes <= MAX_BUDGET:
             raise ValueError("max_bytes within 100..100000000")
-        if self.format == "json" and any(getattr(self, f.name) != default(f) for f in fields(self) if f.name != "format"):
+        if self.format == "json" and any(getattr(self, f.name) != default(f)
+                                         for f in fields(self) if f.name != "format"):
             raise ValueError("json describes the original: no other options")
         if self.format in PLACEHOLDER_FORMATS and (
             self.quality is not None or self.blur or self.sharpen or self.watermark or self.keep_copyright

@@ -8,8 +8,9 @@ from it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 #: Number patterns: a count that may be 0, a positive count, a signed adjustment. No leading zeros, so a
@@ -28,7 +29,8 @@ class Token:
     pattern: str
     write: Callable[[Any], str | None]
     read: Callable[[tuple[str, ...]], Any]
-    regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    # dataclasses.field: within the class body, ``field`` names the attribute above
+    regex: re.Pattern[str] = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "regex", re.compile(self.pattern))

@@ -150,7 +150,8 @@ def _read_at_most(body: Any, max_bytes: int | None) -> bytes:
     the function buffer more than the limit."""
     if max_bytes is None:
         return body.read()
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         chunk = body.read(min(1 << 20, max_bytes + 1 - size))  # an empty read at the end checks the length
         if not chunk:

@@ -18,11 +18,11 @@ from PIL import Image, ImageOps
 from imgedge.config import Config
 from imgedge.core.geometry import plan
 from imgedge.edge.viewer_request import canonical_uri
-from imgedge.request.paths import key_for_uri
 from imgedge.local import demo
 from imgedge.observability import fields_only
 from imgedge.request.canonical import resolve
 from imgedge.request.grammar import parse_query
+from imgedge.request.paths import key_for_uri
 from tests.events import CHROME_UA
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}, "device_scale_factor": 1, "user_agent": CHROME_UA}

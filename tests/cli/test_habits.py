@@ -8,8 +8,8 @@ from importlib.metadata import version
 
 from PIL import Image
 
-from imgedge.config import Config
 from imgedge.cli.exits import Exit
+from imgedge.config import Config
 from imgedge.local.examples import seed_examples
 from imgedge.request.signing import verify
 from imgedge.store import DirectoryStore
@@ -94,7 +94,8 @@ def test_progress_on_a_terminal(tmp_path):
     try:
         proc = subprocess.run([sys.executable, "-m", "imgedge.cli", "warm", "photos/cat", "--root", "bucket",
                                "--widths", "64", "--formats", "webp", "--jobs", "1"],
-                              cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=terminal, timeout=60, check=False)
+                              cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=terminal, timeout=60,
+                              check=False)
         os.close(terminal)
         shown = os.read(controller, 4096)
     finally:

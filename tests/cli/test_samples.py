@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PIL import Image
 
-from imgedge.config import ALL_OPTIONS
 from imgedge.cli.exits import read_config
+from imgedge.config import ALL_OPTIONS
 from imgedge.local.examples import DEMO_CONFIG, seed_examples
 from imgedge.store import DirectoryStore
 

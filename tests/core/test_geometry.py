@@ -30,7 +30,8 @@ def best_offset(result: Image.Image, source: Image.Image, crop_size: tuple[int, 
     for step in range(11):
         offset = round(free * step / 10)
         box = (offset, 0) if axis == 0 else (0, offset)
-        ref = source.crop((*box, box[0] + crop_size[0], box[1] + crop_size[1])).resize(result.size, Image.Resampling.LANCZOS)
+        window = (*box, box[0] + crop_size[0], box[1] + crop_size[1])
+        ref = source.crop(window).resize(result.size, Image.Resampling.LANCZOS)
         scores.append((psnr(result, ref), step / 10))
     return max(scores)[1]
 

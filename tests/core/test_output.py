@@ -206,8 +206,10 @@ def test_blurhash_is_a_28_character_hash_of_the_image():
 def test_blurhash_follows_the_crop_and_the_portrait_shape():
     portrait = imgedge.transform(photo("dogs-portrait-exif8.jpg"), "fmt=blurhash").data.decode()
     assert portrait[0] == _size_flag(3, 4)
-    top = placeholder.decode_blurhash(imgedge.transform(photo(LANDSCAPE), "w=400&h=100&g=north&fmt=blurhash").data.decode(), 32, 8)
-    bottom = placeholder.decode_blurhash(imgedge.transform(photo(LANDSCAPE), "w=400&h=100&g=south&fmt=blurhash").data.decode(), 32, 8)
+    top, bottom = (
+        placeholder.decode_blurhash(imgedge.transform(photo(LANDSCAPE), query).data.decode(), 32, 8)
+        for query in ("w=400&h=100&g=north&fmt=blurhash", "w=400&h=100&g=south&fmt=blurhash")
+    )
     assert ImageStat.Stat(top).mean != ImageStat.Stat(bottom).mean
 
 

@@ -215,7 +215,8 @@ def test_declared_dimensions_over_the_pixel_limit_are_refused_before_decoding():
 
 
 def test_device_preset_applies_without_a_size():
-    mobile_ua = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
+    mobile_ua = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+                 "Version/18.1 Mobile/15E148 Safari/604.1")
     big = "nuthatch-20mp.jpg"
     assert imgedge.transform(photo(big), "fmt=jpeg", user_agent=mobile_ua).width == 828
     assert imgedge.transform(photo(big), "fmt=jpeg").width == 1920

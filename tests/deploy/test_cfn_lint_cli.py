@@ -14,7 +14,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from tooling.lint import RULES_DIR, rule_ids
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +23,8 @@ TEMPLATE = (REPO_ROOT / "template.yaml").read_text()
 BROKEN = [
     ("environment.yaml", "no-environment",
      ("      Handler: handlers.viewer_request.handler\n",
-      "      Handler: handlers.viewer_request.handler\n      Environment:\n        Variables:\n          BUCKET: images\n")),
+      "      Handler: handlers.viewer_request.handler\n"
+      "      Environment:\n        Variables:\n          BUCKET: images\n")),
     ("unversioned.yaml", "versioned-association",
      ("LambdaFunctionARN: !Ref ViewerRequestFunction.Version", "LambdaFunctionARN: !GetAtt ViewerRequestFunction.Arn")),
     ("runtime.yaml", "runtime", ("  Function:\n    Runtime: python3.12\n", "  Function:\n    Runtime: python3.11\n")),

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.photos import photo
 from tooling import bundle, config_gen, lock
 from tooling.template import function_architecture, function_runtime, load_template, read_template
-from tests.photos import photo
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -342,7 +342,8 @@ with open(sys.argv[3]) as fh:
     response = handler(json.load(fh), None)
 from imgedge.core import resize
 print(json.dumps({"response": response, "version": list(sys.version_info[:2]),
-                  "pillow": __import__("PIL").__file__, "config": __import__("imgedge.config").config.BUNDLED_CONFIG.as_posix(),
+                  "pillow": __import__("PIL").__file__,
+                  "config": __import__("imgedge.config").config.BUNDLED_CONFIG.as_posix(),
                   "simd": resize.SIMD and __import__("cykooz_resizer").__file__}))
 """
 

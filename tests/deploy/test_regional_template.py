@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tooling.bundle import BUNDLES
 from imgedge.local.template import resolve_conditions
+from tooling.bundle import BUNDLES
 from tooling.lint import fired, lint
 from tooling.template import TEMPLATE_PATH, function_architecture, function_runtime, translate
 

@@ -10,11 +10,11 @@ import pytest
 from cfnlint.api import ManualArgs, lint_file
 
 from imgedge.config import Config
+from imgedge.edge.cloudfront import DEVICE_HEADERS, VIEWER_URL_HEADER
 from tooling import VARIANTS_PREFIX
 from tooling.bundle import BUNDLES, RUNTIME_GLIBC_MINOR
 from tooling.lint import lint
 from tooling.template import TEMPLATE_PATH, function_runtime, translate
-from imgedge.edge.cloudfront import DEVICE_HEADERS, VIEWER_URL_HEADER
 
 
 def resources_of(template: dict, kind: str) -> dict:

@@ -11,7 +11,8 @@ from imgedge.edge import origin_response
 from imgedge.edge.viewer_request import handle as viewer_handle
 from imgedge.request.negotiate import ClientHints, client_hints
 from imgedge.store import DirectoryStore
-from tests.events import CHROME_UA, IPHONE_UA, origin_response as origin_event, viewer_request
+from tests.events import CHROME_UA, IPHONE_UA, viewer_request
+from tests.events import origin_response as origin_event
 from tests.photos import encoded, open_bytes, photo
 
 
@@ -141,4 +142,5 @@ def test_an_oversized_lossy_variant_is_answered_inline_at_a_lower_quality(tmp_pa
     redirect = Config(max_inline_bytes=limit, oversize_answer="redirect")
     store3 = DirectoryStore(tmp_path / "c")
     store3.put_original("photos/lake.jpg", photo("lake-boats-4mp.jpg"))
-    assert generate(store3, redirect, "w=1920&fmt=webp", viewer_url="/photos/lake.jpg?w=1920&fmt=webp")["status"] == "302"
+    redirected = generate(store3, redirect, "w=1920&fmt=webp", viewer_url="/photos/lake.jpg?w=1920&fmt=webp")
+    assert redirected["status"] == "302"

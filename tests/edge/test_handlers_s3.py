@@ -20,7 +20,8 @@ from handlers.viewer_request import handler as viewer_handler
 from imgedge.config import Config
 from imgedge.edge import origin_response
 from imgedge.store import S3Store
-from tests.events import CHROME_ACCEPT, IPHONE_UA, origin_response as origin_event, viewer_request
+from tests.events import CHROME_ACCEPT, IPHONE_UA, viewer_request
+from tests.events import origin_response as origin_event
 from tests.photos import photo
 
 ORIGINAL_KEY = "photos/summer holiday/lake boats ünï+1.jpg"

@@ -1,7 +1,7 @@
 """The viewer-request handler on CloudFront-shaped events: rewrite to the canonical variant, or refuse."""
 
-import sys
 import subprocess
+import sys
 
 import pytest
 

@@ -12,7 +12,6 @@ from PIL import Image
 import imgedge
 from imgedge import cli
 from imgedge.config import ALL_OPTIONS, DEFAULT_ALLOWED_OPTIONS, Config
-from tooling import config_gen
 from imgedge.edge.viewer_request import handle
 from imgedge.local.server import LocalEdge, seed_samples
 from imgedge.request.bounds import variant_bound, variant_bound_terms
@@ -21,6 +20,7 @@ from imgedge.request.signing import sign_url
 from imgedge.store import DirectoryStore
 from tests.events import viewer_request
 from tests.photos import open_bytes, photo
+from tooling import config_gen
 
 KEY = "allow-list-key-0123456789"
 WATERMARKS = {"logo": {"key": "brand/logo.png"}}

@@ -7,7 +7,6 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-
 from imgedge.config import Config
 from imgedge.edge import origin_response
 from imgedge.store import DirectoryStore, S3Store

@@ -17,7 +17,8 @@ from imgedge.request.keys import segment_for
 from imgedge.request.paths import MAX_KEY_BYTES, check_key_length, parse_variant_key, variant_key
 from imgedge.request.spec import VariantSpec
 from imgedge.store import DirectoryStore
-from tests.events import origin_response as origin_event, viewer_request
+from tests.events import origin_response as origin_event
+from tests.events import viewer_request
 
 #: Every option allowed, so one unsigned URL can spell a long segment.
 OPEN = Config(allowed_options=ALL_OPTIONS)

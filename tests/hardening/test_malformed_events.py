@@ -23,7 +23,8 @@ from imgedge.purge import handle_s3_event
 from imgedge.regional import function_url
 from imgedge.regional.app import GeneratorApp
 from imgedge.store import DirectoryStore
-from tests.events import event, origin_response as origin_event
+from tests.events import event
+from tests.events import origin_response as origin_event
 from tests.purge.events import s3_event
 from tests.regional.events import function_url_event
 

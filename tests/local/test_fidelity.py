@@ -17,7 +17,6 @@ from PIL import Image
 
 import imgedge.edge.origin_response as origin_response_module
 from imgedge.config import Config
-from tooling.template import TEMPLATE_PATH, load_template
 from imgedge.local import cache as cache_module
 from imgedge.local.behaviour import (
     MANAGED_CACHE_POLICIES,
@@ -31,6 +30,7 @@ from imgedge.local.cache import CacheKey, cloudfront_ttl
 from imgedge.local.server import LocalEdge, seed_samples
 from imgedge.store import DirectoryStore
 from tests.events import CHROME_ACCEPT, CHROME_UA, IPHONE_UA
+from tooling.template import TEMPLATE_PATH, load_template
 
 CAT = "/samples/cat.png"
 LAKE = "/samples/lake-boats-4mp.jpg"
@@ -98,7 +98,8 @@ def test_the_local_edge_plays_the_templates_distribution(template, tmp_path):
     (default,) = distribution.behaviours
     config = cache_policy(template)
     policy = default.cache_policy
-    assert (policy.min_ttl, policy.default_ttl, policy.max_ttl) == (config["MinTTL"], config["DefaultTTL"], config["MaxTTL"])
+    ttls = (config["MinTTL"], config["DefaultTTL"], config["MaxTTL"])
+    assert (policy.min_ttl, policy.default_ttl, policy.max_ttl) == ttls
     assert (policy.query_strings.behavior, policy.headers.behavior, policy.cookies.behavior) == ("none",) * 3
     handlers = {name: props(template, name)["Handler"] for name in ("ViewerRequestFunction", "OriginResponseFunction")}
     assert dict(default.associations) == {"viewer-request": handlers["ViewerRequestFunction"],
@@ -280,7 +281,8 @@ def test_age_grows_then_a_stale_variant_is_revalidated_as_a_refresh_hit(template
 def test_a_missing_original_is_cached_as_an_error_for_its_max_age(template, tmp_path, clock, origin_response_calls):
     edge = make_edge(tmp_path, template)
     status, headers, _ = edge.handle("GET", "/samples/nope.jpg?w=320", DESKTOP)
-    assert (status, headers["X-Cache"], headers["Cache-Control"]) == (404, "Error from cloudfront", "public, max-age=60")
+    assert (status, headers["X-Cache"], headers["Cache-Control"]) == (404, "Error from cloudfront",
+                                                                       "public, max-age=60")
     clock.now += 59
     status, headers, _ = edge.handle("GET", "/samples/nope.jpg?w=320", DESKTOP)
     assert (status, headers["X-Cache"], headers["Age"]) == (404, "Error from cloudfront", "59")

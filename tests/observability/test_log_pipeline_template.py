@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from imgedge.local.template import resolve_conditions
+from imgedge.observability import LOG_FIELDS
 from tooling.lint import lint
 from tooling.template import TEMPLATE_PATH, load_template, translate
-from imgedge.observability import LOG_FIELDS
 
 PIPELINE = {"LogsBucket", "OriginResponseEdgeLogGroup", "GenerationLogsSubscription", "LogsToFirehoseRole",
             "FirehoseToS3Role", "GenerationLogStream", "GenerationLogsDatabase", "GenerationLogsTable",
@@ -29,7 +29,8 @@ def test_rules_pass_with_and_without_the_pipeline(sam, parameters):
 
 
 def test_the_log_pipeline_is_optional_and_complete(sam):
-    conditional = {name for name, r in sam["Resources"].items() if r.get("Condition") in ("LogPipeline", "EdgeLogPipeline")}
+    conditional = {name for name, r in sam["Resources"].items()
+                   if r.get("Condition") in ("LogPipeline", "EdgeLogPipeline")}
     assert conditional == PIPELINE
     assert sam["Parameters"]["EnableLogPipeline"]["Default"] == "false"
     off = resolve_conditions(translate(sam, {"EnableLogPipeline": "false"}), {"EnableLogPipeline": "false"})

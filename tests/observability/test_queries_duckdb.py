@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 from imgedge.config import Config
-from tooling.template import load_template
 from imgedge.device import device_class
 from imgedge.local.server import LocalEdge, seed_samples
 from imgedge.observability import LOG_FIELDS
 from imgedge.store import DirectoryStore
 from tests.events import CHROME_ACCEPT, CHROME_UA, IPHONE_UA
+from tooling.template import load_template
 
 duckdb = pytest.importorskip("duckdb", reason="duckdb is a test dependency (pyproject's test extra)")
 
@@ -133,5 +133,6 @@ def test_bytes_saved_by_format(db, log_file):
 
 def test_refusals_and_errors_by_reason(db):
     rows = run(db, documented_queries()[3])
-    assert sorted((r["outcome"], r["status"], r["requests"]) for r in rows) == [("refused", 404, 1), ("refused", 422, 1)]
+    outcomes = sorted((r["outcome"], r["status"], r["requests"]) for r in rows)
+    assert outcomes == [("refused", 404, 1), ("refused", 422, 1)]
     assert {r["reason"] for r in rows} >= {"no such image"}

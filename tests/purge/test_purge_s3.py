@@ -13,10 +13,10 @@ import handlers.purge as purge_handler
 import imgedge.store.s3 as s3_store
 from imgedge import cli
 from imgedge.config import Config
-from tooling.template import load_template, translate
 from imgedge.purge import originals_changed, purge
 from imgedge.store import S3Store
 from tests.purge.events import encoded_key, s3_event
+from tooling.template import load_template, translate
 
 ORIGINAL = "photos/summer holiday/lake boats ünï+1.jpg"
 #: How S3 writes that key into a notification: form-encoded, so the space is "+" and the "+" is "%2B".
@@ -156,7 +156,8 @@ def test_the_purge_does_not_recurse_through_the_templates_notifications(lambda_e
 def test_events_that_name_no_original_are_skipped(lambda_env):
     server, name, client = lambda_env
     test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": "2026-11-24T01:22:53.123Z",
-                  "Bucket": name, "RequestId": "5582815E1AEA5ADF", "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE"}
+                  "Bucket": name, "RequestId": "5582815E1AEA5ADF",
+                  "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE"}
     assert purge_handler.handler(test_event, None)["originals"] == []
     folder = purge_handler.handler(s3_event(name, "photos/", "ObjectCreated:Put"), None)
     assert folder["originals"] == [] and "photos/" in folder["skipped"][0]

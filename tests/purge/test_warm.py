@@ -12,8 +12,8 @@ from PIL import Image
 from imgedge import cli
 from imgedge.config import Config
 from imgedge.edge.viewer_request import canonical_uri
-from imgedge.request.paths import key_for_uri
 from imgedge.local.server import LocalEdge, seed_samples
+from imgedge.request.paths import key_for_uri
 from imgedge.store import DirectoryStore
 from imgedge.warm import StoreSpec, ladder_keys, list_originals, warm
 from tests.events import CHROME_ACCEPT, CHROME_UA
@@ -60,7 +60,8 @@ def test_originals_are_listed_by_prefix_without_variants_or_non_images(bucket):
 def test_warm_is_parallel_idempotent_and_resumable(bucket, capsys):
     spec = StoreSpec(root=str(bucket.root))
     summary = warm(spec, "samples/", Config(), widths=[320, 640], formats=["avif", "legacy"], jobs=2)
-    assert (summary.originals, summary.variants, summary.generated, summary.skipped, summary.failed) == (5, 20, 20, 0, 0)
+    counts = (summary.originals, summary.variants, summary.generated, summary.skipped, summary.failed)
+    assert counts == (5, 20, 20, 0, 0)
     progress = capsys.readouterr().err
     assert "[##############################] 20/20 generated 20 skipped 0 failed 0" in progress
     made = variants(bucket)

@@ -24,9 +24,9 @@ from botocore.exceptions import ClientError
 from PIL import Image
 
 from handlers.viewer_request import handler as viewer_handler
-from imgedge.request.paths import key_for_uri
 from imgedge.regional.app import Response
 from imgedge.regional.failover import OriginGroup, StoreOrigin
+from imgedge.request.paths import key_for_uri
 from imgedge.store import S3Store
 from tests.events import CHROME_ACCEPT, IPHONE_UA, viewer_request
 from tests.photos import photo

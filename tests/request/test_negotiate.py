@@ -4,7 +4,8 @@ from imgedge.config import Config
 from imgedge.request.negotiate import negotiate_format
 
 CHROME = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
-SAFARI_18 = "image/webp,image/avif,image/jxl,image/heic,image/heic-sequence,video/*;q=0.8,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5"
+SAFARI_18 = ("image/webp,image/avif,image/jxl,image/heic,image/heic-sequence,video/*;q=0.8,image/png,image/svg+xml,"
+             "image/*;q=0.8,*/*;q=0.5")
 FIREFOX_OLD = "image/webp,*/*"
 
 

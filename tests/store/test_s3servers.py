@@ -18,7 +18,6 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
-
 # Every byte value, plus CR/LF/NUL/^Z, which text-mode handling would mangle.
 BINARY = bytes(range(256)) * 64 + b"\x00\r\n\x1a\xff\xfe"
 

@@ -24,7 +24,8 @@ class CacheKey(_base.ProjectRule):
                 yield dist, "legacy ForwardedValues; use a CachePolicyId"
             policy = ref(behavior.get("CachePolicyId"))
             if model.type_of(policy) != "AWS::CloudFront::CachePolicy":
-                yield dist, f"CachePolicyId {render(behavior.get('CachePolicyId'))} is not a cache policy of this template"
+                yield dist, (f"CachePolicyId {render(behavior.get('CachePolicyId'))} "
+                             "is not a cache policy of this template")
             else:
                 policies.add(policy)
         for name in sorted(policies):

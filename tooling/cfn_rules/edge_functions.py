@@ -104,7 +104,8 @@ class UnsupportedFeature(_base.ProjectRule):
 class ViewerLimits(_base.ProjectRule):
     id = "E9106"
     shortdesc = "viewer-limits"
-    description = f"Functions on viewer events have MemorySize <= {VIEWER_MAX_MEMORY} MB and Timeout <= {VIEWER_MAX_TIMEOUT} s"
+    description = (f"Functions on viewer events have MemorySize <= {VIEWER_MAX_MEMORY} MB "
+                   f"and Timeout <= {VIEWER_MAX_TIMEOUT} s")
 
     def findings(self, model):
         for name, props in model.functions("edge"):

@@ -4,8 +4,7 @@ A URL with ``AuthType: NONE``, a permission without ``SourceArn`` or a missing `
 beside ``lambda:InvokeFunctionUrl`` since October 2025) all pass cfn-lint and SAM.
 """
 
-import re  # noqa: E402
-
+import re
 import sys
 from pathlib import Path
 
@@ -84,7 +83,8 @@ class InvokeScope(_base.ProjectRule):
             if props.get("FunctionUrlAuthType") == "NONE":
                 yield name, "FunctionUrlAuthType NONE: a public Function URL permission"
             if public or principal == CLOUDFRONT_PRINCIPAL:
-                if principal == CLOUDFRONT_PRINCIPAL and not distribution_arn_of_template(model, props.get("SourceArn")):
+                source_arn = props.get("SourceArn")
+                if principal == CLOUDFRONT_PRINCIPAL and not distribution_arn_of_template(model, source_arn):
                     yield name, (f"SourceArn {render(props.get('SourceArn'))!r} is not a distribution of this "
                                  "template: any CloudFront distribution could invoke the function")
                 continue

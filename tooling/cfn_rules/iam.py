@@ -3,16 +3,15 @@ what it may do to S3 (writes only under the variants prefix; the purge only list
 delivery role only its own bucket) and to CloudFront (only the purge, only invalidations of this distribution).
 """
 
-import re  # noqa: E402
-
+import re
 import sys
 from pathlib import Path
 
 if str(Path(__file__).resolve().parents[2]) not in sys.path:  # cfn-lint loads rule files alone, not as a package
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tooling.cfn_rules import _base  # noqa: E402
 from tooling import VARIANTS_PREFIX  # noqa: E402
+from tooling.cfn_rules import _base  # noqa: E402
 from tooling.cfn_rules._values import as_list, items, ref, refs_in, render, statements  # noqa: E402
 
 EDGE_PRINCIPALS = ("lambda.amazonaws.com", "edgelambda.amazonaws.com")
@@ -86,7 +85,8 @@ class S3IamScope(_base.ProjectRule):
             if "NotAction" in statement or "NotResource" in statement:
                 yield name, "Allow with NotAction/NotResource grants too much"
                 continue
-            s3_actions = [str(a) for a in as_list(statement.get("Action")) if a == "*" or str(a).lower().startswith("s3:")]
+            s3_actions = [str(a) for a in as_list(statement.get("Action"))
+                          if a == "*" or str(a).lower().startswith("s3:")]
             if not s3_actions:
                 continue
             for action in s3_actions:

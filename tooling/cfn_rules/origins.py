@@ -1,8 +1,7 @@
 """How CloudFront reaches its origins: S3 through Origin Access Control, the regional generator's Function URL
 signed by a ``lambda`` OAC over HTTPS, and only as the failover member of an origin group behind S3."""
 
-import re  # noqa: E402
-
+import re
 import sys
 from pathlib import Path
 
@@ -33,7 +32,8 @@ class OriginAccess(_base.ProjectRule):
                 if model.type_of(ref(origin.get("OriginAccessControlId"))) != "AWS::CloudFront::OriginAccessControl":
                     yield name, f"origin {origin_id} has no OriginAccessControl of this template"
             elif kind == "custom" and re.search(r"\.s3[.-]|s3-website", render(origin.get("DomainName"))):
-                yield name, f"origin {origin_id} reaches S3 as a custom origin (public website endpoint) instead of with OAC"
+                yield name, (f"origin {origin_id} reaches S3 as a custom origin (public website endpoint) "
+                             "instead of with OAC")
 
 
 def oac_settings(model, lambda_only):
@@ -77,13 +77,15 @@ class LambdaOriginAccess(_base.ProjectRule):
                 yield dist, (f"origin {origin_id} (a Function URL) is not signed by an OriginAccessControl of this "
                              "template: CloudFront could not call an AWS_IAM URL")
             else:
-                oac_type = (model.props(oac).get("OriginAccessControlConfig") or {}).get("OriginAccessControlOriginType")
+                oac_config = model.props(oac).get("OriginAccessControlConfig") or {}
+                oac_type = oac_config.get("OriginAccessControlOriginType")
                 if oac_type != "lambda":
                     yield dist, (f"origin {origin_id} (a Function URL) is signed by {oac}, of origin type "
                                  f"{oac_type!r}: expected 'lambda'")
             policy = (origin.get("CustomOriginConfig") or {}).get("OriginProtocolPolicy")
             if policy != "https-only":
-                yield dist, f"origin {origin_id} (a Function URL) has OriginProtocolPolicy {policy!r}, expected 'https-only'"
+                yield dist, (f"origin {origin_id} (a Function URL) has OriginProtocolPolicy {policy!r}, "
+                             "expected 'https-only'")
 
 
 class OriginGroup(_base.ProjectRule):
