@@ -50,7 +50,7 @@ def work_for(source: decode.SourceImage, eighths: int, frames: int, out_format: 
 STORE_RESERVE_SECONDS = 1.5
 
 
-def admit(work: cost.Work, config: Config, deadline: Deadline) -> tuple[int, cost.Estimate]:
+def admit(work: cost.Work, config: Config, deadline: Deadline, source_bytes: int = 0) -> tuple[int, cost.Estimate]:
     """Refuse, before any pixel is decoded, what cannot finish inside the budget or the memory; return the
     AVIF speed that makes it fit (``encode.AVIF_SPEED`` unless only a faster one does) and the estimate."""
     base = cost.estimate(work, encode.AVIF_SPEED)
@@ -61,7 +61,7 @@ def admit(work: cost.Work, config: Config, deadline: Deadline) -> tuple[int, cos
         speed = cost.avif_speed(work.quality, work.output_pixels * max(1, work.frames), left, default)
     estimate = cost.estimate(work, speed)
     deadline.require(estimate.seconds + STORE_RESERVE_SECONDS, "generating this variant")
-    needed = cost.resident_bytes() + estimate.work_bytes
+    needed = cost.needed_bytes(work, estimate, source_bytes)
     limit = cost.memory_limit(config.memory_limit_mb)
     if needed > limit:
         raise PayloadTooLarge(f"this variant needs about {needed >> 20} MB to generate, over the "

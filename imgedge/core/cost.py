@@ -10,12 +10,13 @@ and per output pixel; each encoder per output pixel and frame, by quality (and, 
 ``avif_speed`` picks the slowest speed whose encode fits, so a 3840 px AVIF at q100 is still made, a
 little larger, instead of running out of time).
 
-Memory is what the work adds to the process: the original's bytes are already resident when this runs,
-so it counts the decoded frame at its decoded scale, one full-size mode conversion when the decoded
-mode needs one (``resize.normalise_mode``), the output-sized images the steps hand on, the encoder's own
-buffers and, for an animation, every output frame. ``memory_limit`` is what a generation may reach:
+Memory (``needed_bytes``) is the runtime, the original's bytes and what the work adds: the decoded frame
+at its decoded scale (and a progressive JPEG's coefficients), a mode conversion when the decoded mode needs
+one (``resize.normalise_reduced``), the output-sized images the steps hand on, the encoder's own buffers
+and, for an animation, every output frame. ``memory_limit`` is what a generation may reach:
 ``MEMORY_FRACTION`` of the function's memory (``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``, which Lambda and
-Lambda@Edge set, or ``Config.memory_limit_mb``), measured against the process's resident size now.
+Lambda@Edge set, or ``Config.memory_limit_mb``). It is computed from the request alone, never from the
+process's resident size, so the answer is the same on every container.
 """
 
 from __future__ import annotations
@@ -64,6 +65,9 @@ SAFETY = 1.3
 
 #: The share of the function's memory a generation may reach (Lambda kills the function at 100 %).
 MEMORY_FRACTION = 0.8
+#: The process before the work: Python, Pillow, numpy and boto3 loaded, warm (68-70 MiB measured in
+#: ``benchmarks/bounded_generation.py``'s children), with headroom for the Lambda runtime.
+RUNTIME_BYTES = 100 * 1024 * 1024
 #: Function memory when neither Lambda nor the config says (the template's default origin-response size).
 DEFAULT_FUNCTION_MEMORY_MB = 1536
 #: Bytes per pixel Pillow holds each mode in (RGB, YCbCr... are stored four bytes wide).
@@ -199,13 +203,11 @@ def memory_limit(configured_mb: int | None) -> int:
     return int(memory_mb * 1024 * 1024 * MEMORY_FRACTION)
 
 
-def resident_bytes() -> int:
-    """The process's resident set size now (0 where /proc is not available)."""
-    try:
-        with open("/proc/self/statm", encoding="ascii") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
+def needed_bytes(work: Work, estimate: Estimate, source_bytes: int) -> int:
+    """What the function's process reaches for this generation: the runtime, the original's bytes (held
+    while it is decoded) and the work. From the request alone, not the process's resident size now, so
+    the same original and spec get the same answer on every container (a remembered refusal must hold)."""
+    return RUNTIME_BYTES + source_bytes + estimate.work_bytes
 
 
 def rate_for_report(name: str) -> str | None:

@@ -151,8 +151,8 @@ def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | N
     with stages.stage("decode"):
         source = decode.open_source(data, config)
         if spec.format == "json":
-            predicted = admission.admit(admission.work_for(source, 1 if source.format == "JPEG" else 8, 1, "json",
-                                                           None, False), config, deadline)[1]
+            summary = admission.work_for(source, 1 if source.format == "JPEG" else 8, 1, "json", None, False)
+            predicted = admission.admit(summary, config, deadline, len(data))[1]
             body = placeholder.describe(source, data, config)
             return _result(body, "json", source.oriented_size, source, stages, predicted)
         layout = _plan(source, spec, config)
@@ -163,7 +163,7 @@ def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | N
                    if source.format == "JPEG" else 8)
         work = admission.work_for(source, eighths, frames, admission.output_format(spec, animated), spec.quality,
                                   layout.spec.gravity == "smart", stored_out, stored_crop)
-        avif_speed, predicted = admission.admit(work, config, deadline)
+        avif_speed, predicted = admission.admit(work, config, deadline, len(data))
         pixels = decode.load_pixels(source, eighths)
         scale = decode.decoded_scale(pixels.size, source.stored_size, eighths)
     if layout.spec.gravity == "smart" and layout.spec.fit == "cover":

