@@ -36,6 +36,8 @@ SQUARE_BOXES = ((480, 480), (828, 828), (1200, 1200))
 WIDE_BOXES = ((640, 360), (1200, 675), (1920, 1080))
 
 _SCRIPT = """
+// What Chromium sends for an <img>: the response varies on Accept, so the cache is read with the same one.
+const IMAGE_ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8";
 async function describe(img) {
   const url = img.currentSrc, where = new URL(url);
   const row = {id: img.id, url: where.pathname + where.search, naturalWidth: img.naturalWidth,
@@ -47,8 +49,9 @@ async function describe(img) {
     row.encodedBodySize = timing.encodedBodySize;
     row.serverTiming = timing.serverTiming.map(t => ({name: t.name, dur: t.duration, desc: t.description}));
   }
-  try {  // the image's own response from the HTTP cache: nothing is sent
-    const res = await fetch(url, {cache: "only-if-cached", mode: "same-origin"});
+  try {  // the image's own response from the HTTP cache: nothing is sent. The answer varies on Accept (and the
+    // client hints, which the browser adds itself), so ask with the Accept the browser sent for the image.
+    const res = await fetch(url, {cache: "only-if-cached", mode: "same-origin", headers: {Accept: IMAGE_ACCEPT}});
     row.status = res.status;
     row.contentType = res.headers.get("content-type");
     row.xCache = res.headers.get("x-cache");
