@@ -107,8 +107,9 @@ def _describe(spec) -> str:
 def _serve(args: argparse.Namespace) -> int:
     from .config import load_config
     from .local.behaviour import TemplateError, load_distribution
-    from .local.server import (DEFAULT_GENERATION_TIMEOUT, DEFAULT_QUEUE_SECONDS, LocalEdge, RenderGate,
-                               default_render_slots, make_server, seed_samples)
+    from .local.edge import LocalEdge
+    from .local.gate import DEFAULT_GENERATION_TIMEOUT, DEFAULT_QUEUE_SECONDS, RenderGate, default_render_slots
+    from .local.server import make_server, seed_samples
     from .store import DirectoryStore
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")

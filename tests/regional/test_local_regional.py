@@ -15,13 +15,13 @@ from PIL import Image
 
 from imgedge.config import Config
 from imgedge.local.behaviour import load_distribution
-from imgedge.local.server import LocalEdge
-from imgedge.regional.failover import regional_origin
+from imgedge.local.edge import LocalEdge
+from imgedge.local.origins import regional_origin
 from imgedge.store import DirectoryStore
 from tests.photos import photo
 
 wired = pytest.mark.skipif("mode" not in inspect.signature(LocalEdge).parameters,
-                           reason="LocalEdge has no mode parameter yet (see imgedge/regional/failover.py)")
+                           reason="LocalEdge has no mode parameter yet (see imgedge/local/origins.py)")
 
 
 @pytest.fixture
