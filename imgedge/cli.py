@@ -109,6 +109,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .local.behaviour import TemplateError, load_distribution
     from .local.edge import LocalEdge
     from .local.gate import DEFAULT_GENERATION_TIMEOUT, DEFAULT_QUEUE_SECONDS, RenderGate, default_render_slots
+    from .local.origins import s3_store, store_problem
     from .local.server import make_server, seed_samples
     from .store import DirectoryStore
 
@@ -117,7 +118,11 @@ def _serve(args: argparse.Namespace) -> int:
     spec = _store_spec(args)
     if spec is None:
         return 2
-    store = spec.open()
+    store = s3_store(spec.bucket, spec.endpoint_url) if spec.bucket else spec.open()
+    problem = store_problem(store)  # an endpoint that does not answer or a missing bucket: say so now
+    if problem:
+        print(f"imgedge serve: {_describe(spec)}: {problem}", file=sys.stderr)
+        return 1
     samples = seed_samples(store) if isinstance(store, DirectoryStore) else []
     try:
         parameters = {"Mode": args.mode, **dict(item.split("=", 1) for item in args.parameter)}

@@ -10,10 +10,16 @@ template deploys, so ``imgedge serve --mode regional`` runs the same requests th
 
 Each origin also has the local edge's form, ``fetch(request, validators) -> Response``: the request as
 CloudFront forwards it (a CloudFront-shaped dict) plus the conditional headers it adds when it revalidates.
+
+A store that fails (an endpoint that does not answer, a missing bucket, a refused permission) is what S3
+trouble looks like to CloudFront: a 5xx to the viewer. ``S3Origin`` logs why, once per kind of failure, and
+``store_problem`` names it before the local edge starts and on ``/healthz``.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from email.utils import formatdate
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
@@ -27,6 +33,8 @@ from ..transport import Response
 
 if TYPE_CHECKING:  # imgedge.store.s3 imports botocore, which the directory bucket never needs
     from ..store import Store
+
+log = logging.getLogger("imgedge.local")
 
 #: The template's FailoverCriteria.
 FAILOVER_STATUSES = (403, 404)
@@ -43,12 +51,14 @@ class S3Origin:
     """S3 behind OAC, for a ``Store``: GET/HEAD of the key the path names.
 
     A missing key is a 404 with S3's XML error body (the role may ``s3:ListBucket``); other methods 405;
-    store failures keep their status (502/503); an ``If-None-Match`` equal to
+    store failures keep their status (502/503) and are logged, once per kind; an ``If-None-Match`` equal to
     the ETag is a 304.
     """
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._reported: set[tuple[str, str]] = set()
+        self._reported_lock = threading.Lock()
 
     def __call__(self, method: str, path: str, headers: Mapping[str, str] | None = None,
                  body: bytes = b"") -> Response:
@@ -71,6 +81,7 @@ class S3Origin:
         except NotFound:
             return _s3_error(404, "NoSuchKey")
         except ImageEdgeError as exc:
+            self._report(exc)
             if exc.status >= 500:
                 return _s3_error(exc.status, "SlowDown" if exc.status == 503 else "InternalError")
             return _s3_error(403, "AccessDenied")
@@ -87,6 +98,15 @@ class S3Origin:
         if wanted and obj.etag and wanted == obj.etag:
             return Response(304, {k: v for k, v in out.items() if k != "Content-Type"})
         return Response(200, out, obj.data)
+
+    def _report(self, exc: ImageEdgeError) -> None:
+        """One log line per kind of store failure (not one per request: every image fails the same way)."""
+        kind = (exc.message, type(exc.__cause__).__name__)
+        with self._reported_lock:
+            if kind in self._reported:
+                return
+            self._reported.add(kind)
+        log.warning("the store failed: %s (answering %d until it recovers)", describe(exc), exc.status)
 
 
 class OriginGroup:
@@ -120,6 +140,34 @@ def regional_origin(store: Store, config: Config, *, log: Log | None = None,
                     max_inline_bytes: int = FUNCTION_URL_MAX_INLINE_BYTES) -> OriginGroup:
     """The origin group of a regional-mode stack: ``store`` as S3, then the generator on 403/404."""
     return OriginGroup(S3Origin(store), GeneratorApp(store, config, max_inline_bytes=max_inline_bytes, log=log))
+
+
+def store_problem(store: Store) -> str | None:
+    """Why ``store`` cannot serve originals, or None when it can: one listing request, which an endpoint
+    that does not answer, a missing bucket or a refused permission all fail (a HEAD cannot tell a missing
+    bucket from a missing key)."""
+    try:
+        next(iter(store.list("")), None)
+    except ImageEdgeError as exc:
+        return describe(exc)
+    return None
+
+
+def describe(exc: ImageEdgeError) -> str:
+    """The store error with its cause: the public message alone ("the image store failed") says nothing
+    to the one person who can fix it."""
+    detail = " ".join(str(exc.__cause__ or "").split())  # one line, whatever botocore says
+    return f"{exc.message}: {detail}" if detail else exc.message
+
+
+def s3_store(bucket: str, endpoint_url: str | None = None) -> Store:
+    """An S3 store with the handlers' client settings (short timeouts, bounded retries), so an endpoint
+    that does not answer fails in seconds here as it does for the deployed functions."""
+    import boto3
+
+    from ..store.s3 import S3Store, client_config
+
+    return S3Store(boto3.client("s3", endpoint_url=endpoint_url, config=client_config()), bucket)
 
 
 def _last_modified(store: Store, key: str) -> str | None:

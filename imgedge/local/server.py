@@ -1,8 +1,9 @@
 """``imgedge serve``'s HTTP front door: the local edge (``imgedge.local.edge``) behind a threaded HTTP server.
 
 Viewer requests go to ``LocalEdge.handle``; the front door itself answers the demo page (``/``), ``/healthz``
-and the local edge's own endpoints under
-``/_imgedge/`` (stats, invalidations). A viewer that goes away mid-answer is routine for an edge: its
+(whether the store answers: 503 with the reason when it does not) and the local edge's own endpoints under
+``/_imgedge/`` (stats, invalidations). It writes one ``Server`` header: the origin's when the answer carries
+one (S3's ``AmazonS3``), else its own. A viewer that goes away mid-answer is routine for an edge: its
 connection just ends, logged at debug level.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .edge import LocalEdge
+from .origins import store_problem
 from .samples import seed_samples  # noqa: F401 (imported from here by the command line and the tests)
 
 log = logging.getLogger("imgedge.local")
@@ -65,7 +67,9 @@ def make_server(edge: LocalEdge, host: str, port: int, sample_keys: list[str],
         def _serve(self, send_body: bool) -> None:
             path = urlsplit(self.path).path
             if self.command in ("GET", "HEAD") and path == "/healthz":
-                status, headers, body = 200, {"Content-Type": "text/plain", "Cache-Control": NO_STORE}, b"ok\n"
+                problem = store_problem(edge.store)
+                status, body = (503, f"store: {problem}\n".encode()) if problem else (200, b"ok\n")
+                headers = {"Content-Type": "text/plain", "Cache-Control": NO_STORE}
             elif self.command in ("GET", "HEAD") and path == "/":
                 status, headers, body = 200, {"Content-Type": "text/html; charset=utf-8",
                                               "Cache-Control": NO_STORE}, page
@@ -86,7 +90,11 @@ def make_server(edge: LocalEdge, host: str, port: int, sample_keys: list[str],
         def _send(self, status: int, headers: dict[str, str], body: bytes, send_body: bool) -> None:
             """Write the answer; a viewer that went away meanwhile just ends its connection."""
             try:
-                self.send_response(status)
+                self.log_request(status)
+                self.send_response_only(status)
+                if not any(name.lower() == "server" for name in headers):
+                    self.send_header("Server", self.version_string())
+                self.send_header("Date", self.date_time_string())
                 for name, value in headers.items():
                     if name.lower() not in ("content-length", "transfer-encoding", "connection"):
                         self.send_header(name, value)
