@@ -1,6 +1,7 @@
 """``imgedge serve`` as a newcomer meets it: a store that cannot serve is refused at start (one line on stderr,
 a non-zero exit) and reported by ``/healthz``; its failures are logged once per kind, not silently answered
-with 502s; template parameters outside their AllowedValues are refused; every answer has one ``Server``."""
+with 502s; template parameters outside their AllowedValues are refused; every answer has one ``Server``;
+a viewer that goes away is no traceback."""
 
 from __future__ import annotations
 
@@ -142,3 +143,22 @@ def test_every_answer_has_one_server_header(tmp_path):
         assert headers.get_all("Server") == ["AmazonS3"]
         for page in ("/", "/healthz", "/_imgedge/stats"):
             assert len(get(port, page)[1].get_all("Server")) == 1
+
+
+def test_a_viewer_that_goes_away_is_no_traceback(tmp_path, capsys):
+    """A browser cancelling an image is routine: no traceback on stderr (anything else still gets one)."""
+    server = make_server(LocalEdge(DirectoryStore(tmp_path / "bucket"), Config()), "127.0.0.1", 0, [])
+    try:
+        for gone in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "Connection reset by peer")):
+            try:
+                raise gone
+            except ConnectionError:
+                server.handle_error(None, ("127.0.0.1", 50000))
+        assert capsys.readouterr().err == ""
+        try:
+            raise ValueError("a bug")
+        except ValueError:
+            server.handle_error(None, ("127.0.0.1", 50000))
+        assert "ValueError: a bug" in capsys.readouterr().err
+    finally:
+        server.server_close()
