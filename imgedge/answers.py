@@ -17,13 +17,13 @@ their event shape.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .deadline import Deadline
 from .errors import ImageEdgeError
 from .request.negotiate import HINT_HEADERS
+from .transport import Response
 
 if TYPE_CHECKING:  # the viewer-request imports this module for ``refusal``: keep stores and Pillow out
     from .generate import Variant
@@ -40,11 +40,8 @@ FALLBACK_HEADER = "X-Imgedge-Fallback"
 BUDGET_HEADER = "X-Imgedge-Budget"
 
 
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: bytes = b""
+#: What the generation step answers: the one ``Response`` every transport gives (``imgedge.transport``).
+Answer = Response
 
 
 #: What may have chosen an image's bytes besides its URL: the format by Accept, the width and quality by the

@@ -21,8 +21,8 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import datetime, timezone
 from dataclasses import dataclass, field, fields
+from datetime import datetime, timezone
 from typing import Any, Mapping
 
 NAMESPACE = "imgedge"
@@ -131,9 +131,9 @@ def emf(entry: Mapping[str, Any], namespace: str = NAMESPACE) -> dict[str, Any]:
     if dimensions:
         directives.append({"Namespace": namespace, "Dimensions": dimensions, "Metrics": by_outcome})
     stages = []
-    for field, metric in _STAGE_METRICS.items():
-        if entry.get(field) is not None:
-            doc[metric] = entry[field]
+    for name, metric in _STAGE_METRICS.items():
+        if entry.get(name) is not None:
+            doc[metric] = entry[name]
             stages.append({"Name": metric, "Unit": "Milliseconds"})
     if stages and isinstance(entry.get("format"), str):
         directives.append({"Namespace": namespace, "Dimensions": [["format"]], "Metrics": stages})

@@ -5,7 +5,8 @@
     python3 scripts/dev.py test  [pytest options]          the whole test suite
 
 Both create ``.venv`` and install the project into it (re-installing when pyproject.toml changes);
-``test`` also installs Debian's chromium for the browser test when run as root and it is missing.
+``test`` also installs Debian's chromium for the browser test when run as root and it is missing. Then this
+process becomes the command (``exec``), so stopping it by PID stops the server itself.
 """
 
 from __future__ import annotations
@@ -45,12 +46,25 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "serve":
         ensure_venv("template")  # SAM's YAML loader, to play template.yaml's distribution
-        return subprocess.call([BIN / "imgedge", "serve", *rest], cwd=ROOT)
+        return run([BIN / "imgedge", "serve", *rest])
     ensure_venv("test")
     browser = ROOT / "tests" / "browser" / "install_chromium.sh"
     if sys.platform.startswith("linux") and browser.exists():
         subprocess.run(["bash", browser], check=True)  # Debian's chromium for the browser test (root only)
-    return subprocess.call([PY, "-m", "pytest", *rest], cwd=ROOT)
+    return run([PY, "-m", "pytest", *rest])
+
+
+def run(command: list[Path | str]) -> int:
+    """Run ``command`` in the repository as this very process (POSIX ``exec``): a signal sent to this PID,
+    a supervisor's SIGTERM for one, reaches the command, and no child is left holding the port. Elsewhere
+    the command runs as a child, waited for."""
+    argv = [str(part) for part in command]
+    if os.name != "posix":
+        return subprocess.call(argv, cwd=ROOT)
+    sys.stdout.flush()  # exec discards what Python has buffered
+    sys.stderr.flush()
+    os.chdir(ROOT)
+    os.execv(argv[0], argv)
 
 
 if __name__ == "__main__":

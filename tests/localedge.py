@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from imgedge.config import Config
-from imgedge.local.server import LocalEdge, make_server, seed_samples
+from imgedge.local.edge import LocalEdge
+from imgedge.local.samples import seed_samples
+from imgedge.local.server import make_server
 from imgedge.store import DirectoryStore
 
 

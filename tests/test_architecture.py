@@ -14,7 +14,8 @@ PACKAGE = ROOT / "imgedge"
 
 #: Layer of each part of the package, bottom up (docs/architecture.md draws the same).
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("foundation", ("errors", "deadline", "config", "observability", "device", "device_models", "request")),
+    ("foundation", ("errors", "deadline", "config", "observability", "device", "device_models", "request",
+                    "transport")),
     ("core", ("core",)),
     ("store", ("store",)),
     ("use cases", ("refusals", "generate", "answers", "purge", "warm", "__init__")),

@@ -79,7 +79,7 @@ BUNDLES: dict[str, Bundle] = {
         imgedge_exclude=frozenset(),
         imgedge_include=frozenset(
             {"request", "__init__.py", "config.py", "errors.py", "device.py", "device_models.py",
-             "device_models.json", "observability.py", "answers.py", "deadline.py", "edge/__init__.py",
+             "device_models.json", "observability.py", "answers.py", "deadline.py", "transport.py", "edge/__init__.py",
              "edge/cloudfront.py", "edge/viewer_request.py"}
         ),
         limit_bytes=1 * MB,
@@ -106,7 +106,7 @@ BUNDLES: dict[str, Bundle] = {
         handler="handlers/regional.py",
         requirements=("Pillow", "cykooz.resizer", "numpy"),
         imgedge_exclude=frozenset({"local", "cli", "edge/viewer_request.py",
-                                   "edge/origin_response.py", "regional/wsgi.py", "regional/failover.py"}),
+                                   "edge/origin_response.py", "regional/wsgi.py"}),
         limit_bytes=50 * MB,
         aim_bytes=25 * MB,
         forbidden=frozenset({"boto3", "botocore", "s3transfer"}),

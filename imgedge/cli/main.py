@@ -192,16 +192,11 @@ def _writable_folder(path: str, what: str) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     from ..local.behaviour import TemplateError, load_distribution
+    from ..local.edge import LocalEdge
     from ..local.examples import DEMO_CONFIG, seed_examples
-    from ..local.server import (
-        DEFAULT_GENERATION_TIMEOUT,
-        DEFAULT_QUEUE_SECONDS,
-        LocalEdge,
-        RenderGate,
-        default_render_slots,
-        make_server,
-        seed_samples,
-    )
+    from ..local.gate import DEFAULT_GENERATION_TIMEOUT, DEFAULT_QUEUE_SECONDS, RenderGate, default_render_slots
+    from ..local.origins import s3_store
+    from ..local.server import make_server, seed_samples
     from ..store import DirectoryStore
 
     config, config_path = _config(args, DEMO_CONFIG)
@@ -223,7 +218,8 @@ def _serve(args: argparse.Namespace) -> int:
                           DEFAULT_GENERATION_TIMEOUT if args.generation_timeout is None else args.generation_timeout)
     except ValueError as exc:
         raise Failure(Exit.USAGE, str(exc)) from None
-    store = spec.open()
+    # S3 with the Lambda handlers' short timeouts: a dead endpoint must not hold every request for minutes
+    store = s3_store(spec.bucket, spec.endpoint_url) if spec.bucket else spec.open()
     samples: list[str] = []
     if isinstance(store, DirectoryStore):
         try:

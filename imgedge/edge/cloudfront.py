@@ -1,23 +1,20 @@
-"""Helpers for CloudFront's header maps: ``{"lower-name": [{"key": "Name", "value": "..."}]}``."""
+"""The CloudFront event codec: header maps (``{"lower-name": [{"key": "Name", "value": "..."}]}``), events
+and response records, read (checked, for the handlers) and written (for the handlers' answers and for the
+local edge, which builds the events it hands the handlers with the same functions).
+"""
 
 from __future__ import annotations
 
+import base64
+import json
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Mapping
 
 from ..errors import MalformedEvent
+from ..transport import DEVICE_HEADERS, VIEWER_URL_HEADER, Response  # noqa: F401 (the names are re-exported)
 
 Headers = dict[str, list[dict[str, str]]]
 
-#: CloudFront's device headers, added after the viewer-request event (never seen there).
-DEVICE_HEADERS = (
-    "cloudfront-is-mobile-viewer",
-    "cloudfront-is-tablet-viewer",
-    "cloudfront-is-smarttv-viewer",
-    "cloudfront-is-desktop-viewer",
-)
-#: The URL the viewer asked for, set by the viewer-request for the origin-response's redirects.
-VIEWER_URL_HEADER = "X-Imgedge-Viewer-Url"
 #: Headers Lambda@Edge forbids changing in origin-response events (changing them is a 502).
 READ_ONLY_ORIGIN_RESPONSE = ("transfer-encoding", "via")
 
@@ -40,9 +37,57 @@ def device_headers(headers: Headers) -> dict[str, str]:
     return {name: value for name in DEVICE_HEADERS if (value := header(headers, name)) is not None}
 
 
-def cloudfront_headers(headers: dict[str, str]) -> Headers:
+def cloudfront_headers(headers: Mapping[str, str]) -> Headers:
     """Plain ``{"Name": "value"}`` headers as a CloudFront header map."""
     return {name.lower(): [{"key": name, "value": value}] for name, value in headers.items()}
+
+
+def plain_headers(headers: Headers) -> dict[str, str]:
+    """A header map as plain headers: the first value of each, spelled as its ``key`` (else its map name)."""
+    return {entries[0].get("key", name): entries[0]["value"] for name, entries in headers.items() if entries}
+
+
+def lowercase_headers(headers: Headers) -> dict[str, str]:
+    """A header map as plain headers under their lowercase names, as the generators read them."""
+    return {name: value for name in headers if (value := header(headers, name)) is not None}
+
+
+def response_record(response: Response) -> dict[str, Any]:
+    """A response as a function returns it to CloudFront: status line, header map, base64 body."""
+    return {**status_line(response.status), "headers": cloudfront_headers(response.headers),
+            "body": base64.b64encode(response.body).decode("ascii"), "bodyEncoding": "base64"}
+
+
+def origin_record(response: Response) -> dict[str, Any]:
+    """An origin's response as CloudFront puts it in an origin-response event: no body (functions never
+    see the origin's)."""
+    return {**status_line(response.status), "headers": cloudfront_headers(response.headers)}
+
+
+def read_result(result: Mapping[str, Any], origin_body: bytes = b"") -> Response:
+    """What a function returned (a response record) as a ``Response``. A record without a body keeps
+    ``origin_body``, as CloudFront keeps the origin's body when a function changes only status or headers."""
+    if "body" not in result:
+        data = origin_body
+    elif result.get("bodyEncoding") == "base64":
+        data = base64.b64decode(result.get("body") or "")
+    else:
+        data = (result.get("body") or "").encode()
+    return Response(int(result["status"]), plain_headers(result.get("headers", {})), data)
+
+
+def event(event_type: str, request: Mapping[str, Any], response: Mapping[str, Any] | None = None, *,
+          request_id: str, distribution_domain: str, distribution_id: str) -> dict[str, Any]:
+    """A Lambda@Edge event as CloudFront sends it (``Records[0].cf``), holding a copy of ``request`` and
+    ``response``: handlers edit events in place, and the caller keeps its own."""
+    cf: dict[str, Any] = {
+        "config": {"distributionDomainName": distribution_domain, "distributionId": distribution_id,
+                   "eventType": event_type, "requestId": request_id},
+        "request": json.loads(json.dumps(request)),
+    }
+    if response is not None:
+        cf["response"] = json.loads(json.dumps(response))
+    return {"Records": [{"cf": cf}]}
 
 
 def status_line(status: int) -> dict[str, str]:

@@ -19,32 +19,27 @@ response carries the same timings in ``Server-Timing``.
 
 from __future__ import annotations
 
-import base64
 import sys
 from typing import Any, Callable
 
-from ..answers import TEXT, Answer, answer_variant, response_headers
+from ..answers import TEXT, answer_variant, response_headers
 from ..config import Config, load_config
 from ..deadline import Deadline
-from ..device import device_class
 from ..errors import BadRequest, MalformedEvent
 from ..generate import Variant
 from ..observability import GenerationLog, log_line, report_malformed, utc_now
 from ..request.paths import key_for_uri
 from ..store import Store
+from ..transport import Response, viewer_device, viewer_url
 from .cloudfront import (
     READ_ONLY_ORIGIN_RESPONSE,
-    VIEWER_URL_HEADER,
     check_headers,
-    cloudfront_headers,
-    device_headers,
     first_record,
-    header,
+    lowercase_headers,
     read_request,
     read_response,
+    response_record,
     s3_origin,
-    set_header,
-    status_line,
 )
 
 MISSING_STATUSES = ("403", "404")
@@ -89,7 +84,7 @@ def handle(
         variant = Variant.read(key_for_uri(request["uri"]), config)  # read once, handed down
     except BadRequest:
         return response  # not one of ours (e.g. a plain miss on an original path): S3's answer stands
-    headers = request.get("headers", {})
+    headers = lowercase_headers(request.get("headers", {}))
     cf_config = record.get("config")
     entry = GenerationLog(
         ts=utc_now(),
@@ -97,36 +92,32 @@ def handle(
         request_id=cf_config.get("requestId") if isinstance(cf_config, dict) else None,
         variant=variant.key,
         original=variant.original_key,
-        device=device_class(header(headers, "user-agent"), device_headers(headers)),
+        device=viewer_device(headers),
         # origin-response runs only when CloudFront had no fresh copy: a miss, or a stale one revalidated
         edge_cache="Miss",
         origin_status=int(status),
     )
-    answer = answer_variant(store_for(request), variant, config, viewer_url=header(headers, VIEWER_URL_HEADER),
+    answer = answer_variant(store_for(request), variant, config, viewer_url=viewer_url(headers),
                             max_inline_bytes=config.max_inline_bytes, entry=entry, deadline=deadline)
-    _replace(response, answer)
+    _replace(response, Response.of(answer))
     log(entry.fields())
     return response
 
 
 def _unreadable() -> dict[str, Any]:
     """What CloudFront gets when the event carries no response to pass on: a 502 nobody caches."""
-    body = b"unreadable origin response\n"
-    return {**status_line(502), "headers": cloudfront_headers(response_headers(TEXT, "no-store")),
-            "body": base64.b64encode(body).decode("ascii"), "bodyEncoding": "base64"}
+    return response_record(Response(502, response_headers(TEXT, "no-store"), b"unreadable origin response\n"))
 
 
-def _replace(response: dict[str, Any], answer: Answer) -> None:
+def _replace(response: dict[str, Any], answer: Response) -> None:
     """Edit S3's response in place into ``answer`` (keeping the read-only headers as they are)."""
+    record = response_record(answer)
     headers = response.setdefault("headers", {})
     for name in list(headers):
         if name not in READ_ONLY_ORIGIN_RESPONSE:
             del headers[name]
-    for name, value in answer.headers.items():
-        set_header(headers, name, value)
-    response.update(status_line(answer.status))
-    response["body"] = base64.b64encode(answer.body).decode("ascii")
-    response["bodyEncoding"] = "base64"
+    headers.update(record.pop("headers"))
+    response.update(record)
 
 
 def _print_json(entry: dict[str, Any]) -> None:

@@ -294,6 +294,11 @@ class _Context:
         unknown = set(parameters) - set(template.get("Parameters") or {})
         if unknown:
             raise TemplateError(f"unknown template parameters: {', '.join(sorted(unknown))}")
+        for name, value in parameters.items():  # as CloudFormation refuses them: before any condition
+            allowed = ((template.get("Parameters") or {}).get(name) or {}).get("AllowedValues")
+            if allowed is not None and str(value) not in [str(v) for v in allowed]:
+                raise TemplateError(f"parameter {name}={value} is not one of its AllowedValues "
+                                    f"({', '.join(str(v) for v in allowed)})")
         # Every parameter is fixed, so resolve_conditions (the code the cfn-lint rules use) decides every
         # condition the template defines; an undefined one stays, and is refused below.
         resolved = resolve_conditions(template, {**self.PSEUDO, **self.params})

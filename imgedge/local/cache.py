@@ -32,6 +32,7 @@ from typing import Iterator
 
 from .behaviour import CachePolicy
 
+
 def _clock() -> float:
     """Seconds on a monotonic clock (tests replace it to let time pass)."""
     return time.monotonic()

@@ -42,7 +42,8 @@ def load_template(path: str | os.PathLike[str]) -> dict[str, Any]:
         import yaml
         from samtranslator.yaml_helper import yaml_parse
     except ImportError as exc:
-        raise TemplateUnreadable("reading template.yaml needs SAM's translator (pip install 'imgedge[template]')") from exc
+        raise TemplateUnreadable("reading template.yaml needs SAM's translator "
+                                 "(pip install 'imgedge[template]')") from exc
     try:
         with open(path, encoding="utf-8") as fh:
             template = yaml_parse(fh.read())

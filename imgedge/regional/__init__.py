@@ -9,7 +9,8 @@ rewrote to, so cache keys and variant keys are the same in both modes.
   ``imgedge.generate.generate_variant``, the step the Lambda@Edge adapter and the local edge share.
 * ``function_url``: the thin adapter for Function URL events (payload format 2.0, base64 bodies).
 * ``settings``: the regional function's configuration from its environment variables.
-* ``failover.OriginGroup``: CloudFront's origin-group failover, for ``imgedge serve --mode regional``.
+* ``imgedge.local.origins.OriginGroup`` plays CloudFront's origin-group failover around it
+  (``imgedge serve --mode regional``).
 * ``wsgi``: the same app as a WSGI application and a stdlib server (for the Lambda Web Adapter or any host).
 
 Importing this package (or ``app``, ``function_url``, ``settings``) loads neither Pillow nor boto3: the

@@ -1,9 +1,11 @@
 """The generator as a plain HTTP application: ``GET /<variant key>`` → the variant's bytes.
 
-``GeneratorApp(store, config)(method, path, headers, body)`` returns ``Response(status, headers, body)``, a
-named tuple, so ``status, headers, body = app("GET", "/_variants/…", {})`` works. It knows HTTP, not
-Lambda or CloudFront: ``function_url`` adapts it to Function URL events, ``wsgi`` to WSGI, and
-``failover.OriginGroup`` puts it behind S3 the way CloudFront's origin group does.
+``GeneratorApp(store, config)(method, path, headers, body)`` returns ``Response(status, headers, body)``
+(``imgedge.transport``: the one response type of every transport), so
+``status, headers, body = app("GET", "/_variants/…", {})`` works. It knows HTTP, not Lambda or CloudFront:
+``function_url`` adapts it to Function URL events, ``wsgi`` to WSGI, and ``imgedge.local.origins.OriginGroup``
+puts it behind S3 the way CloudFront's origin group does. It reads the viewer's URL and device from the
+request headers through ``imgedge.transport``, as the Lambda@Edge adapter does from its event.
 
 What it answers:
 
@@ -28,15 +30,15 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..answers import answer_variant, refusal
 from ..config import Config
-from ..edge.cloudfront import DEVICE_HEADERS, VIEWER_URL_HEADER
 from ..errors import ImageEdgeError
 from ..generate import Variant, check_generatable
 from ..observability import GenerationLog
 from ..request.paths import key_for_uri
+from ..transport import Response, viewer_device, viewer_url
 
 if TYPE_CHECKING:  # imgedge.store imports botocore, which refusals never need
     from ..store import Store
@@ -48,13 +50,6 @@ RESPONSE_HEADROOM = 32 * 1024
 #: The largest image returned inline: base64 turns 3 bytes into 4. 4,475,424 bytes (~4.5 MB).
 FUNCTION_URL_MAX_INLINE_BYTES = (LAMBDA_RESPONSE_LIMIT - RESPONSE_HEADROOM) * 3 // 4
 ALLOWED_METHODS = ("GET", "HEAD")
-
-
-class Response(NamedTuple):
-    status: int
-    headers: dict[str, str]
-    body: bytes = b""
-
 
 Log = Callable[[dict[str, Any]], None]
 
@@ -98,26 +93,19 @@ class GeneratorApp:
 
     # ------------------------------------------------------------------------------------------------
     def _generate(self, variant: Variant, headers: dict[str, str]) -> Response:
-        from ..device import device_class
-
-        entry = GenerationLog(
-            event="generate",
-            mode="regional",
-            variant=variant.key,
-            original=variant.original_key,
-            device=device_class(headers.get("user-agent"),
-                                {name: headers[name] for name in DEVICE_HEADERS if name in headers}),
-        )
-        answer = answer_variant(self.store, variant, self.config, viewer_url=headers.get(VIEWER_URL_HEADER.lower()),
-                                max_inline_bytes=self.max_inline_bytes, entry=entry)
-        if answer.status == 200:  # the ETag S3 will give the stored object (single-part MD5)
-            answer.headers["ETag"] = '"%s"' % hashlib.md5(answer.body, usedforsecurity=False).hexdigest()
+        entry = GenerationLog(event="generate", mode="regional", variant=variant.key,
+                              original=variant.original_key, device=viewer_device(headers))
+        response = Response.of(answer_variant(self.store, variant, self.config, viewer_url=viewer_url(headers),
+                                              max_inline_bytes=self.max_inline_bytes, entry=entry))
+        if response.status == 200:  # the ETag S3 will give the stored object (single-part MD5)
+            response.headers["ETag"] = '"%s"' % hashlib.md5(response.body, usedforsecurity=False).hexdigest()
         self.log(entry.fields())
-        return Response(answer.status, answer.headers, answer.body)
+        return response
 
     def _refuse(self, status: int, message: str, extra: dict[str, str] | None = None) -> Response:
-        answer = refusal(status, message, self.config)
-        return Response(answer.status, {**answer.headers, **(extra or {})}, answer.body)
+        response = Response.of(refusal(status, message, self.config))
+        response.headers.update(extra or {})
+        return response
 
 
 def _declares_body(headers: Mapping[str, str]) -> bool:

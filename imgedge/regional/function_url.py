@@ -17,7 +17,8 @@ from typing import Any, Callable, Mapping
 
 from ..answers import TEXT, response_headers
 from ..errors import MalformedEvent
-from .app import LAMBDA_RESPONSE_LIMIT, Response
+from ..transport import Response
+from .app import LAMBDA_RESPONSE_LIMIT
 
 App = Callable[..., Response]
 #: How this adapter names itself in its log lines.

@@ -54,6 +54,7 @@ def load_settings(environ: Mapping[str, str]) -> RegionalSettings:
     limit = environ.get("IMGEDGE_MAX_INLINE_BYTES")
     if limit:
         if not limit.isdigit() or not 0 < int(limit) <= FUNCTION_URL_MAX_INLINE_BYTES:
-            raise SettingsError(f"IMGEDGE_MAX_INLINE_BYTES must be an integer within 1..{FUNCTION_URL_MAX_INLINE_BYTES}")
+            raise SettingsError("IMGEDGE_MAX_INLINE_BYTES must be an integer within "
+                                f"1..{FUNCTION_URL_MAX_INLINE_BYTES}")
         return RegionalSettings(bucket, config, int(limit))
     return RegionalSettings(bucket, config)

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import quote
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from .app import Response
+from ..transport import Response
 
 _REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
             405: "Method Not Allowed", 413: "Payload Too Large", 415: "Unsupported Media Type",

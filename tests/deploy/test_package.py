@@ -481,7 +481,7 @@ def test_regional_zip_contents(built):
                    "imgedge/regional/settings.py", "imgedge/generate.py", "imgedge/core/pipeline.py",
                    "imgedge/edge/cloudfront.py", "imgedge/config.json"):
         assert needed in names, needed
-    for left_out in ("imgedge/regional/wsgi.py", "imgedge/regional/failover.py", "imgedge/edge/viewer_request.py",
+    for left_out in ("imgedge/regional/wsgi.py", "imgedge/edge/viewer_request.py",
                      "imgedge/edge/origin_response.py", "handlers/origin_response.py", "imgedge/local/",
                      "tooling/"):
         assert not [n for n in names if n.startswith(left_out)], left_out

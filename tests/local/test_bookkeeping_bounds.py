@@ -9,7 +9,8 @@ import pytest
 
 from imgedge.config import Config
 from imgedge.local.cache import CachedResponse, CacheKey, InFlight, ResponseCache
-from imgedge.local.server import LocalEdge, seed_samples
+from imgedge.local.edge import LocalEdge
+from imgedge.local.samples import seed_samples
 from imgedge.store import DirectoryStore
 from tests.events import CHROME_ACCEPT, CHROME_UA
 

@@ -27,7 +27,8 @@ from imgedge.local.behaviour import (
     load_distribution,
 )
 from imgedge.local.cache import CacheKey, cloudfront_ttl
-from imgedge.local.server import LocalEdge, seed_samples
+from imgedge.local.edge import LocalEdge
+from imgedge.local.samples import seed_samples
 from imgedge.store import DirectoryStore
 from tests.events import CHROME_ACCEPT, CHROME_UA, IPHONE_UA
 from tooling.template import TEMPLATE_PATH, load_template

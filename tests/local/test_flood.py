@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from imgedge.local.cache import ResponseCache
-from imgedge.local.server import RenderGate
+from imgedge.local.gate import RenderGate
 from tests.events import CHROME_ACCEPT, CHROME_UA
 from tests.localedge import running_local_edge
 

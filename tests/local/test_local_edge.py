@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from imgedge.config import Config
-from imgedge.local.server import LocalEdge, make_server
+from imgedge.local.edge import LocalEdge
+from imgedge.local.server import make_server
 from imgedge.store import DirectoryStore
 from tests.events import CHROME_ACCEPT, CHROME_UA, IPHONE_UA
 from tests.localedge import running_local_edge

@@ -10,7 +10,9 @@ from types import SimpleNamespace
 import imgedge.local.server as server_module
 from imgedge import cli
 from imgedge.config import Config
-from imgedge.local.server import LocalEdge, RenderGate, seed_samples
+from imgedge.local.edge import LocalEdge
+from imgedge.local.gate import RenderGate
+from imgedge.local.samples import seed_samples
 from imgedge.store import DirectoryStore
 from tests.events import CHROME_ACCEPT, CHROME_UA
 

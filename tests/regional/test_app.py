@@ -19,9 +19,9 @@ import pytest
 from PIL import Image
 
 from imgedge.config import Config
+from imgedge.local.origins import OriginGroup, S3Origin, regional_origin
 from imgedge.regional import function_url
 from imgedge.regional.app import FUNCTION_URL_MAX_INLINE_BYTES, LAMBDA_RESPONSE_LIMIT, GeneratorApp
-from imgedge.regional.failover import OriginGroup, StoreOrigin, regional_origin
 from imgedge.regional.settings import SettingsError, load_settings
 from imgedge.regional.wsgi import _QuietHandler, make_wsgi_app
 from imgedge.store import DirectoryStore
@@ -265,7 +265,7 @@ class Counting:
 
 
 def test_origin_group_asks_s3_first_and_the_generator_only_on_a_miss(store):
-    primary = Counting(StoreOrigin(store))
+    primary = Counting(S3Origin(store))
     secondary = Counting(GeneratorApp(store, Config(), log=lambda e: None))
     group = OriginGroup(primary, secondary)
     first = group("GET", VARIANT, {"Host": "d111.cloudfront.net", "User-Agent": "UA"})

@@ -1,13 +1,10 @@
 """``imgedge serve --mode regional``: the local edge playing a Mode=regional stack: the distribution as
 template.yaml deploys it with ``Mode=regional`` (viewer-request only), and the origin group (store first, the
 generator on a 403/404) as its origin.
-
-The tests marked ``wired`` use ``LocalEdge(mode="regional")`` itself.
 """
 
 from __future__ import annotations
 
-import inspect
 import io
 
 import pytest
@@ -15,13 +12,10 @@ from PIL import Image
 
 from imgedge.config import Config
 from imgedge.local.behaviour import load_distribution
-from imgedge.local.server import LocalEdge
-from imgedge.regional.failover import regional_origin
+from imgedge.local.edge import LocalEdge
+from imgedge.local.origins import regional_origin
 from imgedge.store import DirectoryStore
 from tests.photos import photo
-
-wired = pytest.mark.skipif("mode" not in inspect.signature(LocalEdge).parameters,
-                           reason="LocalEdge has no mode parameter yet (see imgedge/regional/failover.py)")
 
 
 @pytest.fixture
@@ -67,7 +61,6 @@ def test_local_edge_regional_serves_over_a_megabyte_and_redirects_beyond_the_inl
     assert status == 200 and Image.open(io.BytesIO(body)).width == 1440  # the stored variant, from the store
 
 
-@wired
 def test_regional_mode_generates_once_then_serves_from_the_store(store):
     logs = []
     edge = LocalEdge(store, Config(), mode="regional")
@@ -81,7 +74,6 @@ def test_regional_mode_generates_once_then_serves_from_the_store(store):
     assert (again[0], again[2]) == (200, body)
 
 
-@wired
 def test_regional_mode_serves_over_a_megabyte_inline(store):
     edge = LocalEdge(store, Config(), mode="regional")
     status, headers, body = edge.handle("GET", "/photos/cat.jpg?w=1920&fmt=png", {"User-Agent": "Mozilla/5.0"})

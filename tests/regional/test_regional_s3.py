@@ -1,7 +1,7 @@
 """The regional handler (handlers/regional.py), driven with Function URL events, against real S3 servers.
 
 The viewer-request function names the variant exactly as it does in edge mode; the origin group
-(``imgedge.regional.failover``) asks the S3 server first and the handler only when S3 answers 403/404, as
+(``imgedge.local.origins``) asks the S3 server first and the handler only when S3 answers 403/404, as
 CloudFront's origin group does in a ``Mode=regional`` stack. The handler reaches the server through boto3's
 standard settings (``AWS_ENDPOINT_URL_S3``), with ``IMGEDGE_BUCKET`` from the environment.
 """
@@ -24,10 +24,10 @@ from botocore.exceptions import ClientError
 from PIL import Image
 
 from handlers.viewer_request import handler as viewer_handler
-from imgedge.regional.app import Response
-from imgedge.regional.failover import OriginGroup, StoreOrigin
+from imgedge.local.origins import OriginGroup, S3Origin
 from imgedge.request.paths import key_for_uri
 from imgedge.store import S3Store
+from imgedge.transport import Response
 from tests.events import CHROME_ACCEPT, IPHONE_UA, viewer_request
 from tests.photos import photo
 from tests.regional.events import function_url_event
@@ -103,7 +103,7 @@ def test_miss_generates_stores_returns_then_s3_answers_first(regional, capsys):
     assert s3_status(client, bucket, key) in (403, 404)
 
     generator = FunctionUrlOrigin(module.handler)
-    s3 = StoreOrigin(S3Store(client, bucket))
+    s3 = S3Origin(S3Store(client, bucket))
     group = OriginGroup(s3, generator)
 
     first = group("GET", uri, cloudfront_headers(request))
@@ -144,7 +144,7 @@ def test_an_output_over_the_inline_limit_is_stored_and_redirected(regional):
     module, client, bucket = regional
     request = viewer(ORIGINAL_PATH, "w=2560&fmt=png")
     generator = FunctionUrlOrigin(module.handler)
-    group = OriginGroup(StoreOrigin(S3Store(client, bucket)), generator)
+    group = OriginGroup(S3Origin(S3Store(client, bucket)), generator)
     first = group("GET", request["uri"], cloudfront_headers(request))
     assert (first.status, first.body) == (302, b"")
     assert first.headers["Location"] == f"{ORIGINAL_PATH}?w=2560&fmt=png"
