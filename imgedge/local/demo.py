@@ -24,7 +24,6 @@ from __future__ import annotations
 import html
 from urllib.parse import quote
 
-from ..request.negotiate import HINT_HEADERS
 from ..store import DirectoryStore, Store
 
 #: Candidate widths for ``<img srcset>`` (all ladder rungs) and the layout the ``sizes`` attribute describes.
@@ -36,8 +35,22 @@ SQUARE_BOXES = ((480, 480), (828, 828), (1200, 1200))
 WIDE_BOXES = ((640, 360), (1200, 675), (1920, 1080))
 
 _SCRIPT = """
-// What Chromium sends for an <img>: the response varies on Accept, so the cache is read with the same one.
-const IMAGE_ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8";
+// The response varies on Accept, and a script cannot see the Accept the browser sent for an <img>: the cache
+// is read with each browser's image Accept in turn (Chromium with and without JPEG XL, Firefox, Safari).
+const IMAGE_ACCEPTS = [
+  "image/jxl,image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",
+  "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",
+  "image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5",
+  "image/webp,image/avif,image/jxl,image/heic,image/heic-sequence,video/*;q=0.8,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5",
+];
+async function cachedResponse(url) {
+  for (const accept of IMAGE_ACCEPTS) {
+    try {
+      return await fetch(url, {cache: "only-if-cached", mode: "same-origin", headers: {Accept: accept}});
+    } catch (error) {}
+  }
+  throw new Error("the image's response is not in the browser's cache under any known image Accept");
+}
 async function describe(img) {
   const url = img.currentSrc, where = new URL(url);
   const row = {id: img.id, url: where.pathname + where.search, naturalWidth: img.naturalWidth,
@@ -49,9 +62,8 @@ async function describe(img) {
     row.encodedBodySize = timing.encodedBodySize;
     row.serverTiming = timing.serverTiming.map(t => ({name: t.name, dur: t.duration, desc: t.description}));
   }
-  try {  // the image's own response from the HTTP cache: nothing is sent. The answer varies on Accept (and the
-    // client hints, which the browser adds itself), so ask with the Accept the browser sent for the image.
-    const res = await fetch(url, {cache: "only-if-cached", mode: "same-origin", headers: {Accept: IMAGE_ACCEPT}});
+  try {  // the image's own response from the HTTP cache: nothing is sent
+    const res = await cachedResponse(url);
     row.status = res.status;
     row.contentType = res.headers.get("content-type");
     row.xCache = res.headers.get("x-cache");
@@ -94,7 +106,6 @@ pre { background: #f6f6f6; padding: 10px; overflow-x: auto; font-size: 13px; }
 
 #: The page asks for the client hints the edge reads (docs/client-hints.md); Save-Data needs no asking.
 #: Same origin as the images here, so no Permissions-Policy delegation is needed.
-ACCEPT_CH = ", ".join(name for name in HINT_HEADERS if name.startswith("Sec-CH-"))  # Save-Data is always sent
 
 def _url(key: str, query: str) -> str:
     return "/" + quote(key, safe="/-_.~") + "?" + query

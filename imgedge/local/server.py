@@ -34,7 +34,7 @@ def make_server(edge: LocalEdge, host: str, port: int, sample_keys: list[str],
                 idle_seconds: float = DEFAULT_IDLE_SECONDS) -> ThreadingHTTPServer:
     """The HTTP front of ``edge``: a thread per connection, each ended after ``idle_seconds`` without a
     request, so connections a client opens and forgets cannot hold threads forever."""
-    from .demo import ACCEPT_CH, demo_page
+    from .demo import demo_page
 
     page = demo_page(edge.store, sample_keys)
 
@@ -72,7 +72,7 @@ def make_server(edge: LocalEdge, host: str, port: int, sample_keys: list[str],
                 headers = {"Content-Type": "text/plain", "Cache-Control": NO_STORE}
             elif self.command in ("GET", "HEAD") and path == "/":
                 status, headers, body = 200, {"Content-Type": "text/html; charset=utf-8",
-                                              "Cache-Control": NO_STORE, "Accept-CH": ACCEPT_CH}, page
+                                              "Cache-Control": NO_STORE}, page
             elif self.command in ("GET", "HEAD") and path == ADMIN_PREFIX + "stats":
                 body = json.dumps({"stats": dict(edge.stats), "cached": len(edge.cache),
                                    "cached_bytes": edge.cache.size_bytes, "in_flight": len(edge.inflight),

@@ -82,7 +82,7 @@ def check_rows(rows, store, keys, *, device_pixels, narrow, user_agent, cached: 
     assert len(rows) == 2 * len(keys), rows
     summary = []
     for row in rows:
-        assert "error" not in row, row
+        assert "error" not in row, json.dumps(row)
         original = unquote(urlsplit(row["url"]).path.lstrip("/"))
         query = urlsplit(row["url"]).query
         assert query == expected_query(store, original, row["id"], device_pixels, narrow), row

@@ -87,7 +87,7 @@ def test_a_missing_bucket_is_refused_at_start(started, moto, monkeypatch, capsys
 
 
 def test_a_template_parameter_outside_its_allowed_values_is_refused(started, tmp_path, capsys):
-    assert cli.main(["serve", "--root", str(tmp_path / "bucket"), "--parameter", "Mode=bogus"]) == 2
+    assert cli.main(["serve", "--root", str(tmp_path / "bucket"), "--parameter", "Mode=bogus"]) == Exit.TEMPLATE
     line = one_line(capsys.readouterr().err)
     assert "Mode=bogus" in line and "edge, regional" in line
     assert started == []
