@@ -87,8 +87,3 @@ class Deadline:
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
-
-
-#: A budget that never runs out (``transform``, the CLI: no origin timeout to respect).
-def unlimited() -> Deadline:
-    return Deadline(0)

@@ -61,7 +61,7 @@ def admit(work: cost.Work, config: Config, deadline: Deadline, source_bytes: int
         speed = cost.avif_speed(work.quality, work.output_pixels * max(1, work.frames), left, default)
     estimate = cost.estimate(work, speed)
     deadline.require(estimate.seconds + STORE_RESERVE_SECONDS, "generating this variant")
-    needed = cost.needed_bytes(work, estimate, source_bytes)
+    needed = cost.needed_bytes(estimate, source_bytes)
     limit = cost.memory_limit(config.memory_limit_mb)
     if needed > limit:
         raise PayloadTooLarge(f"this variant needs about {needed >> 20} MB to generate, over the "

@@ -173,10 +173,6 @@ def work_bytes(work: Work) -> int:
     return decoded + converted + coefficients + still + frames
 
 
-def bytes_per_pixel(mode: str) -> int:
-    return _BYTES_PER_PIXEL.get(mode, 4)
-
-
 def coefficient_bytes(image: Image.Image) -> float:
     """Bytes per stored pixel libjpeg holds for a progressive JPEG's coefficients (2 per coefficient,
     for every component at its sampling), whatever the DCT scale of the decode; 0 for anything else."""
@@ -203,7 +199,7 @@ def memory_limit(configured_mb: int | None) -> int:
     return int(memory_mb * 1024 * 1024 * MEMORY_FRACTION)
 
 
-def needed_bytes(work: Work, estimate: Estimate, source_bytes: int) -> int:
+def needed_bytes(estimate: Estimate, source_bytes: int) -> int:
     """What the function's process reaches for this generation: the runtime, the original's bytes (held
     while it is decoded) and the work. From the request alone, not the process's resident size now, so
     the same original and spec get the same answer on every container (a remembered refusal must hold)."""

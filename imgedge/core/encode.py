@@ -41,11 +41,16 @@ BACKGROUND = "ffffff"
 
 
 def has_transparency(image: Image.Image) -> bool:
-    """True when some pixel is not fully opaque (an all-opaque alpha channel does not count)."""
-    if image.mode not in ("LA", "RGBA"):
-        return False
-    low, _high = band_extrema(image.getchannel("A"))[0]
-    return low < 255
+    """True when some pixel is not fully opaque (an all-opaque alpha channel does not count), without a
+    full-size copy: the alpha band's extrema, or a palette's histogram over its transparent entries."""
+    if image.mode in ("LA", "RGBA", "PA"):
+        return band_extrema(image)[-1][0] < 255
+    if image.mode == "P" and "transparency" in image.info:
+        key = image.info["transparency"]
+        clear = {key} if isinstance(key, int) else {i for i, alpha in enumerate(key) if alpha < 255}
+        counts = image.histogram()
+        return any(counts[i] for i in clear if i < len(counts))
+    return False
 
 
 def choose_format(fmt: str, image: Image.Image) -> str:

@@ -25,7 +25,7 @@ from PIL import Image, ImageFilter
 from ..config import Config
 from ..request.spec import VariantSpec
 from ..request.vocabulary import PLACEHOLDER_FORMATS, PLACEHOLDER_SIDE
-from . import animate, colour, decode, effects, resize
+from . import animate, colour, decode, effects, encode, resize
 
 _BASE83 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~"
 LQIP_QUALITY = 40
@@ -60,24 +60,12 @@ def describe(source: decode.SourceImage, data: bytes, config: Config) -> bytes:
     small = colour.to_srgb(resize.normalise_mode(_reduced(pixels, DESCRIBE_SIDE)), pixels.info.get("icc_profile"))
     width, height = source.oriented_size
     return info_json(width=width, height=height, fmt=source.format.lower(), frames=frames,
-                     has_alpha=has_transparency(pixels), orientation=source.orientation, icc=icc, size=len(data),
+                     has_alpha=encode.has_transparency(pixels), orientation=source.orientation, icc=icc, size=len(data),
                      dominant=dominant_colour(small))
 
 
 #: Longest side the dominant colour is taken from (a 64 px thumbnail of it, as before).
 DESCRIBE_SIDE = 256
-
-
-def has_transparency(image: Image.Image) -> bool:
-    """Whether some pixel of the decoded ``image`` is not fully opaque, without a full-size copy."""
-    if image.mode in ("LA", "RGBA", "PA"):
-        return resize.band_extrema(image)[-1][0] < 255
-    if image.mode == "P" and "transparency" in image.info:
-        key = image.info["transparency"]
-        clear = {key} if isinstance(key, int) else {i for i, alpha in enumerate(key) if alpha < 255}
-        counts = image.histogram()
-        return any(counts[i] for i in clear if i < len(counts))
-    return False
 
 
 def _reduced(image: Image.Image, side: int) -> Image.Image:

@@ -237,3 +237,14 @@ def test_json_describes_the_original():
 def test_dominant_colour_of_a_flat_image():
     data = encoded(Image.new("RGB", (300, 200), (200, 30, 40)), "PNG")
     assert json.loads(imgedge.transform(data, "fmt=json").data)["dominant_colour"] == "#c81e28"
+
+
+def test_json_reads_a_palettes_transparency_from_the_pixels_that_use_it():
+    """A palette PNG has alpha only when a pixel uses a transparent entry, not when one is merely declared."""
+    image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize((200, 125)).quantize(64)
+    used = image.getpixel((0, 0))
+    unused = next(i for i in range(256) if i not in {c for _, c in image.getcolors(256)})
+    for index, expected in ((used, True), (unused, False)):
+        out = io.BytesIO()
+        image.save(out, "PNG", transparency=index)
+        assert json.loads(imgedge.transform(out.getvalue(), "fmt=json").data)["has_alpha"] is expected
