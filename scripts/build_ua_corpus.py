@@ -3,6 +3,7 @@
 
     python scripts/build_ua_corpus.py            # downloads the packages below with pip / npm into a temp dir
     python scripts/build_ua_corpus.py --src DIR  # packages already downloaded (and unpacked) under DIR
+    python scripts/build_ua_corpus.py --bowser FILE  # bowser's test list (not in its npm package)
 
 Sources, each from its registry package, and how their labels become ours (the label is always the
 source's own device-type field, never our classifier's answer):
@@ -28,13 +29,30 @@ source's own device-type field, never our classifier's answer):
   (handhelds) and the entries that are neither mobile nor tablet (desktops, TVs and bots mixed, with no
   finer label) are left out.
 
-The last four are written to ``fixtures/ua/independent.tsv``, whose second column names the source. One of
-them, ua-parser-js, is split like the device-detector corpus, by a hash of the string, into
-``ua-parser-js:tune`` (looked at while tuning) and ``ua-parser-js:validate``; the classifier is never tuned
-on the others (woothee, crawler-user-agents, mobile-detect).
+Three more sources, added after the classifier was tuned on the ones above and never looked at since:
+
+* ``device`` 0.3.10 (npm, MIT; the last release that ships its tests): each ``device('<UA>')`` of its
+  ``test/device_*_test.js`` with the ``assert.equal(mydevice.type, '<type>')`` that follows it: phone ->
+  mobile; tablet -> tablet; desktop -> desktop; tv -> smarttv; bot -> bot; car is left out, and so is
+  ``not_default_options_test.js`` (its types depend on options).
+* ``bowser`` (MIT): ``test/acceptance/useragentstrings.yml`` of its repository (the npm package does not
+  ship it; pass the file with ``--bowser``), ``spec.platform.type`` mobile -> mobile; tablet -> tablet;
+  desktop -> desktop; tv -> smarttv; bot -> bot; entries without a platform type are left out.
+* ``crawlerdetect`` 0.4.2 (PyPI sdist, MIT; the fixtures of JayBizzle's CrawlerDetect):
+  ``tests/fixtures/user_agent/crawlers.txt``, one UA a line -> bot. Its ``devices.txt`` (not crawlers,
+  with no device type) is left out.
+
+The sources after device-detector are written to ``fixtures/ua/independent.tsv``, whose second column
+names the source. ua-parser-js, woothee, crawler-user-agents and mobile-detect are split like the
+device-detector corpus, by a hash of the string, into ``<source>:tune`` (looked at while tuning) and
+``<source>:validate``; the classifier is never tuned on the last three sources (npm-device, bowser,
+crawlerdetect), which are measured whole. The split of woothee, crawler-user-agents and mobile-detect came
+after their strings were drawn: it relabels them and draws nothing new, so their strings are the ones they
+were before.
 A string is kept in one place only: the hand-picked ``fixtures/user_agents.tsv`` first, then the
-device-detector corpus, then the independent one. Per class and part, at most ``--per-class`` strings are
-drawn with a fixed seed, so the files stay small enough for the test suite.
+device-detector corpus, then the independent sources in the order above. Per class and part, at most
+``--per-class`` strings are drawn with a fixed seed, so the files stay small enough for the test suite;
+the last three sources are drawn in a draw of their own, so adding them changed no earlier string.
 """
 
 from __future__ import annotations
@@ -65,7 +83,13 @@ PACKAGES = {
     "woothee": ("npm", "woothee@1.11.1"),
     "crawler-user-agents": ("npm", "crawler-user-agents@1.60.0"),
     "mobile-detect": ("npm", "mobile-detect@1.3.0"),
+    "npm-device": ("npm", "device@0.3.10"),
+    "crawlerdetect": ("pip-sdist", "crawlerdetect==0.4.2"),
 }
+#: bowser's test list is in its repository only; where ``--src`` holds it, and the file it is read from.
+BOWSER_FILE = Path("bowser") / "test" / "acceptance" / "useragentstrings.yml"
+#: Sources split into a tuning and a validation half by ``split_of``.
+SPLIT_SOURCES = ("ua-parser-js", "woothee", "crawler-user-agents", "mobile-detect")
 
 MATOMO_TYPES = {
     "smartphone": "mobile", "phablet": "mobile", "feature phone": "mobile", "wearable": "mobile",
@@ -75,6 +99,8 @@ MATOMO_TYPES = {
 UAPARSERJS_TYPES = {"mobile": "mobile", "wearable": "mobile", "tablet": "tablet", "smarttv": "smarttv",
                     "console": "smarttv"}
 WOOTHEE_CATEGORIES = {"pc": "desktop", "crawler": "bot", "mobilephone": "mobile", "appliance": "smarttv"}
+NPM_DEVICE_TYPES = {"phone": "mobile", "tablet": "tablet", "desktop": "desktop", "tv": "smarttv", "bot": "bot"}
+BOWSER_TYPES = {"mobile": "mobile", "tablet": "tablet", "desktop": "desktop", "tv": "smarttv", "bot": "bot"}
 #: Consoles that draw on a TV. Handhelds (PSP, Vita, DS, Steam Deck, Anbernic, Retroid) and the hybrid
 #: Switch have a screen of their own that fits no class of ours: they are left out.
 HOME_CONSOLE_RE = re.compile(r"PlayStation [2-5]|PS[2-5]\b|Xbox|Wii|Ouya", re.IGNORECASE)
@@ -86,11 +112,15 @@ def fetch_packages(dest: Path) -> None:
     for name, (client, spec) in PACKAGES.items():
         target = dest / name
         target.mkdir(parents=True, exist_ok=True)
-        if client == "pip":
-            subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(target),
-                            spec], check=True)
+        if client in ("pip", "pip-sdist"):
+            sdist = ["--no-binary", ":all:"] if client == "pip-sdist" else []
+            subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", *sdist, "--dest",
+                            str(target), spec], check=True)
             for wheel in target.glob("*.whl"):
                 zipfile.ZipFile(wheel).extractall(target)
+            for archive in target.glob("*.tar.gz"):
+                with tarfile.open(archive) as tar:
+                    tar.extractall(target, filter="data")
         else:
             subprocess.run(["npm", "pack", "--silent", "--pack-destination", str(target), spec], check=True,
                            stdout=subprocess.DEVNULL)
@@ -204,10 +234,50 @@ def mobile_detect_rows(root: Path) -> list[tuple[str, str, str]]:
     return rows
 
 
-def independent_part(ua: str, note: str) -> str:
-    """The source, and for ua-parser-js the half: ``ua-parser-js:tune`` / ``ua-parser-js:validate``."""
-    source = note.split(" ")[0].rstrip(":")
+def npm_device_rows(root: Path) -> list[tuple[str, str, str]]:
+    call = re.compile(r"device\('((?:[^'\\]|\\.)*)'\);\s*assert\.equal\(mydevice\.type, '(\w+)'\)")
+    rows = []
+    for path in sorted(next(root.rglob("package/test")).glob("device_*_test.js")):
+        for literal, kind in call.findall(path.read_text(encoding="utf-8")):
+            label = NPM_DEVICE_TYPES.get(kind)
+            ua = clean(re.sub(r"\\(.)", r"\1", literal))  # the JS string literal's escapes
+            if label and ua:
+                rows.append((label, ua, f"npm-device {kind}"))
+    return rows
+
+
+def bowser_rows(path: Path) -> list[tuple[str, str, str]]:
+    rows = []
+    for group, entries in (yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}).items():
+        for entry in entries or []:
+            kind = ((entry.get("spec") or {}).get("platform") or {}).get("type")
+            label = BOWSER_TYPES.get(kind)
+            ua = clean(entry.get("ua"))
+            if label and ua:
+                rows.append((label, ua, f"bowser {kind}: {group}"))
+    return rows
+
+
+def crawlerdetect_rows(root: Path) -> list[tuple[str, str, str]]:
+    path = next(root.rglob("tests/fixtures/user_agent/crawlers.txt"))
+    return [("bot", ua, "crawlerdetect") for line in path.read_text(encoding="utf-8").splitlines()
+            if (ua := clean(line))]
+
+
+def source_of(note: str) -> str:
+    return note.split(" ")[0].rstrip(":")
+
+
+def drawn_part(ua: str, note: str) -> str:
+    """The group a string is drawn in: its source, and for ua-parser-js the half (drawn per half)."""
+    source = source_of(note)
     return f"{source}:{split_of(ua)}" if source == "ua-parser-js" else source
+
+
+def independent_part(ua: str, note: str) -> str:
+    """The source, and for a split source the half: ``woothee:tune`` / ``woothee:validate``."""
+    source = source_of(note)
+    return f"{source}:{split_of(ua)}" if source in SPLIT_SOURCES else source
 
 
 def split_of(ua: str) -> str:
@@ -246,6 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--src", type=Path, help="directory with the packages already downloaded and unpacked")
     parser.add_argument("--per-class", type=int, default=300, help="at most this many UAs per class and part")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
+    parser.add_argument("--bowser", type=Path,
+                        help=f"bowser's test list (default: SRC/{BOWSER_FILE}, which --src must then hold)")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -260,7 +332,15 @@ def main(argv: list[str] | None = None) -> int:
         independent_rows = (ua_parser_js_rows(src / "ua-parser-js") + woothee_rows(src / "woothee")
                             + crawler_user_agents_rows(src / "crawler-user-agents")
                            + mobile_detect_rows(src / "mobile-detect"))
-        independent = sample(independent_rows, independent_part, args.per_class, seen, seed=2)
+        independent = sample(independent_rows, drawn_part, args.per_class, seen, seed=2)
+        independent = [(label, independent_part(ua, note), ua, note) for label, _, ua, note in independent]
+        bowser = args.bowser or (src / BOWSER_FILE)
+        if not bowser.is_file():
+            parser.error(f"bowser's test list not found at {bowser}: pass it with --bowser")
+        never_tuned = (npm_device_rows(src / "npm-device") + bowser_rows(bowser)
+                       + crawlerdetect_rows(src / "crawlerdetect"))
+        independent += sample(never_tuned, lambda _, note: source_of(note), args.per_class, seen, seed=3)
+        independent.sort(key=lambda r: (CLASSES.index(r[0]), r[1], r[2]))
     write(args.out / "device_detector.tsv", "part", matomo)
     write(args.out / "independent.tsv", "source", independent)
     for name, rows in (("device_detector", matomo), ("independent", independent)):
