@@ -92,13 +92,14 @@ _CLOUDFRONT_HEADERS: tuple[tuple[str, str], ...] = (
 #: - headless browsers and audits: HeadlessChrome/HeadlessEdg, Chrome-Lighthouse, PhantomJS, WebPageTest.
 #: - monitor: uptime checkers (Site24x7 "…Monitoring", Datadog's "…monitor"); and the other words of
 #:   automation no person's browser says: inspector, diagnostics, observatory, synthetic (monitoring),
-#:   link check, scan/scanner, favicon (fetchers), PageSpeed, Search Console, an AI agent's "<name>-User/".
+#:   link check, scan/scanner, favicon (fetchers), PageSpeed, Search Console, an AI agent's "<name>-User/",
+#:   a checker; and a product named by its domain ("Criticalcss.com/2.0"): services, not browsers, do that.
 _BOT_RE = re.compile(
     r"(?<=[a-z_.-])(?<!cu)bot(?![a-z])|crawl|spider|slurp|scrapy|[\w.-]@[\w-]+\.[a-z]{2,}|preview"
     r"|facebookexternalhit|facebookcatalog|meta-external|^whatsapp/|slack-imgproxy|^pinterest/"
     r"|ia_archiver|\bgoogle-[a-z]|chatgpt-|claude-|perplexity-|anthropic-ai|cohere-ai|-user/"
     r"|headless|lighthouse|phantomjs|\bptst/|monitor|inspector|diagnostic|observatory|synthetic|linkcheck"
-    r"|scan(?:ner)?\b|favicon|page ?speed|search console",
+    r"|scan(?:ner)?\b|favicon|page ?speed|search console|checker\b|(?<![\w./])[\w-]+\.(?:com|net|org|io)/",
 )
 
 #: A URL in a UA: crawlers name their operator's page (``+http://…/bot.html``); browsers never do.
@@ -159,6 +160,10 @@ _FIRE_TV_RE = re.compile(r"(?<![A-Za-z0-9])AFT[A-Z]")
 #: Phone apps' own HTTP stacks, which name no platform: OkHttp's default UA, sent by
 #: Android apps' image loaders (Glide, Coil, Picasso), and the Facebook apps' native requests
 #: ("[FBAN/FB4A;FBAV/…;FBDV/…]"; an iPad's say "FBDV/iPad", which the tablet rule sees first).
+#: Android 3 (Honeycomb) shipped on tablets (and Google TV boxes, which the model table knows) only, never on
+#: phones: a model code the table calls a phone's is some other device's code reused.
+_HONEYCOMB_RE = re.compile(r"Android 3\.\d")
+
 _MOBILE_APP_RE = re.compile(r"^okhttp/\d|^\[fban/")
 
 #: Android apps on ChromeOS name the Chromebook as their device; they would look like Android tablets.
@@ -173,13 +178,13 @@ _CHROMEBOOK_RE = re.compile(r"Chromebook")
 #: "Lenovo Tab M10", "XTAB 7", "VTAB7"), and a model name ending in "Pad" (iPad, MediaPad, MatePad, ZenPad,
 #: "Redmi Pad SE", "MI PAD", "iPad8,9" in app UAs; not the ThinkPad/IdeaPad laptops nor Coolpad phones); the
 #: e-readers and older tablets by name (Kindle and Fire's Silk browser, BlackBerry PlayBook, Motorola Xoom,
-#: HP TouchPad, Barnes & Noble NOOK/BNTV/BNRV, PocketBook) and Android 3 (Honeycomb shipped on tablets only).
+#: HP TouchPad, Barnes & Noble NOOK/BNTV/BNRV, PocketBook, Kobo); "Tab" also after an underscore ("GALAXY_Tab").
 _TABLET_RE = re.compile(
     r"\b(?:SM-[TPX]\d{3}|GT-P\d{4}|GT-N[58]\d{3}|KF[A-Z]{2,6}\b|Lenovo TB|TB-?[A-Z0-9]{4,}\b|YT\d?-[A-Z0-9]"
     r"|YB\d?-[A-Z0-9]|(?:AGS|AGR|BAH|BG2|BTV|CMR|DBY|JDN|KOB|KRJ|MRX|SCM)\d?-[A-Z]"
     r"|Nexus (?:7|9|10)\b|Pixel C\b|Pixel Tablet|Tablet(?! PC)|[A-Za-z]?(?i:tab)(?=\b|\d)"
-    r"|Kindle|Silk/|PlayBook|RIM Tablet|Xoom|TouchPad|hp-tablet|NOOK|Nook\b|BNTV|BNRV|PocketBook|Android 3\.\d)"
-    r"|(?<!Think)(?<!Idea)(?<!Cool)(?<!COOL)(?:Pad|PAD)(?:\b|\d|_)",
+    r"|Kindle|Silk/|PlayBook|RIM Tablet|Xoom|TouchPad|hp-tablet|NOOK|Nook\b|BNTV|BNRV|PocketBook|Kobo)"
+    r"|_(?i:tab)(?=\b|\d)|(?<!Think)(?<!Idea)(?<!Cool)(?<!COOL)(?:Pad|PAD)(?:\b|\d|_)",
 )
 
 #: Android UAs from browsers and WebViews carry "Safari" (or Gecko for Firefox); "Android without Mobile"
@@ -190,12 +195,15 @@ _BROWSER_RE = re.compile(r"Safari|Gecko/")
 #: the mobile-only platforms and browsers (Windows Phone, BlackBerry, Symbian/S40/S60, J2ME/MIDP feature
 #: phones, KaiOS, Firefox OS's "Mobile;", Opera Mini, UC Browser's "UCWEB" and "iPh<n>" device codes,
 #: Sailfish, Ubuntu Touch, the Japanese and BREW feature phones' UP.Browser/MMP and carrier names (DoCoMo,
-#: KDDI, SoftBank, Vodafone, J-PHONE, WILLCOM, DDIPOCKET, i-mode's portalmmm), Apple Watch's "Watch OS").
+#: KDDI, SoftBank, Vodafone, J-PHONE, WILLCOM, DDIPOCKET, i-mode's portalmmm, FOMA, EMOBILE) and their jig and
+#: NF browsers, Apple Watch's "Watch OS", Windows Phone's desktop mode ("WPDesktop") and iOS apps' Safari stack
+#: ("MobileSafari/…").
 _MOBILE_RE = re.compile(
     r"iphone|ipod|android.*\bmobile\b|\bmobile(?: safari|/|;|\))|windows phone|windows ce|iemobile|blackberry|\bbb10\b"
     r"|symbian|symbos|series ?[46]0|\bs60\b|j2me|midp|cldc|kaios|opera mini|opera mobi|ucweb|sailfish|ubuntu touch"
     r"|\bpalm|webos/|nokia|sonyericsson|samsung-(?:gt|sgh)|\bmaui\b|netfront|fennec|up\.browser|\bmmp/|\bbrew\b"
-    r"|watch ?os|\biph\d|docomo|kddi-|softbank|vodafone/|j-phone|willcom|ddipocket|portalmmm",
+    r"|watch ?os|\biph\d|docomo|kddi-|softbank|vodafone/|j-phone|willcom|ddipocket|portalmmm|\bfoma\b|^emobile/"
+    r"|jig browser|nf-browser|wpdesktop|mobilesafari/",
 )
 
 #: Desktop platforms: Windows, macOS (and Apple's own "Mac OS/" and "os=Mac" forms), ChromeOS, X11 Linux/BSD/
@@ -251,7 +259,10 @@ def _classify_user_agent(ua: str) -> str:
         return "desktop"
     if _DESKTOP_OS_RE.search(low) and "android" not in low:
         return _classify_by_keywords(ua, low)  # Windows, macOS, iOS, X11: model codes there are PCs' or noise
-    return model_class(ua) or _classify_by_keywords(ua, low)
+    model = model_class(ua)
+    if model in (None, "mobile") and _HONEYCOMB_RE.search(ua):
+        return "tablet"  # a phone's model code on Android 3 is another device's code reused
+    return model or _classify_by_keywords(ua, low)
 
 
 def _classify_by_keywords(ua: str, low: str) -> str:

@@ -86,6 +86,13 @@ GENERIC_WORDS = re.compile(r"TABLET|PHONE|SMARTPHONE|TV|PAD|TAB|MINI|PRO|PLUS|LI
 TERMINATORS = set(");/")
 
 
+#: A repeated digit, as the source writes it: ``\d`` or ``[0-9]``.
+DIGIT_CLASSES = (
+    [(sre_constants.IN, [(sre_constants.CATEGORY, sre_constants.CATEGORY_DIGIT)])],
+    [(sre_constants.IN, [(sre_constants.RANGE, (ord("0"), ord("9")))])],
+)
+
+
 class Stop(Exception):
     """The literal part of a regex ends here."""
 
@@ -140,9 +147,8 @@ def step(op, arg, open_: list[str]) -> list[tuple[str, bool]]:
         return out
     if op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] == 0 and arg[1] == 1:
         return [(p, False) for p in open_] + expand(arg[2], [(p, False) for p in open_])
-    if op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] >= 1 and list(arg[2]) == [(c.IN, [(c.CATEGORY,
-                                                                                     c.CATEGORY_DIGIT)])]:
-        return [(p, "digit") for p in open_]  # "HTY-\d{2}", "TZ\d+"
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] >= 1 and list(arg[2]) in DIGIT_CLASSES:
+        return [(p, "digit") for p in open_]  # "HTY-\d{2}", "TZ\d+", "PMT[0-9]+"
     if op is c.AT:
         if arg is c.AT_END:
             return [(p, True) for p in open_]
