@@ -60,7 +60,7 @@ import re
 from functools import lru_cache
 from typing import Mapping
 
-from imgedge.device_models import model_class
+from imgedge.device_models import model_match
 
 DEVICE_CLASSES: tuple[str, ...] = ("mobile", "tablet", "desktop", "smarttv", "bot")
 
@@ -214,9 +214,9 @@ _DESKTOP_RE = re.compile(
     r"|openbsd|netbsd|sunos|haiku|beos|amigaos|syllable|openvms|cygwin|electron/|\bdesktop\b",
 )
 
-#: Platforms whose UAs never carry a phone, tablet or TV model code (iOS names "like Mac OS X"; iPhone and
-#: iPad are told apart by name in the keyword rules).
-_DESKTOP_OS_RE = re.compile(r"windows|\bwin(?:32|64|\d+)\b|macintosh|mac os|macos|\bcros\b|x11")
+#: Platforms whose UAs never carry a phone, tablet or TV model code (iOS names "like Mac OS X", iOS apps' own
+#: UAs "iPad"/"iPhone" without it; iPhone and iPad are told apart by name in the keyword rules).
+_DESKTOP_OS_RE = re.compile(r"windows|\bwin(?:32|64|\d+)\b|macintosh|mac os|macos|\bcros\b|x11|\bip(?:ad|hone|od)\b")
 
 
 def device_class(user_agent: str | None, headers: Mapping[str, str] | None = None) -> str:
@@ -259,10 +259,17 @@ def _classify_user_agent(ua: str) -> str:
         return "desktop"
     if _DESKTOP_OS_RE.search(low) and "android" not in low:
         return _classify_by_keywords(ua, low)  # Windows, macOS, iOS, X11: model codes there are PCs' or noise
-    model = model_class(ua)
+    hit = model_match(ua)
+    model = hit[0] if hit else None
     if model in (None, "mobile") and _HONEYCOMB_RE.search(ua):
         return "tablet"  # a phone's model code on Android 3 is another device's code reused
+    if hit and hit[1] and model == "mobile" and _android_browser_without_mobile(ua):
+        return "tablet"  # only a maker's name says phone; the browser's own layout says tablet
     return model or _classify_by_keywords(ua, low)
+
+
+def _android_browser_without_mobile(ua: str) -> bool:
+    return "Android" in ua and "Mobile" not in ua and _BROWSER_RE.search(ua) is not None
 
 
 def _classify_by_keywords(ua: str, low: str) -> str:
@@ -270,7 +277,7 @@ def _classify_by_keywords(ua: str, low: str) -> str:
     if _TABLET_RE.search(ua):
         return "tablet"
     if "Android" in ua and "Mobile" not in ua:
-        return "tablet" if _BROWSER_RE.search(ua) else "mobile"
+        return "tablet" if _android_browser_without_mobile(ua) else "mobile"
     if _MOBILE_RE.search(low):
         return "mobile"
     if _DESKTOP_RE.search(low):

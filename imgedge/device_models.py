@@ -57,6 +57,13 @@ def table() -> dict[str, tuple[str, str, bool]]:
 
 def model_class(user_agent: str) -> str | None:
     """The class of the best model token in ``user_agent``, or None when none matches or it is ambiguous."""
+    hit = model_match(user_agent)
+    return hit[0] if hit else None
+
+
+def model_match(user_agent: str) -> tuple[str, bool] | None:
+    """``(class, is_brand)`` of the best token in ``user_agent``, or None when none matches or it is ambiguous.
+    ``is_brand``: the token is only listed in a maker's own regex, which says less than a model's."""
     ua = user_agent.upper()
     tokens = table()
     best: tuple[int, bool, int, str] | None = None  # (length, is a model token, position, class)
@@ -87,7 +94,7 @@ def model_class(user_agent: str) -> str | None:
                     break
     if best is None or best[3] == "?":
         return None
-    return best[3]
+    return best[3], not best[1]
 
 
 def _regions(ua: str):
