@@ -34,7 +34,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT)]
 
 from imgedge import device  # noqa: E402
-from tooling import bundle, config_gen  # noqa: E402
+from tooling import bundle, config_gen, lock  # noqa: E402
 from tooling.template import function_runtime, load_template  # noqa: E402
 
 CORPORA = (ROOT / "fixtures" / "user_agents.tsv", ROOT / "fixtures" / "ua" / "device_detector.tsv",
@@ -122,7 +122,8 @@ def viewer_zip() -> dict:
     runtime = function_runtime(load_template(ROOT / "template.yaml"))
     _, config_json = config_gen.generate(None)
     with tempfile.TemporaryDirectory() as tmp:
-        result = bundle.build(bundle.BUNDLES["viewer-request"], Path(tmp), runtime, config_json)
+        spec = bundle.BUNDLES["viewer-request"]
+        result = bundle.build(spec, Path(tmp), runtime, config_json, lock_file=lock.check_lock(spec, runtime))
         table_bytes = (Path(tmp) / "viewer-request" / "imgedge" / "device_models.json").stat().st_size
     return {"viewer_zip_bytes": result.zipped_bytes, "viewer_zip_limit_bytes": result.bundle.limit_bytes,
             "viewer_unzipped_bytes": result.unzipped_bytes, "model_table_bytes": table_bytes}

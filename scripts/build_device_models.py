@@ -158,8 +158,9 @@ def step(op, arg, open_: list[str]) -> list[tuple[str, bool]]:
     raise Stop
 
 
-def tokens(regex: str) -> list[tuple[str, str]]:
-    """(TOKEN, flag) for each literal beginning of ``regex``; flag ``=`` ends at a boundary, ``+`` may go on."""
+def tokens(regex: str, makers: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """(TOKEN, flag) for each literal beginning of ``regex``; flag ``=`` ends at a boundary, ``+`` may go on.
+    A maker's own name (``makers``) is kept however short, from four letters ("ODYS", "KOBO")."""
     try:
         parsed = sre_parse.parse(regex, re.IGNORECASE)
     except (re.error, OverflowError, RecursionError):
@@ -172,7 +173,7 @@ def tokens(regex: str) -> list[tuple[str, str]]:
         if not TOKEN_RE.fullmatch(token) or GENERIC.match(token) or GENERIC_WORDS.fullmatch(token.strip(" _-.")):
             continue
         mixed = digit or (re.search(r"[A-Z]", token) and re.search(r"\d", token))
-        if len(token) < SHORT and not mixed:
+        if len(token) < SHORT and not mixed and token not in makers:
             continue  # a short word ("ARM") or number ("100") is no model code
         if len(token.strip(" _-.")) < (MIN_EXACT if exact or digit else MIN_PREFIX):
             continue
@@ -249,10 +250,10 @@ def build(device_dir: Path) -> dict[tuple[str, str], tuple[str, str]]:
     """{(tier, TOKEN): (class, flag)}, tier ``model`` or ``brand``."""
     labels: dict[tuple[str, str], set[str]] = defaultdict(set)
     flags: dict[tuple[str, str], set[str]] = defaultdict(set)
-    makers = maker_names(device_dir)
+    makers = frozenset(maker_names(device_dir))
     for kind, regex, label_of in entries(device_dir):
-        for token, flag in tokens(regex):
-            if kind == "brand" and len(token) < MIN_BRAND and not (
+        for token, flag in tokens(regex, makers):
+            if kind == "brand" and len(token) < MIN_BRAND and token not in makers and not (
                     flag == "#" or re.fullmatch(r"(?=.*[A-Z])(?=.*\d)[A-Z0-9]{4}", token)):
                 continue  # a short word of a brand regex is no model; a code like "TZ13" is
             label = label_of(token) if callable(label_of) else label_of
