@@ -93,13 +93,18 @@ _CLOUDFRONT_HEADERS: tuple[tuple[str, str], ...] = (
 #: - monitor: uptime checkers (Site24x7 "…Monitoring", Datadog's "…monitor"); and the other words of
 #:   automation no person's browser says: inspector, diagnostics, observatory, synthetic (monitoring),
 #:   link check, scan/scanner, favicon (fetchers), PageSpeed, Search Console, an AI agent's "<name>-User/",
-#:   a checker; and a product named by its domain ("Criticalcss.com/2.0"): services, not browsers, do that.
+#:   a checker; a domain name outside a URL ("Criticalcss.com/2.0", "Match by Siteimprove.com", "+devin.ai"):
+#:   services name themselves so, browsers never; "compatible;" inserted in a WebKit browser's engine bracket
+#:   ("(KHTML, like Gecko; compatible; BW/1.2)"), and "Mozilla/5.0 (compatible; Name/1.0)" naming no platform:
+#:   the forms crawlers that pose as browsers use.
 _BOT_RE = re.compile(
     r"(?<=[a-z_.-])(?<!cu)bot(?![a-z])|crawl|spider|slurp|scrapy|[\w.-]@[\w-]+\.[a-z]{2,}|preview"
     r"|facebookexternalhit|facebookcatalog|meta-external|^whatsapp/|slack-imgproxy|^pinterest/"
     r"|ia_archiver|\bgoogle-[a-z]|chatgpt-|claude-|perplexity-|anthropic-ai|cohere-ai|-user/"
     r"|headless|lighthouse|phantomjs|\bptst/|monitor|inspector|diagnostic|observatory|synthetic|linkcheck"
-    r"|scan(?:ner)?\b|favicon|page ?speed|search console|checker\b|(?<![\w./])[\w-]+\.(?:com|net|org|io)/",
+    r"|scan(?:ner)?\b|favicon|page ?speed|search console|checker\b"
+    r"|(?<![\w./@-])[\w-]+\.(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))|like gecko; compatible;"
+    r"|^mozilla/\d\.\d \(compatible; [^;()]+\)$",
 )
 
 #: A URL in a UA: crawlers name their operator's page (``+http://…/bot.html``); browsers never do.

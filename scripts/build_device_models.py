@@ -79,8 +79,10 @@ TOKEN_RE = re.compile(r"[A-Z0-9][A-Z0-9 ._+-]*")
 #: context, not on a model ("Android 8(?:[\d.]*);(?: [\w-]+;)? A240"), and would match every UA.
 GENERIC = re.compile(r"^(?:ANDROID|LINUX|MOZILLA|APPLEWEBKIT|CHROME|SAFARI|MOBILE|VERSION|BUILD|WINDOWS|CPU|U|WV"
                      r"|KHTML|LIKE|GECKO|OPERA|FIREFOX)\b")
-#: Tokens that are a word of many model names and no model by themselves ("Tab A11 Pro" is one, "Tab" not).
-GENERIC_WORDS = re.compile(r"TABLET|PHONE|SMARTPHONE|TV|PAD|TAB|MINI|PRO|PLUS|LITE|MAX")
+#: Tokens that are a word of many model names and no model by themselves ("Tab A11 Pro" is one, "Tab" not),
+#: or a word of the source's context regexes ("wired"/"wireless" set-top boxes' network, also a feature
+#: phone's "Wireless").
+GENERIC_WORDS = re.compile(r"TABLET|PHONE|SMARTPHONE|TV|PAD|TAB|MINI|PRO|PLUS|LITE|MAX|WIRED|WIRELESS")
 #: A literal or a character class holding one of these ends a model code (``(?:[);/ ]|$)``); a literal
 #: space does not: model names have spaces ("Mi Pad 5", "BRAVIA 4K GB").
 TERMINATORS = set(");/")
