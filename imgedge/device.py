@@ -15,7 +15,8 @@ How a class is decided, first match wins:
    hold no phone, tablet or TV model code): ``imgedge.device_models`` looks the UA's model tokens up in a
    table of ~45,000 generated at build time from Matomo device-detector's device regexes. This is what
    tells an Android tablet whose browser says "Mobile Safari" from a phone, a TV box from a tablet and an
-   Android mini-PC from either.
+   Android mini-PC from either. Two checks on its answer: on Android 3 (tablets only) a phone's code is
+   another device's, and a maker's name alone does not outvote a browser that lays out for a tablet.
 4. Keyword rules for the UAs the table does not know: tablet names (Galaxy Tab codes, "Tab", "Pad",
    Kindle...), then "Android without Mobile" (a tablet for a browser, a phone for an app's own stack),
    then phone platforms and browsers (``mobile``), then desktop platforms (``desktop``). A UA naming no
@@ -30,9 +31,9 @@ origin-facing events see it whenever the cache policy leaves User-Agent out): it
 viewer, so the headers decide, and without them it is ``bot``.
 
 Accuracy per class, on labelled corpora (``tests/test_device.py`` holds the floors, the README the figures):
-device-detector's and ua-parser-js's fixtures (tuning and validation halves each) and the fixtures of
-other parsers never looked at (woothee, crawler-user-agents, mobile-detect); ``scripts/build_ua_corpus.py``
-builds them.
+the fixtures of device-detector, ua-parser-js, woothee, crawler-user-agents and mobile-detect (tuning and
+validation halves each) and of other parsers never looked at (npm ``device``, bowser, crawlerdetect);
+``scripts/build_ua_corpus.py`` builds them.
 
 Known limits, by design:
 
@@ -40,7 +41,8 @@ Known limits, by design:
   it tells an iPad from a Mac, so it is ``desktop``. Surface and other Windows tablets are ``desktop`` too
   (Windows says "Touch" on touch laptops as well).
 * A model the table does not know falls to the keyword rules: an unknown Android tablet whose browser
-  says "Mobile Safari" is ``mobile``, an unknown TV box without "TV" in its name ``tablet``.
+  says "Mobile Safari" is ``mobile``, an unknown TV box without "TV" in its name ``tablet``. A maker's name
+  alone (the table's brand tokens) does not outvote an Android browser that lays out for a tablet.
 * Handheld consoles (PSP, Vita, Switch, Steam Deck) are whatever their platform says; home consoles
   (PlayStation, Xbox, Wii) are ``smarttv``: they draw on a TV.
 * ``okhttp/x.y`` alone is ``mobile``, not ``bot``: OkHttp is Android's de-facto HTTP stack and its
@@ -49,8 +51,8 @@ Known limits, by design:
 * UAs are cut to 512 characters before matching, which bounds regex work and cache memory; real UAs
   are well under that.
 
-Cost (``benchmarks/test_device.py``): the table is read on the first UA that reaches step 3 (~30 ms, ~6 MB),
-not at import; a classification costs ~0.1 ms uncached (median, corpus) and ~0.2 µs cached. No
+Cost (``benchmarks/device.py``): the table is read on the first UA that reaches step 3 (~30 ms, ~6 MB),
+not at import; a classification costs ~0.1 ms uncached (median, corpus) and ~0.3 µs cached. No
 third-party package: the viewer-request zip carries the table (~0.14 MB zipped) and nothing else for this.
 """
 
