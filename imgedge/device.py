@@ -105,8 +105,16 @@ _BOT_RE = re.compile(
     r"|ia_archiver|\bgoogle-[a-z]|chatgpt-|claude-|perplexity-|anthropic-ai|cohere-ai|-user/"
     r"|headless|lighthouse|phantomjs|\bptst/|monitor|inspector|diagnostic|observatory|synthetic|linkcheck"
     r"|scan(?:ner)?\b|favicon|page ?speed|search console|checker\b"
-    r"|(?<![\w./@-])[\w-]+\.(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))|like gecko; compatible;"
+    r"|(?<![\w./@-])[\w-]+\.(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))|like gecko[;,] (?:compatible;|[^)]*google)|-google\b"
     r"|^mozilla/\d\.\d \(compatible; [^;()]+\)$",
+)
+
+#: A desktop browser's UA with a bare name after its last version ("... Safari/537.36 CybaaAgent",
+#: "... Firefox/3.0.5 WebMoney Advisor", "... Safari/537.36 Inspici (www.inspici.com)"): a service naming
+#: itself so; browsers and apps add "Name/version". After the TV rules: TV builds end in "SMART-TV".
+_POSING_BROWSER_RE = re.compile(
+    r"^mozilla/5\.0 \((?:windows|macintosh|x11)[^()]*\).*\b(?:safari|firefox|chrome|gecko|edg)/[\d.]+"
+    r" [a-z][\w-]{2,}(?: [a-z][\w-]*)*(?: \([^()]*\))?$",
 )
 
 #: A URL in a UA: crawlers name their operator's page (``+http://…/bot.html``); browsers never do.
@@ -260,6 +268,8 @@ def _classify_user_agent(ua: str) -> str:
         return "bot"
     if _TV_RE.search(low) or _FIRE_TV_RE.search(ua):
         return "smarttv"
+    if _POSING_BROWSER_RE.match(low):
+        return "bot"
     if _MOBILE_APP_RE.search(low):
         return "mobile"
     if _CHROMEBOOK_RE.search(ua):

@@ -2,7 +2,7 @@
 """Generate ``imgedge/device_models.json``, the model-token -> device class table ``imgedge.device`` ships.
 
     python scripts/build_device_models.py                 # pip-downloads device-detector into a temp dir
-    python scripts/build_device_models.py --src DIR       # device-detector already downloaded (and unpacked)
+    python scripts/build_device_models.py --src DIR --mobile-detect DIR2   # both already downloaded and unpacked
 
 Why a generated table: Matomo's device-detector knows ~17,000 phone, tablet, TV-box and Android-laptop
 models by the tokens their User-Agents carry (``SM-T510``, ``TB-X606F``, ``BRAVIA 4K GB``, ``AFTMM``), but as
@@ -35,6 +35,7 @@ import json
 import re
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 from collections import defaultdict
@@ -52,6 +53,8 @@ except ImportError:  # pragma: no cover
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OUT = REPO_ROOT / "imgedge" / "device_models.json"
 SOURCE = "device-detector==6.5.1"
+#: The second source, tablets only: Mobile-Detect's tablet regexes as its JavaScript port ships them (npm).
+TABLET_SOURCE = "mobile-detect@1.4.5"
 
 #: Matomo device type -> our class; types with no class of ours (car browser, peripheral, smart
 #: speaker, smart display) get no tokens. Consoles are TVs' when they are home consoles (``class_of``).
@@ -154,6 +157,8 @@ def step(op, arg, open_: list[str]) -> list[tuple[str, bool]]:
     if op is c.AT:
         if arg is c.AT_END:
             return [(p, True) for p in open_]
+        if arg is c.AT_BOUNDARY and all(p[-1:].isalnum() for p in open_):  # "\\bA10\\b": the code ends here
+            return [(p, True) for p in open_]
         return [(p, False) for p in open_]
     if op in (c.ASSERT, c.ASSERT_NOT):
         return [(p, False) for p in open_]
@@ -167,19 +172,66 @@ def tokens(regex: str, makers: frozenset[str] = frozenset()) -> list[tuple[str, 
         parsed = sre_parse.parse(regex, re.IGNORECASE)
     except (re.error, OverflowError, RecursionError):
         return []
+    return item_tokens(list(parsed), makers)
+
+
+def item_tokens(items, makers: frozenset[str] = frozenset(), mixed_only: bool = False,
+                cut_short: bool = True) -> list[tuple[str, str]]:
+    """``tokens`` of a parsed regex; ``mixed_only``: only codes that mix letters and digits; ``cut_short``
+    False: not the beginnings the regex goes on from with more than a literal (``Nexus[\\s]+(7|9|10)``)."""
     out = []
-    for prefix, done in expand(list(parsed), [("", False)]):
+    for prefix, done in expand(items, [("", False)]):
+        if done == "stopped" and not cut_short:
+            continue
         digit = done == "digit"  # the code goes on with a digit: the separator before it is kept ("HTY-")
         token = prefix.upper().lstrip(" _-.") if digit else prefix.upper().strip(" _-.")
         exact = done is True  # False: the regex ended, and Matomo matches it anywhere, so more may follow
         if not TOKEN_RE.fullmatch(token) or GENERIC.match(token) or GENERIC_WORDS.fullmatch(token.strip(" _-.")):
             continue
         mixed = digit or (re.search(r"[A-Z]", token) and re.search(r"\d", token))
-        if len(token) < SHORT and not mixed and token not in makers:
+        if (len(token) < SHORT or mixed_only) and not mixed and token not in makers:
             continue  # a short word ("ARM") or number ("100") is no model code
         if len(token.strip(" _-.")) < (MIN_EXACT if exact or digit else MIN_PREFIX):
             continue
         out.append((token, "=" if exact else "#" if digit else "+"))
+    return out
+
+
+def is_any_run(op, arg) -> bool:
+    """``.*``, ``.+`` or ``((?!Mobile).)*``: anything may come between what is before and after."""
+    c = sre_constants
+    if op not in (c.MAX_REPEAT, c.MIN_REPEAT) or arg[1] != c.MAXREPEAT:
+        return False
+    body = list(arg[2])
+    if len(body) == 1 and body[0][0] is c.SUBPATTERN:
+        body = list(body[0][1][-1])
+    return bool(body) and body[-1][0] is c.ANY
+
+
+def mobile_detect_tokens(regex: str) -> list[tuple[str, str]]:
+    """(TOKEN, flag) of a Mobile-Detect tablet regex: after a context it asks for first ("Android.*",
+    "Android.*; ", "^.*"), its model codes; after a maker's name and ".*" ("Micromax.*(P250|P560)",
+    "Samsung.*Tablet") only the codes that mix letters and digits."""
+    try:
+        parsed = sre_parse.parse(regex, re.IGNORECASE)
+    except (re.error, OverflowError, RecursionError):
+        return []
+    items = list(parsed)
+    alternatives = items[0][1][1] if len(items) == 1 and items[0][0] is sre_constants.BRANCH else [items]
+    out = []
+    for alternative in alternatives:
+        alternative = list(alternative)
+        runs = [i for i, (op, arg) in enumerate(alternative) if is_any_run(op, arg)]
+        start = runs[-1] + 1 if runs else 0
+        before = "".join(chr(arg) for op, arg in alternative[:runs[-1]] if op is sre_constants.LITERAL) if runs else ""
+        rest = alternative[start:]
+        while rest and (rest[0][0] is sre_constants.AT or (
+                rest[0][0] is sre_constants.LITERAL and chr(rest[0][1]) in "; ")):
+            rest = rest[1:]  # "Android.*; \\b(A100|...)": the separator before the code
+        if runs and before.strip().lower() not in ("", "android"):
+            out += item_tokens(rest, mixed_only=True, cut_short=False)
+        elif rest:
+            out += item_tokens(rest, cut_short=False)
     return out
 
 
@@ -248,10 +300,23 @@ def class_of(kind: str, model: str) -> str | None:
     return TYPES.get(kind)
 
 
-def build(device_dir: Path) -> dict[tuple[str, str], tuple[str, str]]:
-    """{(tier, TOKEN): (class, flag)}, tier ``model`` or ``brand``."""
+def mobile_detect_tablets(package_dir: Path) -> dict[str, str]:
+    """Mobile-Detect's tablet regexes by name, from the ``mobile-detect`` npm package's rules object."""
+    text = next(package_dir.rglob("mobile-detect.js")).read_text(encoding="utf-8")
+    start = text.index("mobileDetectRules = ") + len("mobileDetectRules = ")
+    rules, _ = json.JSONDecoder().raw_decode(text[start:])
+    return rules["tablets"]
+
+
+def build(device_dir: Path, tablets: dict[str, str] | None = None) -> dict[tuple[str, str], tuple[str, str]]:
+    """{(tier, TOKEN): (class, flag)}, tier ``model`` or ``brand``; ``tablets``: Mobile-Detect's tablet
+    regexes, whose codes join the model tokens as tablets (a code the two sources class differently is ``?``)."""
     labels: dict[tuple[str, str], set[str]] = defaultdict(set)
     flags: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for regex in (tablets or {}).values():
+        for token, flag in mobile_detect_tokens(regex):
+            labels[("model", token)].add("tablet")
+            flags[("model", token)].add(flag)
     makers = frozenset(maker_names(device_dir))
     for kind, regex, label_of in entries(device_dir):
         for token, flag in tokens(regex, makers):
@@ -296,8 +361,10 @@ def write(table: dict[tuple[str, str], tuple[str, str]], out: Path) -> None:
     for (kind, token), (label, flag) in sorted(table.items()):
         groups[f"{'brand ' if kind == 'brand' else ''}{label} {flag}"].append(token)
     document = {
-        "source": f"{SOURCE} (Matomo device-detector's device regexes), by scripts/build_device_models.py",
-        "licence": "LGPL-3.0-or-later, as its source: https://www.gnu.org/licenses/lgpl-3.0.html",
+        "source": f"{SOURCE} (Matomo device-detector's device regexes, PyPI) and {TABLET_SOURCE} (Mobile-Detect's "
+                  "tablet regexes, npm), by scripts/build_device_models.py",
+        "licence": "LGPL-3.0-or-later, as device-detector's regexes: https://www.gnu.org/licenses/lgpl-3.0.html "
+                   "(the tablet codes from Mobile-Detect are MIT, which the LGPL admits)",
         "format": "groups: '[brand ]<class> <flag>' -> tokens; flag '=' the token ends at a boundary, '#' a "
                   "digit follows, '+' more model code may follow; 'brand' tokens lose to model tokens of the "
                   "same length",
@@ -309,18 +376,28 @@ def write(table: dict[tuple[str, str], tuple[str, str]], out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--src", type=Path, help="a directory holding the unpacked device-detector wheel")
+    parser.add_argument("--mobile-detect", type=Path, help="a directory holding the unpacked mobile-detect package")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         src = args.src
         if src is None:
-            src = Path(tmp)
-            subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", tmp, SOURCE],
-                           check=True)
+            src = Path(tmp) / "device-detector"
+            subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(src),
+                            SOURCE], check=True)
             for wheel in src.glob("*.whl"):
                 zipfile.ZipFile(wheel).extractall(src)
+        tablets_dir = args.mobile_detect
+        if tablets_dir is None:
+            tablets_dir = Path(tmp) / "mobile-detect"
+            tablets_dir.mkdir()
+            subprocess.run(["npm", "pack", "--silent", "--pack-destination", str(tablets_dir), TABLET_SOURCE],
+                           check=True, stdout=subprocess.DEVNULL)
+            for tgz in tablets_dir.glob("*.tgz"):
+                with tarfile.open(tgz) as tar:
+                    tar.extractall(tablets_dir, filter="data")
         device_dir = next(src.rglob("regexes/upstream/device"))
-        table = build(device_dir)
+        table = build(device_dir, mobile_detect_tablets(tablets_dir))
     write(table, args.out)
     print(f"{args.out}: {len(table)} tokens, {args.out.stat().st_size} bytes")
     return 0
