@@ -111,10 +111,11 @@ _BOT_RE = re.compile(
 
 #: A desktop browser's UA with a bare name after its last version ("... Safari/537.36 CybaaAgent",
 #: "... Firefox/3.0.5 WebMoney Advisor", "... Safari/537.36 Inspici (www.inspici.com)"): a service naming
-#: itself so; browsers and apps add "Name/version". After the TV rules: TV builds end in "SMART-TV".
+#: itself so; browsers and apps add "Name/version". So is Firefox's platform bracket ("rv:66.0)") with neither
+#: Gecko nor Firefox after it ("... rv:66.0) WhatCMS/1.0"). After the TV rules: TV builds end in "SMART-TV".
 _POSING_BROWSER_RE = re.compile(
     r"^mozilla/5\.0 \((?:windows|macintosh|x11)[^()]*\).*\b(?:safari|firefox|chrome|gecko|edg)/[\d.]+"
-    r" [a-z][\w-]{2,}(?: [a-z][\w-]*)*(?: \([^()]*\))?$",
+    r" [a-z][\w-]{2,}(?: [a-z][\w-]*)*(?: \([^()]*\))?$|^mozilla/5\.0 \([^()]*\brv:[\d.]+\)(?!.*(?:gecko|firefox))",
 )
 
 #: A URL in a UA: crawlers name their operator's page (``+http://…/bot.html``); browsers never do.
@@ -140,7 +141,7 @@ _HTTP_LIBRARY_RE = re.compile(
 
 #: Smart TVs, streaming sticks/boxes and TV consoles, by the markers of their platforms. By maker:
 #: SMART-TV/SmartTV and "TV Safari" (Samsung Tizen/Orsay, Hisense, PS5, Yandex TV builds), HbbTV and
-#: CE-HTML (European broadcast standards, only TVs and set-top boxes speak them), Web0S/webOS.TV/NetCast
+#: CE-HTML (European broadcast standards, only TVs and set-top boxes speak them), Web0S/webOS.TV/webOSTV/NetCast
 #: (LG; plain "webOS" is also Palm's old phones), NETTV (Philips), Opera TV and OMI/ (Opera's TV SDK),
 #: Viera (Panasonic), VIDAA (Hisense), VIZIO/ViziOS, BRAVIA (Sony), MiTV (Xiaomi), Roku, CrKey and
 #: Chromecast (Google cast devices), GoogleTV/"Google TV" and "Android TV" (as the model names put it),
@@ -157,15 +158,17 @@ _HTTP_LIBRARY_RE = re.compile(
 #: firmware of Russian and Eastern European TV sets, "Android Box"/"Android Stick", the TV Bro browser, and
 #: the set-top boxes' embedded engines (WPE WebKit, and QtWebEngine with Sky's "GW-Device"), Android TV's
 #: WebView ("wv-atv"), TCL's TV engine, the OUYA console, and a model name with the word "TV" in it
-#: ("Rombica TV Fly", "net tv.plus") in a UA that does not say "Mobile".
+#: ("Rombica TV Fly", "net tv.plus") in a UA that does not say "Mobile"; and a model code that starts with
+#: the screen's size in inches ("24OVF6000H", "50OV6000U", "43LU8010T"): TV makers' scheme (every code of
+#: that shape in the model table is a TV's), even where the WebView says "Mobile".
 _TV_RE = re.compile(
-    r"smart[-_]?tv|\btv safari/|\stv$|\(tv;|hbbtv|ce-html|web0s|webos\.tv|netcast|nettv/|opera tv|\bomi/"
+    r"smart[-_]?tv|\btv safari/|\stv$|\(tv;|hbbtv|ce-html|web0s|webos\.?tv|netcast|nettv/|opera tv|\bomi/"
     r"|\bviera|vidaa|vizio|bravia|\bmitv|\broku|crkey|chromecast|google ?tv|android ?tv|fire ?tv"
     r"|apple ?tv|tvos|espial|\(dtv\)|large screen|tv ?box|smart ?box|\bstb(?:app)?\b|_stb_|hybridcast"
     r"|youview|brightsign|led-?\d{2}|xbox|playstation ?[2-5]|\(ps[345]\)|nintendo wii"
     r"|linux (?:mips|sh4)|_tv_/|\btv build/(?!.*mobile)|\b[a-z]+[ _]shell[ _]\w{6}|android (?:tv )?(?:box|stick)"
     r"|^tv bro/|qtwebengine.*\bgw-device/|\bwpe\b|wv-atv|tclwebkit|\bouya\b"
-    r"|;\s[^;()]*\btv\b[^;()]*(?:\sbuild/|\))(?!.*mobile)",
+    r"|;\s[^;()]*\btv\b[^;()]*(?:\sbuild/|\))(?!.*mobile)|;\s[2-9]\d[a-z]{2,}\d{3,}[a-z0-9]*(?:\sbuild/|[;)])",
 )
 
 #: Amazon Fire TV model codes all start "AFT" (AFTB, AFTM, AFTMM, AFTT, AFTS, AFTKA, AFTR, AFTGAZL...);
@@ -212,14 +215,21 @@ _BROWSER_RE = re.compile(r"Safari|Gecko/")
 #: Sailfish, Ubuntu Touch, the Japanese and BREW feature phones' UP.Browser/MMP and carrier names (DoCoMo,
 #: KDDI, SoftBank, Vodafone, J-PHONE, WILLCOM, DDIPOCKET, i-mode's portalmmm, FOMA, EMOBILE) and their jig and
 #: NF browsers, Apple Watch's "Watch OS", Windows Phone's desktop mode ("WPDesktop") and iOS apps' Safari stack
-#: ("MobileSafari/…").
+#: ("MobileSafari/…"); the feature phones' and early smartphones' browsers and platforms (Teleca/Obigo, Samsung's
+#: Dolfin and Bada, Nokia's Maemo, Openwave, Polaris) and a screen size under 500 pixels wide ("176x220",
+#: "240x320"), which only phones and old handhelds put in their UA.
 _MOBILE_RE = re.compile(
     r"iphone|ipod|android.*\bmobile\b|\bmobile(?: safari|/|;|\))|windows phone|windows ce|iemobile|blackberry|\bbb10\b"
     r"|symbian|symbos|series ?[46]0|\bs60\b|j2me|midp|cldc|kaios|opera mini|opera mobi|ucweb|sailfish|ubuntu touch"
     r"|\bpalm|webos/|nokia|sonyericsson|samsung-(?:gt|sgh)|\bmaui\b|netfront|fennec|up\.browser|\bmmp/|\bbrew\b"
     r"|watch ?os|\biph\d|docomo|kddi-|softbank|vodafone/|j-phone|willcom|ddipocket|portalmmm|\bfoma\b|^emobile/"
-    r"|jig browser|nf-browser|wpdesktop|mobilesafari/",
+    r"|jig browser|nf-browser|wpdesktop|mobilesafari/|teleca|obigo|dolfin|\bbada\b|maemo|openwave|polaris"
+    r"|\b[1-4]\d\dx[1-9]\d\d\b",
 )
+
+#: Windows RT (Windows 8 on ARM: Surface RT and 2, VivoTab RT, XPS 10), tablets all; its phone sibling says
+#: "WPDesktop", which the phone rules see first. Windows on ARM laptops send the x64 UA.
+_WINDOWS_RT_RE = re.compile(r"windows nt 6\.[23]; arm;")
 
 #: Desktop platforms: Windows, macOS (and Apple's own "Mac OS/" and "os=Mac" forms), ChromeOS, X11 Linux/BSD/
 #: Unix and the hobby desktops (AmigaOS, Haiku, BeOS, Syllable, OpenVMS, Cygwin), apps that say "Desktop",
@@ -297,6 +307,8 @@ def _classify_by_keywords(ua: str, low: str) -> str:
         return "tablet" if _android_browser_without_mobile(ua) else "mobile"
     if _MOBILE_RE.search(low):
         return "mobile"
+    if _WINDOWS_RT_RE.search(low):
+        return "tablet"
     if _DESKTOP_RE.search(low):
         return "desktop"
     return "bot"

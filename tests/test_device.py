@@ -203,6 +203,25 @@ def test_independent_sources_accuracy_per_class(source):
         ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/79.0.3945.0 "
          "Safari/537.36 Example.com/2.0.0", "bot"),
         ("websitepulse checker/3.0 (compatible; MSIE 5.5; Linux)", "bot"),
+        # A tablet whose browser says "Mobile Safari", known by Mobile-Detect's tablet codes only.
+        ("Mozilla/5.0 (Linux; U; Android 4.0.4; en-us; UBISLATE7C+ Build/IMM76D) AppleWebKit/534.30 (KHTML, like "
+         "Gecko) Version/4.0 Mobile Safari/534.30", "tablet"),
+        # A TV whose model code starts with its screen size; Windows RT; webOS TV's "webOSTV".
+        ("Mozilla/5.0 (Linux; Android 13; 50OV6000U Build/TP1A.220905.004.A2; wv) AppleWebKit/537.36 (KHTML, like "
+         "Gecko) Version/4.0 Chrome/101.0.4951.61 Safari/537.36", "smarttv"),
+        ("Mozilla/5.0 (compatible; MSIE 10.0; Windows NT 6.2; ARM; Trident/6.0; Touch)", "tablet"),
+        ("Mozilla/5.0 (X11; Linux armv7l) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/65.0.3325.230 "
+         "Safari/537.36 DMOST/2.0.0 (; LGE; webOSTV; WEBOS4.0.0 03.00.56; W4_lm18a;)", "smarttv"),
+        # Feature phones by their browser or their small screen's size.
+        ("LG-KU990 Teleca/Q7.0", "mobile"),
+        ("MOT-RAZRV3xx/96.64.21P BER2.2 Mozilla/4.1 (compatible; MSIE 6.0; ) 176x220 Opera 8.00 [en]", "mobile"),
+        # Services posing as desktop browsers: a bare name after the browser, Firefox's bracket without Firefox,
+        # Google's agents in the engine bracket.
+        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 "
+         "Safari/537.36 ExampleAgent", "bot"),
+        ("Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:66.0) ExampleCMS/1.0", "bot"),
+        ("Mozilla/5.0 (Linux; Android 4.0.4; Galaxy Nexus Build/IMM76B) AppleWebKit/537.36 (KHTML, like Gecko; "
+         "GoogleAdSenseInfeed) Chrome/102.0.5005.61 Mobile Safari/537.36", "bot"),
     ],
 )
 def test_devices_known_by_model_or_kind(user_agent, expected):
@@ -214,6 +233,7 @@ def test_model_table_is_generated_data_with_its_licence():
 
     document = json.loads(device_models.TABLE.read_text(encoding="utf-8"))
     assert "LGPL-3.0-or-later" in document["licence"] and "device-detector" in document["source"]
+    assert "mobile-detect" in document["source"] and "MIT" in document["licence"]
     tokens = device_models.table()
     assert len(tokens) > 30_000
     assert {label for label, _, _ in tokens.values()} == set(DEVICE_CLASSES) - {"bot"} | {"?"}
