@@ -95,7 +95,8 @@ _CLOUDFRONT_HEADERS: tuple[tuple[str, str], ...] = (
 #: - monitor: uptime checkers (Site24x7 "…Monitoring", Datadog's "…monitor"); and the other words of
 #:   automation no person's browser says: inspector, diagnostics, observatory, synthetic (monitoring),
 #:   link check, scan/scanner, favicon (fetchers), PageSpeed, Search Console, an AI agent's "<name>-User/",
-#:   a checker; a domain name outside a URL ("Criticalcss.com/2.0", "Match by Siteimprove.com", "+devin.ai"):
+#:   a checker, fetcher, harvester, archiver, validator, indexer, analyzer, downloader or extractor, sitemaps,
+#:   SEO, uptime, and a feed fetcher's "N subscribers"; a domain name outside a URL ("Criticalcss.com/2.0", "Match by Siteimprove.com", "+devin.ai"):
 #:   services name themselves so, browsers never; "compatible;" inserted in a WebKit browser's engine bracket
 #:   ("(KHTML, like Gecko; compatible; BW/1.2)"), and "Mozilla/5.0 (compatible; Name/1.0)" naming no platform:
 #:   the forms crawlers that pose as browsers use.
@@ -104,7 +105,8 @@ _BOT_RE = re.compile(
     r"|facebookexternalhit|facebookcatalog|meta-external|^whatsapp/|slack-imgproxy|^pinterest/"
     r"|ia_archiver|\bgoogle-[a-z]|chatgpt-|claude-|perplexity-|anthropic-ai|cohere-ai|-user/"
     r"|headless|lighthouse|phantomjs|\bptst/|monitor|inspector|diagnostic|observatory|synthetic|linkcheck"
-    r"|scan(?:ner)?\b|favicon|page ?speed|search console|checker\b"
+    r"|scan(?:ner)?\b|favicon|page ?speed|search console|checker\b|fetch(?:er|or)\b|harvester|archiver|validator"
+    r"|indexer|analy[sz]er|sitemap|\bseo|uptime|downloader|extractor|\d subscribers"
     r"|(?<![\w./@-])[\w-]+\.(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))|like gecko[;,] (?:compatible;|[^)]*google)|-google\b"
     r"|^mozilla/\d\.\d \(compatible; [^;()]+\)$",
 )
