@@ -13,7 +13,8 @@ How a class is decided, first match wins:
    (``mobile``), then Android apps on Chromebooks (``desktop``).
 3. The device model, for UAs that can name one (not Windows, macOS, iOS or X11 ones, whose brackets
    hold no phone, tablet or TV model code): ``imgedge.device_models`` looks the UA's model tokens up in a
-   table of ~45,000 generated at build time from Matomo device-detector's device regexes. This is what
+   table of ~47,000 generated at build time from Matomo device-detector's device regexes and Mobile-Detect's
+   tablet regexes. This is what
    tells an Android tablet whose browser says "Mobile Safari" from a phone, a TV box from a tablet and an
    Android mini-PC from either. Two checks on its answer: on Android 3 (tablets only) a phone's code is
    another device's, and a maker's name alone does not outvote a browser that lays out for a tablet.
@@ -32,14 +33,16 @@ viewer, so the headers decide, and without them it is ``bot``.
 
 Accuracy per class, on labelled corpora (``tests/test_device.py`` holds the floors, the README the figures):
 the fixtures of device-detector, ua-parser-js, woothee, crawler-user-agents and mobile-detect (tuning and
-validation halves each) and of other parsers never looked at (npm ``device``, bowser, crawlerdetect);
+validation halves each; device-detector's and mobile-detect's are not independent of the model table, which
+is derived from those projects) and of other parsers never looked at (npm ``device``, bowser, crawlerdetect);
 ``scripts/build_ua_corpus.py`` builds them.
 
 Known limits, by design:
 
 * iPadOS 13+ Safari (and any iPad browser in "desktop website" mode) sends the macOS Safari UA; nothing in
   it tells an iPad from a Mac, so it is ``desktop``. Surface and other Windows tablets are ``desktop`` too
-  (Windows says "Touch" on touch laptops as well).
+  (Windows says "Touch" on touch laptops as well), except Windows RT ("Windows NT 6.2; ARM;"), which ran
+  on tablets only.
 * A model the table does not know falls to the keyword rules: an unknown Android tablet whose browser
   says "Mobile Safari" is ``mobile``, an unknown TV box without "TV" in its name ``tablet``. A maker's name
   alone (the table's brand tokens) does not outvote an Android browser that lays out for a tablet.
@@ -53,7 +56,7 @@ Known limits, by design:
 
 Cost (``benchmarks/device.py``): the table is read on the first UA that reaches step 3 (~30 ms, ~6 MB),
 not at import; a classification costs ~0.1 ms uncached (median, corpus) and ~0.3 µs cached. No
-third-party package: the viewer-request zip carries the table (~0.14 MB zipped) and nothing else for this.
+third-party package: the viewer-request zip carries the table (~0.15 MB zipped) and nothing else for this.
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 
 Keywords cannot tell an Android tablet whose browser says "Mobile Safari" from a phone, nor a TV box or an
 Android mini-PC from a tablet: only the model code can (``B1-790`` is an Acer Iconia tablet, ``H24F8000C``
-a DEXP TV, ``HP EliteBook 8470p`` a laptop). ``device_models.json`` holds ~45,000 such tokens with their
-class, generated at build time from Matomo device-detector's device regexes by
-``scripts/build_device_models.py``; the data file is LGPL-3.0-or-later, as its source (its ``licence``
-field), and is read as data, so it can be regenerated or replaced without touching this code.
+a DEXP TV, ``HP EliteBook 8470p`` a laptop). ``device_models.json`` holds ~47,000 such tokens with their
+class, generated at build time by ``scripts/build_device_models.py`` from Matomo device-detector's device
+regexes and, for tablets, Mobile-Detect's tablet regexes (a code the two class differently answers nothing);
+the data file is LGPL-3.0-or-later, as device-detector's regexes (its ``licence`` field; Mobile-Detect's are
+MIT), and is read as data, so it can be regenerated or replaced without touching this code.
 
 How a UA is looked up, in the manner of device-detector itself, which matches its model regexes after a
 non-alphanumeric character: at every such word start in the parts of the UA that name a device (its first

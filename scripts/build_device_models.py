@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate ``imgedge/device_models.json``, the model-token -> device class table ``imgedge.device`` ships.
 
-    python scripts/build_device_models.py                 # pip-downloads device-detector into a temp dir
+    python scripts/build_device_models.py      # downloads device-detector (pip) and mobile-detect (npm) to a temp dir
     python scripts/build_device_models.py --src DIR --mobile-detect DIR2   # both already downloaded and unpacked
 
 Why a generated table: Matomo's device-detector knows ~17,000 phone, tablet, TV-box and Android-laptop
@@ -22,8 +22,17 @@ brand's regex (``H24F8000C`` in DEXP's) gets the class of the first of that bran
 matches it, which is how device-detector would classify it. Tokens a shorter ``+`` token of the same class
 already answers are left out (``prune``): that halves the table.
 
+A second source, for tablets only: Mobile-Detect's tablet regexes (``$tabletDevices`` of its PHP
+``MobileDetect.php``, as the ``mobile-detect`` npm package ships them), a maintained list of the small makers'
+tablet codes device-detector lacks or calls phones (``UBISLATE7C``, ``V97 HD``, Prestigio ``PMP…``). Their
+model codes are read the same way (``mobile_detect_tokens``: after the context they ask for first, such as
+"Android.*"; after a maker's name and ".*" only codes that mix letters and digits; never a beginning the
+regex goes on from with more than a literal, like ``Nexus[\s]+(7|9|10)``) and join the model tokens as
+tablets: a code device-detector classes otherwise becomes ``?``.
+
 Licence: device-detector's regexes are LGPL-3.0-or-later, and the table is derived from them, so the table
-file is LGPL-3.0-or-later too (its ``licence`` and ``source`` fields say so, with the version). It is a
+file is LGPL-3.0-or-later too; Mobile-Detect's regexes are MIT, which allows that (the ``licence`` and
+``source`` fields say so, with the versions). It is a
 separate data file read at run time, so it can be regenerated from any other version of the source, or replaced, without
 touching the code that reads it.
 """

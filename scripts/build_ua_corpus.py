@@ -27,7 +27,8 @@ source's own device-type field, never our classifier's answer):
   generated from the PHP Mobile-Detect project's labelled UA list): ``mobile`` and ``tablet`` both true ->
   tablet; ``mobile`` alone -> mobile; the list's own "Bot" vendor group -> bot. Its "Console" group
   (handhelds) and the entries that are neither mobile nor tablet (desktops, TVs and bots mixed, with no
-  finer label) are left out.
+  finer label) are left out. Not independent of the classifier: the model table holds Mobile-Detect's own
+  tablet codes (``scripts/build_device_models.py``).
 
 Three more sources, added after the classifier was tuned on the ones above and never looked at since:
 
