@@ -27,7 +27,7 @@ A second source, for tablets only: Mobile-Detect's tablet regexes (``$tabletDevi
 tablet codes device-detector lacks or calls phones (``UBISLATE7C``, ``V97 HD``, Prestigio ``PMP…``). Their
 model codes are read the same way (``mobile_detect_tokens``: after the context they ask for first, such as
 "Android.*"; after a maker's name and ".*" only codes that mix letters and digits; never a beginning the
-regex goes on from with more than a literal, like ``Nexus[\s]+(7|9|10)``) and join the model tokens as
+regex goes on from with more than a literal, like ``Nexus[\\s]+(7|9|10)``) and join the model tokens as
 tablets: a code device-detector classes otherwise becomes ``?``.
 
 Licence: device-detector's regexes are LGPL-3.0-or-later, and the table is derived from them, so the table
