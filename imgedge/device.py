@@ -10,7 +10,7 @@ How a class is decided, first match wins:
    request without it is nearly always a script, and ``bot`` gets the desktop preset.
 2. Keyword rules that no device model overrides: crawlers, preview fetchers, monitors and HTTP libraries
    (``bot``), then TVs, streaming boxes and home consoles (``smarttv``), then phone apps' own HTTP stacks
-   (``mobile``), then Android apps on Chromebooks (``desktop``).
+   (``mobile``), then HarmonyOS NEXT's own device type, then Android apps on Chromebooks (``desktop``).
 3. The device model, for UAs that can name one (not Windows, macOS, iOS or X11 ones, whose brackets
    hold no phone, tablet or TV model code): ``imgedge.device_models`` looks the UA's model tokens up in a
    table of ~47,000 generated at build time from Matomo device-detector's device regexes and Mobile-Detect's
@@ -94,7 +94,8 @@ _CLOUDFRONT_HEADERS: tuple[tuple[str, str], ...] = (
 #: - named fetchers without any of the above: facebookexternalhit, meta-external*, WhatsApp's link
 #:   preview, Slack-ImgProxy, Pinterest's crawler, ia_archiver, Google-* tools (Google-InspectionTool),
 #:   the AI assistants' fetchers (ChatGPT-User, Claude-User, Perplexity-User, anthropic-ai, cohere-ai).
-#: - headless browsers and audits: HeadlessChrome/HeadlessEdg, Chrome-Lighthouse, PhantomJS, WebPageTest.
+#: - headless browsers and audits: HeadlessChrome/HeadlessEdg, Chrome-Lighthouse, PhantomJS, WebPageTest, and
+#:   the "(Unknown; Linux x86_64)" platform of headless QtWebKit (PhantomJS and the tools built on it).
 #: - monitor: uptime checkers (Site24x7 "…Monitoring", Datadog's "…monitor"); and the other words of
 #:   automation no person's browser says: inspector, diagnostics, observatory, synthetic (monitoring),
 #:   link check, scan/scanner, favicon (fetchers), PageSpeed, Search Console, an AI agent's "<name>-User/",
@@ -108,7 +109,7 @@ _BOT_RE = re.compile(
     r"(?<=[a-z_.-])(?<!cu)bot(?![a-z])|crawl|spider|slurp|scrapy|[\w.-]@[\w-]+\.[a-z]{2,}|preview"
     r"|facebookexternalhit|facebookcatalog|meta-external|^whatsapp/|slack-imgproxy|^pinterest/"
     r"|ia_archiver|\bgoogle-[a-z]|chatgpt-|claude-|perplexity-|anthropic-ai|cohere-ai|-user/"
-    r"|headless|lighthouse|phantomjs|\bptst/|monitor|inspector|diagnostic|observatory|synthetic|linkcheck"
+    r"|headless|lighthouse|phantomjs|\(unknown; linux|\bptst/|monitor|inspector|diagnostic|observatory|synthetic|linkcheck"
     r"|scan(?:ner)?\b|favicon|page ?speed|search console|checker\b|fetch(?:er|or)\b|harvester|archiver|validator"
     r"|indexer|analy[sz]er|sitemap|\bseo|uptime|downloader|extractor|\d subscribers"
     r"|(?<![\w./@-])[\w-]+\.(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))"
@@ -190,6 +191,12 @@ _FIRE_TV_RE = re.compile(r"(?<![A-Za-z0-9])AFT[A-Z]")
 _HONEYCOMB_RE = re.compile(r"Android 3\.\d")
 
 _MOBILE_APP_RE = re.compile(r"^okhttp/\d|^\[fban/")
+
+#: HarmonyOS NEXT (OpenHarmony) browsers name the device type first in their bracket, in Huawei's documented
+#: form "Mozilla/5.0 (<type>; OpenHarmony <version>…)": Phone, Tablet, PC, 2in1, Wearable, TV.
+_HARMONY_RE = re.compile(r"^mozilla/5\.0 \((phone|tablet|pc|2in1|wearable|tv); openharmony")
+_HARMONY_TYPES = {"phone": "mobile", "wearable": "mobile", "tablet": "tablet", "pc": "desktop", "2in1": "desktop",
+                  "tv": "smarttv"}
 
 #: Android apps on ChromeOS name the Chromebook as their device; they would look like Android tablets.
 _CHROMEBOOK_RE = re.compile(r"Chromebook")
@@ -289,6 +296,9 @@ def _classify_user_agent(ua: str) -> str:
         return "bot"
     if _MOBILE_APP_RE.search(low):
         return "mobile"
+    harmony = _HARMONY_RE.match(low)
+    if harmony:
+        return _HARMONY_TYPES[harmony.group(1)]
     if _CHROMEBOOK_RE.search(ua):
         return "desktop"
     if _DESKTOP_OS_RE.search(low) and "android" not in low:

@@ -213,6 +213,11 @@ def test_independent_sources_accuracy_per_class(source):
         ("Mozilla/5.0 (compatible; MSIE 10.0; Windows NT 6.2; ARM; Trident/6.0; Touch)", "tablet"),
         ("Mozilla/5.0 (X11; Linux armv7l) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/65.0.3325.230 "
          "Safari/537.36 DMOST/2.0.0 (; LGE; webOSTV; WEBOS4.0.0 03.00.56; W4_lm18a;)", "smarttv"),
+        # HarmonyOS NEXT names its device type first.
+        ("Mozilla/5.0 (Phone; OpenHarmony 5.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/114.0.0.0 "
+         "Safari/537.36 ArkWeb/4.1.6.1 Mobile", "mobile"),
+        ("Mozilla/5.0 (2in1; OpenHarmony 5.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/114.0.0.0 "
+         "Safari/537.36 ArkWeb/4.1.6.1", "desktop"),
         # Feature phones by their browser or their small screen's size.
         ("LG-KU990 Teleca/Q7.0", "mobile"),
         ("MOT-RAZRV3xx/96.64.21P BER2.2 Mozilla/4.1 (compatible; MSIE 6.0; ) 176x220 Opera 8.00 [en]", "mobile"),
