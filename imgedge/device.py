@@ -46,8 +46,9 @@ Known limits, by design:
 * A model the table does not know falls to the keyword rules: an unknown Android tablet whose browser
   says "Mobile Safari" is ``mobile``, an unknown TV box without "TV" in its name ``tablet``. A maker's name
   alone (the table's brand tokens) does not outvote an Android browser that lays out for a tablet.
-* Handheld consoles (PSP, Vita, Switch, Steam Deck) are whatever their platform says; home consoles
-  (PlayStation, Xbox, Wii) are ``smarttv``: they draw on a TV.
+* Handheld consoles with a phone-sized screen (PSP, Vita, Nintendo DS/3DS) are ``mobile``; the Switch and
+  Steam Deck are whatever their platform says; home consoles (PlayStation, Xbox, Wii) are ``smarttv``: they
+  draw on a TV.
 * ``okhttp/x.y`` alone is ``mobile``, not ``bot``: OkHttp is Android's de-facto HTTP stack and its
   default UA is what Glide/Coil/Picasso image loaders in Android apps send; scripts using OkHttp are rare.
 * ``WhatsApp/…`` is ``bot``: it is the link-preview fetch (og:image), not a screen showing the image.
@@ -109,7 +110,8 @@ _BOT_RE = re.compile(
     r"(?<=[a-z_.-])(?<!cu)bot(?![a-z])|crawl|spider|slurp|scrapy|[\w.-]@[\w-]+\.[a-z]{2,}|preview"
     r"|facebookexternalhit|facebookcatalog|meta-external|^whatsapp/|slack-imgproxy|^pinterest/"
     r"|ia_archiver|\bgoogle-[a-z]|chatgpt-|claude-|perplexity-|anthropic-ai|cohere-ai|-user/"
-    r"|headless|lighthouse|phantomjs|\(unknown; linux|\bptst/|monitor|inspector|diagnostic|observatory|synthetic|linkcheck"
+    r"|headless|lighthouse|phantomjs|\(unknown; linux|\bptst/|monitor|inspector|diagnostic|observatory|synthetic"
+    r"|linkcheck"
     r"|scan(?:ner)?\b|favicon|page ?speed|search console|checker\b|fetch(?:er|or)\b|harvester|archiver|validator"
     r"|indexer|analy[sz]er|sitemap|\bseo|uptime|downloader|extractor|\d subscribers"
     r"|(?<![\w./@-])[\w-]+\.(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))"
@@ -164,6 +166,9 @@ _HTTP_LIBRARY_RE = re.compile(
 #: ("AND1E TV Build/") in a UA that does not say "Mobile": phones with TV tuners are named "… TV" too,
 #: but their browsers say "Mobile Safari". Then device-detector's own TV markers: the "<brand> Shell <model>"
 #: firmware of Russian and Eastern European TV sets, "Android Box"/"Android Stick", the TV Bro browser, and
+#: the TV makers' and TV platforms' browsers and firmware (Toshiba's TSBNetTV/Toshiba_TP and InettvBrowser,
+#: Sony's SonyCEBrowser, Samsung's Maple, Boxee, the Kylo TV browser, TiVo, Vewd (Opera TV's successor),
+#: Freebox, Humax set-top boxes, DLNA media renderers' "DLNADOC"),
 #: the set-top boxes' embedded engines (WPE WebKit, and QtWebEngine with Sky's "GW-Device"), Android TV's
 #: WebView ("wv-atv"), TCL's TV engine, the OUYA console, and a model name with the word "TV" in it
 #: ("Rombica TV Fly", "net tv.plus") in a UA that does not say "Mobile"; and a model code that starts with
@@ -176,6 +181,7 @@ _TV_RE = re.compile(
     r"|youview|brightsign|led-?\d{2}|xbox|playstation ?[2-5]|\(ps[345]\)|nintendo wii"
     r"|linux (?:mips|sh4)|_tv_/|\btv build/(?!.*mobile)|\b[a-z]+[ _]shell[ _]\w{6}|android (?:tv )?(?:box|stick)"
     r"|^tv bro/|qtwebengine.*\bgw-device/|\bwpe\b|wv-atv|tclwebkit|\bouya\b"
+    r"|tsbnettv|toshiba_tp|inettvbrowser|sonycebrowser|\bmaple\d|boxee|\bkylo/|\btivo\b|vewd|freebox|humax|dlnadoc"
     r"|;\s[^;()]*\btv\b[^;()]*(?:\sbuild/|\))(?!.*mobile)|;\s[2-9]\d[a-z]{2,}\d{3,}[a-z0-9]*(?:\sbuild/|[;)])",
 )
 
@@ -191,6 +197,10 @@ _FIRE_TV_RE = re.compile(r"(?<![A-Za-z0-9])AFT[A-Z]")
 _HONEYCOMB_RE = re.compile(r"Android 3\.\d")
 
 _MOBILE_APP_RE = re.compile(r"^okhttp/\d|^\[fban/")
+
+#: Handheld consoles with a phone-sized screen (PSP, PS Vita, Nintendo DS/DSi/3DS): their browsers name no
+#: phone platform (the Vita's says "Silk", which is otherwise a Kindle's).
+_HANDHELD_RE = re.compile(r"playstation portable|playstation vita|\(psp\b|nintendo (?:dsi?|3ds)\b")
 
 #: HarmonyOS NEXT (OpenHarmony) browsers name the device type first in their bracket, in Huawei's documented
 #: form "Mozilla/5.0 (<type>; OpenHarmony <version>…)": Phone, Tablet, PC, 2in1, Wearable, TV.
@@ -230,7 +240,8 @@ _BROWSER_RE = re.compile(r"Safari|Gecko/")
 #: KDDI, SoftBank, Vodafone, J-PHONE, WILLCOM, DDIPOCKET, i-mode's portalmmm, FOMA, EMOBILE) and their jig and
 #: NF browsers, Apple Watch's "Watch OS", Windows Phone's desktop mode ("WPDesktop") and iOS apps' Safari stack
 #: ("MobileSafari/…"); the feature phones' and early smartphones' browsers and platforms (Teleca/Obigo, Samsung's
-#: Dolfin and Bada, Nokia's Maemo, Openwave, Polaris) and a screen size under 500 pixels wide ("176x220",
+#: Dolfin and Bada, Nokia's Maemo, Openwave, Polaris, Danger's hiptop, AvantGo, and the Skyfire and BOLT
+#: browsers, which send a desktop platform) and a screen size under 500 pixels wide ("176x220",
 #: "240x320"), which only phones and old handhelds put in their UA.
 _MOBILE_RE = re.compile(
     r"iphone|ipod|android.*\bmobile\b|\bmobile(?: safari|/|;|\))|windows phone|windows ce|iemobile|blackberry|\bbb10\b"
@@ -238,6 +249,7 @@ _MOBILE_RE = re.compile(
     r"|\bpalm|webos/|nokia|sonyericsson|samsung-(?:gt|sgh)|\bmaui\b|netfront|fennec|up\.browser|\bmmp/|\bbrew\b"
     r"|watch ?os|\biph\d|docomo|kddi-|softbank|vodafone/|j-phone|willcom|ddipocket|portalmmm|\bfoma\b|^emobile/"
     r"|jig browser|nf-browser|wpdesktop|mobilesafari/|teleca|obigo|dolfin|\bbada\b|maemo|openwave|polaris"
+    r"|hiptop|avantgo|skyfire|^bolt/"
     r"|\b[1-4]\d\dx[1-9]\d\d\b",
 )
 
@@ -294,7 +306,7 @@ def _classify_user_agent(ua: str) -> str:
         return "smarttv"
     if _POSING_BROWSER_RE.match(low):
         return "bot"
-    if _MOBILE_APP_RE.search(low):
+    if _MOBILE_APP_RE.search(low) or _HANDHELD_RE.search(low):
         return "mobile"
     harmony = _HARMONY_RE.match(low)
     if harmony:

@@ -218,6 +218,9 @@ def test_independent_sources_accuracy_per_class(source):
          "Safari/537.36 ArkWeb/4.1.6.1 Mobile", "mobile"),
         ("Mozilla/5.0 (2in1; OpenHarmony 5.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/114.0.0.0 "
          "Safari/537.36 ArkWeb/4.1.6.1", "desktop"),
+        # Handheld consoles with a phone-sized screen.
+        ("Mozilla/5.0 (PlayStation Vita 3.74) AppleWebKit/536.26 (KHTML, like Gecko) Silk/3.2", "mobile"),
+        ("Mozilla/5.0 (Nintendo 3DS; U; ; en) Version/1.7412.EU", "mobile"),
         # Feature phones by their browser or their small screen's size.
         ("LG-KU990 Teleca/Q7.0", "mobile"),
         ("MOT-RAZRV3xx/96.64.21P BER2.2 Mozilla/4.1 (compatible; MSIE 6.0; ) 176x220 Opera 8.00 [en]", "mobile"),
