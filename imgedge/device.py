@@ -101,11 +101,13 @@ _CLOUDFRONT_HEADERS: tuple[tuple[str, str], ...] = (
 #:   automation no person's browser says: inspector, diagnostics, observatory, synthetic (monitoring),
 #:   link check, scan/scanner, favicon (fetchers), PageSpeed, Search Console, an AI agent's "<name>-User/",
 #:   a checker, fetcher, harvester, archiver, validator, indexer, analyzer, downloader or extractor, sitemaps,
-#:   SEO, uptime, and a feed fetcher's "N subscribers"; a domain name outside a URL ("Criticalcss.com/2.0",
-#:   "Match by Siteimprove.com", "+devin.ai"): services name themselves so, browsers never; "compatible;" or
-#:   Google's name inserted in a WebKit browser's engine bracket ("(KHTML, like Gecko; compatible; BW/1.2)",
-#:   "(KHTML, like Gecko; GoogleAdSenseInfeed)"), "-Google" ending a name (DuplexWeb-Google, APIs-Google),
-#:   and "Mozilla/5.0 (compatible; Name/1.0)" naming no platform: the forms crawlers that pose as browsers use.
+#:   SEO, uptime, a feed fetcher's "N subscribers", scraper, screenshot, thumbnail, capture, probe, parser,
+#:   collector, grabber, robot, survey, research, prerender, a build's "-SNAPSHOT" and Pingdom; a domain name
+#:   outside a URL ("Criticalcss.com/2.0", "Match by Siteimprove.com", "+devin.ai"): services name themselves
+#:   so, browsers never; "compatible;" or Google's name inserted in a WebKit browser's engine bracket ("(KHTML,
+#:   like Gecko; compatible; BW/1.2)", "(KHTML, like Gecko; GoogleAdSenseInfeed)"), "-Google" ending a name
+#:   (DuplexWeb-Google, APIs-Google), and "Mozilla/5.0 (compatible; Name/1.0)" naming no platform: the forms
+#:   crawlers that pose as browsers use.
 _BOT_RE = re.compile(
     r"(?<=[a-z_.-])(?<!cu)bot(?![a-z])|crawl|spider|slurp|scrapy|[\w.-]@[\w-]+\.[a-z]{2,}|preview"
     r"|facebookexternalhit|facebookcatalog|meta-external|^whatsapp/|slack-imgproxy|^pinterest/"
@@ -113,7 +115,8 @@ _BOT_RE = re.compile(
     r"|headless|lighthouse|phantomjs|\(unknown; linux|\bptst/|monitor|inspector|diagnostic|observatory|synthetic"
     r"|linkcheck"
     r"|scan(?:ner)?\b|favicon|page ?speed|search console|checker\b|fetch(?:er|or)\b|harvester|archiver|validator"
-    r"|indexer|analy[sz]er|sitemap|\bseo|uptime|downloader|extractor|\d subscribers"
+    r"|indexer|analy[sz]er|sitemap|\bseo|uptime|downloader|extractor|\d subscribers|scraper|screenshot|thumbnail"
+    r"|capture|pingdom|probe|\bparser|collector|grabber|spyder|robot|survey|research|prerender|snapshot"
     r"|(?<![\w./@-])[\w-]+\.(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))"
     r"|like gecko[;,] (?:compatible;|[^)]*google)|-google\b"
     r"|^mozilla/\d\.\d \(compatible; [^;()]+\)$",
