@@ -27,8 +27,9 @@ A second source, for tablets only: Mobile-Detect's tablet regexes (``$tabletDevi
 tablet codes device-detector lacks or calls phones (``UBISLATE7C``, ``V97 HD``, Prestigio ``PMP…``). Their
 model codes are read the same way (``mobile_detect_tokens``: after the context they ask for first, such as
 "Android.*"; after a maker's name and ".*" only codes that mix letters and digits; never a beginning the
-regex goes on from with more than a literal, like ``Nexus[\\s]+(7|9|10)``) and join the model tokens as
-tablets: a code device-detector classes otherwise becomes ``?``.
+regex goes on from with more than a literal, like ``Nexus[\\s]+(7|9|10)``) and join the table as tablets,
+a word without digits ("Tesla", "Phoenix", bq's "Edison") in the weaker brand tier: a code device-detector
+classes otherwise becomes ``?``.
 
 Licence: device-detector's regexes are LGPL-3.0-or-later, and the table is derived from them, so the table
 file is LGPL-3.0-or-later too; Mobile-Detect's regexes are MIT, which allows that (the ``licence`` and
@@ -324,8 +325,9 @@ def build(device_dir: Path, tablets: dict[str, str] | None = None) -> dict[tuple
     flags: dict[tuple[str, str], set[str]] = defaultdict(set)
     for regex in (tablets or {}).values():
         for token, flag in mobile_detect_tokens(regex):
-            labels[("model", token)].add("tablet")
-            flags[("model", token)].add(flag)
+            tier = "model" if re.search(r"\d", token) else "brand"  # a word ("Tesla", "Phoenix") is no model code
+            labels[(tier, token)].add("tablet")
+            flags[(tier, token)].add(flag)
     makers = frozenset(maker_names(device_dir))
     for kind, regex, label_of in entries(device_dir):
         for token, flag in tokens(regex, makers):
