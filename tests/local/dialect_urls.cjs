@@ -14,7 +14,8 @@ const src = grid.src;
 const out = [];
 const emit = (library, provider, url, asked) => out.push({ library, provider, url, ...asked });
 
-// AVIF (slow to encode) and most of imgix's fits are asked for up to grid.costlyMaxWidth only.
+// AVIF (slow to encode), most of imgix's fits and all but the first quality are asked for up to
+// grid.costlyMaxWidth only.
 // unpic: each provider with the fit it emits by default (imgix min, cloudflare cover, wordpress crop=1;
 // nextjs has none), and wordpress with crop off too.
 for (const provider of ["imgix", "cloudflare", "nextjs", "wordpress"]) {
@@ -23,7 +24,7 @@ for (const provider of ["imgix", "cloudflare", "nextjs", "wordpress"]) {
       const height = ratio ? Math.round(width / ratio) : undefined;
       for (const format of grid.formats) {
         if (format === "avif" && width > grid.costlyMaxWidth) continue;
-        for (const quality of grid.qualities) {
+        for (const quality of width > grid.costlyMaxWidth ? grid.qualities.slice(0, 1) : grid.qualities) {
           const url = transformUrl({ url: src, provider, width, height, format, quality });
           emit("unpic", provider, url, { width, height, format, quality });
         }

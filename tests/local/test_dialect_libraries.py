@@ -49,7 +49,8 @@ MIME = {"webp": "image/webp", "avif": "image/avif", "jpeg": "image/jpeg"}
 
 
 def meaning(url: dict) -> tuple:
-    """(box after the ladder, fit, format, quality) the dialect's documentation and the README promise."""
+    """(box after the ladder, fit, gravity, format, quality) the dialect's documentation and the README
+    promise."""
     provider, width, height = url["provider"], url["width"] * url.get("dpr", 1), url.get("height")
     if url.get("ratio") and height is None:
         height = round(width / url["ratio"])
@@ -68,7 +69,8 @@ def meaning(url: dict) -> tuple:
     default = 75 if provider == "nextjs" else (CONFIG.save_data_quality if url.get("compress") else
                                                CONFIG.default_quality)[fmt]
     quality = snap_quality(url.get("quality") or default, CONFIG.quality_step)
-    return box, fit if box[1] is not None else None, fmt, quality
+    gravity = "smart" if url.get("fit") == "facearea" else None
+    return box, fit if box[1] is not None else None, gravity, fmt, quality
 
 
 def expected_size(box: tuple[int, int | None], fit: str | None) -> tuple[int, int]:
@@ -116,7 +118,7 @@ def test_every_library_url_is_answered_with_the_documented_size_and_format(libra
                                              headers={"Accept": ACCEPT, "User-Agent": CHROME_UA})
             with urllib.request.urlopen(request, timeout=120) as response:
                 status, content_type, body = response.status, response.headers["Content-Type"], response.read()
-            box, fit, fmt, _ = asked = meaning(url)
+            box, fit, _, fmt, _ = asked = meaning(url)
             image = open_bytes(body)
             assert (status, content_type) == (200, MIME[fmt]), url
             width, height = expected_size(box, fit)
@@ -138,7 +140,7 @@ def test_a_sample_goes_through_the_handlers_as_cloudfront_events(library_urls, t
         uri = variant_uri(url["url"])
         response = origin_response.handle(origin_event(uri, "404", viewer_url=path_of(url["url"])),
                                           lambda _request: store, CONFIG, log=lambda entry: None)
-        box, fit, fmt, _ = meaning(url)
+        box, fit, _, fmt, _ = meaning(url)
         image = open_bytes(base64.b64decode(response["body"]))
         assert response["status"] == "200" and image.format.lower() == fmt, url
         width, height = expected_size(box, fit)
