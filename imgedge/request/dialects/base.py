@@ -84,8 +84,15 @@ class Reader:
         return self.values.get(name)
 
     def emit(self, name: str, value: object) -> None:
-        self.out.append((name, value if isinstance(value, str) else f"{value:g}" if isinstance(value, float)
-                         else str(value)))
+        """Add ``name=value`` to the project's query; a value of None adds nothing."""
+        if value is not None:
+            self.out.append((name, value if isinstance(value, str) else f"{value:g}" if isinstance(value, float)
+                             else str(value)))
+
+    def copy(self, names: dict[str, str]) -> None:
+        """Pass the parameters the grammar reads as they are (dialect name → the project's), when given."""
+        for name, ours in names.items():
+            self.emit(ours, self.values.get(name))
 
     def refuse(self, name: str, why: str) -> BadRequest:
         return BadRequest(f"{self.dialect} {name}: {why}")

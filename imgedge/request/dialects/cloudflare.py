@@ -64,22 +64,12 @@ def translate(uri: str, pairs: Pairs, config: "Config") -> Translation:
     if gravity is not None:
         reader.emit("g", GRAVITY.get(gravity.lower(), gravity))  # or a focal point, 0.5x0.3
     fmt = reader.choice("format", FORMATS)
-    if fmt is not None:
-        reader.emit("fmt", fmt)
+    reader.emit("fmt", fmt)
     quality = reader.number("quality", 1, 100)
-    if quality is not None:
-        reader.emit("q", round(quality))
-    meta = reader.choice("metadata", METADATA)
-    if meta is not None:
-        reader.emit("meta", meta)
-    background = reader.get("background")
-    if background is not None:
-        reader.emit("bg", background)
-    for name, ours in (("blur", "blur"), ("sharpen", "sharpen"), ("rotate", "rot"), ("flip", "flip"),
-                       ("anim", "anim")):
-        value = reader.get(name)
-        if value is not None:
-            reader.emit(ours, value)
+    reader.emit("q", None if quality is None else round(quality))
+    reader.emit("meta", reader.choice("metadata", METADATA))
+    reader.copy({"background": "bg", "blur": "blur", "sharpen": "sharpen", "rotate": "rot", "flip": "flip",
+                 "anim": "anim"})
     for name, ours in (("brightness", "bri"), ("contrast", "con"), ("saturation", "sat")):
         factor = reader.number(name, 0, 100)
         if factor is not None and factor != 1:

@@ -44,15 +44,15 @@ def translate(uri: str, pairs: Pairs, config: "Config") -> Translation:
     crop = reader.get("crop")
     if crop is not None:
         gravity("crop", crop, config)  # checked even where imgix ignores it: crop=1 is no imgix URL
-    if fit in ("crop", "facearea") and reader.get("ar") is not None:
-        reader.emit("ar", reader.get("ar") or "")  # imgix reads ar only with fit=crop
+    if fit in ("crop", "facearea"):
+        reader.copy({"ar": "ar"})  # imgix reads ar only with fit=crop
     if fit == "facearea":
         reader.emit("g", "faces")
     elif fit in ("crop", "min") and crop is not None:
         reader.emit("g", crop)
         if "focalpoint" in crop.lower().split(","):
-            reader.out.extend((name, value) for name in ("fp-x", "fp-y")
-                              if (value := reader.get(name)) is not None)
+            reader.copy({"fp-x": "fp-x", "fp-y": "fp-y"})
+    reader.choice("fill", {"solid": "solid"})  # fill=blur and fill=gen paint what imgedge cannot
     _format_and_quality(reader)
     background = reader.get("bg") or (reader.get("fill-color") if fit in ("fill", "fillmax") else None)
     if background is not None:
@@ -63,11 +63,7 @@ def translate(uri: str, pairs: Pairs, config: "Config") -> Translation:
     sharp = reader.number("sharp", 0, 100)
     if sharp:
         reader.emit("sharpen", max(0.5, round(sharp / 5) / 2))  # 0..100 onto 0.5..10 in 0.5 steps
-    for name, ours in (("rot", "rot"), ("flip", "flip"), ("rect", "rect"), ("bri", "bri"), ("con", "con"),
-                       ("sat", "sat")):
-        value = reader.get(name)
-        if value is not None:
-            reader.emit(ours, value)
+    reader.copy({name: name for name in ("rot", "flip", "rect", "bri", "con", "sat")})
     auto = _auto(reader)
     return Translation(uri, reader.out, keep_format=reader.get("fm") is None and "format" not in auto,
                        compress="compress" in auto and reader.get("q") is None)
@@ -82,13 +78,9 @@ def _auto(reader: Reader) -> set[str]:
 
 def _format_and_quality(reader: Reader) -> None:
     fm = reader.choice("fm", FORMATS)
-    if fm is not None:
-        reader.emit("fmt", fm)
-    elif "format" in _auto(reader):
-        reader.emit("fmt", "auto")
+    reader.emit("fmt", fm if fm is not None or "format" not in _auto(reader) else "auto")
     quality = reader.number("q", 0, 100)
-    if quality is not None:
-        reader.emit("q", max(1, round(quality)))
+    reader.emit("q", None if quality is None else max(1, round(quality)))
 
 
 def argb_to_rgba(raw: str) -> str:

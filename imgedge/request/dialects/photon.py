@@ -50,12 +50,9 @@ def translate(uri: str, pairs: Pairs, config: "Config") -> Translation:
     reader.size(width, height, reader.number("zoom", 0.01, 10))
     if width is not None and height is not None:
         reader.emit("fit", fit)
-    fmt = reader.choice("format", FORMATS)
-    if fmt is not None:
-        reader.emit("fmt", fmt)
+    reader.emit("fmt", reader.choice("format", FORMATS))
     quality = reader.number("quality", 1, 100)
-    if quality is not None:
-        reader.emit("q", round(quality))
+    reader.emit("q", None if quality is None else round(quality))
     return Translation(uri, reader.out)
 
 
