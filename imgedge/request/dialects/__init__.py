@@ -3,11 +3,12 @@
 ``read_url`` is the one entry: a viewer's URI and query → the original's URI and validated ``RequestParams``.
 
 * A path a dialect owns (``/cdn-cgi/image/…``, ``/_next/image``) is read by that dialect.
-* Any other URL is read by the project's grammar first: a URL it accepts means what the README's parameter
-  table says, whatever service also uses those names. Only when the grammar refuses it are the query
-  dialects (imgix, Photon) tried, the one knowing most of its parameter names first; the first that reads it
-  wins. When none does, the refusal is the grammar's, or, when the URL uses a name the grammar does not know,
-  that of the dialect that knows the most of them.
+* A query a query dialect (imgix, Photon) claims, because it uses something only that dialect says (a
+  parameter the grammar does not know, such as imgix's ``auto`` or ``ixlib``, or a value the grammar has no
+  use for, such as imgix's ``fit=min`` or Photon's ``crop=1``), is read by the first enabled dialect that
+  claims it and reads it; if none does, the first one's refusal is the answer.
+* Any other URL is the grammar's: it means what the README's parameter table says, and the grammar's
+  refusals (a value out of range, an option ``allowed_options`` leaves out) stay its own.
 
 Which dialects are on, and whether they refuse or drop parameters they do not know, is the config's
 (``dialects``, ``dialect_unknown_parameters``). Whatever a dialect reads goes through ``grammar.parse_query``,
@@ -20,9 +21,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
 
-from ...errors import BadRequest, URITooLong
-from ..grammar import parse_query
-from ..options import ALIASES
+from ...errors import BadRequest
+from ..grammar import MAX_QUERY_CHARS, parse_query
 from ..spec import RequestParams
 from . import cloudflare, imgix, nextjs, photon
 from .base import Dialect
@@ -53,27 +53,22 @@ def read_url(uri: str, query: str, config: "Config", *, trusted: bool = False) -
     """The original and the request a viewer URL names, in whichever enabled dialect it is written.
     ``trusted`` is ``parse_query``'s (a valid signature vouches for every option)."""
     enabled = [DIALECTS[name] for name in config.dialects]
+    pairs = _pairs(query)
     for dialect in enabled:
         if dialect.owns_path is not None and dialect.owns_path(uri):
-            return _read(dialect, uri, _pairs(query), config, trusted)
-    try:
-        return Asked(uri, parse_query(query, config, trusted=trusted))
-    except URITooLong:
-        raise
-    except BadRequest as refused:
-        native = refused
-    pairs = _pairs(query)
-    names = {name.lower() for name, _ in pairs}
-    candidates = sorted((d for d in enabled if d.owns_path is None and names & d.names),
-                        key=lambda d: -len(names & d.names))
-    failures = []
-    for dialect in candidates:
-        try:
+            if pairs is None:
+                raise BadRequest("too many or too long query parameters")
             return _read(dialect, uri, pairs, config, trusted)
+    claimants = [d for d in enabled if pairs and d.claims is not None and d.claims(pairs)]
+    first_refusal = None
+    for dialect in claimants:
+        try:
+            return _read(dialect, uri, pairs or [], config, trusted)
         except BadRequest as exc:
-            if names & dialect.names - set(ALIASES):  # it knows a name the grammar does not
-                failures.append(exc)
-    raise failures[0] if failures else native
+            first_refusal = first_refusal or exc
+    if first_refusal is not None:
+        raise first_refusal
+    return Asked(uri, parse_query(query, config, trusted=trusted))
 
 
 def _read(dialect: Dialect, uri: str, pairs: list[tuple[str, str]], config: "Config", trusted: bool) -> Asked:
@@ -82,8 +77,12 @@ def _read(dialect: Dialect, uri: str, pairs: list[tuple[str, str]], config: "Con
     return Asked(said.uri, params, dialect.name, said.keep_format, said.compress)
 
 
-def _pairs(query: str) -> list[tuple[str, str]]:
+def _pairs(query: str) -> list[tuple[str, str]] | None:
+    """The query's pairs; None when the grammar would refuse it whole (too long, too many fields), which it
+    then does in its own words."""
+    if len(query) > MAX_QUERY_CHARS:
+        return None
     try:
         return parse_qsl(query, keep_blank_values=True, max_num_fields=32)
     except ValueError:
-        raise BadRequest("too many query parameters") from None
+        return None

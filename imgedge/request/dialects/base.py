@@ -11,7 +11,7 @@ name, and the variant bound holds whatever dialects are on.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from ...errors import BadRequest
@@ -49,14 +49,27 @@ class Dialect:
 
     ``owns_path(uri)``: the URL is this dialect's by its path (Cloudflare's ``/cdn-cgi/image/…``, Next.js'
     ``/_next/image``); such a URL is read by its dialect only. Query dialects (imgix, Photon) have no path of
-    their own: they list ``names``, every parameter they read, and are tried when the project's grammar
-    refuses a URL.
+    their own: ``claims(pairs)`` says whether a query uses something only this dialect says (a parameter the
+    grammar does not know, or a value the grammar has no use for, such as imgix's ``fit=min``); the grammar
+    keeps every other URL, so its refusals (a range, an option not allowed) stay its own.
     """
 
     name: str
     translate: Callable[[str, Pairs, "Config"], Translation]
     owns_path: Callable[[str], bool] | None = None
-    names: frozenset[str] = field(default_factory=frozenset)
+    claims: Callable[[Pairs], bool] | None = None
+
+
+def claimed_by(names: Iterable[str], values: dict[str, Callable[[str], bool]]) -> Callable[[Pairs], bool]:
+    """A query dialect's ``claims``: the query has one of ``names`` (which the grammar does not know), or a
+    parameter whose value ``values[name]`` recognises as the dialect's own."""
+    own = frozenset(names)
+
+    def claims(pairs: Pairs) -> bool:
+        return any(name.lower() in own or (name.lower() in values and values[name.lower()](value.strip().lower()))
+                   for name, value in pairs)
+
+    return claims
 
 
 class Reader:
@@ -128,6 +141,11 @@ class Reader:
         for name, side in (("w", width), ("h", height)):
             if side is not None:
                 self.emit(name, max(1, min(top, round(side * factor))))
+
+
+def is_fraction(raw: str) -> bool:
+    """A side below 1: a fraction of the original (imgix ``w=0.5``)."""
+    return bool(_NUMBER.fullmatch(raw)) and float(raw) < 1
 
 
 def pixels(reader: Reader, name: str) -> float | None:

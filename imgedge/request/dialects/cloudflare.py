@@ -78,4 +78,4 @@ def translate(uri: str, pairs: Pairs, config: "Config") -> Translation:
     return Translation(path, reader.out, keep_format=fmt is None)
 
 
-DIALECT = Dialect("cloudflare", translate, owns_path=owns_path, names=NAMES)
+DIALECT = Dialect("cloudflare", translate, owns_path=owns_path)

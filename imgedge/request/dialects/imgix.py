@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..values import gravity
-from .base import Dialect, Pairs, Reader, Translation, pixels
+from .base import Dialect, Pairs, Reader, Translation, claimed_by, is_fraction, pixels
 
 if TYPE_CHECKING:
     from ...config import Config
@@ -93,4 +93,8 @@ def argb_to_rgba(raw: str) -> str:
     return digits
 
 
-DIALECT = Dialect("imgix", translate, names=NAMES)
+#: What only imgix says: parameters the grammar does not know, and values it has no use for.
+CLAIMS = claimed_by({"auto", "ixlib", "ch", "cs", "fill", "fill-color"},
+                    {"fit": lambda v: v in ("min", "fillmax", "facearea", "clamp"),
+                     "fm": lambda v: v in ("pjpg", "png8", "png32"), "w": is_fraction, "h": is_fraction})
+DIALECT = Dialect("imgix", translate, claims=CLAIMS)

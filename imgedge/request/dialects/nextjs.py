@@ -37,4 +37,4 @@ def translate(uri: str, pairs: Pairs, config: "Config") -> Translation:
     return Translation(same_origin_path(reader, "url", url), reader.out)
 
 
-DIALECT = Dialect("nextjs", translate, owns_path=owns_path, names=NAMES)
+DIALECT = Dialect("nextjs", translate, owns_path=owns_path)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .base import Dialect, Pairs, Reader, Translation, pixels
+from .base import Dialect, Pairs, Reader, Translation, claimed_by, pixels
 
 if TYPE_CHECKING:
     from ...config import Config
@@ -56,4 +56,8 @@ def translate(uri: str, pairs: Pairs, config: "Config") -> Translation:
     return Translation(uri, reader.out)
 
 
-DIALECT = Dialect("photon", translate, names=NAMES)
+#: What only Photon says: its box, zoom and strip parameters, ``crop`` as a switch or in pixels, ``fit=W,H``.
+CLAIMS = claimed_by({"resize", "lb", "zoom", "strip", "ssl"},
+                    {"crop": lambda v: v in ("0", "1", "true", "false") or bool(_PIXEL_RECT.fullmatch(v)),
+                     "fit": lambda v: bool(_BOX.fullmatch(v))})
+DIALECT = Dialect("photon", translate, claims=CLAIMS)
