@@ -51,12 +51,12 @@ MIME = {"webp": "image/webp", "avif": "image/avif", "jpeg": "image/jpeg"}
 def meaning(url: dict) -> tuple:
     """(box after the ladder, fit, gravity, format, quality) the dialect's documentation and the README
     promise."""
-    provider, width, height = url["provider"], url["width"] * url.get("dpr", 1), url.get("height")
+    provider, dpr = url["provider"], url.get("dpr") or 1
+    width, height = (url.get(side) and min(CONFIG.max_dimension, url[side] * dpr) for side in ("width", "height"))
     if url.get("ratio") and height is None:
         height = round(width / url["ratio"])
     if provider == "nextjs":
         height = None  # next/image asks for a width only
-    width = min(width, CONFIG.max_dimension)
     fit = {"imgix": IMGIX_FITS[url.get("fit") or ("min" if url["library"] == "unpic" else None)],
            "cloudflare": "cover", "wordpress": "cover" if url.get("crop", True) else "inside"}.get(provider)
     box = snap_box(width, height, CONFIG)
@@ -73,12 +73,15 @@ def meaning(url: dict) -> tuple:
     return box, fit if box[1] is not None else None, gravity, fmt, quality
 
 
-def expected_size(box: tuple[int, int | None], fit: str | None) -> tuple[int, int]:
+def expected_size(box: tuple[int | None, int | None], fit: str | None) -> tuple[int, int]:
     """The README's sizing: the box, never enlarged (a box past the original shrinks, keeping its shape)."""
     (ow, oh), (w, h) = ORIGINAL_SIZE, box
     if h is None:
         w = min(w, ow)
         return w, round(oh * w / ow)
+    if w is None:
+        h = min(h, oh)
+        return round(ow * h / oh), h
     if fit == "inside":
         scale = min(1.0, w / ow, h / oh)
         return round(ow * scale), round(oh * scale)
