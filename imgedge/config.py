@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
+from .request.dialects import DIALECTS, UNKNOWN_POLICIES
 from .request.options import ALL_OPTIONS, DEFAULT_ALLOWED_OPTIONS
 
 #: Widths (and heights) a named variant may have. Requests snap *up* to the next rung, so a viewer never
@@ -147,6 +148,12 @@ class Config:
     fallbacks: Mapping[str, str] = field(default_factory=dict)
     fallback_status: int | None = None
     fallback_cache_control: str = "public, max-age=60"
+    #: URL dialects read besides the project's own grammar (``imgedge.request.dialects``): ``imgix``,
+    #: ``cloudflare`` (``/cdn-cgi/image/<options>/<path>``), ``nextjs`` (``/_next/image?url=…``) and ``photon``
+    #: (WordPress). Each names the same variants the grammar does, so the variant bound holds with all of them.
+    dialects: tuple[str, ...] = tuple(DIALECTS)
+    #: What a dialect does with a parameter it does not know: ``refuse`` (a 400 naming it) or ``ignore``.
+    dialect_unknown_parameters: str = "refuse"
 
     def __post_init__(self) -> None:
         if not self.ladder or list(self.ladder) != sorted(set(self.ladder)):
@@ -189,6 +196,10 @@ class Config:
         for prefix, key in self.fallbacks.items():
             if not isinstance(key, str) or not key or key.split("/")[0] == self.variants_prefix:
                 raise ValueError(f"fallback for {prefix!r}: an original key outside the variants prefix")
+        if set(self.dialects) - set(DIALECTS) or len(set(self.dialects)) != len(self.dialects):
+            raise ValueError(f"dialects: each of {', '.join(DIALECTS)} at most once")
+        if self.dialect_unknown_parameters not in UNKNOWN_POLICIES:
+            raise ValueError(f"dialect_unknown_parameters must be {' or '.join(UNKNOWN_POLICIES)}")
         if self.fallback_status is not None and self.fallback_status not in (200, 404, 410, 413, 415, 422):
             raise ValueError("fallback_status must be 200, 404, 410, 413, 415 or 422 (or null: the error's own)")
 
@@ -217,7 +228,7 @@ class Config:
         if unknown:
             raise ValueError(f"unknown config keys: {', '.join(unknown)}")
         values = dict(data)
-        for name in ("ladder", "auto_formats", "signing_keys", "byte_budgets", "allowed_options"):
+        for name in ("ladder", "auto_formats", "signing_keys", "byte_budgets", "allowed_options", "dialects"):
             if name in values:
                 values[name] = tuple(values[name])
         if "aspect_ratios" in values:

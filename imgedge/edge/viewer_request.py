@@ -10,6 +10,7 @@ addressable by viewers: every variant is reached through the grammar, its signin
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ..answers import refusal
@@ -18,7 +19,7 @@ from ..errors import BadRequest, ImageEdgeError, MalformedEvent, URITooLong
 from ..observability import report_malformed
 from ..request.canonical import resolve
 from ..request.device import device_class
-from ..request.grammar import parse_query
+from ..request.dialects import read_url
 from ..request.negotiate import HINT_HEADERS, LEGACY_HINT_HEADERS, ClientHints, client_hints, negotiate_format
 from ..request.paths import key_for_uri, uri_for_key, validate_original_key, variant_key
 from ..request.signing import verify
@@ -87,17 +88,20 @@ def canonical_uri(uri: str, query: str, *, user_agent: str | None, accept: str |
     """
     if len(uri) + len(query) > MAX_URL_CHARS:
         raise URITooLong("the URL is too long")
-    key = key_for_uri(uri)
-    original_key = validate_original_key(key, config.variants_prefix)
+    validate_original_key(key_for_uri(uri), config.variants_prefix)
     query, signed = verify(uri, query, config)
-    params = parse_query(query, config, trusted=signed)  # a valid signature vouches for every option
+    asked = read_url(uri, query, config, trusted=signed)  # a valid signature vouches for every option
+    original_key = validate_original_key(key_for_uri(asked.uri), config.variants_prefix)
+    hints = usable_hints(hints, signed=signed, config=config)
+    if asked.compress:  # imgix auto=compress: the lower default quality Save-Data: on gives
+        hints = replace(hints or ClientHints(), save_data=True)
     spec = resolve(
-        params,
+        asked.params,
         config,
         device=device_class(user_agent),
-        negotiated_format=negotiate_format(accept, config),
+        negotiated_format="legacy" if asked.keep_format else negotiate_format(accept, config),
         snap=True,
-        hints=usable_hints(hints, signed=signed, config=config),
+        hints=hints,
     )
     return uri_for_key(variant_key(original_key, spec, config.variants_prefix))
 

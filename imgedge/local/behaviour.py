@@ -24,7 +24,7 @@ is refused with a clear message rather than silently ignored.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import quote, urlsplit
@@ -176,27 +176,30 @@ MANAGED_CACHE_POLICIES: dict[str, CachePolicy] = {
 
 #: What the template holds today; used only when template.yaml cannot be read (an installed package
 #: without the repository, or SAM's translator missing), and said so at start-up.
+_VARIANTS = Behaviour(
+    path_pattern="*",
+    target_origin="images",
+    cache_policy=CachePolicy("VariantCachePolicy", 0, 86400, 31536000),
+    origin_request_policy=OriginRequestPolicy(
+        "DeviceOriginRequestPolicy",
+        headers=KeyPart("whitelist", (
+            "CloudFront-Is-Mobile-Viewer", "CloudFront-Is-Tablet-Viewer", "CloudFront-Is-SmartTV-Viewer",
+            "CloudFront-Is-Desktop-Viewer", "User-Agent", "X-Imgedge-Viewer-Url")),
+    ),
+    associations={"viewer-request": "handlers.viewer_request.handler",
+                  "origin-response": "handlers.origin_response.handler"},
+    response_headers_policy=ResponseHeadersPolicy(
+        "VariantResponseHeadersPolicy",
+        remove=frozenset({"x-amz-meta-source-key", "x-amz-meta-source-etag", "x-amz-server-side-encryption",
+                          "x-amz-server-side-encryption-bucket-key-enabled"}),
+        content_type_options=True,
+        custom=(("Vary", "Accept, Sec-CH-DPR, Sec-CH-Width, Sec-CH-Viewport-Width, Save-Data", True),),
+    ),
+)
 BUILT_IN = Distribution(
-    behaviours=(Behaviour(
-        path_pattern="*",
-        target_origin="images",
-        cache_policy=CachePolicy("VariantCachePolicy", 0, 86400, 31536000),
-        origin_request_policy=OriginRequestPolicy(
-            "DeviceOriginRequestPolicy",
-            headers=KeyPart("whitelist", (
-                "CloudFront-Is-Mobile-Viewer", "CloudFront-Is-Tablet-Viewer", "CloudFront-Is-SmartTV-Viewer",
-                "CloudFront-Is-Desktop-Viewer", "User-Agent", "X-Imgedge-Viewer-Url")),
-        ),
-        associations={"viewer-request": "handlers.viewer_request.handler",
-                      "origin-response": "handlers.origin_response.handler"},
-        response_headers_policy=ResponseHeadersPolicy(
-            "VariantResponseHeadersPolicy",
-            remove=frozenset({"x-amz-meta-source-key", "x-amz-meta-source-etag", "x-amz-server-side-encryption",
-                              "x-amz-server-side-encryption-bucket-key-enabled"}),
-            content_type_options=True,
-            custom=(("Vary", "Accept, Sec-CH-DPR, Sec-CH-Width, Sec-CH-Viewport-Width, Save-Data", True),),
-        ),
-    ),),
+    # the URL dialects' paths first (imgedge.request.dialects), then the default behaviour: all alike
+    behaviours=tuple(replace(_VARIANTS, path_pattern=pattern) for pattern in ("/cdn-cgi/image/*", "/_next/image*"))
+    + (_VARIANTS,),
 )
 
 

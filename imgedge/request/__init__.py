@@ -12,7 +12,8 @@ One idea per module, in import order:
 * ``grammar`` — query string → ``RequestParams``;  ``canonical`` — → ``VariantSpec``, ``is_canonical``;
 * ``keys`` — ``VariantSpec`` ⇄ key segment;  ``paths`` — original key + segment ⇄ S3 key and URI;
 * ``bounds`` — ``variant_bound``;  ``reference`` — the README's parameter table;
-* ``negotiate`` — ``Accept`` and client hints;  ``signing`` — signed URLs;  ``device`` — the device class.
+* ``negotiate`` — ``Accept`` and client hints;  ``signing`` — signed URLs;  ``device`` — the device class;
+* ``dialects`` — imgix, Cloudflare, Next.js and Photon URLs said in the grammar's words (one module each).
 
 Import the modules themselves (``from imgedge.request.grammar import parse_query``): this package imports
 nothing, so ``imgedge.config`` can read the option table without a cycle.

@@ -26,7 +26,8 @@ BROKEN = [
       "      Handler: handlers.viewer_request.handler\n"
       "      Environment:\n        Variables:\n          BUCKET: images\n")),
     ("unversioned.yaml", "versioned-association",
-     ("LambdaFunctionARN: !Ref ViewerRequestFunction.Version", "LambdaFunctionARN: !GetAtt ViewerRequestFunction.Arn")),
+     ("            - EventType: viewer-request\n              LambdaFunctionARN: !Ref ViewerRequestFunction.Version",
+      "            - EventType: viewer-request\n              LambdaFunctionARN: !GetAtt ViewerRequestFunction.Arn")),
     ("runtime.yaml", "runtime", ("  Function:\n    Runtime: python3.12\n", "  Function:\n    Runtime: python3.11\n")),
     ("architecture.yaml", "architecture",
      ("    Runtime: python3.12\n    Architectures: [x86_64]\n\nResources:",

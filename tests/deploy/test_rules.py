@@ -27,6 +27,12 @@ def behavior(t: dict) -> dict:
     return res(t, "Distribution")["DistributionConfig"]["DefaultCacheBehavior"]
 
 
+def behaviors(t: dict) -> list[dict]:
+    """Every behaviour of the distribution: the URL dialects' paths and the default."""
+    config = res(t, "Distribution")["DistributionConfig"]
+    return [*config.get("CacheBehaviors", []), config["DefaultCacheBehavior"]]
+
+
 def association(t: dict, event: str) -> dict:
     """The association for ``event``, also inside an ``Fn::If`` (origin-response exists in Mode=edge only)."""
     for item in behavior(t)["LambdaFunctionAssociations"]:
@@ -139,7 +145,7 @@ CASES: list[tuple[str, str, Callable[[dict], None]]] = [
     ("version-lifecycle", "versions deleted with the stack",
      lambda t: t["Resources"][ORIGIN].update(DeletionPolicy="Delete")),
     ("versioned-association", "function not associated",
-     lambda t: behavior(t)["LambdaFunctionAssociations"].pop()),
+     lambda t: [b["LambdaFunctionAssociations"].pop() for b in behaviors(t)]),
     ("event-type", "misspelt origin_response",
      set_(lambda t: association(t, "origin-response"), "EventType", "origin_response")),
     ("event-type", "two viewer-request functions", duplicate_viewer_association),

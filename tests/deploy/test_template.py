@@ -128,6 +128,15 @@ def test_origin_request_policy_forwards_what_origin_response_reads(translated):
     assert {h.lower() for h in headers["Headers"]} == set(DEVICE_HEADERS) | {"user-agent", VIEWER_URL_HEADER.lower()}
 
 
+def test_the_dialect_paths_run_the_default_behaviours_functions_and_policies(translated):
+    """Cloudflare's /cdn-cgi/image/… and Next.js' /_next/image go through the same functions and policies as
+    every other URL (the viewer-request reads them into variant keys), in either mode."""
+    config = translated["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    behaviors = {b["PathPattern"]: {k: v for k, v in b.items() if k != "PathPattern"} for b in config["CacheBehaviors"]}
+    assert behaviors == {"/cdn-cgi/image/*": config["DefaultCacheBehavior"],
+                         "/_next/image*": config["DefaultCacheBehavior"]}
+
+
 def test_distribution_settings(translated):
     config = translated["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
     assert config["HttpVersion"] == "http2and3"

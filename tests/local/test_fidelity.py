@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import io
 import threading
+from dataclasses import replace
 
 import pytest
 from PIL import Image
@@ -96,7 +97,10 @@ def origin_response_calls(monkeypatch):
 def test_the_local_edge_plays_the_templates_distribution(template, tmp_path):
     distribution = load_distribution()
     assert str(TEMPLATE_PATH) in distribution.source
-    (default,) = distribution.behaviours
+    *dialects, default = distribution.behaviours
+    # the URL dialects' paths run the default behaviour's functions under its policies
+    assert [(b.path_pattern, replace(b, path_pattern="*")) for b in dialects] == [
+        ("/cdn-cgi/image/*", default), ("/_next/image*", default)]
     config = cache_policy(template)
     policy = default.cache_policy
     ttls = (config["MinTTL"], config["DefaultTTL"], config["MaxTTL"])
