@@ -73,8 +73,8 @@ RD_CASES = {c.name: c for c in (
 #: Quality sweeps. libjpeg's and libwebp's scales are the same for every implementation; libavif's
 #: (Pillow) and libheif's (libvips, sharp) AVIF scales differ, so each gets a range over the same bytes.
 SWEEPS = {
-    "jpeg": {"*": (50, 65, 80, 90)},
-    "webp": {"*": (50, 65, 80, 90)},
+    "jpeg": {"*": (60, 80, 90)},
+    "webp": {"*": (60, 80, 90)},
     "avif": {"*": (40, 52, 64, 76), "libvips": (35, 47, 59, 71), "sharp": (35, 47, 59, 71)},
 }
 
