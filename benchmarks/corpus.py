@@ -29,9 +29,7 @@ import io
 import json
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +39,7 @@ for _path in (str(HERE), str(ROOT)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from fetch_photos import apt_download, describe, jpegtran, log, sha256  # noqa: E402
+from fetch_photos import describe, fetch_pinned, jpegtran, log, sha256  # noqa: E402
 
 DEFAULT_CACHE = ROOT / ".bench-photos" / "corpus"
 MANIFEST_VERSION = 1
@@ -162,28 +160,11 @@ def fetch_sources(cache: Path) -> dict[str, Path]:
     src_dir.mkdir(parents=True, exist_ok=True)
     target = {s.key: src_dir / f"{s.key}{Path(s.path).suffix}" for s in SOURCES}
     found = {k: p for k, p in target.items() if p.exists() and sha256(p) == BY_KEY[k].sha256}
-    missing = {s.package: PACKAGES[s.package] for s in SOURCES if s.key not in found}
-    if missing:
-        with tempfile.TemporaryDirectory(prefix="bench-debs-") as tmp:
-            tmpdir = Path(tmp)
-            os.chmod(tmpdir, 0o755)  # lets apt's sandbox user write when run as root
-            if not apt_download(missing, tmpdir):
-                raise SystemExit("apt-get download failed: the corpus needs Debian's apt (see the docstring)")
-            for deb in sorted(tmpdir.glob("*.deb")):
-                extract = tmpdir / (deb.stem + ".x")
-                subprocess.run(["dpkg-deb", "-x", str(deb), str(extract)], check=True)
-                for s in SOURCES:
-                    candidate = extract / s.path
-                    if s.key in found or not deb.name.startswith(s.package + "_") or not candidate.exists():
-                        continue
-                    got = sha256(candidate)
-                    if got != s.sha256:
-                        raise SystemExit(f"{s.package}:{s.path} has SHA-256 {got}, expected {s.sha256}; refusing it")
-                    shutil.copyfile(candidate, target[s.key])
-                    found[s.key] = target[s.key]
+    found.update(fetch_pinned({s.key: (s.package, PACKAGES[s.package], s.path, s.sha256, target[s.key])
+                               for s in SOURCES if s.key not in found}))
     lost = sorted(set(target) - set(found))
     if lost:
-        raise SystemExit(f"sources missing after download: {', '.join(lost)}")
+        raise SystemExit(f"sources missing (apt-get download failed?): {', '.join(lost)}")
     return found
 
 

@@ -98,7 +98,29 @@ def apt_download(packages: dict[str, str], into: Path) -> bool:
     return False
 
 
-SOURCES_BY_PACKAGE = {pkg: ver for pkg, ver, *_ in SOURCES.values()}
+def fetch_pinned(wanted: dict[str, tuple[str, str, str, str, Path]]) -> dict[str, Path]:
+    """Download the packages of ``wanted`` (key -> package, version, path inside it, SHA-256, target),
+    extract each file to its target and return the targets by key; a file whose SHA-256 differs is
+    refused. Empty when apt is unavailable or fails."""
+    found: dict[str, Path] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-debs-") as tmp:
+        tmpdir = Path(tmp)
+        os.chmod(tmpdir, 0o755)  # lets apt's sandbox user write when run as root
+        if not apt_download({pkg: ver for pkg, ver, *_ in wanted.values()}, tmpdir):
+            return found
+        for deb in sorted(tmpdir.glob("*.deb")):
+            extract = tmpdir / (deb.stem + ".x")
+            subprocess.run(["dpkg-deb", "-x", str(deb), str(extract)], check=True)
+            for key, (pkg, _ver, path, digest, target) in wanted.items():
+                candidate = extract / path
+                if key in found or not deb.name.startswith(pkg + "_") or not candidate.exists():
+                    continue
+                got = sha256(candidate)
+                if got != digest:
+                    raise SystemExit(f"{pkg}:{path} has SHA-256 {got}, expected {digest}; refusing it")
+                shutil.copyfile(candidate, target)
+                found[key] = target
+    return found
 
 
 def fetch_sources(cache: Path, offline: bool) -> tuple[dict[str, Path], str]:
@@ -110,25 +132,10 @@ def fetch_sources(cache: Path, offline: bool) -> tuple[dict[str, Path], str]:
         target = src_dir / Path(path).name
         if target.exists() and sha256(target) == digest:
             found[key] = target
-    missing = sorted({SOURCES[k][0] for k in SOURCES if k not in found})
     origin = "debian"
-    if missing and not offline:
-        with tempfile.TemporaryDirectory(prefix="bench-debs-") as tmp:
-            tmpdir = Path(tmp)
-            os.chmod(tmpdir, 0o755)  # lets apt's sandbox user write when run as root
-            if apt_download({p: SOURCES_BY_PACKAGE[p] for p in missing}, tmpdir):
-                for deb in sorted(tmpdir.glob("*.deb")):
-                    extract = tmpdir / (deb.stem + ".x")
-                    subprocess.run(["dpkg-deb", "-x", str(deb), str(extract)], check=True)
-                    for key, (pkg, _ver, path, digest, *_rest) in SOURCES.items():
-                        candidate = extract / path
-                        if key in found or not deb.name.startswith(pkg + "_") or not candidate.exists():
-                            continue
-                        got = sha256(candidate)
-                        if got != digest:
-                            raise SystemExit(f"{pkg}:{path} has SHA-256 {got}, expected {digest}; refusing it")
-                        shutil.copyfile(candidate, src_dir / Path(path).name)
-                        found[key] = src_dir / Path(path).name
+    if len(found) < len(SOURCES) and not offline:
+        found.update(fetch_pinned({k: (pkg, ver, path, digest, src_dir / Path(path).name)
+                                   for k, (pkg, ver, path, digest, *_rest) in SOURCES.items() if k not in found}))
     if len(found) < len(SOURCES):
         origin = "fixtures" if not found else "debian+fixtures"
         for key, name in FIXTURE_COPIES.items():
