@@ -1,0 +1,70 @@
+"""The quality benchmark's own arithmetic and the corpus split, without downloading anything.
+
+The Bjøntegaard deltas decide which encoder settings ship, so they are checked on curves whose answer is
+known; the split decides what settings may be tuned on, so it must be fixed, balanced and keep a picture
+and everything derived from it on one side.
+"""
+
+import io
+import math
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from imgedge.core import encode
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+_saved_path = list(sys.path)
+sys.path.insert(0, str(BENCH))
+try:
+    import corpus
+    import quality
+finally:
+    sys.path[:] = _saved_path  # the benchmarks' modules must not shadow anything for the other tests
+
+
+def needs_scipy():
+    pytest.importorskip("scipy", reason="the BD fits use scipy (installed with the bench extra's ssimulacra2)")
+
+
+def curve(scale_bytes: float = 1.0, shift_db: float = 0.0) -> list[dict]:
+    """A typical rate-distortion curve: PSNR rising with log(bytes)."""
+    return [{"bytes": b * scale_bytes, "psnr": 20 + 4 * math.log(b) + shift_db} for b in (2000, 5000, 12000, 30000)]
+
+
+def test_bd_rate_of_a_curve_needing_ten_percent_more_bytes():
+    needs_scipy()
+    assert quality.bd_rate(curve(1.1), curve(), "psnr") == pytest.approx(10.0, abs=0.01)
+    assert quality.bd_rate(curve(), curve(1.1), "psnr") == pytest.approx(-9.09, abs=0.01)
+
+
+def test_bd_psnr_of_a_curve_half_a_db_better():
+    needs_scipy()
+    assert quality.bd_quality(curve(shift_db=0.5), curve(), "psnr") == pytest.approx(0.5, abs=1e-6)
+
+
+def test_curves_that_do_not_overlap_have_no_delta():
+    needs_scipy()
+    assert quality.bd_quality(curve(), curve(scale_bytes=100), "psnr") is None
+    assert quality.bd_rate(curve(), curve(shift_db=50), "psnr") is None
+
+
+def test_the_split_is_fixed_balanced_and_keeps_the_earlier_tuning_photos_in_tune():
+    split = corpus.splits()
+    assert split == corpus.splits() and set(split) == {s.key for s in corpus.SOURCES}
+    assert all(split[k] == "tune" for k in corpus.TUNED_BEFORE)
+    for group in {s.group for s in corpus.SOURCES}:
+        parts = [split[s.key] for s in corpus.SOURCES if s.group == group]
+        assert "tune" in parts and "validate" in parts, group
+
+
+def test_avif_is_full_chroma_for_colour_and_stays_grey_for_grey():
+    colour = Image.radial_gradient("L").convert("RGB").resize((64, 64))
+    settings = encode.avif_settings(60)
+    assert settings["subsampling"] == "4:4:4" and settings.get("advanced") == {"tune": "ssim"}
+    assert "subsampling" not in encode.avif_settings(60, grey=True)
+    out = io.BytesIO()
+    colour.save(out, "AVIF", **settings)
+    assert Image.open(io.BytesIO(out.getvalue())).size == (64, 64)
