@@ -1,0 +1,244 @@
+"""``q=auto`` against fixed qualities, scored by the reference SSIMULACRA2.
+
+    python benchmarks/auto_quality.py calibrate [--out FILE]     # tuning part only: the search's constants
+    python benchmarks/auto_quality.py compare [--parts tune,validate] [--out FILE]
+
+The corpus is every distinct photo in ``fixtures/photos/`` and the Debian photo set's sources
+(``fetch_photos.py``; duplicates by SHA-256 dropped), split by a hash of the file name into a tuning part
+(what ``imgedge.core.autoquality``'s constants were fitted on) and a validation part (never fitted on):
+``part(name)``. Every case is one photo at ``w=640`` or ``w=1280`` (never enlarged) in AVIF, WebP and
+JPEG. The score of an output is the reference SSIMULACRA2 (PyPI ``ssimulacra2``) of its decoded pixels
+against the same variant made losslessly (``fmt=png``).
+
+``calibrate`` encodes each tuning case at a grid of qualities, whole and as ``perceptual.sample``'s
+mosaic, and prints how the fast metric on the mosaic relates to the reference on the whole encode, and
+the quality each format needs for a range of targets (the seed of the search).
+
+``compare`` runs ``q=auto`` through ``imgedge.transform`` on every case, and the fixed-quality grid:
+with m the lowest score ``q=auto`` delivered in a part and format, B is the bytes of the lowest fixed
+quality that gives every case of that part at least m; it prints ``q=auto``'s bytes / B, its mean and
+minimum score, how often and by how much it missed the target, and its CPU time against a fixed-quality
+generation (the config's default quality) of the same case. Times are process CPU seconds: run it
+pinned to one core (``taskset -c 1``), one thread (set here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+import conftest  # noqa: E402,F401  (single-thread settings)
+
+# isort: split
+from PIL import Image  # noqa: E402
+
+import imgedge  # noqa: E402
+from imgedge.config import Config  # noqa: E402
+from imgedge.core import encode, perceptual, resize  # noqa: E402
+
+import fetch_photos  # noqa: E402
+
+ROOT = HERE.parent
+SIZES = (640, 1280)
+FORMATS = ("avif", "webp", "jpeg")
+#: Every this many encodes, the reference metric checks the numpy one (``perceptual``) on the whole image.
+CHECK_EVERY = 12
+#: Qualities ``compare`` may pick a fixed quality from, and the ones ``calibrate`` encodes (around the targets).
+GRID = {"jpeg": range(20, 100, 5), "webp": range(10, 100, 5), "avif": range(10, 95, 5)}
+CALIBRATION = {"jpeg": (30, 45, 60, 75), "webp": (15, 30, 50, 70), "avif": (25, 35, 45, 60)}
+
+
+def part(name: str) -> str:
+    """``validate`` for about two photos in five (by a hash of the file name), else ``tune``."""
+    return "validate" if hashlib.sha256(name.encode()).digest()[0] % 5 < 2 else "tune"
+
+
+def corpus() -> list[Path]:
+    """The distinct photos: the fixtures, then the Debian set's sources (by content, first wins)."""
+    manifest = fetch_photos.ensure()
+    sources = sorted({Path(p["path"]).parent.parent / "sources" for p in manifest["photos"]
+                      if manifest.get("origin") == "debian"})
+    paths = sorted((ROOT / "fixtures" / "photos").glob("*.[jp][pn]g"))
+    for folder in sources:
+        paths += sorted(folder.glob("*.jpg"))
+    seen: set[str] = set()
+    distinct = []
+    for path in paths:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest not in seen:
+            seen.add(digest)
+            distinct.append(path)
+    return distinct
+
+
+def reference_score(reference: Image.Image, data: bytes) -> float:
+    """The reference SSIMULACRA2 of the encoded ``data`` against ``reference``."""
+    from ssimulacra2 import compute_ssimulacra2
+
+    distorted = Image.open(io.BytesIO(data))
+    return compute_ssimulacra2(_png(reference), _png(distorted))
+
+
+def _png(image: Image.Image) -> io.BytesIO:
+    out = io.BytesIO()
+    Image.fromarray(perceptual._rgb(image)).save(out, "PNG", compress_level=1)
+    out.seek(0)
+    return out
+
+
+def lossless(data: bytes, width: int) -> Image.Image:
+    made = imgedge.transform(data, f"w={width}&fmt=png")
+    image = Image.open(io.BytesIO(made.data))
+    return resize.normalise_mode(image)  # a few-colour PNG is a palette
+
+
+def calibrate(out: Path) -> None:
+    rows = []
+    for path in corpus():
+        if part(path.name) != "tune":
+            continue
+        data = path.read_bytes()
+        for width in SIZES:
+            image = lossless(data, width)
+            mosaic = perceptual.sample(image)
+            whole_ref, mosaic_ref = perceptual.Reference(image), perceptual.Reference(mosaic)
+            for fmt in FORMATS:
+                for quality in CALIBRATION[fmt]:
+                    body = encode.encode(image.copy(), fmt, quality)
+                    probe = encode.encode(mosaic.copy(), fmt, quality)
+                    row = {"photo": path.name, "width": width, "format": fmt, "quality": quality,
+                           "bytes": len(body), "fast_whole": whole_ref.score(_decoded(body)),
+                           "fast_mosaic": mosaic_ref.score(_decoded(probe))}
+                    if len(rows) % CHECK_EVERY == 0:
+                        row["reference"] = reference_score(image, body)
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
+    out.write_text(json.dumps(rows))
+    summarise_calibration(rows)
+
+
+def _decoded(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def summarise_calibration(rows: list[dict]) -> None:
+    checked = [r["reference"] - r["fast_whole"] for r in rows if "reference" in r]
+    print(f"reference - numpy metric, whole image: {len(checked)} encodes, max |difference| "
+          f"{max(map(abs, checked)):.3f}")
+    for fmt in FORMATS:
+        mine = [r for r in rows if r["format"] == fmt]
+        sampled = [r["fast_whole"] - r["fast_mosaic"] for r in mine if 55 <= r["fast_whole"] <= 90]
+        print(f"{fmt}: whole - mosaic (scores 55-90) mean {statistics.mean(sampled):+.2f} "
+              f"sd {statistics.pstdev(sampled):.2f} min {min(sampled):+.2f}")
+        for target in (60, 65, 70, 75, 80, 85):
+            needed = []
+            for key in {(r["photo"], r["width"]) for r in mine}:
+                curve = sorted((r["quality"], r["fast_whole"]) for r in mine if (r["photo"], r["width"]) == key)
+                reached = [q for q, s in curve if s >= target]
+                needed.append(reached[0] if reached else 100)
+            print(f"  target {target}: quality needed median {statistics.median(needed)} "
+                  f"range {min(needed)}-{max(needed)}")
+
+
+def compare(parts: list[str], out: Path) -> None:
+    config = Config()
+    rows = []
+    for path in corpus():
+        if part(path.name) not in parts:
+            continue
+        data = path.read_bytes()
+        for width in SIZES:
+            image = lossless(data, width)
+            for fmt in FORMATS:
+                auto_cpu, made = _timed(data, f"w={width}&fmt={fmt}&q=auto")
+                fixed_cpu, _ = _timed(data, f"w={width}&fmt={fmt}")
+                grid = {q: _grid_point(data, width, fmt, q, image) for q in GRID[fmt]}
+                row = {"photo": path.name, "part": part(path.name), "width": width, "format": fmt,
+                       "bytes": len(made.data), "score": reference_score(image, made.data),
+                       "cpu": auto_cpu, "fixed_cpu": fixed_cpu, "grid": grid,
+                       "target": config.quality_target}
+                rows.append(row)
+                print(json.dumps({k: v for k, v in row.items() if k != "grid"}), flush=True)
+    out.write_text(json.dumps(rows))
+    report(rows)
+
+
+def _timed(data: bytes, query: str) -> tuple[float, imgedge.TransformResult]:
+    """The lower CPU time of two runs (the first also warms the decoders), and the result."""
+    best, made = float("inf"), None
+    for _ in range(2):
+        started = time.process_time()
+        made = imgedge.transform(data, query)
+        best = min(best, time.process_time() - started)
+    return best, made  # type: ignore[return-value]
+
+
+def _grid_point(data: bytes, width: int, fmt: str, quality: int, image: Image.Image) -> tuple[int, float]:
+    made = imgedge.transform(data, f"w={width}&fmt={fmt}&q={quality}")
+    return len(made.data), reference_score(image, made.data)
+
+
+def report(rows: list[dict]) -> None:
+    print("| part | size | format | photos | q=auto bytes / B | fixed q for m | mean | min (m) | under target "
+          "| worst miss | CPU q=auto / fixed |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name in ("tune", "validate"):
+        for width in SIZES:
+            for fmt in FORMATS:
+                cases = [r for r in rows if r["part"] == name and r["width"] == width and r["format"] == fmt]
+                if not cases:
+                    continue
+                floor = min(r["score"] for r in cases)
+                fixed = _guaranteeing(cases, floor)
+                fixed_bytes = sum(r["grid"][str(fixed)][0] if str(fixed) in r["grid"] else r["grid"][fixed][0]
+                                  for r in cases) if fixed else None
+                auto_bytes = sum(r["bytes"] for r in cases)
+                under = [r["target"] - r["score"] for r in cases if r["score"] < r["target"]]
+                ratio = f"{auto_bytes / fixed_bytes:.2f}" if fixed_bytes else "n/a (no grid quality)"
+                cpu = statistics.median(r["cpu"] / r["fixed_cpu"] for r in cases)
+                print(f"| {name} | {width} | {fmt} | {len(cases)} | {ratio} | {fixed or '-'} "
+                      f"| {statistics.mean(r['score'] for r in cases):.1f} | {floor:.1f} "
+                      f"| {len(under)}/{len(cases)} | {max(under, default=0):.1f} | {cpu:.2f} |")
+
+
+def _guaranteeing(cases: list[dict], floor: float) -> int | None:
+    """The lowest grid quality at which every case scores at least ``floor``."""
+    qualities = sorted(int(q) for q in cases[0]["grid"])
+    for quality in qualities:
+        if all(_point(r, quality)[1] >= floor for r in cases):
+            return quality
+    return None
+
+
+def _point(row: dict, quality: int) -> tuple[int, float]:
+    grid = row["grid"]
+    return tuple(grid[str(quality)] if str(quality) in grid else grid[quality])  # type: ignore[return-value]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=("calibrate", "compare", "report"))
+    parser.add_argument("--parts", default="tune,validate")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    if args.mode == "calibrate":
+        calibrate(args.out or ROOT / ".bench-photos" / "auto-quality-calibration.json")
+    elif args.mode == "compare":
+        compare(args.parts.split(","), args.out or ROOT / ".bench-photos" / "auto-quality-compare.json")
+    else:
+        report(json.loads((args.out or ROOT / ".bench-photos" / "auto-quality-compare.json").read_text()))
+
+
+if __name__ == "__main__":
+    main()

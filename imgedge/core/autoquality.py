@@ -1,0 +1,153 @@
+"""``q=auto``: per image and format, the lowest quality whose encode reaches a SSIMULACRA2 target.
+
+A fixed quality is too much for a soft portrait and just enough for a detailed landscape; the bytes a
+CDN serves millions of times are what a viewer pays for. So ``choose`` searches the quality per image:
+
+1. the **seed** is the quality the format needs for the target on a typical photo (fitted on the tuning
+   part of ``benchmarks/auto_quality.py``'s corpus);
+2. each **probe** encodes ``perceptual.sample`` (the image itself when small, else a mosaic of tiles spread
+   over it, about 150,000 px whatever the output's size) at a quality, decodes it and scores it with
+   ``perceptual.Reference`` (SSIMULACRA2 in numpy); the next quality steps from the last by the format's
+   typical slope, or interpolates between the two probes that bracket the goal;
+3. after at most ``PROBES`` probes the **choice** is the interpolated quality for the goal (the target
+   plus the format's ``margin``, which covers how far a sample's score falls from the whole image's), or
+   the lowest probed quality that reached it.
+
+The output is then encoded once at that quality (or is the probe itself, when the sample was the whole
+image). So ``q=auto`` costs at most ``PROBES`` sample encodes, decodes and scores beyond a fixed quality;
+the cost model prices them (``cost.Work.probes``) and a probe starts only while the deadline still holds
+it and the final encode.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from PIL import Image
+
+from ..deadline import Deadline
+from . import perceptual
+
+
+@dataclass(frozen=True)
+class Search:
+    """One format's search: the qualities it may choose, its seed (quality ~ ``seed[0] + seed[1] *
+    target``), its score points per quality step near the targets, and the margin over the target a
+    sample must reach."""
+
+    low: int
+    high: int
+    seed: tuple[float, float]
+    slope: float
+    margin: float
+
+    def seed_for(self, target: float) -> int:
+        return self.clamp(round(self.seed[0] + self.seed[1] * target))
+
+    def clamp(self, quality: float) -> int:
+        return max(self.low, min(self.high, int(quality)))
+
+
+#: Fitted on the tuning part of the corpus (``benchmarks/auto_quality.py calibrate``).
+SEARCH: dict[str, Search] = {
+    "jpeg": Search(20, 95, (-100.0, 2.2), 0.45, 1.0),
+    "webp": Search(10, 95, (-150.0, 2.8), 0.35, 1.0),
+    "avif": Search(10, 90, (-65.0, 1.4), 0.7, 1.0),
+}
+#: Probe encodes at most, each of ``perceptual.sample``'s pixels.
+PROBES = 3
+#: The formats ``q=auto`` searches (the others have no quality).
+FORMATS = tuple(SEARCH)
+
+
+@dataclass
+class Choice:
+    quality: int
+    #: The output's bytes at ``quality`` when a probe already made them (the sample was the whole image).
+    data: bytes | None
+    probes: int
+    #: Seconds the last probe took (encode, decode and score).
+    probe_seconds: float
+
+
+def probe_pixels(output_size: tuple[int, int]) -> int:
+    """The pixels each probe encodes and scores for an output of ``output_size``."""
+    boxes = perceptual.tiles(output_size)
+    return output_size[0] * output_size[1] if boxes is None else (perceptual.GRID * perceptual.TILE) ** 2
+
+
+def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Image, int], bytes], *,
+           probes: int = PROBES, deadline: Deadline | None = None, reserve: float = 0.0) -> Choice:
+    """The quality for ``image`` as ``fmt`` (``encode(image, quality)`` makes the bytes) to reach
+    ``target``, after at most ``probes`` probes; a probe starts only while ``deadline`` still holds it
+    (as long as the last one took) and ``reserve`` seconds for the final encode."""
+    search = SEARCH[fmt]
+    goal = target + search.margin
+    sampled = perceptual.sample(image)
+    whole = sampled is image
+    scores: dict[int, float] = {}
+    bodies: dict[int, bytes] = {}
+    last = 0.0
+    reference: perceptual.Reference | None = None
+    quality = search.seed_for(target)
+    for _ in range(probes):
+        if quality in scores or (deadline is not None and not deadline.allows(last + reserve)):
+            break
+        started = time.perf_counter()
+        reference = reference or perceptual.Reference(sampled)
+        data = encode(sampled, quality)
+        scores[quality] = reference.score(_decoded(data))
+        if whole:
+            bodies[quality] = data
+        last = time.perf_counter() - started
+        quality = next_quality(scores, goal, search)
+    chosen = pick(scores, goal, search) if scores else search.seed_for(target)
+    return Choice(chosen, bodies.get(chosen), len(scores), last)
+
+
+def next_quality(scores: dict[int, float], goal: float, search: Search) -> int:
+    """The quality to probe next: between the two probes that bracket ``goal``, else a step from the
+    nearest probe by the slope the probes show (the format's typical one until two do)."""
+    below = sorted((q, s) for q, s in scores.items() if s < goal)
+    above = sorted((q, s) for q, s in scores.items() if s >= goal)
+    if below and above:
+        return _between(below[-1], above[0], goal)
+    side = below if below else above
+    nearest = side[-1] if below else side[0]
+    slope = search.slope
+    if len(side) >= 2:
+        (q0, s0), (q1, s1) = (side[-2], side[-1]) if below else (side[0], side[1])
+        if q1 != q0 and (s1 - s0) / (q1 - q0) > 0.05:
+            slope = (s1 - s0) / (q1 - q0)
+    step = (goal - nearest[1]) / slope
+    return search.clamp(nearest[0] + (math.ceil(step) if below else min(-1, math.floor(step))))
+
+
+def pick(scores: dict[int, float], goal: float, search: Search) -> int:
+    """The chosen quality: interpolated for ``goal`` between the probes that bracket it; else the lowest
+    probe that reached it; else (none did) a step past the best probe, within the format's range."""
+    below = sorted((q, s) for q, s in scores.items() if s < goal)
+    above = sorted((q, s) for q, s in scores.items() if s >= goal)
+    if below and above:
+        return _between(below[-1], above[0], goal)
+    if above:
+        return above[0][0]
+    return next_quality(scores, goal, search)
+
+
+def _between(low: tuple[int, float], high: tuple[int, float], goal: float) -> int:
+    """The quality where the line through two probes reaches ``goal``, rounded up, within (low, high]."""
+    (q0, s0), (q1, s1) = low, high
+    if q1 <= q0 + 1 or s1 <= s0:
+        return q1
+    return max(q0 + 1, min(q1, math.ceil(q0 + (goal - s0) * (q1 - q0) / (s1 - s0))))
+
+
+def _decoded(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
