@@ -54,7 +54,7 @@ FORMATS = ("avif", "webp", "jpeg")
 CHECK_EVERY = 12
 #: Qualities ``compare`` may pick a fixed quality from, and the ones ``calibrate`` encodes (around the targets).
 GRID = {"jpeg": range(20, 100, 5), "webp": range(10, 100, 5), "avif": range(10, 95, 5)}
-CALIBRATION = {"jpeg": (30, 45, 60, 75), "webp": (15, 30, 50, 70), "avif": (25, 35, 45, 60)}
+CALIBRATION = {"jpeg": (45, 60, 75), "webp": (40, 60, 80), "avif": (35, 45, 60)}
 
 
 def part(name: str) -> str:
@@ -101,13 +101,13 @@ def lossless(data: bytes, width: int) -> Image.Image:
     return resize.normalise_mode(image)  # a few-colour PNG is a palette
 
 
-def calibrate(out: Path) -> None:
+def calibrate(out: Path, sizes: tuple[int, ...] = SIZES) -> None:
     rows = []
     for path in corpus():
         if part(path.name) != "tune":
             continue
         data = path.read_bytes()
-        for width in SIZES:
+        for width in sizes:
             image = lossless(data, width)
             mosaic = perceptual.sample(image)
             whole_ref, mosaic_ref = perceptual.Reference(image), perceptual.Reference(mosaic)
@@ -163,15 +163,54 @@ def compare(parts: list[str], out: Path) -> None:
             for fmt in FORMATS:
                 auto_cpu, made = _timed(data, f"w={width}&fmt={fmt}&q=auto")
                 fixed_cpu, _ = _timed(data, f"w={width}&fmt={fmt}")
-                grid = {q: _grid_point(data, width, fmt, q, image) for q in GRID[fmt]}
+                score = reference_score(image, made.data)
                 row = {"photo": path.name, "part": part(path.name), "width": width, "format": fmt,
-                       "bytes": len(made.data), "score": reference_score(image, made.data),
-                       "cpu": auto_cpu, "fixed_cpu": fixed_cpu, "grid": grid,
-                       "target": config.quality_target}
+                       "bytes": len(made.data), "quality": made.encoding.quality if made.encoding else None,
+                       "score": score, "numpy_score": perceptual.Reference(image).score(_decoded(made.data)),
+                       "cpu": auto_cpu, "fixed_cpu": fixed_cpu, "target": config.quality_target}
                 rows.append(row)
-                print(json.dumps({k: v for k, v in row.items() if k != "grid"}), flush=True)
+                print(json.dumps(row), flush=True)
+    for group in _groups(rows):
+        floor = min(r["score"] for r in group)
+        needed = [_lowest_quality(r, floor) for r in group]
+        fixed = max(q for q, _ in needed) if all(q is not None for q, _ in needed) else None
+        for row in group:
+            row["floor"], row["fixed_quality"] = floor, fixed
+            if fixed is not None:
+                made = imgedge.transform(_photo(row["photo"]).read_bytes(),
+                                         f"w={row['width']}&fmt={row['format']}&q={fixed}")
+                row["fixed_bytes"] = len(made.data)
     out.write_text(json.dumps(rows))
     report(rows)
+
+
+def _groups(rows: list[dict]) -> list[list[dict]]:
+    keys = sorted({(r["part"], r["width"], r["format"]) for r in rows})
+    return [[r for r in rows if (r["part"], r["width"], r["format"]) == key] for key in keys]
+
+
+def _photo(name: str) -> Path:
+    return next(path for path in corpus() if path.name == name)
+
+
+def _lowest_quality(row: dict, floor: float) -> tuple[int | None, float]:
+    """The lowest quality of ``GRID`` whose output scores at least ``floor`` (bisection: scores grow with
+    quality), by the numpy metric, which is the reference's computation (``numpy_score`` beside
+    ``score`` says how closely, per case)."""
+    data = _photo(row["photo"]).read_bytes()
+    image = lossless(data, row["width"])
+    reference = perceptual.Reference(image)
+    qualities = list(GRID[row["format"]])
+    low, high, found = 0, len(qualities) - 1, None
+    while low <= high:
+        middle = (low + high) // 2
+        made = imgedge.transform(data, f"w={row['width']}&fmt={row['format']}&q={qualities[middle]}")
+        score = reference.score(_decoded(made.data))
+        if score >= floor:
+            found, high = (qualities[middle], score), middle - 1
+        else:
+            low = middle + 1
+    return found if found else (None, 0.0)
 
 
 def _timed(data: bytes, query: str) -> tuple[float, imgedge.TransformResult]:
@@ -184,56 +223,36 @@ def _timed(data: bytes, query: str) -> tuple[float, imgedge.TransformResult]:
     return best, made  # type: ignore[return-value]
 
 
-def _grid_point(data: bytes, width: int, fmt: str, quality: int, image: Image.Image) -> tuple[int, float]:
-    made = imgedge.transform(data, f"w={width}&fmt={fmt}&q={quality}")
-    return len(made.data), reference_score(image, made.data)
-
-
 def report(rows: list[dict]) -> None:
-    print("| part | size | format | photos | q=auto bytes / B | fixed q for m | mean | min (m) | under target "
-          "| worst miss | CPU q=auto / fixed |")
+    agreement = max(abs(r["score"] - r["numpy_score"]) for r in rows)
+    print(f"numpy metric vs reference on the q=auto outputs: max |difference| {agreement:.3f}")
+    print("| part | size | format | cases | q=auto bytes / B | fixed q for m | q=auto qualities | mean | min (m) "
+          "| under target (worst) | CPU q=auto / fixed (median, max) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for name in ("tune", "validate"):
-        for width in SIZES:
-            for fmt in FORMATS:
-                cases = [r for r in rows if r["part"] == name and r["width"] == width and r["format"] == fmt]
-                if not cases:
-                    continue
-                floor = min(r["score"] for r in cases)
-                fixed = _guaranteeing(cases, floor)
-                fixed_bytes = sum(r["grid"][str(fixed)][0] if str(fixed) in r["grid"] else r["grid"][fixed][0]
-                                  for r in cases) if fixed else None
-                auto_bytes = sum(r["bytes"] for r in cases)
-                under = [r["target"] - r["score"] for r in cases if r["score"] < r["target"]]
-                ratio = f"{auto_bytes / fixed_bytes:.2f}" if fixed_bytes else "n/a (no grid quality)"
-                cpu = statistics.median(r["cpu"] / r["fixed_cpu"] for r in cases)
-                print(f"| {name} | {width} | {fmt} | {len(cases)} | {ratio} | {fixed or '-'} "
-                      f"| {statistics.mean(r['score'] for r in cases):.1f} | {floor:.1f} "
-                      f"| {len(under)}/{len(cases)} | {max(under, default=0):.1f} | {cpu:.2f} |")
-
-
-def _guaranteeing(cases: list[dict], floor: float) -> int | None:
-    """The lowest grid quality at which every case scores at least ``floor``."""
-    qualities = sorted(int(q) for q in cases[0]["grid"])
-    for quality in qualities:
-        if all(_point(r, quality)[1] >= floor for r in cases):
-            return quality
-    return None
-
-
-def _point(row: dict, quality: int) -> tuple[int, float]:
-    grid = row["grid"]
-    return tuple(grid[str(quality)] if str(quality) in grid else grid[quality])  # type: ignore[return-value]
+    for group in _groups(rows):
+        first = group[0]
+        auto_bytes = sum(r["bytes"] for r in group)
+        fixed_bytes = sum(r.get("fixed_bytes", 0) for r in group)
+        under = [r["target"] - r["score"] for r in group if r["score"] < r["target"]]
+        ratios = [r["cpu"] / r["fixed_cpu"] for r in group]
+        qualities = [r["quality"] for r in group if r["quality"] is not None]
+        ratio = f"{auto_bytes / fixed_bytes:.2f}" if first["fixed_quality"] else "n/a: no quality reaches m"
+        print(f"| {first['part']} | {first['width']} | {first['format']} | {len(group)} | {ratio} "
+              f"| {first['fixed_quality'] or '-'} | {min(qualities)}-{max(qualities)} "
+              f"| {statistics.mean(r['score'] for r in group):.1f} | {first['floor']:.1f} "
+              f"| {len(under)} ({max(under, default=0):.1f}) | {statistics.median(ratios):.2f}, {max(ratios):.2f} |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("mode", choices=("calibrate", "compare", "report"))
     parser.add_argument("--parts", default="tune,validate")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     if args.mode == "calibrate":
-        calibrate(args.out or ROOT / ".bench-photos" / "auto-quality-calibration.json")
+        calibrate(args.out or ROOT / ".bench-photos" / "auto-quality-calibration.json",
+                  tuple(int(w) for w in args.sizes.split(",")))
     elif args.mode == "compare":
         compare(args.parts.split(","), args.out or ROOT / ".bench-photos" / "auto-quality-compare.json")
     else:

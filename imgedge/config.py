@@ -50,8 +50,8 @@ DEFAULT_DEVICE_PRESETS: Mapping[str, Mapping[str, int]] = {
 DEFAULT_SAVE_DATA_QUALITY: Mapping[str, int] = {"jpeg": 60, "webp": 60, "avif": 45}
 
 #: ``q=auto``'s SSIMULACRA2 targets: everyone, and ``Save-Data: on`` viewers.
-DEFAULT_QUALITY_TARGET = 72
-DEFAULT_SAVE_DATA_QUALITY_TARGET = 62
+DEFAULT_QUALITY_TARGET = 70
+DEFAULT_SAVE_DATA_QUALITY_TARGET = 60
 
 #: Byte budgets a named variant's ``max_bytes`` snaps *down* to (so a variant never exceeds what was asked).
 DEFAULT_BYTE_BUDGETS: tuple[int, ...] = (

@@ -9,9 +9,9 @@ CDN serves millions of times are what a viewer pays for. So ``choose`` searches 
    over it, about 150,000 px whatever the output's size) at a quality, decodes it and scores it with
    ``perceptual.Reference`` (SSIMULACRA2 in numpy); the next quality steps from the last by the format's
    typical slope, or interpolates between the two probes that bracket the goal;
-3. after at most ``PROBES`` probes the **choice** is the interpolated quality for the goal (the target
-   plus the format's ``margin``, which covers how far a sample's score falls from the whole image's), or
-   the lowest probed quality that reached it.
+3. after at most ``PROBES`` probes the **choice** is the interpolated quality for the goal (the target;
+   for a mosaic, plus the format's ``margin``, which covers how far a mosaic's score rises above the
+   whole image's), or the lowest probed quality that reached it.
 
 The output is then encoded once at that quality (or is the probe itself, when the sample was the whole
 image). So ``q=auto`` costs at most ``PROBES`` sample encodes, decodes and scores beyond a fixed quality;
@@ -52,12 +52,17 @@ class Search:
         return max(self.low, min(self.high, int(quality)))
 
 
-#: Fitted on the tuning part of the corpus (``benchmarks/auto_quality.py calibrate``).
+#: Fitted on the tuning part of the corpus (``benchmarks/auto_quality.py calibrate``): the seed through the
+#: median quality each format needed for scores 62 and 72, the median slope there, and a margin that
+#: covers most of how far a mosaic's score rose above the whole image's (JPEG up to ~3.5 points at
+#: scores 60-80; WebP's mosaic scores lower than the whole, AVIF's either way by ~2).
 SEARCH: dict[str, Search] = {
-    "jpeg": Search(20, 95, (-100.0, 2.2), 0.45, 1.0),
-    "webp": Search(10, 95, (-150.0, 2.8), 0.35, 1.0),
-    "avif": Search(10, 90, (-65.0, 1.4), 0.7, 1.0),
+    "jpeg": Search(20, 95, (-106.0, 2.35), 0.43, 4.0),
+    "webp": Search(10, 95, (-134.0, 2.8), 0.33, 2.0),
+    "avif": Search(15, 90, (-39.0, 1.2), 0.71, 3.0),
 }
+#: The margin over the target when the probe is the whole image: only the interpolation's error.
+WHOLE_MARGIN = 0.5
 #: Probe encodes at most, each of ``perceptual.sample``'s pixels.
 PROBES = 3
 #: The formats ``q=auto`` searches (the others have no quality).
@@ -86,9 +91,9 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
     ``target``, after at most ``probes`` probes; a probe starts only while ``deadline`` still holds it
     (as long as the last one took) and ``reserve`` seconds for the final encode."""
     search = SEARCH[fmt]
-    goal = target + search.margin
     sampled = perceptual.sample(image)
     whole = sampled is image
+    goal = target + (WHOLE_MARGIN if whole else search.margin)
     scores: dict[int, float] = {}
     bodies: dict[int, bytes] = {}
     last = 0.0

@@ -46,12 +46,13 @@ _WEIGHTS = np.array([
     95.1080498811086, 0.9863978034400682, 0.9834382792465353, 0.0012286405048278493, 171.2667255897307,
     0.9807858872435379, 0.0, 0.0, 0.0, 0.0005130064588990679, 0.0, 0.00010854057858411537,
 ])
-#: Above this many pixels the score is taken on ``GRID`` x ``GRID`` tiles of the image, laid out as one
-#: mosaic of ``GRID * TILE`` px square (six scales need 256 px).
-SAMPLE_PIXELS = 160_000
-GRID = 4
-#: Side of a sampled tile: a multiple of 2**5, so every scale's downsampling stays inside one tile.
-TILE = 96
+#: Above this many pixels (a 640 px landscape is measured whole) the score is taken on ``GRID`` x ``GRID``
+#: tiles of the image, laid out as one mosaic of ``GRID * TILE`` px square (six scales need 256 px).
+SAMPLE_PIXELS = 320_000
+GRID = 3
+#: Side of a sampled tile: a multiple of 2**5, so every scale's downsampling stays inside one tile, and of
+#: 64, AVIF's superblock.
+TILE = 128
 
 
 def _to_xyb(linear: np.ndarray) -> np.ndarray:
