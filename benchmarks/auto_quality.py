@@ -8,7 +8,7 @@ The corpus is every distinct photo in ``fixtures/photos/`` and the Debian photo 
 (what ``imgedge.core.autoquality``'s constants were fitted on) and a validation part (never fitted on):
 ``part(name)``. Every case is one photo at ``w=640`` or ``w=1280`` (never enlarged) in AVIF, WebP and
 JPEG. The score of an output is the reference SSIMULACRA2 (PyPI ``ssimulacra2``) of its decoded pixels
-against the same variant made losslessly (``fmt=png``).
+against the variant's pixels before encoding (``lossless``).
 
 ``calibrate`` encodes each tuning case at a grid of qualities, whole and as ``perceptual.sample``'s
 mosaic, and prints how the fast metric on the mosaic relates to the reference on the whole encode, and
@@ -43,7 +43,7 @@ from PIL import Image  # noqa: E402
 
 import imgedge  # noqa: E402
 from imgedge.config import Config  # noqa: E402
-from imgedge.core import encode, perceptual, resize  # noqa: E402
+from imgedge.core import encode, perceptual  # noqa: E402
 
 import fetch_photos  # noqa: E402
 
@@ -96,9 +96,22 @@ def _png(image: Image.Image) -> io.BytesIO:
 
 
 def lossless(data: bytes, width: int) -> Image.Image:
-    made = imgedge.transform(data, f"w={width}&fmt=png")
-    image = Image.open(io.BytesIO(made.data))
-    return resize.normalise_mode(image)  # a few-colour PNG is a palette
+    """The variant at ``width`` as the encoder receives it (resized, never encoded): what an output is
+    scored against. Not a ``fmt=png`` variant, which keeps a few-colour image (a greyscale photo) as a
+    palette."""
+    handed: list[Image.Image] = []
+    real = encode.encode
+
+    def capture(image: Image.Image, *args, **kwargs) -> bytes:
+        handed.append(image.copy())
+        return real(image, *args, **kwargs)
+
+    encode.encode = capture  # type: ignore[assignment]
+    try:
+        imgedge.transform(data, f"w={width}&fmt=webp&q=90")
+    finally:
+        encode.encode = real  # type: ignore[assignment]
+    return handed[0]
 
 
 def calibrate(out: Path, sizes: tuple[int, ...] = SIZES) -> None:

@@ -13,8 +13,9 @@ CDN serves millions of times are what a viewer pays for. So ``choose`` searches 
    for a mosaic, plus the format's ``margin``, which covers how far a mosaic's score rises above the
    whole image's), or the lowest probed quality that reached it.
 
-The output is then encoded once at that quality (or is the probe itself, when the sample was the whole
-image). So ``q=auto`` costs at most ``PROBES`` sample encodes, decodes and scores beyond a fixed quality;
+The output is then encoded once at that quality. When the sample is the whole image, that encode is
+scored too, and if the interpolation fell short of the target the lowest probe that reached it is kept
+instead (its bytes are in hand). So ``q=auto`` costs at most ``PROBES`` sample encodes, decodes and scores beyond a fixed quality;
 the cost model prices them (``cost.Work.probes``) and a probe starts only while the deadline still holds
 it and the final encode.
 """
@@ -111,6 +112,16 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
         last = time.perf_counter() - started
         quality = next_quality(scores, goal, search)
     chosen = pick(scores, goal, search) if scores else search.seed_for(target)
+    if whole and scores and chosen not in bodies:
+        # The output is encoded at the chosen quality anyway: score it too, and where the interpolation
+        # fell short, keep the lowest probe that reached the goal instead.
+        started = time.perf_counter()
+        bodies[chosen] = encode(sampled, chosen)
+        scores[chosen] = reference.score(_decoded(bodies[chosen]))  # type: ignore[union-attr]
+        last = time.perf_counter() - started
+        reached = sorted(q for q, s in scores.items() if s >= target)
+        if scores[chosen] < target and reached:
+            chosen = reached[0]
     return Choice(chosen, bodies.get(chosen), len(scores), last)
 
 
