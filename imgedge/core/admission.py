@@ -2,8 +2,9 @@
 
 The cost model (``cost``) prices the work from the header and the plan; this module turns that into a
 decision inside the generation's ``Deadline`` and the function's memory: refuse (422 for time, 413 for
-memory), pick a faster AVIF speed when only that fits, allow ``q=auto`` only the probes that fit, and, before the encode that nothing can
-interrupt, check its estimate again against what is left, scaled by how the decode actually went.
+memory), pick a faster AVIF speed when only that fits, allow ``q=auto`` only the probes that fit, and,
+before the encode that nothing can interrupt, check its estimate again against what is left, scaled by
+how the decode actually went.
 """
 
 from __future__ import annotations

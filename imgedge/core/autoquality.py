@@ -15,9 +15,9 @@ CDN serves millions of times are what a viewer pays for. So ``choose`` searches 
 
 The output is then encoded once at that quality. When the sample is the whole image, that encode is
 scored too, and if the interpolation fell short of the target the lowest probe that reached it is kept
-instead (its bytes are in hand). So ``q=auto`` costs at most ``PROBES`` sample encodes, decodes and scores beyond a fixed quality;
-the cost model prices them (``cost.Work.probes``) and a probe starts only while the deadline still holds
-it and the final encode.
+instead (its bytes are in hand). So ``q=auto`` costs at most ``PROBES`` sample encodes and one more
+score than decodes and scores beyond a fixed quality; the cost model prices them (``cost.Work.probes``)
+and a probe starts only while the deadline still holds it and the final encode.
 """
 
 from __future__ import annotations

@@ -193,7 +193,8 @@ def _combine(terms: list) -> float:
                 weighted += _WEIGHTS[i + 2] * abs(float(blurring[norm][channel]))
                 i += 3
     weighted *= 0.9562382616834844
-    weighted = 2.326765642916932 * weighted - 0.020884521182843837 * weighted ** 2 + 6.248496625763138e-05 * weighted ** 3
+    weighted = (2.326765642916932 * weighted - 0.020884521182843837 * weighted ** 2
+                + 6.248496625763138e-05 * weighted ** 3)
     return 100.0 - 10.0 * math.pow(weighted, 0.6276336467831387) if weighted > 0 else 100.0
 
 

@@ -12,7 +12,8 @@ the original's JSON description). One path for every request:
 6. per frame (one for a still, ``animate.read`` for an animation): ``steps.FRAME_STEPS``, the ordered
    tuple of per-pixel steps;
 7. ``placeholder.text``, or ``encode.encode`` (format, ``meta=copyright``, PNG/GIF palettes; ``q=auto``:
-   at the quality ``autoquality.choose`` finds for the target) → ``budget.fit`` (``mb=``). ``reencode_within`` re-encodes the result for the inline limit later.
+   at the quality ``autoquality.choose`` finds for the target) → ``budget.fit`` (``mb=``).
+   ``reencode_within`` re-encodes the result for the inline limit later.
 
 Each stage's wall time goes into ``TransformResult.timings_ms`` through ``_Stages``.
 """
