@@ -46,6 +46,11 @@ _WEIGHTS = np.array([
     95.1080498811086, 0.9863978034400682, 0.9834382792465353, 0.0012286405048278493, 171.2667255897307,
     0.9807858872435379, 0.0, 0.0, 0.0, 0.0005130064588990679, 0.0, 0.00010854057858411537,
 ])
+#: Per scale, the XYB planes (0 X, 1 Y, 2 B) with a term weighing 0.01 or more: the others' terms, a few
+#: ten-thousandths each, move the score by less than 0.01, so they are not computed (at full scale only Y
+#: counts: a third of the work).
+_CHANNELS: tuple[tuple[int, ...], ...] = tuple(
+    tuple(c for c in range(3) if max(_WEIGHTS[c * 36 + s * 6:c * 36 + s * 6 + 6]) >= 0.01) for s in range(_SCALES))
 #: Above this many pixels (a 640 px landscape is measured whole) the score is taken on ``GRID`` x ``GRID``
 #: tiles of the image, laid out as one mosaic of ``GRID * TILE`` px square (six scales need 256 px).
 SAMPLE_PIXELS = 320_000
@@ -55,17 +60,19 @@ GRID = 3
 TILE = 128
 
 
-def _to_xyb(linear: np.ndarray) -> np.ndarray:
-    """Linear RGB (h, w, 3) → SSIMULACRA2's positive XYB planes (3, h, w)."""
-    mixed = np.tensordot(_OPSIN, linear, axes=([1], [2]))
+def _to_xyb(linear: np.ndarray, channels: tuple[int, ...]) -> np.ndarray:
+    """Linear RGB (h, w, 3) → SSIMULACRA2's positive XYB planes (len(channels), h, w): X, Y, B by index."""
+    rows = 3 if 2 in channels else 2  # X and Y need the first two mixes, B all three
+    mixed = np.tensordot(_OPSIN[:rows], linear, axes=([1], [2]))
     mixed += _BIAS
     np.maximum(mixed, 0, out=mixed)
     np.cbrt(mixed, out=mixed)
     mixed -= _CBRT_BIAS
-    x = (mixed[0] - mixed[1]) * np.float32(0.5 * 14.0) + np.float32(0.42)
     y = (mixed[0] + mixed[1]) * np.float32(0.5)
-    b = mixed[2] - y + np.float32(0.55)
-    return np.stack((x, y + np.float32(0.01), b))
+    planes = {0: lambda: (mixed[0] - mixed[1]) * np.float32(0.5 * 14.0) + np.float32(0.42),
+              1: lambda: y + np.float32(0.01),
+              2: lambda: mixed[2] - y + np.float32(0.55)}
+    return np.stack([planes[c]() for c in channels])
 
 
 def _linear(rgb: np.ndarray) -> np.ndarray:
@@ -110,7 +117,6 @@ class _Scale:
     xyb: np.ndarray
     mu: np.ndarray
     sigma: np.ndarray  # blurred square minus the squared mean
-    linear: np.ndarray
 
 
 class Reference:
@@ -119,7 +125,7 @@ class Reference:
 
     def __init__(self, image: Image.Image) -> None:
         self.size = image.size
-        self.scales = [_scale(level) for level in _pyramid(_linear(_rgb(image)))]
+        self.scales = [_scale(level, channels) for level, channels in zip(_pyramid(_linear(_rgb(image))), _CHANNELS)]
 
     def score(self, candidate: Image.Image) -> float:
         """SSIMULACRA2 of ``candidate`` (the decoded encode, same size) against this reference: 100 is
@@ -127,8 +133,11 @@ class Reference:
         if candidate.size != self.size:
             raise ValueError("the candidate must have the reference's size")
         terms = []
-        for ref, linear in zip(self.scales, _pyramid(_linear(_rgb(candidate)))):
-            xyb = _to_xyb(linear)
+        for ref, linear, channels in zip(self.scales, _pyramid(_linear(_rgb(candidate))), _CHANNELS):
+            if not channels:
+                terms.append(None)
+                continue
+            xyb = _to_xyb(linear, channels)
             mu = _blur(xyb)
             sigma = _blur(xyb * xyb) - mu * mu
             cross = _blur(ref.xyb * xyb) - ref.mu * mu
@@ -136,7 +145,7 @@ class Reference:
             ssim = 1.0 - (1.0 - diff * diff) * (2.0 * cross + _C2) / (ref.sigma + sigma + _C2)
             np.maximum(ssim, 0, out=ssim)
             ratio = (1.0 + np.abs(xyb - mu)) / (1.0 + np.abs(ref.xyb - ref.mu)) - 1.0
-            terms.append((_norms(ssim), _norms(np.maximum(ratio, 0)), _norms(np.maximum(-ratio, 0))))
+            terms.append((channels, _norms(ssim), _norms(np.maximum(ratio, 0)), _norms(np.maximum(-ratio, 0))))
         return _combine(terms)
 
 
@@ -164,10 +173,12 @@ def sample(image: Image.Image) -> Image.Image:
     return mosaic
 
 
-def _scale(linear: np.ndarray) -> _Scale:
-    xyb = _to_xyb(linear)
+def _scale(linear: np.ndarray, channels: tuple[int, ...]) -> _Scale | None:
+    if not channels:
+        return None
+    xyb = _to_xyb(linear, channels)
     mu = _blur(xyb)
-    return _Scale(xyb, mu, _blur(xyb * xyb) - mu * mu, linear)
+    return _Scale(xyb, mu, _blur(xyb * xyb) - mu * mu)
 
 
 def _pyramid(linear: np.ndarray) -> list[np.ndarray]:
@@ -186,11 +197,12 @@ def _combine(terms: list) -> float:
     weighted = 0.0
     i = 0
     for channel in range(3):
-        for ssim, ringing, blurring in terms:
+        for term in terms:
             for norm in range(2):
-                weighted += _WEIGHTS[i] * abs(float(ssim[norm][channel]))
-                weighted += _WEIGHTS[i + 1] * abs(float(ringing[norm][channel]))
-                weighted += _WEIGHTS[i + 2] * abs(float(blurring[norm][channel]))
+                if term is not None and channel in term[0]:
+                    plane = term[0].index(channel)
+                    for k in range(3):
+                        weighted += _WEIGHTS[i + k] * abs(float(term[1 + k][norm][plane]))
                 i += 3
     weighted *= 0.9562382616834844
     weighted = (2.326765642916932 * weighted - 0.020884521182843837 * weighted ** 2
