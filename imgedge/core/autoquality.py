@@ -14,10 +14,11 @@ CDN serves millions of times are what a viewer pays for. So ``choose`` searches 
    whole image's), or the lowest probed quality that reached it.
 
 The output is then encoded once at that quality. When the sample is the whole image, that encode is
-scored too, and if the interpolation fell short of the target the lowest probe that reached it is kept
-instead (its bytes are in hand). So ``q=auto`` costs at most ``PROBES`` sample encodes and one more
-score than decodes and scores beyond a fixed quality; the cost model prices them (``cost.Work.probes``)
-and a probe starts only while the deadline still holds it and the final encode.
+scored too; if the interpolation fell short of the target it interpolates once more in the narrower
+bracket (``CHECKS``), and at last keeps the lowest probe that reached the target (its bytes are in
+hand). So ``q=auto`` costs at most ``PROBES`` sample encodes (one more on a short interpolation) and
+one more score than that beyond a fixed quality; the cost model prices them (``cost.Work.probes``) and
+a probe starts only while the deadline still holds it and the final encode.
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ SEARCH: dict[str, Search] = {
 WHOLE_MARGIN = 0.5
 #: Probe encodes at most, each of ``perceptual.sample``'s pixels.
 PROBES = 3
+#: When the sample is the whole output: encodes at the chosen quality, each scored, before the lowest
+#: probe that reached the target is kept instead.
+CHECKS = 2
 #: The formats ``q=auto`` searches (the others have no quality).
 FORMATS = tuple(SEARCH)
 
@@ -112,16 +116,22 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
         last = time.perf_counter() - started
         quality = next_quality(scores, goal, search)
     chosen = pick(scores, goal, search) if scores else search.seed_for(target)
-    if whole and scores and chosen not in bodies:
-        # The output is encoded at the chosen quality anyway: score it too, and where the interpolation
-        # fell short, keep the lowest probe that reached the goal instead.
+    for _ in range(CHECKS if whole and scores else 0):
+        # The output is encoded at the chosen quality anyway: score it too; where the interpolation fell
+        # short, interpolate again in the narrower bracket, and at last keep the lowest probe that
+        # reached the target (its bytes are in hand).
+        if chosen in bodies or (deadline is not None and not deadline.allows(last + reserve)):
+            break
         started = time.perf_counter()
         bodies[chosen] = encode(sampled, chosen)
         scores[chosen] = reference.score(_decoded(bodies[chosen]))  # type: ignore[union-attr]
         last = time.perf_counter() - started
-        reached = sorted(q for q, s in scores.items() if s >= target)
-        if scores[chosen] < target and reached:
-            chosen = reached[0]
+        if scores[chosen] >= target:
+            break
+        chosen = pick(scores, goal, search)
+    reached = sorted(q for q, s in scores.items() if s >= target and q in bodies)
+    if whole and chosen not in bodies and reached:
+        chosen = reached[0]
     return Choice(chosen, bodies.get(chosen), len(scores), last)
 
 
