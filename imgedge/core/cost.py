@@ -144,13 +144,14 @@ def estimate(work: Work, avif_speed: int = 6) -> Estimate:
 
 def probe_seconds(work: Work, avif_speed: int = 6) -> float:
     """``q=auto``'s probes: each an encode, a decode and a score of the sample; plus the reference side,
-    and the decode and score of the output itself (made when the sample is the whole output)."""
+    and, when the sample is the whole output, the score of the output itself and one more encode and
+    score where its interpolation fell short (``autoquality.CHECKS``)."""
     if not work.probes:
         return 0.0
     pixels = work.probe_pixels
     check = (DECODE_NS.get(work.out_format.upper(), 30.0) + PROBE_SCORE_NS) * pixels / 1e9
     one = encode_seconds(work.out_format, work.quality, pixels, avif_speed=avif_speed) + check
-    return work.probes * one + check + PROBE_REFERENCE_NS * pixels / 1e9
+    return (work.probes + 1) * one + check + PROBE_REFERENCE_NS * pixels / 1e9
 
 
 def encode_seconds(fmt: str, quality: int | None, pixels: int, *, animated: bool = False, avif_speed: int = 6) -> float:

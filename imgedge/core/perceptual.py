@@ -125,7 +125,9 @@ class Reference:
 
     def __init__(self, image: Image.Image) -> None:
         self.size = image.size
-        self.scales = [_scale(level, channels) for level, channels in zip(_pyramid(_linear(_rgb(image))), _CHANNELS)]
+        levels = _pyramid(_linear(_rgb(image)))
+        self.channels = _channels(len(levels))
+        self.scales = [_scale(level, channels) for level, channels in zip(levels, self.channels)]
 
     def score(self, candidate: Image.Image) -> float:
         """SSIMULACRA2 of ``candidate`` (the decoded encode, same size) against this reference: 100 is
@@ -133,7 +135,7 @@ class Reference:
         if candidate.size != self.size:
             raise ValueError("the candidate must have the reference's size")
         terms = []
-        for ref, linear, channels in zip(self.scales, _pyramid(_linear(_rgb(candidate))), _CHANNELS):
+        for ref, linear, channels in zip(self.scales, _pyramid(_linear(_rgb(candidate))), self.channels):
             if not channels:
                 terms.append(None)
                 continue
@@ -171,6 +173,12 @@ def sample(image: Image.Image) -> Image.Image:
         tile = image.crop((left, top, left + TILE, top + TILE))
         mosaic.paste(tile, ((index % GRID) * TILE, (index // GRID) * TILE))
     return mosaic
+
+
+def _channels(scales: int) -> tuple[tuple[int, ...], ...]:
+    """The planes to compute at each of ``scales`` scales: ``_CHANNELS`` for six; every plane for fewer,
+    where SSIMULACRA2's weights run on across scales and channels."""
+    return _CHANNELS if scales == _SCALES else ((0, 1, 2),) * scales
 
 
 def _scale(linear: np.ndarray, channels: tuple[int, ...]) -> _Scale | None:

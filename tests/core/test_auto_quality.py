@@ -55,19 +55,21 @@ def test_the_numpy_metric_is_the_reference_computation():
     assert ours == pytest.approx(score(image, out.getvalue()), abs=0.05)
 
 
-def test_a_probe_starts_only_while_the_deadline_holds_it_and_the_final_encode():
+def test_a_probe_starts_only_while_the_deadline_holds_it_and_the_final_encode(monkeypatch):
     image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize((320, 200))
+    clock = [0.0]
+    monkeypatch.setattr(autoquality.time, "perf_counter", lambda: clock[0])
     calls: list[int] = []
 
     def slow(img: Image.Image, quality: int) -> bytes:
         calls.append(quality)
+        clock[0] += 0.25  # each probe takes 0.25 s
         out = io.BytesIO()
         img.save(out, "JPEG", quality=quality)
-        deadline_clock[0] += 0.4  # each probe takes 0.4 s of the deadline's clock
         return out.getvalue()
 
-    deadline_clock = [0.0]
-    deadline = Deadline(1.0, clock=lambda: deadline_clock[0])
+    deadline = Deadline(1.0, clock=lambda: clock[0])
     choice = autoquality.choose(image, "jpeg", TARGET, slow, deadline=deadline, reserve=0.3)
-    assert len(calls) == choice.probes == 2  # a third would end past the budget with the final encode
+    # after two probes 0.5 s are left: not enough for a third (0.25 s) and the final encode (0.3 s)
+    assert len(calls) == choice.probes == 2
     assert autoquality.SEARCH["jpeg"].low <= choice.quality <= autoquality.SEARCH["jpeg"].high
