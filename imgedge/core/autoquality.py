@@ -130,7 +130,7 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
             break
         chosen = pick(scores, goal, search)
     reached = sorted(q for q, s in scores.items() if s >= target and q in bodies)
-    if whole and chosen not in bodies and reached:
+    if whole and reached and (chosen not in bodies or scores[chosen] < target):
         chosen = reached[0]
     return Choice(chosen, bodies.get(chosen), len(scores), last)
 

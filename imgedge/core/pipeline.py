@@ -86,7 +86,7 @@ class TransformResult:
     source_size: tuple[int, int] = (0, 0)
     timings_ms: dict[str, float] = field(default_factory=dict)
     frames: int = 1
-    #: Encode passes made (1, or more for a byte budget).
+    #: Encode passes made (1, or more for a byte budget or q=auto's probes).
     encode_passes: int = 1
     #: What the cost model predicted before decoding (decode through one encode, with its safety factor;
     #: the bytes the work adds to the process): the log line carries both beside what happened.
