@@ -112,6 +112,11 @@ def _norms(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return values.mean(axis=(1, 2)), np.sqrt(np.sqrt((squared * squared).mean(axis=(1, 2))))
 
 
+#: One scale's result: its planes, and the (mean, 4-norm) of its SSIM, ringing and blurring maps.
+_Terms = tuple[tuple[int, ...], tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray],
+               tuple[np.ndarray, np.ndarray]]
+
+
 @dataclass
 class _Scale:
     xyb: np.ndarray
@@ -134,9 +139,9 @@ class Reference:
         identical, 90 visually lossless, 70 high quality, 50 medium."""
         if candidate.size != self.size:
             raise ValueError("the candidate must have the reference's size")
-        terms = []
+        terms: list[_Terms | None] = []
         for ref, linear, channels in zip(self.scales, _pyramid(_linear(_rgb(candidate))), self.channels):
-            if not channels:
+            if ref is None:
                 terms.append(None)
                 continue
             xyb = _to_xyb(linear, channels)
@@ -199,7 +204,7 @@ def _pyramid(linear: np.ndarray) -> list[np.ndarray]:
     return levels
 
 
-def _combine(terms: list) -> float:
+def _combine(terms: list[_Terms | None]) -> float:
     """The weighted sum of every scale's norms and SSIMULACRA2's final mapping to 0..100 (with fewer
     than six scales the weights run on, as in SSIMULACRA2 itself)."""
     weighted = 0.0
@@ -209,8 +214,8 @@ def _combine(terms: list) -> float:
             for norm in range(2):
                 if term is not None and channel in term[0]:
                     plane = term[0].index(channel)
-                    for k in range(3):
-                        weighted += _WEIGHTS[i + k] * abs(float(term[1 + k][norm][plane]))
+                    for k, maps in enumerate(term[1:]):
+                        weighted += _WEIGHTS[i + k] * abs(float(maps[norm][plane]))
                 i += 3
     weighted *= 0.9562382616834844
     weighted = (2.326765642916932 * weighted - 0.020884521182843837 * weighted ** 2
