@@ -88,9 +88,10 @@ def vips_save(image, case: Case) -> bytes:
         return image.webpsave_buffer(Q=s["quality"], effort=s["method"], keep="none")
     if case.fmt == "avif":
         s = enc.avif_settings(case.quality)
-        # libheif's aom "speed" is 9 - effort; 4:2:0 like Pillow's default
+        # libheif's aom "speed" is 9 - effort; the same chroma (libvips has no aom tuning option)
         return image.heifsave_buffer(Q=s["quality"], effort=9 - s["speed"], compression="av1",
-                                     subsample_mode="on", bitdepth=8, keep="none")
+                                     subsample_mode="off" if s.get("subsampling") == "4:4:4" else "on",
+                                     bitdepth=8, keep="none")
     return image.pngsave_buffer(compression=palette.PNG_LEVEL, keep="none")
 
 
