@@ -1,7 +1,7 @@
 """``q=auto`` against fixed qualities, scored by the reference SSIMULACRA2.
 
     python benchmarks/auto_quality.py calibrate [--out FILE]     # tuning part only: the search's constants
-    python benchmarks/auto_quality.py compare [--parts tune,validate] [--out FILE]
+    python benchmarks/auto_quality.py compare [--parts tune,validate] [--formats avif,webp,jpeg] [--out FILE]
 
 The corpus is every distinct photo in ``fixtures/photos/`` and the Debian photo set's sources
 (``fetch_photos.py``; duplicates by SHA-256 dropped), split by a hash of the file name into a tuning part
@@ -167,7 +167,7 @@ def summarise_calibration(rows: list[dict]) -> None:
                   f"range {min(needed)}-{max(needed)}")
 
 
-def compare(parts: list[str], out: Path) -> None:
+def compare(parts: list[str], out: Path, formats: tuple[str, ...] = FORMATS) -> None:
     rows = []
     for path in corpus():
         if part(path.name) not in parts:
@@ -175,7 +175,7 @@ def compare(parts: list[str], out: Path) -> None:
         data = path.read_bytes()
         for width in SIZES:
             image = lossless(data, width)
-            for fmt in FORMATS:
+            for fmt in formats:
                 auto_cpu, made = _timed(data, f"w={width}&fmt={fmt}&q=auto")
                 fixed_cpu, _ = _timed(data, f"w={width}&fmt={fmt}")
                 score = reference_score(image, made.data)
@@ -264,13 +264,15 @@ def main() -> None:
     parser.add_argument("mode", choices=("calibrate", "compare", "report"))
     parser.add_argument("--parts", default="tune,validate")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     if args.mode == "calibrate":
         calibrate(args.out or ROOT / ".bench-photos" / "auto-quality-calibration.json",
                   tuple(int(w) for w in args.sizes.split(",")))
     elif args.mode == "compare":
-        compare(args.parts.split(","), args.out or ROOT / ".bench-photos" / "auto-quality-compare.json")
+        compare(args.parts.split(","), args.out or ROOT / ".bench-photos" / "auto-quality-compare.json",
+                tuple(args.formats.split(",")))
     else:
         report(json.loads((args.out or ROOT / ".bench-photos" / "auto-quality-compare.json").read_text()))
 
