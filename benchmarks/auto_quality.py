@@ -39,6 +39,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 import conftest  # noqa: E402,F401  (single-thread settings)
 
 # isort: split
+import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import imgedge  # noqa: E402
@@ -84,18 +85,14 @@ def corpus() -> list[Path]:
 
 
 def reference_score(reference: Image.Image, data: bytes) -> float:
-    """The reference SSIMULACRA2 of the encoded ``data`` against ``reference``."""
-    from ssimulacra2 import compute_ssimulacra2
+    """The reference SSIMULACRA2 of the encoded ``data`` against ``reference`` (both as sRGB, transparency
+    over white)."""
+    from quality import ssimulacra2
 
-    distorted = Image.open(io.BytesIO(data))
-    return compute_ssimulacra2(_png(reference), _png(distorted))
+    def flat(image: Image.Image) -> np.ndarray:
+        return perceptual._rgb(image).astype(np.float32)
 
-
-def _png(image: Image.Image) -> io.BytesIO:
-    out = io.BytesIO()
-    Image.fromarray(perceptual._rgb(image)).save(out, "PNG", compress_level=1)
-    out.seek(0)
-    return out
+    return ssimulacra2(flat(_decoded(data)), flat(reference))
 
 
 def lossless(data: bytes, width: int) -> Image.Image:
