@@ -17,6 +17,7 @@ from typing import Any, Mapping
 
 from .request.dialects import DIALECTS, UNKNOWN_POLICIES
 from .request.options import ALL_OPTIONS, DEFAULT_ALLOWED_OPTIONS
+from .request.vocabulary import MAX_TARGET, MIN_TARGET
 
 #: Widths (and heights) a named variant may have. Requests snap *up* to the next rung, so a viewer never
 #: gets fewer pixels than asked for; beyond the top rung they get the top rung. Next.js' device and image
@@ -48,6 +49,10 @@ DEFAULT_DEVICE_PRESETS: Mapping[str, Mapping[str, int]] = {
 #: Quality a viewer that sends ``Save-Data: on`` gets when the URL names none: a step below the defaults,
 #: never above a quality the URL or a preset names (tests/edge/test_generation.py).
 DEFAULT_SAVE_DATA_QUALITY: Mapping[str, int] = {"jpeg": 60, "webp": 60, "avif": 45}
+
+#: ``q=auto``'s SSIMULACRA2 targets: everyone, and ``Save-Data: on`` viewers.
+DEFAULT_QUALITY_TARGET = 70
+DEFAULT_SAVE_DATA_QUALITY_TARGET = 60
 
 #: Byte budgets a named variant's ``max_bytes`` snaps *down* to (so a variant never exceeds what was asked).
 DEFAULT_BYTE_BUDGETS: tuple[int, ...] = (
@@ -137,6 +142,15 @@ class Config:
     client_hints_on_signed: bool = False
     #: Quality for ``Save-Data: on`` viewers when the URL names none.
     save_data_quality: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_SAVE_DATA_QUALITY))
+    #: ``q=auto``: the SSIMULACRA2 score (90 visually lossless, 70 high, 50 medium) each output must reach,
+    #: with the lowest quality that reaches it (``imgedge.core.autoquality``). The default keeps the
+    #: lowest score well above 65 on photos (benchmarks/RESULTS.md, "Auto quality").
+    quality_target: int = DEFAULT_QUALITY_TARGET
+    #: The target for ``Save-Data: on`` viewers (at most ``quality_target``).
+    save_data_quality_target: int = DEFAULT_SAVE_DATA_QUALITY_TARGET
+    #: Make ``q=auto`` the default of ``fmt=auto`` requests that name no quality (a device preset's quality
+    #: still wins; an explicit ``q`` always does).
+    auto_quality: bool = False
     #: Named watermarks for ``wm=<name>``: ``{"logo": {"key": "brand/logo.png", "position": "southeast",
     #: "opacity": 0.5, "scale": 0.25, "margin": 0.03}}``. ``scale`` is the watermark's width as a fraction
     #: of the output's, ``margin`` the gap to the edges as a fraction of the output's shorter side.
@@ -191,6 +205,9 @@ class Config:
         for fmt, quality in self.save_data_quality.items():
             if fmt not in DEFAULT_QUALITY or not 1 <= int(quality) <= 100:
                 raise ValueError("save_data_quality maps jpeg/webp/avif to 1..100")
+        if not MIN_TARGET <= self.save_data_quality_target <= self.quality_target <= MAX_TARGET:
+            raise ValueError(f"quality targets within {MIN_TARGET}..{MAX_TARGET}, the Save-Data one at most "
+                             "quality_target")
         for name, mark in self.watermarks.items():
             _check_watermark(name, mark, self.variants_prefix)
         for prefix, key in self.fallbacks.items():
@@ -211,6 +228,15 @@ class Config:
         if save_data:
             return int(self.save_data_quality.get(fmt, DEFAULT_SAVE_DATA_QUALITY[fmt]))
         return int(self.preset_for(device).get("quality", self.default_quality[fmt]))
+
+    def target_for(self, save_data: bool = False) -> int:
+        """``q=auto``'s SSIMULACRA2 target for this viewer."""
+        return self.save_data_quality_target if save_data else self.quality_target
+
+    @property
+    def quality_targets(self) -> tuple[int, ...]:
+        """Every target a variant key can hold."""
+        return tuple(sorted({self.quality_target, self.save_data_quality_target}))
 
     def watermark(self, name: str) -> Mapping[str, Any]:
         """A named watermark with its defaults filled in."""

@@ -59,7 +59,7 @@ class GenerationLog:
     resize_ms: float | None = _column("double")
     encode_ms: float | None = _column("double")
     store_ms: float | None = _column("double", "conditional create of the variant")
-    encode_passes: int | None = _column("int", "whole encodes made (1, more for a byte budget)")
+    encode_passes: int | None = _column("int", "encodes made (1; more for a byte budget, or q=auto's probes)")
     remembered: bool | None = _column("boolean", "a refusal answered from its marker, without the original")
     predicted_ms: float | None = _column("double", "the cost model's estimate of decode..encode, before decoding")
     predicted_mb: float | None = _column("double", "the memory it expected the work to add (MiB)")

@@ -2,17 +2,20 @@
 
 The cost model (``cost``) prices the work from the header and the plan; this module turns that into a
 decision inside the generation's ``Deadline`` and the function's memory: refuse (422 for time, 413 for
-memory), pick a faster AVIF speed when only that fits, and, before the encode that nothing can
-interrupt, check its estimate again against what is left, scaled by how the decode actually went.
+memory), pick a faster AVIF speed when only that fits, allow ``q=auto`` only the probes that fit, and,
+before the encode that nothing can interrupt, check its estimate again against what is left, scaled by
+how the decode actually went.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from ..config import Config
 from ..deadline import Deadline
 from ..errors import PayloadTooLarge
 from ..request.spec import VariantSpec
-from . import animate, cost, decode, encode, geometry, placeholder, resize
+from . import animate, autoquality, cost, decode, encode, geometry, placeholder, resize
 
 
 def output_format(spec: VariantSpec, animated: bool) -> str:
@@ -22,10 +25,28 @@ def output_format(spec: VariantSpec, animated: bool) -> str:
     return spec.format
 
 
+def priced_quality(spec: VariantSpec) -> int | None:
+    """The quality the encode is priced at: the spec's, or for ``q=auto`` the highest its search may
+    choose."""
+    if spec.target is None:
+        return spec.quality
+    search = autoquality.SEARCH.get("jpeg" if spec.format == "legacy" else spec.format)
+    return search.high if search is not None else None
+
+
+def probes_for(spec: VariantSpec, animated: bool) -> int:
+    """``q=auto``'s probe encodes at most (none for a fixed quality or a format without one)."""
+    if spec.target is None or output_format(spec, animated) not in autoquality.FORMATS:
+        return 0
+    return autoquality.PROBES
+
+
 def work_for(source: decode.SourceImage, eighths: int, frames: int, out_format: str, quality: int | None,
-          smart: bool, output_size: tuple[int, int] = (64, 64), crop: geometry.Box | None = None) -> cost.Work:
+          smart: bool, output_size: tuple[int, int] = (64, 64), crop: geometry.Box | None = None, *,
+          probes: int = 0) -> cost.Work:
     """What the cost model needs, from the header and the plan (``crop``: the stored region, or None for
-    a whole-image summary such as ``fmt=json``, which reduces before it converts)."""
+    a whole-image summary such as ``fmt=json``, which reduces before it converts; ``probes``: ``q=auto``'s
+    probe encodes)."""
     image = source.image
     width, height = source.stored_size
     decoded_size = (-(-width * eighths // 8), -(-height * eighths // 8))
@@ -43,7 +64,8 @@ def work_for(source: decode.SourceImage, eighths: int, frames: int, out_format: 
         raw_bytes_per_pixel=cost.raw_bytes_per_pixel(image), interlaced=bool(image.info.get("interlace")),
         converts=converts, reduce_factor=factor, coefficient_bytes=cost.coefficient_bytes(image),
         output_pixels=output_size[0] * output_size[1], frames=frames,
-        out_format=out_format, quality=quality, smart=smart)
+        out_format=out_format, quality=quality, smart=smart,
+        probes=probes, probe_pixels=autoquality.probe_pixels(output_size) if probes else 0)
 
 
 #: Seconds kept for storing the variant and answering, after the render.
@@ -60,6 +82,9 @@ def admit(work: cost.Work, config: Config, deadline: Deadline, source_bytes: int
         left = deadline.remaining() - STORE_RESERVE_SECONDS - (base.decode_s + base.resample_s) * cost.SAFETY
         speed = cost.avif_speed(work.quality, work.output_pixels * max(1, work.frames), left, default)
     estimate = cost.estimate(work, speed)
+    while estimate.probes and not deadline.allows(estimate.seconds + STORE_RESERVE_SECONDS):
+        # q=auto: fewer probes (at none, the seed quality) rather than a refusal
+        estimate = cost.estimate(replace(work, probes=estimate.probes - 1), speed)
     deadline.require(estimate.seconds + STORE_RESERVE_SECONDS, "generating this variant")
     needed = cost.needed_bytes(estimate, source_bytes)
     limit = cost.memory_limit(config.memory_limit_mb)

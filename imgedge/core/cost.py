@@ -58,6 +58,12 @@ AVIF_ENCODE_NS: dict[int, tuple[tuple[int, float], ...]] = {
 #: without the still path's palette search (32 ns/px measured).
 ANIMATION_FACTOR = 1.1
 ANIMATED_GIF_NS = 45.0
+#: ``q=auto``'s probes (``autoquality``): each encodes, decodes and scores a sample of the output; the
+#: reference side of the score is computed once. ns per sample pixel; the encode is priced like any other.
+PROBE_SCORE_NS = 450.0
+PROBE_REFERENCE_NS = 450.0
+#: ... and the numpy planes the score holds at its peak, bytes per sample pixel.
+PROBE_BYTES_PER_PIXEL = 250
 #: Placeholders and fmt=json: a tiny encode, whatever the size.
 PLACEHOLDER_SECONDS = 0.05
 #: Multiplies every estimate: a prediction too low lets a generation run out of its budget.
@@ -101,6 +107,8 @@ class Work:
     out_format: str  # jpeg, webp, avif, png, gif, or a placeholder/json
     quality: int | None
     smart: bool
+    probes: int = 0  # q=auto's probe encodes before the output's (autoquality.choose)
+    probe_pixels: int = 0  # ... each of this many pixels
 
 
 @dataclass(frozen=True)
@@ -109,10 +117,12 @@ class Estimate:
     resample_s: float
     encode_s: float  # one encode pass of every frame
     work_bytes: int
+    probe_s: float = 0.0  # q=auto's probes, all of them
+    probes: int = 0
 
     @property
     def seconds(self) -> float:
-        return (self.decode_s + self.resample_s + self.encode_s) * SAFETY
+        return (self.decode_s + self.resample_s + self.encode_s + self.probe_s) * SAFETY
 
 
 def estimate(work: Work, avif_speed: int = 6) -> Estimate:
@@ -131,7 +141,19 @@ def estimate(work: Work, avif_speed: int = 6) -> Estimate:
     return Estimate(decode_s=decode_ns * frames / 1e9, resample_s=resample_ns * frames / 1e9,
                     encode_s=encode_seconds(work.out_format, work.quality, work.output_pixels * frames,
                                             animated=frames > 1, avif_speed=avif_speed),
-                    work_bytes=work_bytes(work))
+                    work_bytes=work_bytes(work), probe_s=probe_seconds(work, avif_speed), probes=work.probes)
+
+
+def probe_seconds(work: Work, avif_speed: int = 6) -> float:
+    """``q=auto``'s probes: each an encode, a decode and a score of the sample; plus the reference side,
+    and, when the sample is the whole output, the score of the output itself and one more encode and
+    score where its interpolation fell short (``autoquality.CHECKS``)."""
+    if not work.probes:
+        return 0.0
+    pixels = work.probe_pixels
+    check = (DECODE_NS.get(work.out_format.upper(), 30.0) + PROBE_SCORE_NS) * pixels / 1e9
+    one = encode_seconds(work.out_format, work.quality, pixels, avif_speed=avif_speed) + check
+    return (work.probes + 1) * one + check + PROBE_REFERENCE_NS * pixels / 1e9
 
 
 def encode_seconds(fmt: str, quality: int | None, pixels: int, *, animated: bool = False, avif_speed: int = 6) -> float:
@@ -172,7 +194,8 @@ def work_bytes(work: Work) -> int:
     still = per_output * 3 + work.output_pixels * ENCODER_BYTES_PER_PIXEL.get(work.out_format, 4)
     # every output frame is kept until the encode, which holds a copy of each (and GIF a palette image)
     frames = (per_output * 2 + work.output_pixels) * (work.frames - 1) if work.frames > 1 else 0
-    return decoded + converted + coefficients + still + frames
+    probes = work.probe_pixels * PROBE_BYTES_PER_PIXEL if work.probes else 0
+    return decoded + converted + coefficients + still + frames + probes
 
 
 def coefficient_bytes(image: Image.Image) -> float:

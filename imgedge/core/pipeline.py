@@ -11,8 +11,9 @@ the original's JSON description). One path for every request:
 5. ``smartcrop.output_focus`` (``g=smart`` only): re-plan around the salient window of the reduced pixels;
 6. per frame (one for a still, ``animate.read`` for an animation): ``steps.FRAME_STEPS``, the ordered
    tuple of per-pixel steps;
-7. ``placeholder.text``, or ``encode.encode`` (format, ``meta=copyright``, PNG/GIF palettes) →
-   ``budget.fit`` (``mb=``). ``reencode_within`` re-encodes the result for the inline limit later.
+7. ``placeholder.text``, or ``encode.encode`` (format, ``meta=copyright``, PNG/GIF palettes; ``q=auto``:
+   at the quality ``autoquality.choose`` finds for the target) → ``budget.fit`` (``mb=``).
+   ``reencode_within`` re-encodes the result for the inline limit later.
 
 Each stage's wall time goes into ``TransformResult.timings_ms`` through ``_Stages``.
 """
@@ -22,7 +23,7 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 from PIL import Image
 
@@ -34,6 +35,7 @@ from ..request.vocabulary import ANIMATED_FORMATS, PLACEHOLDER_FORMATS
 from . import (
     admission,
     animate,
+    autoquality,
     budget,
     colour,
     cost,
@@ -84,7 +86,7 @@ class TransformResult:
     source_size: tuple[int, int] = (0, 0)
     timings_ms: dict[str, float] = field(default_factory=dict)
     frames: int = 1
-    #: Encode passes made (1, or more for a byte budget).
+    #: Encode passes made (1, or more for a byte budget or q=auto's probes).
     encode_passes: int = 1
     #: What the cost model predicted before decoding (decode through one encode, with its safety factor;
     #: the bytes the work adds to the process): the log line carries both beside what happened.
@@ -161,8 +163,9 @@ def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | N
         stored_crop, stored_out = geometry.to_stored_plan(layout.plan, layout.space, layout.orientation)
         eighths = (decode.choose_jpeg_scale(source.stored_size, stored_crop, stored_out)
                    if source.format == "JPEG" else 8)
-        work = admission.work_for(source, eighths, frames, admission.output_format(spec, animated), spec.quality,
-                                  layout.spec.gravity == "smart", stored_out, stored_crop)
+        work = admission.work_for(source, eighths, frames, admission.output_format(spec, animated),
+                                  admission.priced_quality(spec), layout.spec.gravity == "smart", stored_out,
+                                  stored_crop, probes=admission.probes_for(spec, animated))
         avif_speed, predicted = admission.admit(work, config, deadline, len(data))
         pixels = decode.load_pixels(source, eighths)
         scale = decode.decoded_scale(pixels.size, source.stored_size, eighths)
@@ -219,18 +222,34 @@ def _encode_still(image: Image.Image, pixels: Image.Image, frame: steps.Frame, s
     def encoder(img: Image.Image, quality: int | None) -> bytes:
         return encode.encode(img, fmt, quality, exif=exif, source_colours=colours, avif_speed=avif_speed)
 
-    started = time.perf_counter()
-    body = encode.encode(image, fmt, spec.quality, exif=exif, source_colours=colours, plain=plain,
-                         avif_speed=avif_speed)
-    seconds, size, passes = time.perf_counter() - started, image.size, 1
+    quality, probes, body, seconds = _auto_quality(image, fmt, spec, encoder, predicted, deadline)
+    if body is None:
+        started = time.perf_counter()
+        body = encode.encode(image, fmt, quality, exif=exif, source_colours=colours, plain=plain,
+                             avif_speed=avif_speed)
+        seconds = time.perf_counter() - started
+    size, passes = image.size, 1 + probes
     if spec.max_bytes is not None and len(body) > spec.max_bytes:
-        fitted = budget.fit(image, spec.quality, spec.max_bytes, encoder, first=body, deadline=deadline,
+        fitted = budget.fit(image, quality, spec.max_bytes, encoder, first=body, deadline=deadline,
                             first_seconds=seconds)
-        body, size, passes, seconds = fitted.data, fitted.size, 1 + fitted.attempts, fitted.last_seconds or seconds
+        body, size, passes, seconds = fitted.data, fitted.size, passes + fitted.attempts, fitted.last_seconds or seconds
     out = _result(body, fmt, size, source, stages, predicted, passes=passes)
-    if spec.quality is not None and fmt in ("jpeg", "webp", "avif"):  # the inline limit steps quality only
-        out.encoding = Encoding(image, None, fmt, spec.quality, exif, avif_speed, seconds)
+    if quality is not None and fmt in ("jpeg", "webp", "avif"):  # the inline limit steps quality only
+        out.encoding = Encoding(image, None, fmt, quality, exif, avif_speed, seconds)
     return out
+
+
+def _auto_quality(image: Image.Image, fmt: str, spec: VariantSpec, encoder: Callable[[Image.Image, int], bytes],
+                  predicted: cost.Estimate, deadline: Deadline) -> tuple[int | None, int, bytes | None, float]:
+    """The quality to encode at (the spec's, or ``q=auto``'s choice for its target), the probes that
+    choice made, and the output's bytes and the seconds they took when a probe already made them. The
+    probes are those the cost model priced, each started only while the final encode still fits after
+    it."""
+    if spec.target is None or fmt not in autoquality.FORMATS:
+        return spec.quality, 0, None, 0.0
+    choice = autoquality.choose(image, fmt, spec.target, encoder, probes=predicted.probes, deadline=deadline,
+                                reserve=predicted.encode_s * cost.SAFETY)
+    return choice.quality, choice.probes, choice.data, choice.probe_seconds
 
 
 def _encode_animation(animation: animate.Animation, spec: VariantSpec, exif: bytes | None, avif_speed: int,
@@ -240,17 +259,22 @@ def _encode_animation(animation: animate.Animation, spec: VariantSpec, exif: byt
     a byte budget steps the quality only, never the frames' size."""
     fmt = "gif" if spec.format == "legacy" else spec.format
     first = animation.frames[0]
-    encoding = Encoding(first, animation, fmt, spec.quality or 0, exif if fmt != "gif" else None, avif_speed, 0.0)
+
+    def still(image: Image.Image, quality: int) -> bytes:  # q=auto chooses on the first frame
+        return encode.encode(image, fmt, quality, avif_speed=avif_speed)
+
+    quality, probes, _, _ = _auto_quality(first, fmt, spec, still, predicted, deadline)
+    encoding = Encoding(first, animation, fmt, quality or 0, exif if fmt != "gif" else None, avif_speed, 0.0)
     started = time.perf_counter()
-    body = encoding.encode(first, spec.quality)
-    encoding.seconds, passes = time.perf_counter() - started, 1
+    body = encoding.encode(first, quality)
+    encoding.seconds, passes = time.perf_counter() - started, 1 + probes
     if spec.max_bytes is not None and len(body) > spec.max_bytes:
-        fitted = budget.fit(first, spec.quality, spec.max_bytes, encoding.encode, first=body, resize=False,
+        fitted = budget.fit(first, quality, spec.max_bytes, encoding.encode, first=body, resize=False,
                             deadline=deadline, first_seconds=encoding.seconds)
-        body, passes = fitted.data, 1 + fitted.attempts
+        body, passes = fitted.data, passes + fitted.attempts
         encoding.seconds = fitted.last_seconds or encoding.seconds
     out = _result(body, fmt, first.size, source, stages, predicted, passes=passes, frames=len(animation.frames))
-    if spec.quality is not None and fmt != "gif":
+    if quality is not None and fmt != "gif":
         out.encoding = encoding
     return out
 

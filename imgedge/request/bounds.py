@@ -30,13 +30,14 @@ def variant_bound_terms(config: "Config") -> dict[str, int]:
     values = option_values(config)
     shapes = _shapes(config)
     rungs = len(config.ladder)
-    qualities = len(range(config.quality_step, 101, config.quality_step))
+    qualities = _qualities(config)
     cover, contain = _gravities(values)
     adjust = OPTION["sat"].count(config)  # type: ignore[misc]
     terms = {
         # width-only and height-only rungs, plus rung x shape x (fit, its gravities); each with enlarge or not
         "box": values("enlarge") * (2 * rungs + rungs * shapes * (cover + contain + 3)),
-        # JPEG, WebP, AVIF and legacy share the quality axis; PNG and GIF have none
+        # JPEG, WebP, AVIF and legacy share the quality axis (fixed qualities and q=auto's targets); PNG and
+        # GIF have none
         "encoding": 4 * qualities + 2,
         # rotations alone or flips alone (v is a 180 degree turn and a mirror) reach 4 orientations, both all 8
         "orientation": min(8, values("rot") * values("flip")),
@@ -70,8 +71,12 @@ def variant_bound(config: "Config") -> int:
 def core_variant_bound(config: "Config") -> int:
     """Variants from sizes, fits, formats and qualities alone (no options, no placeholders)."""
     boxes = 2 * len(config.ladder) + len(config.ladder) * _shapes(config) * len(FITS)
-    qualities = len(range(config.quality_step, 101, config.quality_step))
-    return boxes * (4 * qualities + 2)
+    return boxes * (4 * _qualities(config) + 2)
+
+
+def _qualities(config: "Config") -> int:
+    """A lossy variant's quality values: the snapped fixed qualities and ``q=auto``'s targets."""
+    return len(range(config.quality_step, 101, config.quality_step)) + len(config.quality_targets)
 
 
 def option_values(config: "Config") -> Callable[[str], int]:

@@ -18,6 +18,7 @@ from .spec import RequestParams, VariantSpec
 from .vocabulary import (
     ADJUST_STEP,
     ANIMATED_FORMATS,
+    AUTO_QUALITY,
     COMPASS,
     EXIF_FORMATS,
     FORMATS,
@@ -82,12 +83,16 @@ def resolve(
         raise BadRequest(f"requested size {width}x{height} exceeds the {config.max_output_pixels} pixel limit")
 
     quality: int | None = None
-    if fmt in LOSSY_FORMATS:
+    target: int | None = None
+    save_data = bool(hints is not None and hints.save_data)
+    if fmt in LOSSY_FORMATS and is_auto_quality(params, device, config):
+        target = config.target_for(save_data)
+    elif fmt in LOSSY_FORMATS:
         quality_key = "jpeg" if fmt == "legacy" else fmt
-        if params.quality is not None:
+        if isinstance(params.quality, int):
             quality = params.quality
         else:
-            quality = config.quality_for(quality_key, device, save_data=bool(hints is not None and hints.save_data))
+            quality = config.quality_for(quality_key, device, save_data=save_data)
         if snap:
             quality = snap_quality(quality, config.quality_step)
 
@@ -101,10 +106,20 @@ def resolve(
         keep_copyright=params.keep_copyright and fmt in EXIF_FORMATS,
         animated=params.animated or fmt not in ANIMATED_FORMATS,
         max_bytes=max_bytes,
+        target=target,
         blur=params.blur,
         sharpen=params.sharpen,
         **_shared_options(params, fit, snap),
     )
+
+
+def is_auto_quality(params: RequestParams, device: str, config: "Config") -> bool:
+    """``q=auto``, or no quality at all for ``fmt=auto`` when the config makes auto quality its default (a
+    device preset's own quality still wins)."""
+    if params.quality == AUTO_QUALITY:
+        return True
+    return (params.quality is None and params.format == "auto" and config.auto_quality
+            and "quality" not in config.preset_for(device))
 
 
 def _shared_options(params: RequestParams, fit: str | None, snap: bool) -> dict[str, Any]:
@@ -181,11 +196,16 @@ def is_canonical(spec: VariantSpec, config: "Config") -> bool:
         return False
     if spec.watermark is not None and spec.watermark not in config.watermarks:
         return False
+    shared = {name: getattr(spec, name) for name in _SHARED_FIELDS}
+    if spec.target is not None:
+        shared["quality"] = AUTO_QUALITY
     params = RequestParams(format="auto" if spec.format == "legacy" else spec.format,
-                           flip="h" if spec.mirror else None,
-                           **{name: getattr(spec, name) for name in _SHARED_FIELDS})
+                           flip="h" if spec.mirror else None, **shared)
+    from .negotiate import ClientHints  # the one target Save-Data names is canonical too
+
     try:
-        return resolve(params, config, negotiated_format="legacy", snap=True) == spec
+        return any(resolve(params, config, negotiated_format="legacy", snap=True,
+                           hints=ClientHints(save_data=save_data)) == spec for save_data in (False, True))
     except BadRequest:
         return False
 

@@ -62,6 +62,8 @@ class Option:
     #: README: the values it takes, and what it is when not given.
     values: str
     default: str
+    #: Spec fields the option sets besides ``token``'s, each with its own token (``q=auto``'s target).
+    more_tokens: tuple[Token, ...] = ()
 
 
 def _code(*words: str) -> str:
@@ -151,8 +153,10 @@ OPTIONS: tuple[Option, ...] = (
            True, lambda config: len(config.byte_budgets) + 1, "max_bytes", False,
            "byte budget 100–100,000,000: quality, then size, step down until it fits (snapped down to the "
            "config's budgets on named variants)", "none"),
-    Option("q", ("quality",), "quality", v.integer(1, 100), number("quality", "q"), True, None, "encoding", False,
-           "1–100 (ignored for PNG)", "JPEG 80, WebP 80, AVIF 60"),
+    Option("q", ("quality",), "quality", v.quality, number("quality", "q"), True, None, "encoding", False,
+           "1–100 (ignored for PNG); `auto`: the lowest quality whose output meets the config's perceptual "
+           "target (see [Auto quality](#auto-quality-qauto))", "JPEG 80, WebP 80, AVIF 60",
+           (Token("target", r"qauto([1-9][0-9]?)", lambda t: f"qauto{t}", lambda g: int(g[0])),)),
     Option("fmt", ("format", "f", "fm"), "format",
            v.choice({**{f: f for f in REQUESTABLE_FORMATS}, **FORMAT_ALIASES},
                     f"one of {', '.join(REQUESTABLE_FORMATS)}"),
@@ -183,6 +187,7 @@ DEFAULT_ALLOWED_OPTIONS: tuple[str, ...] = tuple(o.name for o in OPTIONS if o.op
 #: it once. ``keys`` encodes and decodes with this one sequence.
 KEY_ORDER = ("rect", "w", "h", "fit", "enlarge", "g", "fp-x", "rot", "flip", "bg", "bri", "con", "sat", "gray",
              "blur", "sharpen", "wm", "meta", "anim", "mb", "q", "fmt")
-KEY_TOKENS: tuple[Token, ...] = tuple(OPTION[name].token for name in KEY_ORDER)  # type: ignore[misc]
+KEY_TOKENS: tuple[Token, ...] = tuple(token for name in KEY_ORDER  # type: ignore[misc]
+                                      for token in (OPTION[name].token, *OPTION[name].more_tokens))
 #: ``VariantSpec`` fields whose values paint pixels beyond crop, orientation and size.
 PAINTING_FIELDS: tuple[str, ...] = tuple(o.token.field for o in OPTIONS if o.paints and o.token is not None)

@@ -21,7 +21,9 @@ from .vocabulary import (
     MAX_BUDGET,
     MAX_RECT,
     MAX_SHARPEN,
+    MAX_TARGET,
     MIN_BUDGET,
+    MIN_TARGET,
     PLACEHOLDER_FORMATS,
     PLACEHOLDER_SIDE,
     canonical_hex,
@@ -35,7 +37,7 @@ class RequestParams:
     width: int | None = None
     height: int | None = None
     fit: str | None = None
-    quality: int | None = None
+    quality: int | str | None = None  # 1..100, or AUTO_QUALITY
     format: str = "auto"
     dpr: float | None = None
     enlarge: bool = False
@@ -63,7 +65,8 @@ class VariantSpec:
     """Exactly what determines the output bytes for one original.
 
     ``width``/``height`` are the box in output pixels (one may be ``None``: follow the aspect ratio);
-    ``fit`` is set only when both are; ``quality`` only for the lossy formats. The options after
+    ``fit`` is set only when both are; for the lossy formats either ``quality`` or ``target`` (``q=auto``:
+    the SSIMULACRA2 score the encode must reach with the lowest quality that does). The options after
     ``format`` are at their defaults unless they change the bytes: ``rotate`` (clockwise) is applied
     before ``mirror`` (left-right), which together spell each of the 8 orientations once;
     ``gravity`` is None for the centre; ``focal`` (percent of the original) is set exactly for
@@ -92,6 +95,7 @@ class VariantSpec:
     keep_copyright: bool = False
     animated: bool = True
     max_bytes: int | None = None
+    target: int | None = None
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
@@ -100,10 +104,14 @@ class VariantSpec:
             raise ValueError(f"unknown fit {self.fit!r}")
         if (self.fit is not None) != (self.width is not None and self.height is not None):
             raise ValueError("fit is set exactly when both width and height are")
-        if (self.quality is None) == (self.format in LOSSY_FORMATS):
-            raise ValueError("quality is set exactly for the lossy formats")
+        if (self.quality is None and self.target is None) == (self.format in LOSSY_FORMATS):
+            raise ValueError("quality (or a target) is set exactly for the lossy formats")
+        if self.quality is not None and self.target is not None:
+            raise ValueError("a fixed quality or a target, not both")
         if self.quality is not None and not 1 <= self.quality <= 100:
             raise ValueError("quality within 1..100")
+        if self.target is not None and not MIN_TARGET <= self.target <= MAX_TARGET:
+            raise ValueError(f"target within {MIN_TARGET}..{MAX_TARGET}")
         if self.gravity is not None and (self.gravity not in GRAVITIES or self.fit not in ("cover", "contain")
                                          or (self.fit == "contain" and self.gravity not in COMPASS)):
             raise ValueError("gravity only for cover (any) and contain (compass points)")

@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..errors import BadRequest
-from .vocabulary import ANCHORS, FROM_ANCHOR, GRAVITY_ALIASES, MAX_RECT, canonical_hex
+from .vocabulary import ANCHORS, AUTO_QUALITY, FROM_ANCHOR, GRAVITY_ALIASES, MAX_RECT, canonical_hex
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -39,6 +39,13 @@ def integer(low: int, high: int) -> Parser:
         return int(raw)
 
     return parse
+
+
+def quality(name: str, raw: str, config: "Config") -> int | str:
+    """An encoder quality 1..100, or ``auto`` (``AUTO_QUALITY``: the config's perceptual target)."""
+    if raw.lower() == AUTO_QUALITY:
+        return AUTO_QUALITY
+    return integer(1, 100)(name, raw, config)
 
 
 def dimension(name: str, raw: str, config: "Config") -> int:

@@ -59,6 +59,11 @@ FLIPS = {"h": "h", "v": "v", "hv": "hv", "vh": "hv", "x": "h", "y": "v", "xy": "
 #: ``meta`` spellings → whether EXIF Copyright and Artist are kept (EXIF is never kept whole: it carries GPS).
 METADATA = {"none": False, "strip": False, "copyright": True}
 
+#: ``q=auto``: the lowest quality whose output meets the config's perceptual target (``Config.quality_target``).
+AUTO_QUALITY = "auto"
+#: A perceptual target is an SSIMULACRA2 score within this range (100: identical).
+MIN_TARGET, MAX_TARGET = 30, 95
+
 MAX_DPR = 4.0
 #: Largest coordinate ``rect`` accepts (JPEG's own limit; no original we decode is wider).
 MAX_RECT = 65535

@@ -7,17 +7,19 @@ import base64
 import io
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 from PIL import Image
 
 import imgedge
 from imgedge.config import Config
-from imgedge.core import admission, budget, cost, encode, pipeline
+from imgedge.core import admission, autoquality, budget, cost, encode, pipeline
 from imgedge.deadline import Deadline, TooCostly
 from imgedge.edge import origin_response
 from imgedge.errors import ImageEdgeError, PayloadTooLarge, UnprocessableImage
 from imgedge.refusals import marker_key
+from imgedge.request.spec import VariantSpec
 from imgedge.store import DirectoryStore, StoredObject
 from tests.events import origin_response as origin_event
 from tests.photos import photo
@@ -130,6 +132,27 @@ def test_a_slow_avif_is_made_at_a_faster_speed_instead_of_refused():
     assert faster > encode.AVIF_SPEED and estimate.seconds < 8
     with pytest.raises(TooCostly):
         admission.admit(_work(out_format="webp", frames=400, output_pixels=2_000_000), Config(), Deadline(8))
+
+
+def test_q_auto_gets_only_the_probes_the_budget_holds_and_is_refused_only_when_none_would_help():
+    work = _work(out_format="jpeg", quality=95, probes=3, probe_pixels=147_456, stored_pixels=4_000_000,
+                 decoded_pixels=4_000_000, output_pixels=1280 * 853)
+    priced = {n: cost.estimate(replace(work, probes=n)).seconds + admission.STORE_RESERVE_SECONDS for n in range(4)}
+    assert priced[0] < priced[1] < priced[2] < priced[3]
+    assert admission.admit(work, Config(), Deadline(priced[3] + 1))[1].probes == 3
+    between = admission.admit(work, Config(), Deadline((priced[1] + priced[2]) / 2))[1]
+    assert between.probes == 1 and between.seconds + admission.STORE_RESERVE_SECONDS <= priced[2]
+    assert admission.admit(work, Config(), Deadline(priced[0] + 0.01))[1].probes == 0  # the seed alone
+    with pytest.raises(TooCostly):
+        admission.admit(work, Config(), Deadline(priced[0] - 0.05))
+
+
+def test_q_auto_is_priced_at_the_highest_quality_its_search_may_choose():
+    spec = VariantSpec(640, None, None, None, "avif", target=70)
+    assert admission.priced_quality(spec) == autoquality.SEARCH["avif"].high
+    assert admission.probes_for(spec, animated=False) == autoquality.PROBES
+    fixed = VariantSpec(640, None, None, 60, "avif")
+    assert admission.priced_quality(fixed) == 60 and admission.probes_for(fixed, animated=False) == 0
 
 
 def test_byte_budget_search_stops_when_another_encode_would_not_fit():

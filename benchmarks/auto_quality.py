@@ -1,0 +1,278 @@
+"""``q=auto`` against fixed qualities, scored by the reference SSIMULACRA2.
+
+    python benchmarks/auto_quality.py calibrate [--out FILE]     # tuning part only: the search's constants
+    python benchmarks/auto_quality.py compare [--parts tune,validate] [--formats avif,webp,jpeg] [--out FILE]
+
+The corpus is every distinct photo in ``fixtures/photos/`` and the Debian photo set's sources
+(``fetch_photos.py``; duplicates by SHA-256 dropped), split by a hash of the file name into a tuning part
+(what ``imgedge.core.autoquality``'s constants were fitted on) and a validation part (never fitted on):
+``part(name)``. Every case is one photo at ``w=640`` or ``w=1280`` (never enlarged) in AVIF, WebP and
+JPEG. The score of an output is the reference SSIMULACRA2 (PyPI ``ssimulacra2``) of its decoded pixels
+against the variant's pixels before encoding (``lossless``).
+
+``calibrate`` encodes each tuning case at a grid of qualities, whole and as ``perceptual.sample``'s
+mosaic, and prints how the fast metric on the mosaic relates to the reference on the whole encode, and
+the quality each format needs for a range of targets (the seed of the search).
+
+``compare`` runs ``q=auto`` through ``imgedge.transform`` on every case, and the fixed-quality grid:
+with m the lowest score ``q=auto`` delivered in a part and format, B is the bytes of the lowest fixed
+quality that gives every case of that part at least m; it prints ``q=auto``'s bytes / B, its mean and
+minimum score, how often and by how much it missed the target, and its CPU time against a fixed-quality
+generation (the config's default quality) of the same case. Times are process CPU seconds: run it
+pinned to one core (``taskset -c 1``), one thread (set here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+import conftest  # noqa: E402,F401  (single-thread settings)
+
+# isort: split
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+import imgedge  # noqa: E402
+from imgedge.config import Config  # noqa: E402
+from imgedge.core import encode, perceptual  # noqa: E402
+
+import fetch_photos  # noqa: E402
+
+ROOT = HERE.parent
+SIZES = (640, 1280)
+#: The default config without the generation's wall-clock budget: on a shared machine a miss may wait for
+#: the CPU well past it, and what is measured here is CPU time.
+CONFIG = Config(max_generation_seconds=0)
+FORMATS = ("avif", "webp", "jpeg")
+#: Every this many encodes, the reference metric checks the numpy one (``perceptual``) on the whole image.
+CHECK_EVERY = 12
+#: Qualities ``compare`` may pick a fixed quality from, and the ones ``calibrate`` encodes (around the targets).
+GRID = {"jpeg": range(20, 100, 5), "webp": range(10, 100, 5), "avif": range(10, 95, 5)}
+CALIBRATION = {"jpeg": (45, 60, 75), "webp": (40, 60, 80), "avif": (35, 45, 60)}
+
+
+def part(name: str) -> str:
+    """``validate`` for about two photos in five (by a hash of the file name), else ``tune``."""
+    return "validate" if hashlib.sha256(name.encode()).digest()[0] % 5 < 2 else "tune"
+
+
+def corpus() -> list[Path]:
+    """The distinct photos: the fixtures, then the Debian set's sources (by content, first wins)."""
+    manifest = fetch_photos.ensure()
+    sources = sorted({Path(p["path"]).parent.parent / "sources" for p in manifest["photos"]
+                      if manifest.get("origin") == "debian"})
+    paths = sorted((ROOT / "fixtures" / "photos").glob("*.[jp][pn]g"))
+    for folder in sources:
+        paths += sorted(folder.glob("*.jpg"))
+    seen: set[str] = set()
+    distinct = []
+    for path in paths:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest not in seen:
+            seen.add(digest)
+            distinct.append(path)
+    return distinct
+
+
+def reference_score(reference: Image.Image, data: bytes) -> float:
+    """The reference SSIMULACRA2 of the encoded ``data`` against ``reference`` (both as sRGB, transparency
+    over white)."""
+    from quality import ssimulacra2
+
+    def flat(image: Image.Image) -> np.ndarray:
+        return perceptual._rgb(image).astype(np.float32)
+
+    return ssimulacra2(flat(_decoded(data)), flat(reference))
+
+
+def lossless(data: bytes, width: int) -> Image.Image:
+    """The variant at ``width`` as the encoder receives it (resized, never encoded): what an output is
+    scored against. Not a ``fmt=png`` variant, which keeps a few-colour image (a greyscale photo) as a
+    palette."""
+    handed: list[Image.Image] = []
+    real = encode.encode
+
+    def capture(image: Image.Image, *args, **kwargs) -> bytes:
+        handed.append(image.copy())
+        return real(image, *args, **kwargs)
+
+    encode.encode = capture  # type: ignore[assignment]
+    try:
+        imgedge.transform(data, f"w={width}&fmt=webp&q=90", config=CONFIG)
+    finally:
+        encode.encode = real  # type: ignore[assignment]
+    return handed[0]
+
+
+def calibrate(out: Path, sizes: tuple[int, ...] = SIZES) -> None:
+    rows = []
+    for path in corpus():
+        if part(path.name) != "tune":
+            continue
+        data = path.read_bytes()
+        for width in sizes:
+            image = lossless(data, width)
+            mosaic = perceptual.sample(image)
+            whole_ref, mosaic_ref = perceptual.Reference(image), perceptual.Reference(mosaic)
+            for fmt in FORMATS:
+                for quality in CALIBRATION[fmt]:
+                    body = encode.encode(image.copy(), fmt, quality)
+                    probe = encode.encode(mosaic.copy(), fmt, quality)
+                    row = {"photo": path.name, "width": width, "format": fmt, "quality": quality,
+                           "bytes": len(body), "fast_whole": whole_ref.score(_decoded(body)),
+                           "fast_mosaic": mosaic_ref.score(_decoded(probe))}
+                    if len(rows) % CHECK_EVERY == 0:
+                        row["reference"] = reference_score(image, body)
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
+    out.write_text(json.dumps(rows))
+    summarise_calibration(rows)
+
+
+def _decoded(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def summarise_calibration(rows: list[dict]) -> None:
+    checked = [r["reference"] - r["fast_whole"] for r in rows if "reference" in r]
+    print(f"reference - numpy metric, whole image: {len(checked)} encodes, max |difference| "
+          f"{max(map(abs, checked)):.3f}")
+    for fmt in FORMATS:
+        mine = [r for r in rows if r["format"] == fmt]
+        sampled = [r["fast_whole"] - r["fast_mosaic"] for r in mine if 55 <= r["fast_whole"] <= 90]
+        print(f"{fmt}: whole - mosaic (scores 55-90) mean {statistics.mean(sampled):+.2f} "
+              f"sd {statistics.pstdev(sampled):.2f} min {min(sampled):+.2f}")
+        for target in (60, 65, 70, 75, 80, 85):
+            needed = []
+            for key in {(r["photo"], r["width"]) for r in mine}:
+                curve = sorted((r["quality"], r["fast_whole"]) for r in mine if (r["photo"], r["width"]) == key)
+                reached = [q for q, s in curve if s >= target]
+                needed.append(reached[0] if reached else 100)
+            print(f"  target {target}: quality needed median {statistics.median(needed)} "
+                  f"range {min(needed)}-{max(needed)}")
+
+
+def compare(parts: list[str], out: Path, formats: tuple[str, ...] = FORMATS) -> None:
+    rows = []
+    for path in corpus():
+        if part(path.name) not in parts:
+            continue
+        data = path.read_bytes()
+        for width in SIZES:
+            image = lossless(data, width)
+            for fmt in formats:
+                auto_cpu, made = _timed(data, f"w={width}&fmt={fmt}&q=auto")
+                fixed_cpu, _ = _timed(data, f"w={width}&fmt={fmt}")
+                score = reference_score(image, made.data)
+                row = {"photo": path.name, "part": part(path.name), "width": width, "format": fmt,
+                       "bytes": len(made.data), "quality": made.encoding.quality if made.encoding else None,
+                       "score": score, "numpy_score": perceptual.Reference(image).score(_decoded(made.data)),
+                       "cpu": auto_cpu, "fixed_cpu": fixed_cpu, "target": CONFIG.quality_target}
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+    for group in _groups(rows):
+        floor = min(r["score"] for r in group)
+        needed = [_lowest_quality(r, floor) for r in group]
+        fixed = max(q for q, _ in needed) if all(q is not None for q, _ in needed) else None
+        for row in group:
+            row["floor"], row["fixed_quality"] = floor, fixed
+            if fixed is not None:
+                made = imgedge.transform(_photo(row["photo"]).read_bytes(),
+                                         f"w={row['width']}&fmt={row['format']}&q={fixed}", config=CONFIG)
+                row["fixed_bytes"] = len(made.data)
+    out.write_text(json.dumps(rows))
+    report(rows)
+
+
+def _groups(rows: list[dict]) -> list[list[dict]]:
+    keys = sorted({(r["part"], r["width"], r["format"]) for r in rows})
+    return [[r for r in rows if (r["part"], r["width"], r["format"]) == key] for key in keys]
+
+
+def _photo(name: str) -> Path:
+    return next(path for path in corpus() if path.name == name)
+
+
+def _lowest_quality(row: dict, floor: float) -> tuple[int | None, float]:
+    """The lowest quality of ``GRID`` whose output scores at least ``floor`` (bisection: scores grow with
+    quality), by the numpy metric, which is the reference's computation (``numpy_score`` beside
+    ``score`` says how closely, per case)."""
+    data = _photo(row["photo"]).read_bytes()
+    image = lossless(data, row["width"])
+    reference = perceptual.Reference(image)
+    qualities = list(GRID[row["format"]])
+    low, high, found = 0, len(qualities) - 1, None
+    while low <= high:
+        middle = (low + high) // 2
+        made = imgedge.transform(data, f"w={row['width']}&fmt={row['format']}&q={qualities[middle]}",
+                                 config=CONFIG)
+        score = reference.score(_decoded(made.data))
+        if score >= floor:
+            found, high = (qualities[middle], score), middle - 1
+        else:
+            low = middle + 1
+    return found if found else (None, 0.0)
+
+
+def _timed(data: bytes, query: str) -> tuple[float, imgedge.TransformResult]:
+    """The lower CPU time of two runs (the first also warms the decoders), and the result."""
+    best, made = float("inf"), None
+    for _ in range(2):
+        started = time.process_time()
+        made = imgedge.transform(data, query, config=CONFIG)
+        best = min(best, time.process_time() - started)
+    return best, made  # type: ignore[return-value]
+
+
+def report(rows: list[dict]) -> None:
+    agreement = max(abs(r["score"] - r["numpy_score"]) for r in rows)
+    print(f"numpy metric vs reference on the q=auto outputs: max |difference| {agreement:.3f}")
+    print("| part | size | format | cases | q=auto bytes / B | fixed q for m | q=auto qualities | mean | min (m) "
+          "| under target (worst) | CPU q=auto / fixed (median, max) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for group in _groups(rows):
+        first = group[0]
+        auto_bytes = sum(r["bytes"] for r in group)
+        fixed_bytes = sum(r.get("fixed_bytes", 0) for r in group)
+        under = [r["target"] - r["score"] for r in group if r["score"] < r["target"]]
+        ratios = [r["cpu"] / r["fixed_cpu"] for r in group]
+        qualities = [r["quality"] for r in group if r["quality"] is not None]
+        ratio = f"{auto_bytes / fixed_bytes:.2f}" if first["fixed_quality"] else "n/a: no quality reaches m"
+        print(f"| {first['part']} | {first['width']} | {first['format']} | {len(group)} | {ratio} "
+              f"| {first['fixed_quality'] or '-'} | {min(qualities)}-{max(qualities)} "
+              f"| {statistics.mean(r['score'] for r in group):.1f} | {first['floor']:.1f} "
+              f"| {len(under)} ({max(under, default=0):.1f}) | {statistics.median(ratios):.2f}, {max(ratios):.2f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=("calibrate", "compare", "report"))
+    parser.add_argument("--parts", default="tune,validate")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    if args.mode == "calibrate":
+        calibrate(args.out or ROOT / ".bench-photos" / "auto-quality-calibration.json",
+                  tuple(int(w) for w in args.sizes.split(",")))
+    elif args.mode == "compare":
+        compare(args.parts.split(","), args.out or ROOT / ".bench-photos" / "auto-quality-compare.json",
+                tuple(args.formats.split(",")))
+    else:
+        report(json.loads((args.out or ROOT / ".bench-photos" / "auto-quality-compare.json").read_text()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""``q=auto``: per image and format, the lowest quality whose encode reaches a SSIMULACRA2 target.
+
+A fixed quality is too much for a soft portrait and just enough for a detailed landscape; the bytes a
+CDN serves millions of times are what a viewer pays for. So ``choose`` searches the quality per image:
+
+1. the **seed** is the quality the format needs for the target on a typical photo (fitted on the tuning
+   part of ``benchmarks/auto_quality.py``'s corpus);
+2. each **probe** encodes ``perceptual.sample`` (the image itself when small, else a mosaic of tiles spread
+   over it, about 150,000 px whatever the output's size) at a quality, decodes it and scores it with
+   ``perceptual.Reference`` (SSIMULACRA2 in numpy); the next quality steps from the last by the format's
+   typical slope, or interpolates between the two probes that bracket the goal;
+3. after at most ``PROBES`` probes the **choice** is the interpolated quality for the goal (the target;
+   for a mosaic, plus the format's ``margin``, which covers how far a mosaic's score rises above the
+   whole image's), or the lowest probed quality that reached it.
+
+The output is then encoded once at that quality. When the sample is the whole image, that encode is
+scored too; if the interpolation fell short of the target it interpolates once more in the narrower
+bracket (``CHECKS``), and at last keeps the lowest probe that reached the target (its bytes are in
+hand). So ``q=auto`` costs at most ``PROBES`` sample encodes (one more on a short interpolation) and
+one more score than that beyond a fixed quality; the cost model prices them (``cost.Work.probes``) and
+a probe starts only while the deadline still holds it and the final encode.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from PIL import Image
+
+from ..deadline import Deadline
+from . import perceptual
+
+
+@dataclass(frozen=True)
+class Search:
+    """One format's search: the qualities it may choose, its seed (quality ~ ``seed[0] + seed[1] *
+    target``), its score points per quality step near the targets, and the margin over the target a
+    sample must reach."""
+
+    low: int
+    high: int
+    seed: tuple[float, float]
+    slope: float
+    margin: float
+
+    def seed_for(self, target: float) -> int:
+        return self.clamp(round(self.seed[0] + self.seed[1] * target))
+
+    def clamp(self, quality: float) -> int:
+        return max(self.low, min(self.high, int(quality)))
+
+
+#: Fitted on the tuning part of the corpus (``benchmarks/auto_quality.py calibrate``): the seed through the
+#: median quality each format needed for scores 62 and 72, the median slope there, and a margin that
+#: covers most of how far a mosaic's score rose above the whole image's (JPEG up to ~3.5 points at
+#: scores 60-80; WebP's mosaic scores lower than the whole, AVIF's either way by ~2).
+SEARCH: dict[str, Search] = {
+    "jpeg": Search(20, 95, (-106.0, 2.35), 0.43, 4.0),
+    "webp": Search(10, 95, (-134.0, 2.8), 0.33, 2.0),
+    "avif": Search(15, 90, (-39.0, 1.2), 0.71, 3.0),
+}
+#: The margin over the target when the probe is the whole image: only the interpolation's error.
+WHOLE_MARGIN = 0.5
+#: Probe encodes at most, each of ``perceptual.sample``'s pixels.
+PROBES = 3
+#: When the sample is the whole output: encodes at the chosen quality, each scored, before the lowest
+#: probe that reached the target is kept instead.
+CHECKS = 2
+#: The formats ``q=auto`` searches (the others have no quality).
+FORMATS = tuple(SEARCH)
+
+
+@dataclass
+class Choice:
+    quality: int
+    #: The output's bytes at ``quality`` when a probe already made them (the sample was the whole image).
+    data: bytes | None
+    probes: int
+    #: Seconds the last probe took (encode, decode and score).
+    probe_seconds: float
+
+
+def probe_pixels(output_size: tuple[int, int]) -> int:
+    """The pixels each probe encodes and scores for an output of ``output_size``."""
+    boxes = perceptual.tiles(output_size)
+    return output_size[0] * output_size[1] if boxes is None else (perceptual.GRID * perceptual.TILE) ** 2
+
+
+def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Image, int], bytes], *,
+           probes: int = PROBES, deadline: Deadline | None = None, reserve: float = 0.0) -> Choice:
+    """The quality for ``image`` as ``fmt`` (``encode(image, quality)`` makes the bytes) to reach
+    ``target``, after at most ``probes`` probes; a probe starts only while ``deadline`` still holds it
+    (as long as the last one took) and ``reserve`` seconds for the final encode."""
+    search = SEARCH[fmt]
+    sampled = perceptual.sample(image)
+    whole = sampled is image
+    goal = target + (WHOLE_MARGIN if whole else search.margin)
+    scores: dict[int, float] = {}
+    bodies: dict[int, bytes] = {}
+    last = 0.0
+    reference: perceptual.Reference | None = None
+    quality = search.seed_for(target)
+    for _ in range(probes):
+        if quality in scores or (deadline is not None and not deadline.allows(last + reserve)):
+            break
+        started = time.perf_counter()
+        reference = reference or perceptual.Reference(sampled)
+        data = encode(sampled, quality)
+        scores[quality] = reference.score(_decoded(data))
+        if whole:
+            bodies[quality] = data
+        last = time.perf_counter() - started
+        quality = next_quality(scores, goal, search)
+    chosen = pick(scores, goal, search) if scores else search.seed_for(target)
+    for _ in range(CHECKS if whole and scores else 0):
+        # The output is encoded at the chosen quality anyway: score it too; where the interpolation fell
+        # short, interpolate again in the narrower bracket, and at last keep the lowest probe that
+        # reached the target (its bytes are in hand).
+        if chosen in bodies or (deadline is not None and not deadline.allows(last + reserve)):
+            break
+        started = time.perf_counter()
+        bodies[chosen] = encode(sampled, chosen)
+        scores[chosen] = reference.score(_decoded(bodies[chosen]))  # type: ignore[union-attr]
+        last = time.perf_counter() - started
+        if scores[chosen] >= target:
+            break
+        chosen = pick(scores, goal, search)
+    reached = sorted(q for q, s in scores.items() if s >= target and q in bodies)
+    if whole and reached and (chosen not in bodies or scores[chosen] < target):
+        chosen = reached[0]
+    return Choice(chosen, bodies.get(chosen), len(scores), last)
+
+
+def next_quality(scores: dict[int, float], goal: float, search: Search) -> int:
+    """The quality to probe next: between the two probes that bracket ``goal``, else a step from the
+    nearest probe by the slope the probes show (the format's typical one until two do)."""
+    below = sorted((q, s) for q, s in scores.items() if s < goal)
+    above = sorted((q, s) for q, s in scores.items() if s >= goal)
+    if below and above:
+        return _between(below[-1], above[0], goal)
+    side = below if below else above
+    nearest = side[-1] if below else side[0]
+    slope = search.slope
+    if len(side) >= 2:
+        (q0, s0), (q1, s1) = (side[-2], side[-1]) if below else (side[0], side[1])
+        if q1 != q0 and (s1 - s0) / (q1 - q0) > 0.05:
+            slope = (s1 - s0) / (q1 - q0)
+    step = (goal - nearest[1]) / slope
+    return search.clamp(nearest[0] + (math.ceil(step) if below else min(-1, math.floor(step))))
+
+
+def pick(scores: dict[int, float], goal: float, search: Search) -> int:
+    """The chosen quality: interpolated for ``goal`` between the probes that bracket it; else the lowest
+    probe that reached it; else (none did) a step past the best probe, within the format's range."""
+    below = sorted((q, s) for q, s in scores.items() if s < goal)
+    above = sorted((q, s) for q, s in scores.items() if s >= goal)
+    if below and above:
+        return _between(below[-1], above[0], goal)
+    if above:
+        return above[0][0]
+    return next_quality(scores, goal, search)
+
+
+def _between(low: tuple[int, float], high: tuple[int, float], goal: float) -> int:
+    """The quality where the line through two probes reaches ``goal``, rounded up, within (low, high]."""
+    (q0, s0), (q1, s1) = low, high
+    if q1 <= q0 + 1 or s1 <= s0:
+        return q1
+    return max(q0 + 1, min(q1, math.ceil(q0 + (goal - s0) * (q1 - q0) / (s1 - s0))))
+
+
+def _decoded(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image

@@ -1,0 +1,75 @@
+"""``q=auto`` on real photos, checked with the reference SSIMULACRA2: each output lands near the target
+(never far below it, and not far above, where bytes would be wasted), and the numpy metric the search
+uses is the reference's computation."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+import imgedge
+from imgedge.config import Config
+from imgedge.core import autoquality, perceptual
+from imgedge.deadline import Deadline
+from tests.photos import open_bytes, photo
+
+reference = pytest.importorskip("ssimulacra2", reason="the reference SSIMULACRA2 (PyPI ssimulacra2, in the test extra)")
+
+TARGET = Config().quality_target
+#: How far below the target an output may land: the search's margin covers most of the sample's error,
+#: not all of it (benchmarks/RESULTS.md, "Auto quality": misses and their size).
+BELOW = 3.0
+#: ... and how far above: more would be bytes spent for nothing.
+ABOVE = 9.0
+
+
+def _png(image: Image.Image) -> io.BytesIO:
+    out = io.BytesIO()
+    image.convert("RGB").save(out, "PNG", compress_level=1)
+    out.seek(0)
+    return out
+
+
+def score(original: Image.Image, encoded: bytes) -> float:
+    return reference.compute_ssimulacra2(_png(original), _png(open_bytes(encoded)))
+
+
+@pytest.mark.parametrize("name, width", [("lake-boats-4mp.jpg", 400), ("leaf-texture-2mp.jpg", 800)])
+@pytest.mark.parametrize("fmt", ["jpeg", "webp", "avif"])
+def test_q_auto_lands_on_the_target(name, width, fmt):
+    data = photo(name)
+    lossless = open_bytes(imgedge.transform(data, f"w={width}&fmt=png").data)
+    made = imgedge.transform(data, f"w={width}&fmt={fmt}&q=auto")
+    assert made.encode_passes >= 2  # probed, then encoded (or kept the probe)
+    got = score(lossless, made.data)
+    assert TARGET - BELOW <= got <= TARGET + ABOVE, f"{name} {fmt}: {got:.1f} for target {TARGET}"
+
+
+def test_the_numpy_metric_is_the_reference_computation():
+    image = open_bytes(photo("sign-text.jpg")).convert("RGB").resize((300, 208))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=40)
+    ours = perceptual.Reference(image).score(open_bytes(out.getvalue()))
+    assert ours == pytest.approx(score(image, out.getvalue()), abs=0.05)
+
+
+def test_a_probe_starts_only_while_the_deadline_holds_it_and_the_final_encode(monkeypatch):
+    image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize((320, 200))
+    clock = [0.0]
+    monkeypatch.setattr(autoquality.time, "perf_counter", lambda: clock[0])
+    calls: list[int] = []
+
+    def slow(img: Image.Image, quality: int) -> bytes:
+        calls.append(quality)
+        clock[0] += 0.25  # each probe takes 0.25 s
+        out = io.BytesIO()
+        img.save(out, "JPEG", quality=quality)
+        return out.getvalue()
+
+    deadline = Deadline(1.0, clock=lambda: clock[0])
+    choice = autoquality.choose(image, "jpeg", TARGET, slow, deadline=deadline, reserve=0.3)
+    # after two probes 0.5 s are left: not enough for a third (0.25 s) and the final encode (0.3 s)
+    assert len(calls) == choice.probes == 2
+    assert autoquality.SEARCH["jpeg"].low <= choice.quality <= autoquality.SEARCH["jpeg"].high
