@@ -10,7 +10,6 @@ addressable by viewers: every variant is reached through the grammar, its signin
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from ..answers import refusal
@@ -93,8 +92,6 @@ def canonical_uri(uri: str, query: str, *, user_agent: str | None, accept: str |
     asked = read_url(uri, query, config, trusted=signed)  # a valid signature vouches for every option
     original_key = validate_original_key(key_for_uri(asked.uri), config.variants_prefix)
     hints = usable_hints(hints, signed=signed, config=config)
-    if asked.compress:  # imgix auto=compress: the lower default quality Save-Data: on gives
-        hints = replace(hints or ClientHints(), save_data=True)
     spec = resolve(
         asked.params,
         config,

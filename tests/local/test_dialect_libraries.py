@@ -66,9 +66,11 @@ def meaning(url: dict) -> tuple:
     elif fmt is None:  # imgix and Cloudflare keep the original's format, Photon negotiates
         fmt = "jpeg" if provider in ("imgix", "cloudflare") else "webp"
     fmt = {"pjpg": "jpeg"}.get(fmt, fmt)
-    default = 75 if provider == "nextjs" else (CONFIG.save_data_quality if url.get("compress") else
-                                               CONFIG.default_quality)[fmt]
-    quality = snap_quality(url.get("quality") or default, CONFIG.quality_step)
+    if url.get("compress") and not url.get("quality"):
+        quality: int | str = f"auto{CONFIG.quality_target}"  # imgix auto=compress is q=auto
+    else:
+        default = 75 if provider == "nextjs" else CONFIG.default_quality[fmt]
+        quality = snap_quality(url.get("quality") or default, CONFIG.quality_step)
     gravity = "smart" if url.get("fit") == "facearea" else None
     return box, fit if box[1] is not None else None, gravity, fmt, quality
 

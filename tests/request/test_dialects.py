@@ -33,7 +33,7 @@ def refusal(url: str, config: Config = CONFIG) -> str:
 
 
 @pytest.mark.parametrize("url, key", [
-    ("/p/cat.jpg?w=640&h=480&fit=crop&auto=format%2Ccompress", "w640-h480-cover-q45.avif"),
+    ("/p/cat.jpg?w=640&h=480&fit=crop&auto=format%2Ccompress", "w640-h480-cover-qauto70.avif"),
     ("/p/cat.jpg?auto=format&w=116", "w128-q60.avif"),
     ("/p/cat.jpg?fm=webp&w=640&h=480&q=70&fit=min", "w640-h480-cover-q70.webp"),
     ("/cdn-cgi/image/width=640,height=480,quality=70,f=webp,fit=cover/p/cat.jpg", "w640-h480-cover-q70.webp"),
@@ -80,10 +80,10 @@ def test_a_url_the_grammar_reads_means_what_the_grammar_says():
     assert variant("/p/cat.jpg?w=640&h=480&ixlib=js-3.8.0") == "/_variants/p/cat.jpg/w640-h480-inside-q80.legacy"
 
 
-def test_auto_compress_is_the_save_data_quality_unless_q_is_given():
-    assert variant("/p/cat.jpg?w=640&auto=compress&fm=webp").endswith("w640-q60.webp")
+def test_auto_compress_is_auto_quality_unless_q_is_given():
+    assert variant("/p/cat.jpg?w=640&auto=compress&fm=webp").endswith("w640-qauto70.webp")
     assert variant("/p/cat.jpg?w=640&auto=compress&fm=webp&q=90").endswith("w640-q90.webp")
-    assert variant("/p/cat.jpg?w=640&auto=compress,format", accept="image/webp").endswith("w640-q60.webp")
+    assert variant("/p/cat.jpg?w=640&auto=compress,format", accept="image/webp").endswith("w640-qauto70.webp")
 
 
 def test_refusals_say_what_is_wrong():

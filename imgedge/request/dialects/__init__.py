@@ -40,13 +40,12 @@ UNKNOWN_POLICIES = ("refuse", "ignore")
 @dataclass(frozen=True)
 class Asked:
     """What a viewer URL asks for: the original's ``uri``, the ``params``, which ``dialect`` read it (None: the
-    project's grammar), and the dialect's ``keep_format`` and ``compress`` (``base.Translation``)."""
+    project's grammar), and the dialect's ``keep_format`` (``base.Translation``)."""
 
     uri: str
     params: RequestParams
     dialect: str | None = None
     keep_format: bool = False
-    compress: bool = False
 
 
 def read_url(uri: str, query: str, config: "Config", *, trusted: bool = False) -> Asked:
@@ -74,7 +73,7 @@ def read_url(uri: str, query: str, config: "Config", *, trusted: bool = False) -
 def _read(dialect: Dialect, uri: str, pairs: list[tuple[str, str]], config: "Config", trusted: bool) -> Asked:
     said = dialect.translate(uri, pairs, config)
     params = parse_query(urlencode(said.query), config, trusted=trusted)
-    return Asked(said.uri, params, dialect.name, said.keep_format, said.compress)
+    return Asked(said.uri, params, dialect.name, said.keep_format)
 
 
 def _pairs(query: str) -> list[tuple[str, str]] | None:

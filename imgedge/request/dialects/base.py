@@ -33,14 +33,12 @@ class Translation:
     ``uri`` is the original's URI (percent-encoded, leading ``/``); ``query`` the project's query pairs;
     ``keep_format``: the URL names no format and its dialect then keeps the original's own, which is what
     ``fmt=auto`` gives a viewer that accepts neither AVIF nor WebP (JPEG, PNG with alpha, GIF when
-    animated); ``compress``: a lower default quality was asked for (imgix ``auto=compress``), the one
-    ``Save-Data: on`` gives.
+    animated).
     """
 
     uri: str
     query: Pairs
     keep_format: bool = False
-    compress: bool = False
 
 
 @dataclass(frozen=True)

@@ -65,8 +65,9 @@ def translate(uri: str, pairs: Pairs, config: "Config") -> Translation:
         reader.emit("sharpen", max(0.5, round(sharp / 5) / 2))  # 0..100 onto 0.5..10 in 0.5 steps
     reader.copy({name: name for name in ("rot", "flip", "rect", "bri", "con", "sat")})
     auto = _auto(reader)
-    return Translation(uri, reader.out, keep_format=reader.get("fm") is None and "format" not in auto,
-                       compress="compress" in auto and reader.get("q") is None)
+    if "compress" in auto and reader.get("q") is None:
+        reader.emit("q", "auto")  # the fewest bytes that keep the perceptual target: imgix's own promise
+    return Translation(uri, reader.out, keep_format=reader.get("fm") is None and "format" not in auto)
 
 
 def _auto(reader: Reader) -> set[str]:
