@@ -42,16 +42,19 @@ class Plan:
 
 
 def plan(source_size: tuple[int, int], spec: VariantSpec, *, region: Box | None = None,
-         focus: Point | None = None) -> Plan:
+         focus: Point | None = None, max_dimension: int | None = None) -> Plan:
     """The crop, size and canvas for ``spec`` from a source of ``source_size`` (output space).
 
     ``region``: the part of the source to work from (``rect``), default all of it. ``focus``: the point
     a ``cover`` crop is centred on (as near as the region allows), for ``fp`` and ``smart``; otherwise the
-    crop sits by the spec's gravity (centre by default).
+    crop sits by the spec's gravity (centre by default). ``max_dimension``: the longest side a relative
+    size (``scale``) may reach; the named sizes are within it already.
     """
     left0, top0, right0, bottom0 = region or (0.0, 0.0, float(source_size[0]), float(source_size[1]))
     sw, sh = right0 - left0, bottom0 - top0
     full: Box = (left0, top0, right0, bottom0)
+    if spec.scale is not None:
+        return Plan(full, scaled_size((sw, sh), spec.scale, max_dimension))
     w, h = spec.width, spec.height
     grow = spec.enlarge
     if h is None:
@@ -92,6 +95,15 @@ def plan(source_size: tuple[int, int], spec: VariantSpec, *, region: Box | None 
         ax, ay = ANCHORS[spec.gravity if spec.gravity in ANCHORS else None]
         left, top = left0 + (sw - crop_w) * ax, top0 + (sh - crop_h) * ay
     return Plan((left, top, left + crop_w, top + crop_h), (w, h))
+
+
+def scaled_size(size: tuple[float, float], percent: int, max_dimension: int | None = None) -> tuple[int, int]:
+    """``percent`` of ``size``, shrunk (keeping its shape) until its longer side is within ``max_dimension``:
+    a relative size is resolved only here, once the original's size is known."""
+    factor = percent / 100
+    if max_dimension is not None:
+        factor = min(factor, max_dimension / max(size))
+    return _side(size[0] * factor), _side(size[1] * factor)
 
 
 # --- orientations ---------------------------------------------------------------------------------------

@@ -294,9 +294,12 @@ def _plan(source: decode.SourceImage, spec: VariantSpec, config: Config) -> _Lay
     space = geometry.oriented_size(source.stored_size, orientation)
     region = geometry.output_region(spec, displayed)
     work = placeholder.planning_spec(spec, region or (0.0, 0.0, float(space[0]), float(space[1])))
-    plan = geometry.plan(space, work, region=region, focus=geometry.output_focus(spec, displayed))
-    if plan.output_size[0] * plan.output_size[1] > config.max_output_pixels:
-        raise BadRequest(f"the output would exceed the {config.max_output_pixels} pixel limit")
+    plan = geometry.plan(space, work, region=region, focus=geometry.output_focus(spec, displayed),
+                         max_dimension=config.max_dimension)
+    width, height = plan.output_size
+    if width * height > config.max_output_pixels:
+        asked = f"scale={spec.scale / 100:g} of this {displayed[0]}x{displayed[1]} original" if spec.scale else "the output"
+        raise BadRequest(f"{asked} is {width}x{height}, over the {config.max_output_pixels} pixel limit")
     return _Layout(orientation, space, region, work, plan)
 
 

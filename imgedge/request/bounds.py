@@ -34,8 +34,9 @@ def variant_bound_terms(config: "Config") -> dict[str, int]:
     cover, contain = _gravities(values)
     adjust = OPTION["sat"].count(config)  # type: ignore[misc]
     terms = {
-        # width-only and height-only rungs, plus rung x shape x (fit, its gravities); each with enlarge or not
-        "box": values("enlarge") * (2 * rungs + rungs * shapes * (cover + contain + 3)),
+        # width-only and height-only rungs, plus rung x shape x (fit, its gravities); each with enlarge or not;
+        # plus the relative sizes (``scale``), which never enlarge
+        "box": values("enlarge") * (2 * rungs + rungs * shapes * (cover + contain + 3)) + values("scale") - 1,
         # JPEG, WebP, AVIF and legacy share the quality axis (fixed qualities and q=auto's targets); PNG and
         # GIF have none
         "encoding": 4 * qualities + 2,
@@ -69,8 +70,9 @@ def variant_bound(config: "Config") -> int:
 
 
 def core_variant_bound(config: "Config") -> int:
-    """Variants from sizes, fits, formats and qualities alone (no options, no placeholders)."""
-    boxes = 2 * len(config.ladder) + len(config.ladder) * _shapes(config) * len(FITS)
+    """Variants from sizes (the ladder's boxes and the relative ``scale`` steps), fits, formats and qualities
+    alone (no options, no placeholders)."""
+    boxes = 2 * len(config.ladder) + len(config.ladder) * _shapes(config) * len(FITS) + OPTION["scale"].count(config) - 1  # type: ignore[misc]
     return boxes * (4 * _qualities(config) + 2)
 
 

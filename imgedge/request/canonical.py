@@ -25,6 +25,7 @@ from .vocabulary import (
     LOSSY_FORMATS,
     PLACEHOLDER_FORMATS,
     PLACEHOLDER_SIDE,
+    SCALE_STEP,
 )
 
 if TYPE_CHECKING:
@@ -45,8 +46,9 @@ def resolve(
 
     ``device`` picks the preset used when the URL names no size and no client hint gives one;
     ``negotiated_format`` is what ``fmt=auto`` becomes for this viewer (see ``negotiate.negotiate_format``);
-    ``hints`` are the viewer's client hints (``negotiate.client_hints``): the width comes from, in order,
-    ``w``/``h`` (times ``dpr``, or the ``Sec-CH-DPR`` hint when the URL gives no ``dpr``), then
+    ``hints`` are the viewer's client hints (``negotiate.client_hints``): the size comes from, in order,
+    ``scale`` (a fraction of the original times ``dpr``, snapped up to ``SCALE_STEP``; the origin resolves
+    it), ``w``/``h`` (times ``dpr``, or the ``Sec-CH-DPR`` hint when the URL gives no ``dpr``), then
     ``Sec-CH-Width`` (physical px), then ``Sec-CH-Viewport-Width`` x DPR, then the device preset;
     ``Save-Data`` lowers the default quality. ``snap`` is True for named variants (viewer-request, local
     edge) and False for ``transform``/CLI, which honour exact sizes.
@@ -58,8 +60,9 @@ def resolve(
         return VariantSpec(None, None, None, None, "json")
 
     dpr = params.dpr if params.dpr is not None else (hints.dpr if hints is not None and hints.dpr else 1.0)
-    width, height = params.width, params.height
-    if width is None and height is None:
+    scale = _relative(params.scale, dpr, snap)
+    width, height = (None, None) if scale is not None else (params.width, params.height)
+    if scale is None and width is None and height is None:
         if hints is not None and hints.width:
             width = min(config.max_dimension, hints.width)
         elif hints is not None and hints.viewport_width:
@@ -101,7 +104,8 @@ def resolve(
         max_bytes = snap_budget(max_bytes, config.byte_budgets)
     return VariantSpec(
         width=width, height=height, fit=fit, quality=quality, format=fmt,
-        enlarge=params.enlarge,
+        enlarge=params.enlarge and scale is None,
+        scale=scale,
         watermark=params.watermark,
         keep_copyright=params.keep_copyright and fmt in EXIF_FORMATS,
         animated=params.animated or fmt not in ANIMATED_FORMATS,
@@ -192,7 +196,7 @@ def is_canonical(spec: VariantSpec, config: "Config") -> bool:
     """
     if spec.format == "json":
         return True
-    if spec.width is None and spec.height is None and spec.format not in PLACEHOLDER_FORMATS:
+    if spec.width is None and spec.height is None and spec.scale is None and spec.format not in PLACEHOLDER_FORMATS:
         return False
     if spec.watermark is not None and spec.watermark not in config.watermarks:
         return False
@@ -263,6 +267,19 @@ def aspect_box(width: int | None, height: int | None, aspect: tuple[float, float
     if height is None:
         return width, max(1, min(config.max_dimension, round(width / ratio)))  # type: ignore[return-value,operator]
     return max(1, min(config.max_dimension, round(height * ratio))), height
+
+
+def snap_scale(percent: int) -> int:
+    """Up to the next multiple of ``SCALE_STEP`` (never fewer pixels than asked), at most the whole original."""
+    return min(100, SCALE_STEP * -(-percent // SCALE_STEP))
+
+
+def _relative(percent: int | None, dpr: float, snap: bool) -> int | None:
+    """``scale`` times ``dpr``, in whole percent of the original: never more than all of it."""
+    if percent is None:
+        return None
+    scaled = min(100, math.ceil(round(percent * dpr, 6)))
+    return snap_scale(scaled) if snap else scaled
 
 
 def _scaled(value: int | None, dpr: float, config: "Config") -> int | None:

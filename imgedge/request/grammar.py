@@ -41,6 +41,8 @@ def parse_query(query: str, config: "Config", *, trusted: bool = False) -> Reque
     except ValueError:
         raise BadRequest("too many query parameters") from None
     seen = named_values(pairs)
+    if "scale" in seen and {"w", "h"} & set(seen):
+        raise BadRequest("scale is a size of its own (a fraction of the original): give it or w/h, not both")
     seen = with_preset(seen, config, trusted=trusted)
 
     parsed = {option.name: option.parse(option.name, seen[option.name], config)

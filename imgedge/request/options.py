@@ -36,6 +36,7 @@ from .vocabulary import (
     MIN_BUDGET,
     PLACEHOLDER_FORMATS,
     REQUESTABLE_FORMATS,
+    SCALE_STEP,
 )
 
 if TYPE_CHECKING:
@@ -89,6 +90,13 @@ OPTIONS: tuple[Option, ...] = (
            "output width in px, 1–4096", "device preset (see below) when neither `w` nor `h`"),
     Option("h", ("height",), "height", v.dimension, number("height", "h"), True, None, "box", False,
            "output height in px, 1–4096", "follows the aspect ratio"),
+    Option("scale", (), "scale", v.scale,
+           Token("scale", r"scale([1-9][0-9]?|100)", lambda s: f"scale{s}", lambda g: int(g[0])), True,
+           _fixed(100 // SCALE_STEP + 1), "box", False,
+           f"a fraction of the original's size (or of its `rect`), above 0 and at most 1: `0.5` is half its "
+           f"width and height, resolved when the original is read, never enlarged; snapped up to steps of "
+           f"{SCALE_STEP / 100:g} on named variants; instead of `w`/`h` (the project's `w`/`h` are pixels: "
+           f"`w=0.5` is imgix's spelling of `scale=0.5`, read by its dialect)", "none"),
     Option("fit", (), "fit",
            v.choice({**{f: f for f in FITS}, **FIT_ALIASES},
                     f"one of {', '.join(FITS)} (or {', '.join(FIT_ALIASES)})"),
@@ -185,7 +193,7 @@ ALL_OPTIONS: tuple[str, ...] = tuple(OPTION)
 DEFAULT_ALLOWED_OPTIONS: tuple[str, ...] = tuple(o.name for o in OPTIONS if o.open)
 #: The variant key's tokens, in the order they are written; options sharing a token (the focal point) name
 #: it once. ``keys`` encodes and decodes with this one sequence.
-KEY_ORDER = ("rect", "w", "h", "fit", "enlarge", "g", "fp-x", "rot", "flip", "bg", "bri", "con", "sat", "gray",
+KEY_ORDER = ("rect", "scale", "w", "h", "fit", "enlarge", "g", "fp-x", "rot", "flip", "bg", "bri", "con", "sat", "gray",
              "blur", "sharpen", "wm", "meta", "anim", "mb", "q", "fmt")
 KEY_TOKENS: tuple[Token, ...] = tuple(token for name in KEY_ORDER  # type: ignore[misc]
                                       for token in (OPTION[name].token, *OPTION[name].more_tokens))

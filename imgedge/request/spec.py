@@ -58,6 +58,7 @@ class RequestParams:
     animated: bool = True
     max_bytes: int | None = None
     aspect: tuple[float, float] | None = None  # width:height for a box given one side
+    scale: int | None = None  # percent of the original's size (1..100), instead of width and height
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,9 @@ class VariantSpec:
     ``format`` are at their defaults unless they change the bytes: ``rotate`` (clockwise) is applied
     before ``mirror`` (left-right), which together spell each of the 8 orientations once;
     ``gravity`` is None for the centre; ``focal`` (percent of the original) is set exactly for
-    ``gravity == "fp"``; ``background`` is lowercase hex, alpha only when not ``ff``.
+    ``gravity == "fp"``; ``background`` is lowercase hex, alpha only when not ``ff``. ``scale`` (percent of the original, or of
+    its ``rect``) stands for the box when the size is relative: only the original says how many pixels that
+    is, so the origin resolves it (``geometry.plan``).
     """
 
     width: int | None
@@ -96,6 +99,7 @@ class VariantSpec:
     animated: bool = True
     max_bytes: int | None = None
     target: int | None = None
+    scale: int | None = None
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
@@ -112,6 +116,10 @@ class VariantSpec:
             raise ValueError("quality within 1..100")
         if self.target is not None and not MIN_TARGET <= self.target <= MAX_TARGET:
             raise ValueError(f"target within {MIN_TARGET}..{MAX_TARGET}")
+        if self.scale is not None and (not 1 <= self.scale <= 100 or self.width is not None
+                                       or self.height is not None or self.enlarge
+                                       or self.format in PLACEHOLDER_FORMATS):
+            raise ValueError("scale within 1..100 percent, for images, instead of a box (never enlarged)")
         if self.gravity is not None and (self.gravity not in GRAVITIES or self.fit not in ("cover", "contain")
                                          or (self.fit == "contain" and self.gravity not in COMPASS)):
             raise ValueError("gravity only for cover (any) and contain (compass points)")

@@ -7,6 +7,7 @@ one place and every refusal reads the same way.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
@@ -93,6 +94,15 @@ def radius(high: int) -> Parser:
 def fraction_percent(name: str, raw: str, config: "Config | None" = None) -> int:
     """A 0..1 fraction as whole percent (the focal point's precision: 1 % of the original)."""
     return round(_decimal(name, raw, 0, 1) * 100)
+
+
+def scale(name: str, raw: str, config: "Config | None" = None) -> int:
+    """A fraction of the original's size, above 0 and at most 1, as whole percent rounded up (never fewer
+    pixels than asked): ``0.5`` is 50, ``0.333`` is 34."""
+    value = _decimal(name, raw, 0, 1)
+    if value <= 0:
+        raise BadRequest(f"{name} must be a fraction of the original's size above 0 and at most 1")
+    return max(1, math.ceil(round(value * 100, 6)))
 
 
 def dpr(high: float) -> Parser:

@@ -28,6 +28,10 @@ ANIMATED_FORMATS = ("webp", "avif", "gif", "legacy")
 #: Formats whose files carry EXIF (GIF cannot).
 EXIF_FORMATS = ("jpeg", "png", "webp", "avif", "legacy")
 
+#: ``scale``: the step, in percent of the original's size, a relative size snaps up to on named variants (so
+#: one original has ``100 // SCALE_STEP`` of them), and the finest an exact (``transform``) one may ask.
+SCALE_STEP = 5
+
 #: Gravities, canonical names. ``None`` in a spec is the centre.
 COMPASS = ("north", "northeast", "east", "southeast", "south", "southwest", "west", "northwest")
 GRAVITIES = (*COMPASS, "smart", "fp")

@@ -57,6 +57,13 @@ def refusal(url: str, config: Config = CONFIG) -> str:
     ("/p/cat.jpg?resize=640,480&quality=90", "w640-h480-cover-q90.avif"),
     ("/p/cat.jpg?fit=640,480&zoom=2&format=webp", "w1440-h1080-inside-q80.webp"),
     ("/p/cat.jpg?w=640&h=480&crop=0&format=webp", "w640-h480-inside-q80.webp"),
+    # imgix's relative sizes: a fraction of the original, snapped up to 5 % steps, resolved by the origin
+    ("/p/cat.jpg?w=0.5&fm=webp", "scale50-q80.webp"),
+    ("/p/cat.jpg?h=0.33&auto=format", "scale35-q60.avif"),
+    ("/p/cat.jpg?w=0.25&h=0.5&fm=webp", "scale25-q80.webp"),  # clip fits inside: the smaller fraction
+    ("/p/cat.jpg?w=0.4&h=0.4&fit=crop&fm=webp", "scale40-q80.webp"),
+    ("/p/cat.jpg?w=0.3&dpr=2&fm=webp", "scale60-q80.webp"),  # dpr multiplied in
+    ("/p/cat.jpg?w=0.75&dpr=3&fm=webp", "scale100-q80.webp"),  # never more than the whole original
 ])
 def test_dialect_urls_name_the_projects_variants(url, key):
     assert variant(url) == "/_variants/p/cat.jpg/" + key
@@ -80,6 +87,13 @@ def test_a_url_the_grammar_reads_means_what_the_grammar_says():
     assert variant("/p/cat.jpg?w=640&h=480&ixlib=js-3.8.0") == "/_variants/p/cat.jpg/w640-h480-inside-q80.legacy"
 
 
+def test_a_relative_size_is_the_projects_scale_and_shares_its_variant():
+    """imgix's ``w=0.5`` and the project's ``scale=0.5`` (or any fraction that snaps to it) name one variant."""
+    keys = {variant(url) for url in ("/p/cat.jpg?w=0.5&fm=webp", "/p/cat.jpg?scale=0.5&fmt=webp",
+                                     "/p/cat.jpg?scale=0.47&fmt=webp", "/p/cat.jpg?w=0.46&h=0.5&fm=webp")}
+    assert keys == {"/_variants/p/cat.jpg/scale50-q80.webp"}
+
+
 def test_auto_compress_is_auto_quality_unless_q_is_given():
     assert variant("/p/cat.jpg?w=640&auto=compress&fm=webp").endswith("w640-qauto70.webp")
     assert variant("/p/cat.jpg?w=640&auto=compress&fm=webp&q=90").endswith("w640-q90.webp")
@@ -87,7 +101,11 @@ def test_auto_compress_is_auto_quality_unless_q_is_given():
 
 
 def test_refusals_say_what_is_wrong():
-    assert "fraction of the original" in refusal("/p/cat.jpg?w=0.5&auto=format")
+    assert "must be a fraction too" in refusal("/p/cat.jpg?w=0.5&h=300&auto=format")
+    assert "same fraction of the original with fit=crop" in refusal("/p/cat.jpg?w=0.5&h=0.25&fit=crop&fm=webp")
+    assert "needs w or h in pixels" in refusal("/p/cat.jpg?w=0.5&ar=16:9&fit=crop&fm=webp")
+    assert "above 0" in refusal("/p/cat.jpg?w=0.5&h=0&fm=webp")
+    assert "fraction of the original" in refusal("/_next/image?url=%2Fp%2Fcat.jpg&w=0.5&q=75")
     assert "no other origin" in refusal("/_next/image?url=https%3A%2F%2Fevil.example%2Fa.jpg&w=640&q=75")
     assert "no other origin" in refusal("/_next/image?url=%2F%2Fevil.example%2Fa.jpg&w=640&q=75")
     assert "needs url" in refusal("/_next/image?url=%2Fp%2Fcat.jpg")

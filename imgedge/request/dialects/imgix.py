@@ -5,7 +5,8 @@ What each parameter becomes is the README's "Moving from imgix / Cloudflare / Ne
 that need a word: imgedge never enlarges, so ``clip``/``crop``/``scale`` on a small original and ``max``/``min``
 give the same box (the original's size, keeping the box's shape); fits imgedge lacks map to the nearest it has
 (``facearea`` a smart crop, ``fill``/``fillmax``/``clamp`` a padded box); without ``fm`` or ``auto=format`` the
-original's own format is kept, as imgix does.
+original's own format is kept, as imgix does. ``w``/``h`` below 1 (a fraction of the original) become the
+project's ``scale``, a size of its own in the variant key that the origin resolves against the original.
 """
 
 from __future__ import annotations
@@ -35,16 +36,21 @@ NAMES = frozenset({"w", "h", "ar", "fit", "crop", "auto", "fm", "q", "dpr", "bg"
 
 def translate(uri: str, pairs: Pairs, config: "Config") -> Translation:
     reader = Reader("imgix", pairs, NAMES, config)
-    width, height = pixels(reader, "w"), pixels(reader, "h")
-    reader.size(width, height, reader.number("dpr", 0.01, 10))
     fit = reader.choice("fit", {name: name for name in FITS}, "clip")
     assert fit is not None
-    if width is not None and height is not None:
-        reader.emit("fit", FITS[fit])
+    dpr = reader.number("dpr", 0.01, 10)
+    scale = _relative(reader, fit, dpr)
+    if scale is None:
+        width, height = pixels(reader, "w"), pixels(reader, "h")
+        reader.size(width, height, dpr)
+        if width is not None and height is not None:
+            reader.emit("fit", FITS[fit])
     crop = reader.get("crop")
     if crop is not None:
         gravity("crop", crop, config)  # checked even where imgix ignores it: crop=1 is no imgix URL
     if fit in ("crop", "facearea"):
+        if scale is not None and reader.get("ar") is not None:
+            raise reader.refuse("ar", "needs w or h in pixels: a fraction of the original has its shape")
         reader.copy({"ar": "ar"})  # imgix reads ar only with fit=crop
     if fit == "facearea":
         reader.emit("g", "faces")
@@ -68,6 +74,27 @@ def translate(uri: str, pairs: Pairs, config: "Config") -> Translation:
     if "compress" in auto and reader.get("q") is None:
         reader.emit("q", "auto")  # the fewest bytes that keep the perceptual target: imgix's own promise
     return Translation(uri, reader.out, keep_format=reader.get("fm") is None and "format" not in auto)
+
+
+def _relative(reader: Reader, fit: str, dpr: float | None) -> float | None:
+    """``w``/``h`` below 1, a fraction of the original, as the project's ``scale`` (times ``dpr``, at most the
+    whole original); None when the sides are pixels. Both fractions must agree, except for the fits that
+    fit inside the box (``clip``, ``max``: the smaller one decides); a fraction and pixels together are
+    refused, since the box's shape would depend on the original's."""
+    sides = {name: reader.number(name, 0, 100_000) for name in ("w", "h")}
+    fractions = {name: value for name, value in sides.items() if value is not None and value < 1}
+    if not fractions:
+        return None
+    for name, value in sides.items():
+        if value is not None and name not in fractions:
+            raise reader.refuse(name, "must be a fraction too when the other side is one (or both in pixels)")
+        if value == 0:
+            raise reader.refuse(name, "must be above 0")
+    if len(set(fractions.values())) > 1 and FITS[fit] != "inside":
+        raise reader.refuse("w", f"and h must be the same fraction of the original with fit={fit}")
+    scale = min(1.0, min(fractions.values()) * (dpr or 1.0))
+    reader.emit("scale", round(scale, 4))
+    return scale
 
 
 def _auto(reader: Reader) -> set[str]:
