@@ -298,7 +298,8 @@ def _plan(source: decode.SourceImage, spec: VariantSpec, config: Config) -> _Lay
                          max_dimension=config.max_dimension)
     width, height = plan.output_size
     if width * height > config.max_output_pixels:
-        asked = f"scale={spec.scale / 100:g} of this {displayed[0]}x{displayed[1]} original" if spec.scale else "the output"
+        asked = (f"scale={spec.scale / 100:g} of this {displayed[0]}x{displayed[1]} original" if spec.scale
+                 else "the output")
         raise BadRequest(f"{asked} is {width}x{height}, over the {config.max_output_pixels} pixel limit")
     return _Layout(orientation, space, region, work, plan)
 

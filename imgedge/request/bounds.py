@@ -72,7 +72,8 @@ def variant_bound(config: "Config") -> int:
 def core_variant_bound(config: "Config") -> int:
     """Variants from sizes (the ladder's boxes and the relative ``scale`` steps), fits, formats and qualities
     alone (no options, no placeholders)."""
-    boxes = 2 * len(config.ladder) + len(config.ladder) * _shapes(config) * len(FITS) + OPTION["scale"].count(config) - 1  # type: ignore[misc]
+    scales = OPTION["scale"].count(config) - 1  # type: ignore[misc]
+    boxes = 2 * len(config.ladder) + len(config.ladder) * _shapes(config) * len(FITS) + scales
     return boxes * (4 * _qualities(config) + 2)
 
 

@@ -71,9 +71,9 @@ class VariantSpec:
     ``format`` are at their defaults unless they change the bytes: ``rotate`` (clockwise) is applied
     before ``mirror`` (left-right), which together spell each of the 8 orientations once;
     ``gravity`` is None for the centre; ``focal`` (percent of the original) is set exactly for
-    ``gravity == "fp"``; ``background`` is lowercase hex, alpha only when not ``ff``. ``scale`` (percent of the original, or of
-    its ``rect``) stands for the box when the size is relative: only the original says how many pixels that
-    is, so the origin resolves it (``geometry.plan``).
+    ``gravity == "fp"``; ``background`` is lowercase hex, alpha only when not ``ff``. ``scale`` (percent
+    of the original, or of its ``rect``) stands for the box when the size is relative: only the original
+    says how many pixels that is, so the origin resolves it (``geometry.plan``).
     """
 
     width: int | None

@@ -7,6 +7,7 @@ import pytest
 from PIL import Image, ImageOps
 
 import imgedge
+from imgedge.core.geometry import scaled_size
 from tests.metrics import psnr
 from tests.photos import open_bytes, photo
 
@@ -158,3 +159,19 @@ def test_smart_crop_on_a_20_mp_photo_is_fast():
     result = imgedge.transform(data, "w=400&h=400&g=smart&fmt=jpeg")
     total = time.perf_counter() - started
     assert result.timings_ms["smartcrop"] < 60 and total < 2.0, result.timings_ms
+
+
+def test_a_relative_size_is_a_fraction_of_the_displayed_original_or_its_rect():
+    result = out(LANDSCAPE, "scale=0.25&fmt=png")
+    reference = displayed(LANDSCAPE).resize((640, 400), Image.Resampling.LANCZOS)
+    assert result.size == (640, 400) and psnr(result, reference) > 38
+    assert out(EXIF6, "scale=0.5&fmt=png").size == (960, 640)  # after the EXIF orientation
+    assert out(EXIF6, "scale=0.5&rot=90&fmt=png").size == (640, 960)
+    assert out(LANDSCAPE, "rect=100,200,800,400&scale=0.5&fmt=png").size == (400, 200)
+    assert out(LANDSCAPE, "scale=0.333&fmt=png").size == (870, 544)  # exact requests: whole percent, rounded up
+
+
+def test_a_relative_size_stays_within_max_dimension():
+    assert scaled_size((20000, 10000), 50) == (10000, 5000)
+    assert scaled_size((20000, 10000), 50, 4096) == (4096, 2048)
+    assert scaled_size((3, 2), 5) == (1, 1)  # never a side of 0

@@ -26,7 +26,8 @@ ACCEPT = "image/webp,image/apng,image/*,*/*;q=0.8"
 
 
 def _get(port: int, path: str) -> tuple[int, str, bytes]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Accept": ACCEPT, "User-Agent": CHROME_UA})
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
+                                     headers={"Accept": ACCEPT, "User-Agent": CHROME_UA})
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, response.headers["Content-Type"], response.read()

@@ -40,6 +40,10 @@ def segment(query: str, fmt: str = "webp") -> str:
     ("w=320&sat=-100", "w320-gray-q80.webp"),
     ("w=320&wm=logo&meta=copyright&anim=0&mb=60000", "w320-wm_logo-copyright-still-mb50k-q80.webp"),
     ("w=320&fmt=gif", "w320.gif"),
+    ("scale=0.5", "scale50-q80.webp"),  # a fraction of the original, snapped up to 5 %
+    ("scale=0.33&dpr=2", "scale70-q80.webp"),
+    ("scale=0.5&rot=90&enlarge=1", "scale50-rot90-q80.webp"),  # a fraction never enlarges
+    ("scale=0.5&fmt=blurhash", "blurhash.txt"),  # a placeholder is the whole image's shape
     ("w=400&h=300&fmt=blurhash", "w32-h24-cover-blurhash.txt"),
     ("w=1920&h=1080&fmt=lqip", "w32-h18-cover-lqip.txt"),
     ("w=640&fmt=lqip&q=90&blur=5", "lqip.txt"),  # one side keeps the image's own shape; no quality
@@ -66,14 +70,23 @@ def test_every_option_has_one_readable_token(query, expected):
     ("w=320&anim=0&fmt=jpeg", "w=320&fmt=jpeg"),  # JPEG never animates
     ("w=320&mb=54321", "w=320&mb=50000"),  # budgets snap down
     ("w=320&bri=12", "w=320&bri=10"),
+    ("scale=0.46", "scale=0.5"),  # relative sizes snap up
+    ("scale=0.999", "scale=1"),
+    ("scale=0.5&ar=16:9", "scale=0.5"),  # a fraction keeps the original's shape
 ])
 def test_spellings_with_the_same_bytes_share_one_variant(a, b):
     assert spec_for(a) == spec_for(b)
 
 
+def test_a_relative_size_wins_over_its_presets_box():
+    config = Config(presets={"thumb": "w=160&h=160&fit=cover"}, allowed_options=ALL_OPTIONS)
+    assert spec_for("preset=thumb&scale=0.5", config=config) == spec_for("scale=0.5")
+
+
 def test_exact_requests_keep_exact_values():
     assert spec_for("w=320&bri=12&mb=54321", snap=False).brightness == 12
     assert spec_for("w=320&bri=12&mb=54321", snap=False).max_bytes == 54321
+    assert spec_for("scale=0.333", snap=False).scale == 34  # whole percent, rounded up
 
 
 @pytest.mark.parametrize("query, reason", [
@@ -94,6 +107,10 @@ def test_exact_requests_keep_exact_values():
     ("mb=10", "mb must be an integer from 100 to 100000000"),
     ("enlarge=2", "enlarge must be 1 or 0"),
     ("fit=banana", "fit must be one of cover, contain, fill, inside, outside"),
+    ("scale=0", "scale must be a fraction of the original's size above 0"),
+    ("scale=1.5", "scale must be a number from 0 to 1"),
+    ("scale=50%", "scale must be a number from 0 to 1"),
+    ("scale=0.5&w=320", "scale is a size of its own (a fraction of the original): give it or w/h"),
 ])
 def test_invalid_options_are_a_400_with_a_reason(query, reason):
     with pytest.raises(BadRequest) as err:
@@ -175,6 +192,8 @@ def test_specs_off_the_steps_are_not_canonical():
     assert not is_canonical(replace(base, brightness=12), CONFIG)  # not on the 5-step
     assert not is_canonical(replace(base, max_bytes=54321), CONFIG)  # not a configured budget
     assert not is_canonical(replace(base, watermark="gone"), CONFIG)
+    relative = spec_for("scale=0.5")
+    assert is_canonical(relative, CONFIG) and not is_canonical(replace(relative, scale=47), CONFIG)
 
 
 @pytest.mark.parametrize("key", [
@@ -189,6 +208,10 @@ def test_specs_off_the_steps_are_not_canonical():
     "_variants/cat.jpg/w320-copyright.gif",
     "_variants/cat.jpg/w320-still.jpg",
     "_variants/cat.jpg/info-w320.json",
+    "_variants/cat.jpg/scale0-q80.webp",
+    "_variants/cat.jpg/scale101-q80.webp",
+    "_variants/cat.jpg/scale50-w320-q80.webp",  # a fraction or a box, not both
+    "_variants/cat.jpg/scale50-blurhash.txt",
 ])
 def test_other_spellings_of_a_key_are_refused(key):
     with pytest.raises(BadRequest):
