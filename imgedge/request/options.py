@@ -90,13 +90,6 @@ OPTIONS: tuple[Option, ...] = (
            "output width in px, 1–4096", "device preset (see below) when neither `w` nor `h`"),
     Option("h", ("height",), "height", v.dimension, number("height", "h"), True, None, "box", False,
            "output height in px, 1–4096", "follows the aspect ratio"),
-    Option("scale", (), "scale", v.scale,
-           Token("scale", r"scale([1-9][0-9]?|100)", lambda s: f"scale{s}", lambda g: int(g[0])), True,
-           _fixed(100 // SCALE_STEP + 1), "box", False,
-           f"a fraction of the original's size (or of its `rect`), above 0 and at most 1: `0.5` is half its "
-           f"width and height, resolved when the original is read, never enlarged; snapped up to steps of "
-           f"{SCALE_STEP / 100:g} on named variants; instead of `w`/`h` (the project's `w`/`h` are pixels: "
-           f"`w=0.5` is imgix's spelling of `scale=0.5`, read by its dialect)", "none"),
     Option("fit", (), "fit",
            v.choice({**{f: f for f in FITS}, **FIT_ALIASES},
                     f"one of {', '.join(FITS)} (or {', '.join(FIT_ALIASES)})"),
@@ -176,6 +169,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("ar", ("aspect-ratio", "aspect_ratio"), "aspect", v.ratio, None, True, None, "box", False,
            "`W:H` (`16:9`, `1.91:1`): with one side only (`w`, `h` or the device preset's width), the other "
            "follows this ratio, then the box snaps like any other; ignored when both are given", "none"),
+    Option("scale", (), "scale", v.scale,
+           Token("scale", r"scale([1-9][0-9]?|100)", lambda s: f"scale{s}", lambda g: int(g[0])), True,
+           _fixed(100 // SCALE_STEP + 1), "box", False,
+           f"a fraction of the original's size (or of its `rect`), above 0 and at most 1: `0.5` is half its "
+           f"width and height, resolved when the original is read, never enlarged; snapped up to steps of "
+           f"{SCALE_STEP / 100:g} on named variants; instead of `w`/`h` (the project's `w`/`h` are pixels: "
+           f"`w=0.5` is imgix's spelling of `scale=0.5`, read by its dialect)", "none"),
     Option("preset", (), None, None, None, True, None, None, False,
            "a name from the config's `presets` (e.g. `thumb` → `w=160&h=160&fit=cover`); explicit parameters "
            "override it", "none"),

@@ -52,7 +52,7 @@ def segment(result: dict) -> str:
 def test_the_options_are_the_grammar_s_and_the_default_splits_them():
     assert set(ALIASES.values()) == set(ALL_OPTIONS)
     assert set(DEFAULT_ALLOWED_OPTIONS) == {"w", "h", "fit", "q", "fmt", "dpr", "preset", "enlarge", "g", "rot",
-                                            "flip", "gray", "anim", "meta", "mb", "ar"}
+                                            "flip", "gray", "anim", "meta", "mb", "ar", "scale"}
     assert set(OPEN) == set(ALL_OPTIONS) - set(DEFAULT_ALLOWED_OPTIONS)
     assert Config().allowed_options == DEFAULT_ALLOWED_OPTIONS
 

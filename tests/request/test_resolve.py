@@ -39,7 +39,7 @@ def test_parses_every_parameter_and_alias():
         ("dpr=5", "dpr must be a number from 1 to 4"),
         ("dpr=0.5", "dpr must be a number from 1 to 4"),
         ("dpr=nan", "dpr must be a number from 1 to 4"),
-        ("widht=640", "unknown parameter 'widht'; known: w, h, scale, fit, enlarge, rect, g, fp-x, fp-y, rot, flip"),
+        ("widht=640", "unknown parameter 'widht'; known: w, h, fit, enlarge, rect, g, fp-x, fp-y, rot, flip, bg"),
         ("w=640&width=320", "parameter w given more than once"),
     ],
 )

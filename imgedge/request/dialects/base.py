@@ -147,12 +147,12 @@ def is_fraction(raw: str) -> bool:
 
 
 def pixels(reader: Reader, name: str) -> float | None:
-    """A side in pixels (``0 < value``); a value below 1 is a fraction of the original, which only the origin
-    knows: refused, so every dialect URL names its variant before the original is read."""
+    """A side in pixels (``1 <= value``). A value below 1 is no size in the dialects that read sides this way
+    (imgix reads it as a fraction of the original, the project's ``scale``): refused."""
     value = reader.number(name, 0, 100_000)
     if value is not None and value < 1:
-        raise reader.refuse(name, "a fraction of the original's size is not supported: give pixels "
-                                  "(the variant must be named before the original is read)")
+        raise reader.refuse(name, "a fraction of the original's size is not supported here: give pixels "
+                                  "(or the project's scale=0.5)")
     return value
 
 
