@@ -53,6 +53,11 @@ for (const width of grid.widths) {
   emit("js-core", "imgix", client.buildURL(src, { w: width, ar: "16:9", fit: "crop" }),
        { width, ratio: 16 / 9, fit: "crop", format: null });
 }
+// Relative sizes: w below 1 is a fraction of the original's width.
+for (const fraction of grid.fractions) {
+  emit("js-core", "imgix", client.buildURL(src, { w: fraction, fm: "webp" }),
+       { width: fraction, relative: true, format: "webp" });
+}
 const srcsets = [
   [{ auto: "format" }, { minWidth: 100, maxWidth: 2048 }],
   [{ ar: "4:3", fit: "crop", auto: "format" }, { minWidth: 100, maxWidth: 2048, widthTolerance: 0.2 }],

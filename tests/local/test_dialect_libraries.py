@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import urllib.request
 from collections import defaultdict
 from pathlib import Path
@@ -21,7 +22,8 @@ import pytest
 
 from imgedge.config import Config
 from imgedge.edge import origin_response, viewer_request
-from imgedge.request.canonical import snap_box, snap_quality
+from imgedge.core.geometry import scaled_size
+from imgedge.request.canonical import snap_box, snap_quality, snap_scale
 from imgedge.store import DirectoryStore
 from tests.events import CHROME_UA
 from tests.events import origin_response as origin_event
@@ -40,7 +42,7 @@ ACCEPT = "image/webp,image/apng,image/*,*/*;q=0.8"
 GRID = {"src": "/" + ORIGINAL, "widths": [100, 640, 2048], "ratios": [None, 4 / 3], "formats": ["webp", "avif", "auto"],
         "qualities": [50, 90], "imgixFits": ["clip", "crop", "max", "min", "scale", "fill", "fillmax", "facearea",
                                              "clamp"],
-        "costlyMaxWidth": 640}
+        "costlyMaxWidth": 640, "fractions": [0.25, 0.5]}
 CONFIG = Config()
 #: imgix fit → what the README's table says imgedge does.
 IMGIX_FITS = {"clip": "inside", "max": "inside", "crop": "cover", "min": "cover", "facearea": "cover",
@@ -52,6 +54,9 @@ def meaning(url: dict) -> tuple:
     """(box after the ladder, fit, gravity, format, quality) the dialect's documentation and the README
     promise."""
     provider, dpr = url["provider"], url.get("dpr") or 1
+    if url.get("relative"):  # imgix w below 1: the project's scale, snapped up to its steps
+        return ("scale", snap_scale(math.ceil(url["width"] * 100))), None, None, url["format"], \
+            CONFIG.default_quality[url["format"]]
     width, height = (url.get(side) and min(CONFIG.max_dimension, url[side] * dpr) for side in ("width", "height"))
     if url.get("ratio") and height is None:
         height = round(width / url["ratio"])
@@ -75,8 +80,11 @@ def meaning(url: dict) -> tuple:
     return box, fit if box[1] is not None else None, gravity, fmt, quality
 
 
-def expected_size(box: tuple[int | None, int | None], fit: str | None) -> tuple[int, int]:
-    """The README's sizing: the box, never enlarged (a box past the original shrinks, keeping its shape)."""
+def expected_size(box: tuple, fit: str | None) -> tuple[int, int]:
+    """The README's sizing: the box, never enlarged (a box past the original shrinks, keeping its shape); a
+    relative size is that fraction of the original."""
+    if box[0] == "scale":
+        return scaled_size(ORIGINAL_SIZE, box[1], CONFIG.max_dimension)
     (ow, oh), (w, h) = ORIGINAL_SIZE, box
     if h is None:
         w = min(w, ow)
