@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from imgedge.config import Config
-from imgedge.edge import origin_response, viewer_request
 from imgedge.core.geometry import scaled_size
+from imgedge.edge import origin_response, viewer_request
 from imgedge.request.canonical import snap_box, snap_quality, snap_scale
 from imgedge.store import DirectoryStore
 from tests.events import CHROME_UA
