@@ -7,15 +7,27 @@ size in the IDCT itself — the single biggest saving for camera photos; ``Image
 the size that makes it pick exactly that scale: the same pixels, byte for byte, on every scale the planner
 picks).
 (libjpeg-turbo also offers 3/8, reached with a denominator of 3: it paid while Pillow's scalar resampler
-read every decoded pixel, and no longer does with the SIMD one: benchmarks/RESULTS.md.)
+read every decoded pixel, and no longer does with the SIMD one; its 5/8, 6/8 and 7/8 IDCTs are scalar and
+decode slower than the full size: benchmarks/RESULTS.md.)
+
+The pixels themselves come, where a wheel has them, from decoders that write the whole image in one call
+straight into memory laid out as Pillow's own (``_fast_pixels``): ``simplejpeg`` (libjpeg-turbo) for
+RGB and greyscale JPEGs, ``pyspng`` (libspng) for 8-bit RGB and RGBA PNGs. Pillow's decoders feed the
+codec 64 KiB at a time and copy every row into its image: 1.3-2x the codec's own time on 12-20 MP
+photos, and the PNG decode is most of a large PNG's generation. Anything else (CMYK, palettes, tRNS,
+16-bit, a file the fast decoder rejects) and platforms without the wheels keep Pillow, which decides.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import ModuleType
+from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
@@ -76,6 +88,7 @@ class SourceImage:
     format: str
     orientation: int
     stored_size: tuple[int, int]  # full-resolution size as stored (``draft`` later shrinks image.size)
+    data: bytes = field(default=b"", repr=False)  # the original's bytes, for the one-call decoders
 
     @property
     def oriented_size(self) -> tuple[int, int]:
@@ -115,7 +128,8 @@ def open_source(data: bytes, config: Config) -> SourceImage:
         raise UnprocessableImage("the original has no pixels")
     if width * height > config.max_source_pixels:
         raise PayloadTooLarge(f"the original exceeds {config.max_source_pixels} pixels")
-    return SourceImage(image=image, format=fmt, orientation=_orientation(image), stored_size=(width, height))
+    return SourceImage(image=image, format=fmt, orientation=_orientation(image), stored_size=(width, height),
+                       data=data)
 
 
 def choose_jpeg_scale(
@@ -135,6 +149,9 @@ def choose_jpeg_scale(
 
 def load_pixels(source: SourceImage, eighths: int = 8) -> Image.Image:
     """Decode the pixels; a JPEG at ``eighths``/8 of its size (libjpeg-turbo's scaled IDCT)."""
+    fast = _fast_pixels(source, eighths)
+    if fast is not None:
+        return fast
     image = source.image
     try:
         if eighths != 8 and source.format == "JPEG":
@@ -143,6 +160,56 @@ def load_pixels(source: SourceImage, eighths: int = 8) -> Image.Image:
         image.load()
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise UnprocessableImage("the original is truncated or corrupt") from exc
+    return image
+
+
+#: Use the one-call decoders where they apply (off only to measure Pillow's decoders against them).
+FAST_DECODE = True
+
+
+@lru_cache(maxsize=None)
+def _codec(name: str) -> ModuleType | None:
+    """``simplejpeg`` or ``pyspng``, imported on first use (they bring numpy, ~30 ms of a cold start that
+    may never decode), or None without the wheel."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def _fast_pixels(source: SourceImage, eighths: int) -> Image.Image | None:
+    """The decoded pixels from a one-call decoder, or None where Pillow must decode them."""
+    image = source.image
+    if not FAST_DECODE or not source.data:
+        return None
+    try:
+        if source.format == "JPEG" and image.mode in ("RGB", "L"):
+            codec = _codec("simplejpeg")
+            if codec is None:
+                return None
+            width, height = (-(-side * eighths // 8) for side in source.stored_size)
+            array = codec.decode_jpeg(source.data, colorspace="RGBX" if image.mode == "RGB" else "GRAY",
+                                      min_width=width, min_height=height)
+        elif source.format == "PNG" and image.mode in ("RGB", "RGBA") and "transparency" not in image.info:
+            codec = _codec("pyspng")
+            if codec is None:
+                return None
+            array = codec.load(source.data, "RGBA")  # RGB gets a 255 fourth byte: Pillow's RGB layout
+        else:
+            return None
+    except Exception:  # noqa: BLE001 - whatever the fast decoder rejects, Pillow decodes or refuses
+        return None
+    if array.dtype.itemsize != 1 or not array.flags["C_CONTIGUOUS"]:
+        return None
+    return _mapped(array, image.mode, (array.shape[1], array.shape[0]), image.info)
+
+
+def _mapped(buffer: Any, mode: str, size: tuple[int, int], info: dict) -> Image.Image:
+    """A read-only Pillow image of ``mode`` over ``buffer`` (laid out as Pillow keeps ``mode``: 1 byte
+    per pixel for L, 4 for RGB and RGBA), without a copy; it keeps ``buffer`` alive."""
+    image = Image.new(mode, (0, 0))._new(Image.core.map_buffer(buffer, size, "raw", 0, (mode, 0, 1)))
+    image.readonly = 1
+    image.info = dict(info)
     return image
 
 
