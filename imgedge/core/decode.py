@@ -123,6 +123,8 @@ def open_source(data: bytes, config: Config) -> SourceImage:
         raise PayloadTooLarge(f"the original exceeds {config.max_source_pixels} pixels") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise UnprocessableImage("the original could not be read as an image") from exc
+    if fmt == "PNG" and "exif" not in image.info:
+        image.info["exif"] = png_exif(data)  # or Pillow's getexif decodes every pixel looking for it
     width, height = image.size
     if width < 1 or height < 1:
         raise UnprocessableImage("the original has no pixels")
@@ -130,6 +132,21 @@ def open_source(data: bytes, config: Config) -> SourceImage:
         raise PayloadTooLarge(f"the original exceeds {config.max_source_pixels} pixels")
     return SourceImage(image=image, format=fmt, orientation=_orientation(image), stored_size=(width, height),
                        data=data)
+
+
+def png_exif(data: bytes) -> bytes:
+    """A PNG's eXIf chunk wherever it sits (it may follow the pixel data, which Pillow's header read stops
+    at), as Pillow keeps it (``Exif`` header first); empty when there is none. Walks the chunk headers."""
+    pos = 8
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        kind = data[pos + 4:pos + 8]
+        if kind == b"eXIf":
+            return b"Exif\x00\x00" + data[pos + 8:pos + 8 + length]
+        if kind == b"IEND":
+            break
+        pos += 12 + length
+    return b""
 
 
 def choose_jpeg_scale(
