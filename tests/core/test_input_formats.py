@@ -74,3 +74,48 @@ def test_jpeg_scale_choice_keeps_the_margin_and_decodes_exactly():
         src = decode.open_source(data, Config())
         image = decode.load_pixels(src, eighths)
         assert image.size == (-(-6028 * eighths // 8), -(-3391 * eighths // 8))
+
+
+@pytest.mark.parametrize("name, fmt, mode", [
+    ("lake-boats-4mp.jpg", "JPEG", "RGB"),
+    ("cups-4mp-progressive.jpg", "JPEG", "RGB"),
+    ("architecture-grayscale-4mp.jpg", "JPEG", "L"),
+    ("cat.png", "PNG", "RGB"),
+    ("field-panorama-alpha.png", "PNG", "RGBA"),
+])
+def test_one_call_decoders_give_pillows_pixels(name, fmt, mode):
+    """simplejpeg / pyspng, where their wheels are installed, decode to exactly Pillow's pixels, at every
+    DCT scale; where they are not, this compares Pillow with itself."""
+    from imgedge.config import Config
+    from imgedge.core import decode
+
+    data = photo(name)
+    for eighths in (1, 2, 4, 8) if fmt == "JPEG" else (8,):
+        fast = decode.load_pixels(decode.open_source(data, Config()), eighths)
+        source = decode.open_source(data, Config())
+        source.data = b""  # no bytes for the one-call decoders: Pillow decodes
+        pillow = decode.load_pixels(source, eighths)
+        assert fast.mode == pillow.mode == mode and fast.size == pillow.size
+        assert fast.tobytes() == pillow.tobytes()
+        assert fast.info.get("icc_profile") == pillow.info.get("icc_profile")
+
+
+def test_png_exif_after_the_pixel_data_is_read_without_decoding():
+    """An eXIf chunk after IDAT still orients the image, and opening it decodes no pixel."""
+    from imgedge.config import Config
+    from imgedge.core import decode
+
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    plain = encoded(Image.new("RGB", (40, 20), (200, 10, 10)), "PNG")
+    chunk_data = exif.tobytes()[6:]  # without the "Exif" header, as the chunk stores it
+    import zlib
+
+    chunk = len(chunk_data).to_bytes(4, "big") + b"eXIf" + chunk_data
+    chunk += zlib.crc32(b"eXIf" + chunk_data).to_bytes(4, "big")
+    data = plain[:-12] + chunk + plain[-12:]  # just before IEND
+    source = decode.open_source(data, Config())
+    assert source.orientation == 6 and source.oriented_size == (20, 40)
+    assert source.image._im is None  # nothing decoded yet
+    assert imgedge.transform(data, "w=10&fmt=png").height == 20
+    assert decode.png_exif(plain) == b""

@@ -263,7 +263,7 @@ def test_viewer_zip_holds_only_the_viewer(built):
 def test_origin_zip_holds_pillow_numpy_and_no_boto3(built):
     names = zip_names(built[0] / "origin-response.zip")
     tops = {n.split("/")[0] for n in names}
-    assert {"handlers", "imgedge", "PIL", "cykooz_resizer", "numpy"} <= tops
+    assert {"handlers", "imgedge", "PIL", "cykooz_resizer", "numpy", "simplejpeg", "pyspng"} <= tops
     assert not tops & {"boto3", "botocore", "s3transfer", "bin"}
     assert "handlers/origin_response.py" in names and "imgedge/core/pipeline.py" in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or "/tests/" in n]
@@ -434,11 +434,12 @@ def test_origin_zip_renders_a_variant_alone_on_the_runtime_python(built, tmp_pat
 # -- the regional generator's zip (Mode=regional) ----------------------------------------------------------
 
 
-def test_arm64_functions_leave_out_the_simd_resampler_that_has_no_aarch64_wheel():
+def test_arm64_functions_leave_out_the_wheels_that_have_no_aarch64_build():
     regional = bundle.BUNDLES["regional"]
-    assert "cykooz.resizer" in bundle.requirements_for(regional)
+    assert {"cykooz.resizer", "pyspng", "simplejpeg"} <= set(bundle.requirements_for(regional))
     arm = bundle.Bundle(**{**regional.__dict__, "architecture": "arm64"})
-    assert bundle.requirements_for(arm) == tuple(r for r in regional.requirements if r != "cykooz.resizer")
+    no_aarch64 = ("cykooz.resizer", "pyspng")  # the SIMD resampler, the PNG decoder: Pillow does their work
+    assert bundle.requirements_for(arm) == tuple(r for r in regional.requirements if r not in no_aarch64)
 
 
 def test_pip_command_for_arm64_asks_for_aarch64_wheels(tmp_path):
