@@ -82,10 +82,11 @@ def log(message: str) -> None:
 
 # --- sources -------------------------------------------------------------------------------------------
 
-def _apt_download(packages: list[str], into: Path) -> bool:
+def apt_download(packages: dict[str, str], into: Path) -> bool:
+    """``apt-get download`` each ``package=version`` into ``into`` (one ``apt-get update`` retry as root)."""
     if not shutil.which("apt-get") or not shutil.which("dpkg"):
         return False
-    specs = [f"{p}={SOURCES_BY_PACKAGE[p]}" for p in packages]
+    specs = [f"{p}={v}" for p, v in packages.items()]
     for attempt in range(2):
         result = subprocess.run(["apt-get", "download", *specs], cwd=into, capture_output=True, text=True)
         if result.returncode == 0:
@@ -115,7 +116,7 @@ def fetch_sources(cache: Path, offline: bool) -> tuple[dict[str, Path], str]:
         with tempfile.TemporaryDirectory(prefix="bench-debs-") as tmp:
             tmpdir = Path(tmp)
             os.chmod(tmpdir, 0o755)  # lets apt's sandbox user write when run as root
-            if _apt_download(missing, tmpdir):
+            if apt_download({p: SOURCES_BY_PACKAGE[p] for p in missing}, tmpdir):
                 for deb in sorted(tmpdir.glob("*.deb")):
                     extract = tmpdir / (deb.stem + ".x")
                     subprocess.run(["dpkg-deb", "-x", str(deb), str(extract)], check=True)
@@ -143,7 +144,7 @@ def fetch_sources(cache: Path, offline: bool) -> tuple[dict[str, Path], str]:
 
 # --- derived files ---------------------------------------------------------------------------------------
 
-def _jpegtran(args: list[str], source: Path, target: Path) -> bool:
+def jpegtran(args: list[str], source: Path, target: Path) -> bool:
     exe = shutil.which("jpegtran")
     if exe is None and os.geteuid() == 0 and shutil.which("apt-get"):
         log("installing libjpeg-turbo-progs for jpegtran")
@@ -155,7 +156,7 @@ def _jpegtran(args: list[str], source: Path, target: Path) -> bool:
         return subprocess.run([exe, "-copy", "all", *args, str(source)], stdout=out).returncode == 0
 
 
-def _describe(path: Path) -> dict:
+def describe(path: Path) -> dict:
     from PIL import Image, JpegImagePlugin
 
     with Image.open(path) as im:
@@ -187,7 +188,7 @@ def derive(sources: dict[str, Path], cache: Path, force: bool) -> list[dict]:
             tmp.replace(target)
         pkg, ver, path, _digest, licence, author = SOURCES[source_key]
         entries.append({"name": name, "role": role, "how": how, "source": f"{pkg} {ver}:/{path}",
-                        "licence": licence, "author": author, "path": str(target), **_describe(target)})
+                        "licence": licence, "author": author, "path": str(target), **describe(target)})
 
     def copy(src: Path):
         return lambda tmp: shutil.copyfile(src, tmp)
@@ -202,7 +203,7 @@ def derive(sources: dict[str, Path], cache: Path, force: bool) -> list[dict]:
     if k:
         add("kleiber-20mp-baseline-422.jpg", "case", "original bytes", "kleiber", copy(k))
         add("kleiber-20mp-progressive-422.jpg", "case", "jpegtran -progressive (lossless)", "kleiber",
-            lambda tmp: _jpegtran(["-progressive"], k, tmp))
+            lambda tmp: jpegtran(["-progressive"], k, tmp))
         add("kleiber-20mp-baseline-420.jpg", "case", f"re-encoded q{DERIVED_QUALITY} 4:2:0", "kleiber",
             reencode(k, "4:2:0"))
         add("kleiber-20mp-baseline-444.jpg", "case", f"re-encoded q{DERIVED_QUALITY} 4:4:4", "kleiber",
@@ -211,7 +212,7 @@ def derive(sources: dict[str, Path], cache: Path, force: bool) -> list[dict]:
     if s:
         add("seeding-16mp-progressive-420.jpg", "case", "original bytes", "seeding", copy(s))
         add("seeding-16mp-baseline-420.jpg", "case", "jpegtran -optimize (lossless, baseline)", "seeding",
-            lambda tmp: _jpegtran(["-optimize"], s, tmp))
+            lambda tmp: jpegtran(["-optimize"], s, tmp))
     for key, name in (("dragonfly", "dragonfly-13mp-progressive-422.jpg"),
                       ("sunset", "sunset-12mp-progressive-422.jpg"),
                       ("twowings", "twowings-4mp-baseline-420.jpg")):
@@ -266,7 +267,7 @@ def _ladder(sources: dict[str, Path], out_dir: Path, force: bool) -> list[dict]:
             rung.save(target, "JPEG", quality=90, subsampling="4:2:0", optimize=True)
         entries.append({"name": target.name, "role": "ladder", "how": how, "source": "see how", "licence":
                         "CC-BY-SA-3.0/CC0-1.0/CC-BY-SA-4.0/CC-BY-4.0 (see RESULTS.md)", "author": "several",
-                        "path": str(target), **_describe(target)})
+                        "path": str(target), **describe(target)})
     return entries
 
 
