@@ -12,10 +12,12 @@ decode slower than the full size: benchmarks/RESULTS.md.)
 
 The pixels themselves come, where a wheel has them, from decoders that write the whole image in one call
 straight into memory laid out as Pillow's own (``_fast_pixels``): ``simplejpeg`` (libjpeg-turbo) for
-RGB and greyscale JPEGs, ``pyspng`` (libspng) for 8-bit RGB and RGBA PNGs. Pillow's decoders feed the
-codec 64 KiB at a time and copy every row into its image: 1.3-2x the codec's own time on 12-20 MP
-photos, and the PNG decode is most of a large PNG's generation. Anything else (CMYK, palettes, tRNS,
-16-bit, a file the fast decoder rejects) and platforms without the wheels keep Pillow, which decides.
+RGB and greyscale JPEGs, ``pyspng`` (libspng) for 8-bit RGB and RGBA PNGs, ``webp`` (libwebp's
+``WebPDecode``) for still WebPs. Pillow's decoders feed the codec 64 KiB at a time and copy every row
+into its image (and read a still WebP through the animation decoder): 1.3-2x the codec's own time on
+12-20 MP originals, and the decode is most of a large PNG's or WebP's generation. Anything else (CMYK,
+palettes, tRNS, 16-bit, animations, a file the fast decoder rejects) and platforms without the wheels
+keep Pillow, which decides.
 """
 
 from __future__ import annotations
@@ -186,7 +188,7 @@ FAST_DECODE = True
 
 @lru_cache(maxsize=None)
 def _codec(name: str) -> ModuleType | None:
-    """``simplejpeg`` or ``pyspng``, imported on first use (they bring numpy, ~30 ms of a cold start that
+    """``simplejpeg``, ``pyspng`` or ``webp``, imported on first use (they bring numpy, ~30 ms of a cold start that
     may never decode), or None without the wheel."""
     try:
         return importlib.import_module(name)
@@ -212,6 +214,11 @@ def _fast_pixels(source: SourceImage, eighths: int) -> Image.Image | None:
             if codec is None:
                 return None
             array = codec.load(source.data, "RGBA")  # RGB gets a 255 fourth byte: Pillow's RGB layout
+        elif source.format == "WEBP" and image.mode in ("RGB", "RGBA") and not getattr(image, "is_animated", False):
+            codec = _codec("webp")
+            if codec is None:
+                return None
+            array = codec.WebPData.from_buffer(source.data).decode(codec.WebPColorMode.RGBA)
         else:
             return None
     except Exception:  # noqa: BLE001 - whatever the fast decoder rejects, Pillow decodes or refuses

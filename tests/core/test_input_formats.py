@@ -82,14 +82,20 @@ def test_jpeg_scale_choice_keeps_the_margin_and_decodes_exactly():
     ("architecture-grayscale-4mp.jpg", "JPEG", "L"),
     ("cat.png", "PNG", "RGB"),
     ("field-panorama-alpha.png", "PNG", "RGBA"),
+    ("lake-boats-4mp.jpg", "WEBP", "RGB"),
+    ("field-panorama-alpha.png", "WEBP", "RGBA"),
 ])
 def test_one_call_decoders_give_pillows_pixels(name, fmt, mode):
-    """simplejpeg / pyspng, where their wheels are installed, decode to exactly Pillow's pixels, at every
-    DCT scale; where they are not, this compares Pillow with itself."""
+    """simplejpeg / pyspng / webp, where their wheels are installed, decode to exactly Pillow's pixels, at
+    every DCT scale; where they are not, this compares Pillow with itself."""
     from imgedge.config import Config
     from imgedge.core import decode
 
     data = photo(name)
+    if fmt == "WEBP":
+        data = encoded(open_bytes(data), "WEBP", quality=80)
+    codec = decode._codec({"JPEG": "simplejpeg", "PNG": "pyspng", "WEBP": "webp"}[fmt])
+    assert (decode._fast_pixels(decode.open_source(data, Config()), 8) is not None) == (codec is not None)
     for eighths in (1, 2, 4, 8) if fmt == "JPEG" else (8,):
         fast = decode.load_pixels(decode.open_source(data, Config()), eighths)
         source = decode.open_source(data, Config())
