@@ -112,8 +112,8 @@ def test_lock_records_what_pip_resolved_for_the_lambda_platform():
     requirements = list(bundle.requirements_for(origin))
     assert "manylinux_2_28_x86_64" in seen[0] and seen[0][-len(requirements):] == requirements
     text = lock.render(origin, RUNTIME, wheels)
-    assert ("lock: runtime=python3.12 architecture=x86_64 requirements=cykooz-resizer,numpy,pillow,pyspng,simplejpeg,webp"
-            in text)
+    assert ("lock: runtime=python3.12 architecture=x86_64 "
+            "requirements=cykooz-resizer,numpy,pillow,pyspng,simplejpeg,webp") in text
     assert "pillow==13.0.0 \\\n    --hash=sha256:" + "a" * 64 in text
 
 
