@@ -275,13 +275,14 @@ def corpus_report(cases: dict) -> list[str]:
             wall = {b["extra_info"]["photo"]: paired_ratio(b, "libvips") for b in pairs}
             cpu = geomean(paired_ratio(b, "libvips", "cpu") for b in pairs)
             worst = max(wall, key=lambda name: wall[name])
-            vips = [v.get("libvips") for v in per_photo.values()]
-            psnr_vips = {b["extra_info"]["photo"]: b["extra_info"]["psnr"] for b in vips if b}
+            psnr_vips = {b["extra_info"]["photo"]: b["extra_info"]["libvips_psnr"] for b in pairs
+                         if "libvips_psnr" in b["extra_info"]}
             diffs = [b["extra_info"]["psnr"] - psnr_vips[b["extra_info"]["photo"]] for b in pairs
                      if b["extra_info"]["photo"] in psnr_vips]
             mean_vips = mean(psnr_vips[b["extra_info"]["photo"]] for b in pairs
                              if b["extra_info"]["photo"] in psnr_vips)
-            bytes_vips = {b["extra_info"]["photo"]: b["extra_info"]["bytes"] for b in vips if b}
+            bytes_vips = {b["extra_info"]["photo"]: b["extra_info"]["libvips_bytes"] for b in pairs
+                          if "libvips_bytes" in b["extra_info"]}
             by = geomean(b["extra_info"]["bytes"] / bytes_vips[b["extra_info"]["photo"]] for b in pairs
                          if b["extra_info"]["photo"] in bytes_vips)
             over = sum(1 for r in wall.values() if r > 1.3)
@@ -304,12 +305,13 @@ def corpus_report(cases: dict) -> list[str]:
         cells, split = [], ""
         for case in names:
             v = cases[case].get(photo, {})
-            b, lv = v.get("imgedge"), v.get("libvips")
+            b = v.get("imgedge")
             if not b:
                 cells.append("–")
                 continue
-            split = b["extra_info"]["split"]
-            diff = f"{b['extra_info']['psnr'] - lv['extra_info']['psnr']:+.2f}" if lv else ""
+            e = b["extra_info"]
+            split = e["split"]
+            diff = f"{e['psnr'] - e['libvips_psnr']:+.2f}" if "libvips_psnr" in e else ""
             cells.append(f"{paired_ratio(b, 'libvips'):.2f}; {paired_ratio(b, 'libvips', 'cpu'):.2f}; "
                          f"{b['stats']['median'] * 1000:.0f}; {diff}")
         out.append(f"| {photo} | {split} | " + " | ".join(cells) + " |")

@@ -75,5 +75,8 @@ def test_case(benchmark, request, case, case_photo, impl, rounds):
     )
     if "split" in case_photo:
         benchmark.extra_info.update(split=case_photo["split"], original_kind=case_photo["kind"])
+        if "libvips" in partners:  # its output's quality and bytes beside imgedge's (untimed)
+            vips = quality_info(case_photo["path"], partners["libvips"](data, case))
+            benchmark.extra_info.update(libvips_psnr=vips["psnr"], libvips_bytes=vips["bytes"])
     if impl == "floor":
         benchmark.extra_info["floor_scale"] = f"1/{floor_scale((case_photo['width'], case_photo['height']), case)}"

@@ -99,6 +99,7 @@ class Work:
     out_format: str  # jpeg, webp, avif, png, gif, or a placeholder/json
     quality: int | None
     smart: bool
+    decoder_copy_bytes: int = 0  # a copy of the original the decoder holds while it runs (decode.decoder_copy)
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ def work_bytes(work: Work) -> int:
     still = per_output * 3 + work.output_pixels * ENCODER_BYTES_PER_PIXEL.get(work.out_format, 4)
     # every output frame is kept until the encode, which holds a copy of each (and GIF a palette image)
     frames = (per_output * 2 + work.output_pixels) * (work.frames - 1) if work.frames > 1 else 0
-    return decoded + converted + coefficients + still + frames
+    return decoded + converted + coefficients + still + frames + work.decoder_copy_bytes
 
 
 def coefficient_bytes(image: Image.Image) -> float:

@@ -23,6 +23,7 @@ keep Pillow, which decides.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import io
 import os
 import warnings
@@ -226,6 +227,14 @@ def _fast_pixels(source: SourceImage, eighths: int) -> Image.Image | None:
     if array.dtype.itemsize != 1 or not array.flags["C_CONTIGUOUS"]:
         return None
     return _mapped(array, image.mode, (array.shape[1], array.shape[0]), image.info)
+
+
+def decoder_copy(source: SourceImage) -> int:
+    """Bytes of the original the decoder copies and holds while it decodes: pyspng takes its own copy of
+    a PNG's bytes (the cost model counts it)."""
+    if source.format == "PNG" and source.image.mode in ("RGB", "RGBA") and FAST_DECODE:
+        return len(source.data) if importlib.util.find_spec("pyspng") is not None else 0  # without importing
+    return 0
 
 
 def _mapped(buffer: Any, mode: str, size: tuple[int, int], info: dict) -> Image.Image:
