@@ -46,7 +46,7 @@ def main() -> None:
     if impl == "imgedge":
         from imgedge.core import decode
 
-        for codec in ("simplejpeg", "pyspng"):  # imported on a container's first decode, then resident
+        for codec in ("pyspng", "webp"):  # imported on a container's first decode, then resident
             decode._codec(codec)
     with open(path, "rb") as fh:
         data = fh.read()

@@ -4,9 +4,10 @@ and libjpeg-turbo's M/8 scales, on the corpus (tune and validate parts). One cor
     taskset -c 0 python benchmarks/decoders.py [--rounds N] [--split tune|validate]
 
 Per original: the median of ``--rounds`` decodes (ms, wall; CPU beside it) of ``decode.load_pixels`` with
-``FAST_DECODE`` off (Pillow) and on; for JPEGs also simplejpeg at 4/8 … 8/8, which shows why imgedge
-keeps Pillow's scale set (1/8, 1/4, 1/2, 1): libjpeg-turbo's 5/8, 6/8 and 7/8 IDCTs have no SIMD path
-and cost more than the full-size decode.
+``FAST_DECODE`` off (Pillow) and on (the same for JPEGs, which Pillow always decodes); for JPEGs, when
+``simplejpeg`` is installed (``pip install simplejpeg``; not a dependency), its whole-image decode at 4/8 …
+8/8, which shows why imgedge keeps Pillow's scale set (1/8, 1/4, 1/2, 1): libjpeg-turbo's 5/8, 6/8 and
+7/8 IDCTs have no SIMD path and cost more than the full-size decode.
 """
 
 from __future__ import annotations
@@ -54,7 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("tune", "validate"))
     args = parser.parse_args(argv)
     config = Config()
-    simplejpeg = decode._codec("simplejpeg")
+    try:
+        import simplejpeg
+    except ImportError:
+        simplejpeg = None
     print("| original | part | Pillow ms (CPU) | one-call ms (CPU) | one-call / Pillow | simplejpeg 4/8, 5/8, 6/8, "
           "7/8, 8/8 ms |")
     print("|---|---|---|---|---|---|")

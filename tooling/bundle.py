@@ -89,7 +89,7 @@ BUNDLES: dict[str, Bundle] = {
     "origin-response": Bundle(
         name="origin-response",
         handler="handlers/origin_response.py",
-        requirements=("Pillow", "cykooz.resizer", "numpy", "simplejpeg", "pyspng", "webp"),
+        requirements=("Pillow", "cykooz.resizer", "numpy", "pyspng", "webp"),
         imgedge_exclude=frozenset({"local", "regional", "cli"}),
         limit_bytes=50 * MB,
         aim_bytes=25 * MB,
@@ -104,7 +104,7 @@ BUNDLES: dict[str, Bundle] = {
     "regional": Bundle(
         name="regional",
         handler="handlers/regional.py",
-        requirements=("Pillow", "cykooz.resizer", "numpy", "simplejpeg", "pyspng", "webp"),
+        requirements=("Pillow", "cykooz.resizer", "numpy", "pyspng", "webp"),
         imgedge_exclude=frozenset({"local", "cli", "edge/viewer_request.py",
                                    "edge/origin_response.py", "regional/wsgi.py"}),
         limit_bytes=50 * MB,

@@ -10,14 +10,14 @@ picks).
 read every decoded pixel, and no longer does with the SIMD one; its 5/8, 6/8 and 7/8 IDCTs are scalar and
 decode slower than the full size: benchmarks/RESULTS.md.)
 
-The pixels themselves come, where a wheel has them, from decoders that write the whole image in one call
-straight into memory laid out as Pillow's own (``_fast_pixels``): ``simplejpeg`` (libjpeg-turbo) for
-RGB and greyscale JPEGs, ``pyspng`` (libspng) for 8-bit RGB and RGBA PNGs, ``webp`` (libwebp's
-``WebPDecode``) for still WebPs. Pillow's decoders feed the codec 64 KiB at a time and copy every row
-into its image (and read a still WebP through the animation decoder): 1.3-2x the codec's own time on
-12-20 MP originals, and the decode is most of a large PNG's or WebP's generation. Anything else (CMYK,
-palettes, tRNS, 16-bit, animations, a file the fast decoder rejects) and platforms without the wheels
-keep Pillow, which decides.
+PNG and WebP pixels come, where a wheel has them, from decoders that write the whole image in one call
+straight into memory laid out as Pillow's own (``_fast_pixels``): ``pyspng`` (libspng) for 8-bit RGB and
+RGBA PNGs, ``webp`` (libwebp's ``WebPDecode``, shrunk by libwebp's scaler where the output is small) for
+still WebPs. Pillow's PNG decoder takes 1.2-2x libspng's time, and Pillow reads a still WebP through the
+animation decoder at 1.2-3x ``WebPDecode``'s; the decode is most of a large PNG's or WebP's generation.
+(For JPEG the same one-call decode, through ``simplejpeg``, measured even with Pillow's decoder on its warm
+block cache, 0.97-1.01x end to end: not used.) Anything else (palettes, tRNS, 16-bit, animations, a file
+the fast decoder rejects) and platforms without the wheels keep Pillow, which decides.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import io
+import math
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -167,9 +168,32 @@ def choose_jpeg_scale(
     return 8
 
 
-def load_pixels(source: SourceImage, eighths: int = 8) -> Image.Image:
-    """Decode the pixels; a JPEG at ``eighths``/8 of its size (libjpeg-turbo's scaled IDCT)."""
-    fast = _fast_pixels(source, eighths)
+#: A still opaque WebP is decoded shrunk by libwebp's own scaler (an area average, as libvips'
+#: ``thumbnail`` asks for) to this many times the output, when that is at most ``WEBP_SHRINK_BELOW`` of its
+#: size; the LANCZOS step then goes the rest of the way. Measured against the full-size decode (PSNR vs
+#: LANCZOS): a 2x margin lost 2-3 dB in a lossless output (0.1 dB in a q80 JPEG), 3x 0-1 dB (0.02), 4x 0-0.5
+#: dB while shrinking only from 8x down (benchmarks/RESULTS.md, "The decoders").
+WEBP_SHRINK_MARGIN = 3.0
+WEBP_SHRINK_BELOW = 0.5
+
+
+def webp_decode_size(source: SourceImage, crop: tuple[float, float, float, float],
+                     out: tuple[int, int]) -> tuple[int, int] | None:
+    """The size libwebp should decode a still opaque WebP at for ``out`` from the stored ``crop`` (None:
+    full size)."""
+    if source.format != "WEBP" or source.image.mode != "RGB" or getattr(source.image, "is_animated", False):
+        return None
+    scale = WEBP_SHRINK_MARGIN * max(out[0] / max(crop[2] - crop[0], 1.0), out[1] / max(crop[3] - crop[1], 1.0))
+    if scale > WEBP_SHRINK_BELOW:
+        return None
+    width, height = source.stored_size
+    return max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))
+
+
+def load_pixels(source: SourceImage, eighths: int = 8, size: tuple[int, int] | None = None) -> Image.Image:
+    """Decode the pixels; a JPEG at ``eighths``/8 of its size (libjpeg-turbo's scaled IDCT), a WebP at
+    ``size`` (``webp_decode_size``; libwebp's scaler) where the ``webp`` wheel is installed."""
+    fast = _fast_pixels(source, size)
     if fast is not None:
         return fast
     image = source.image
@@ -189,28 +213,21 @@ FAST_DECODE = True
 
 @lru_cache(maxsize=None)
 def _codec(name: str) -> ModuleType | None:
-    """``simplejpeg``, ``pyspng`` or ``webp``, imported on first use (they bring numpy, ~30 ms of a cold start that
-    may never decode), or None without the wheel."""
+    """``pyspng`` or ``webp``, imported on first use (they bring numpy and cffi, tens of ms of a cold start
+    that may never decode), or None without the wheel."""
     try:
         return importlib.import_module(name)
     except ImportError:
         return None
 
 
-def _fast_pixels(source: SourceImage, eighths: int) -> Image.Image | None:
+def _fast_pixels(source: SourceImage, size: tuple[int, int] | None = None) -> Image.Image | None:
     """The decoded pixels from a one-call decoder, or None where Pillow must decode them."""
     image = source.image
     if not FAST_DECODE or not source.data:
         return None
     try:
-        if source.format == "JPEG" and image.mode in ("RGB", "L"):
-            codec = _codec("simplejpeg")
-            if codec is None:
-                return None
-            width, height = (-(-side * eighths // 8) for side in source.stored_size)
-            array = codec.decode_jpeg(source.data, colorspace="RGBX" if image.mode == "RGB" else "GRAY",
-                                      min_width=width, min_height=height)
-        elif source.format == "PNG" and image.mode in ("RGB", "RGBA") and "transparency" not in image.info:
+        if source.format == "PNG" and image.mode in ("RGB", "RGBA") and "transparency" not in image.info:
             codec = _codec("pyspng")
             if codec is None:
                 return None
@@ -219,7 +236,8 @@ def _fast_pixels(source: SourceImage, eighths: int) -> Image.Image | None:
             codec = _codec("webp")
             if codec is None:
                 return None
-            array = codec.WebPData.from_buffer(source.data).decode(codec.WebPColorMode.RGBA)
+            buffer, decoded = _webp_decode(codec, source.data, size)
+            return _mapped(buffer, image.mode, decoded, image.info)
         else:
             return None
     except Exception:  # noqa: BLE001 - whatever the fast decoder rejects, Pillow decodes or refuses
@@ -227,6 +245,41 @@ def _fast_pixels(source: SourceImage, eighths: int) -> Image.Image | None:
     if array.dtype.itemsize != 1 or not array.flags["C_CONTIGUOUS"]:
         return None
     return _mapped(array, image.mode, (array.shape[1], array.shape[0]), image.info)
+
+
+#: libwebp's ``WebPDecoderOptions`` as ints: ``use_scaling``, ``scaled_width``, ``scaled_height`` at 7-9.
+#: The binding declares only ``use_threads`` (at 10, byte 40), which is checked before the others are set.
+_WEBP_USE_SCALING = 7
+_WEBP_USE_THREADS_OFFSET = 40
+
+
+def _webp_decode(codec: ModuleType, data: bytes, size: tuple[int, int] | None) -> tuple[bytearray, tuple[int, int]]:
+    """RGBA pixels (4 bytes each, the fourth 255 for an opaque image) from libwebp's ``WebPDecode``, scaled
+    to ``size`` by libwebp when given; ``ValueError`` when libwebp refuses."""
+    ffi, lib = codec.ffi, codec.lib
+    config = ffi.new("WebPDecoderConfig *")
+    source = ffi.from_buffer(data)
+    if not lib.WebPInitDecoderConfig(config) or lib.WebPGetFeatures(
+            source, len(data), ffi.addressof(config, "input")) != lib.VP8_STATUS_OK:
+        raise ValueError("libwebp cannot read this WebP")
+    width, height = config.input.width, config.input.height
+    if size is not None and size != (width, height):
+        if ffi.offsetof("WebPDecoderOptions", "use_threads") != _WEBP_USE_THREADS_OFFSET:
+            raise ValueError("an unknown WebPDecoderOptions layout")
+        options = ffi.cast("int *", ffi.addressof(config, "options"))
+        options[_WEBP_USE_SCALING], options[_WEBP_USE_SCALING + 1], options[_WEBP_USE_SCALING + 2] = 1, *size
+        width, height = size
+    pixels = bytearray(width * height * 4)
+    config.output.colorspace = lib.MODE_RGBA
+    config.output.u.RGBA.rgba = ffi.cast("uint8_t *", ffi.from_buffer(pixels))
+    config.output.u.RGBA.size = len(pixels)
+    config.output.u.RGBA.stride = width * 4
+    config.output.is_external_memory = 1
+    status = lib.WebPDecode(source, len(data), config)
+    lib.WebPFreeDecBuffer(ffi.addressof(config, "output"))
+    if status != lib.VP8_STATUS_OK:
+        raise ValueError("libwebp could not decode this WebP")
+    return pixels, (width, height)
 
 
 def decoder_copy(source: SourceImage) -> int:
