@@ -171,8 +171,8 @@ def choose_jpeg_scale(
 #: A still opaque WebP is decoded shrunk by libwebp's own scaler (an area average, as libvips'
 #: ``thumbnail`` asks for) to this many times the output, when that is at most ``WEBP_SHRINK_BELOW`` of its
 #: size; the LANCZOS step then goes the rest of the way. Measured against the full-size decode (PSNR vs
-#: LANCZOS): a 2x margin lost 2-3 dB in a lossless output (0.1 dB in a q80 JPEG), 3x 0-1 dB (0.02), 4x 0-0.5
-#: dB while shrinking only from 8x down (benchmarks/RESULTS.md, "The decoders").
+#: LANCZOS): a 2x margin lost 1.2-2.9 dB in a lossless output (0.1 dB in a q80 JPEG), 3x 0-1 dB (0.02), 4x
+#: 0-0.55 dB while shrinking only from 8x down (benchmarks/RESULTS.md, "The decoders").
 WEBP_SHRINK_MARGIN = 3.0
 WEBP_SHRINK_BELOW = 0.5
 
