@@ -44,7 +44,10 @@ def main() -> None:
 
         pyvips.cache_set_max(0)
     if impl == "imgedge":
-        import imgedge.core  # noqa: F401
+        from imgedge.core import decode
+
+        for codec in ("pyspng", "webp"):  # imported on a container's first decode, then resident
+            decode._codec(codec)
     with open(path, "rb") as fh:
         data = fh.read()
     before = vm("VmHWM")

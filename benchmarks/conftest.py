@@ -2,8 +2,10 @@
 
 Options (``pytest benchmarks/ ...``, normally through ``benchmarks/run.py``):
 
-* ``--photos=cases`` (default) the Debian photo set (``fetch_photos.py``); ``--photos=smoke`` one small
-  fixture photo and one case, for ``tests/test_benchmarks_smoke.py``.
+* ``--photos=cases`` (default) the Debian photo set (``fetch_photos.py``); ``--photos=corpus`` every still
+  of the broad corpus (``corpus.py``, tune and validate parts; its animated GIFs are left out, since
+  libvips' ``thumbnail`` makes a still of their first frame); ``--photos=smoke`` one small fixture photo
+  and one case, for ``tests/test_benchmarks_smoke.py``.
 * ``--bench-rounds=N`` timed rounds per benchmark (after one warm-up round).
 """
 
@@ -39,7 +41,7 @@ SMOKE_PHOTO = ROOT / "fixtures" / "photos" / "lake-boats-4mp.jpg"
 
 def pytest_addoption(parser):
     group = parser.getgroup("imgedge benchmarks")
-    group.addoption("--photos", default="cases", choices=("cases", "smoke"))
+    group.addoption("--photos", default="cases", choices=("cases", "corpus", "smoke"))
     group.addoption("--bench-rounds", type=int, default=7)
 
 
@@ -59,6 +61,11 @@ def _manifest(mode: str) -> dict:
         return {"origin": "fixtures", "photos": [{
             "name": SMOKE_PHOTO.name, "path": str(SMOKE_PHOTO), "role": "case", "megapixels": 4.1,
             "width": 2560, "height": 1600}]}
+    if mode == "corpus":
+        import corpus
+
+        stills = [dict(p, role="case") for p in corpus.ensure()["photos"] if p["frames"] == 1]
+        return {"origin": "corpus", "photos": stills}
     import fetch_photos
 
     return fetch_photos.ensure()
@@ -68,6 +75,24 @@ def photos(config, role: str) -> list[dict]:
     return [p for p in _manifest(config.getoption("--photos"))["photos"] if p["role"] == role]
 
 
+def corpus_mode(config) -> bool:
+    return config.getoption("--photos") == "corpus"
+
+
+def rss_photos(config) -> list[dict]:
+    """Where peak memory is measured: the first case photo (the 20 MP baseline camera JPEG, or the smoke
+    photo); on the corpus, the largest original of each kind in each part (memory grows with it)."""
+    every = photos(config, "case")
+    if not corpus_mode(config):
+        return every[:1]
+    largest: dict = {}
+    for p in every:
+        key = (p["kind"], p["split"])
+        if key not in largest or p["megapixels"] > largest[key]["megapixels"]:
+            largest[key] = p
+    return list(largest.values())
+
+
 def pytest_generate_tests(metafunc):
     from impls import CASES, IMPLS
 
@@ -75,6 +100,9 @@ def pytest_generate_tests(metafunc):
     if "case_photo" in metafunc.fixturenames:
         entries = photos(metafunc.config, "case")
         metafunc.parametrize("case_photo", entries, ids=[e["name"].rsplit(".", 1)[0] for e in entries])
+    if "rss_photo" in metafunc.fixturenames:
+        entries = rss_photos(metafunc.config)
+        metafunc.parametrize("rss_photo", entries, ids=[e["name"].rsplit(".", 1)[0] for e in entries])
     if "ladder_photo" in metafunc.fixturenames:
         entries = photos(metafunc.config, "ladder") if mode == "cases" else []
         metafunc.parametrize("ladder_photo", entries, ids=[e["name"].rsplit(".", 1)[0] for e in entries])

@@ -1,6 +1,7 @@
 """Run the imgedge benchmarks single-threaded and print the ratio table (``make bench`` calls this).
 
-    python benchmarks/run.py [--rounds N] [--only cases|ladder|startup] [--json PATH] [--report PATH]
+    python benchmarks/run.py [--rounds N] [--only cases|ladder|startup] [--photos cases|corpus] [--json PATH]
+                             [--report PATH]
 
 1. Fetches the photos (``fetch_photos.py``; Debian packages, checksummed; falls back to fixtures/photos).
 2. Runs ``pytest benchmarks/`` with pytest-benchmark in a child process pinned to one CPU, with
@@ -43,10 +44,12 @@ def mean(values) -> float:
     return sum(values) / len(values) if values else float("nan")
 
 
-def paired_ratio(bench: dict, partner: str) -> float:
-    """Median over rounds of imgedge's time / the partner's time in the same round (nan if unpaired)."""
-    own = bench["extra_info"].get("own_ms") or []
-    other = bench["extra_info"].get(f"paired_{partner}_ms") or []
+def paired_ratio(bench: dict, partner: str, clock: str = "") -> float:
+    """Median over rounds of imgedge's time / the partner's time in the same round (nan if unpaired);
+    ``clock="cpu"``: CPU time instead of wall time."""
+    suffix = "_cpu_ms" if clock == "cpu" else "_ms"
+    own = bench["extra_info"].get("own" + suffix) or []
+    other = bench["extra_info"].get(f"paired_{partner}{suffix}") or []
     ratios = sorted(a / b for a, b in zip(own, other) if b > 0)
     if not ratios:
         return float("nan")
@@ -97,7 +100,8 @@ def machine() -> str:
 def run_pytest(args: argparse.Namespace, json_path: Path) -> int:
     env = {**os.environ, "VIPS_CONCURRENCY": "1", "OMP_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
     cmd = [sys.executable, "-m", "pytest", str(HERE), "-q", "-p", "no:cacheprovider",
-           f"--bench-rounds={args.rounds}", f"--benchmark-json={json_path}", "--benchmark-disable-gc",
+           f"--bench-rounds={args.rounds}", f"--photos={args.photos}", f"--benchmark-json={json_path}",
+           "--benchmark-disable-gc",
            "--benchmark-columns=min,median,max,rounds", "--benchmark-sort=name"]
     if args.only:
         module = {"cases": "test_cases.py", "ladder": "test_ladder.py", "startup": "test_startup.py"}[args.only]
@@ -134,7 +138,9 @@ def report(json_path: Path) -> str:
         e = b["extra_info"]
         if e["kind"] == "case":
             cases[e["case"]][e["photo"]][e["impl"]] = b
-    if cases:
+    if any("split" in b["extra_info"] for b in rows):
+        lines += corpus_report(cases)
+    elif cases:
         out("")
         out("## Cases: geometric mean over the photos (time = median of rounds, single-threaded)")
         out("")
@@ -195,6 +201,9 @@ def report(json_path: Path) -> str:
                     f"| {ie['extra_info']['bytes'] / lv['extra_info']['bytes']:.3f} |")
 
     rss = [b for b in rows if b["extra_info"]["kind"] == "rss"]
+    if rss and "split" in rss[0]["extra_info"]:
+        lines += corpus_rss_report(rss)
+        rss = []
     if rss:
         out("")
         out(f"## Peak RSS added by one variant (fresh process; VmHWM after − before; {rss[0]['extra_info']['photo']})")
@@ -249,10 +258,103 @@ def report(json_path: Path) -> str:
     return "\n".join(lines)
 
 
+def psnr_comparable(photo: dict, case: str) -> bool:
+    """Whether PSNR against the reference (full decode, alpha dropped, no colour management) says anything
+    about both outputs: not for a wide-gamut original (imgedge converts it to sRGB, libvips' ``thumbnail``
+    keeps its numbers) nor a transparent one made JPEG (imgedge flattens onto white, libvips onto black)."""
+    wide = "srgb" not in (photo.get("icc") or "srgb").lower()
+    return not wide and not (photo.get("alpha") and "-jpeg-" in case)
+
+
+def corpus_report(cases: dict) -> list[str]:
+    """The corpus tables: per case and split, the paired imgedge/libvips ratios (wall and CPU) as a
+    geometric mean and the worst original, beside PSNR (where ``psnr_comparable``) and bytes; then per
+    kind of original and per original."""
+    import corpus
+
+    manifest = {p["name"]: p for p in corpus.ensure()["photos"]}
+    out = ["", "## Corpus: imgedge / libvips, paired per round (wall; CPU), tune and validate parts", "",
+           "| case | part | originals | time geomean | CPU geomean | worst original (time) | originals > 1.3x "
+           "| PSNR dB imgedge / libvips (mean, comparable) | PSNR diff worst | bytes imgedge/libvips |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    by_kind: dict = defaultdict(lambda: defaultdict(list))
+    for case, per_photo in cases.items():
+        for split in ("tune", "validate", "all"):
+            pairs = [v["imgedge"] for v in per_photo.values() if "imgedge" in v
+                     and (split == "all" or v["imgedge"]["extra_info"]["split"] == split)]
+            if not pairs:
+                continue
+            wall = {b["extra_info"]["photo"]: paired_ratio(b, "libvips") for b in pairs}
+            cpu = geomean(paired_ratio(b, "libvips", "cpu") for b in pairs)
+            worst = max(wall, key=lambda name: wall[name])
+            psnr_vips = {b["extra_info"]["photo"]: b["extra_info"]["libvips_psnr"] for b in pairs
+                         if "libvips_psnr" in b["extra_info"] and math.isfinite(b["extra_info"]["psnr"])
+                         and math.isfinite(b["extra_info"]["libvips_psnr"])
+                         and psnr_comparable(manifest.get(b["extra_info"]["photo"], {}), case)}
+            diffs = [b["extra_info"]["psnr"] - psnr_vips[b["extra_info"]["photo"]] for b in pairs
+                     if b["extra_info"]["photo"] in psnr_vips]
+            mean_vips = mean(psnr_vips[b["extra_info"]["photo"]] for b in pairs
+                             if b["extra_info"]["photo"] in psnr_vips)
+            bytes_vips = {b["extra_info"]["photo"]: b["extra_info"]["libvips_bytes"] for b in pairs
+                          if "libvips_bytes" in b["extra_info"]}
+            by = geomean(b["extra_info"]["bytes"] / bytes_vips[b["extra_info"]["photo"]] for b in pairs
+                         if b["extra_info"]["photo"] in bytes_vips)
+            over = sum(1 for r in wall.values() if r > 1.3)
+            mean_own = mean(b["extra_info"]["psnr"] for b in pairs if b["extra_info"]["photo"] in psnr_vips)
+            out.append(f"| {case} | {split} | {len(pairs)} | **{geomean(wall.values()):.2f}** | {cpu:.2f} "
+                       f"| {wall[worst]:.2f} {worst} | {over} | {mean_own:.2f} / "
+                       f"{mean_vips:.2f} | {min(diffs, default=float('nan')):+.2f} | {by:.3f} |")
+            if split == "all":
+                for b in pairs:
+                    by_kind[b["extra_info"]["original_kind"]][case].append(wall[b["extra_info"]["photo"]])
+    names = list(cases)
+    out += ["", "### By kind of original (time geomean; worst)", "",
+            "| kind | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for kind, per_case in sorted(by_kind.items()):
+        cells = [f"{geomean(per_case[c]):.2f}; {max(per_case[c]):.2f}" if per_case.get(c) else "–" for c in names]
+        out.append(f"| {kind} | " + " | ".join(cells) + " |")
+    out += ["", "### Per original (paired time ratio; CPU ratio; imgedge ms; PSNR imgedge − libvips)", "",
+            "| original | part | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+    photos = sorted({p for per_photo in cases.values() for p in per_photo})
+    for photo in photos:
+        cells, split = [], ""
+        for case in names:
+            v = cases[case].get(photo, {})
+            b = v.get("imgedge")
+            if not b:
+                cells.append("–")
+                continue
+            e = b["extra_info"]
+            split = e["split"]
+            comparable = "libvips_psnr" in e and psnr_comparable(manifest.get(photo, {}), case)
+            diff = f"{e['psnr'] - e['libvips_psnr']:+.2f}" if comparable else "n/c"
+            cells.append(f"{paired_ratio(b, 'libvips'):.2f}; {paired_ratio(b, 'libvips', 'cpu'):.2f}; "
+                         f"{b['stats']['median'] * 1000:.0f}; {diff}")
+        out.append(f"| {photo} | {split} | " + " | ".join(cells) + " |")
+    return out
+
+
+def corpus_rss_report(rss: list[dict]) -> list[str]:
+    """Peak memory added by one variant, imgedge beside libvips, per case and original."""
+    table: dict = defaultdict(dict)
+    for b in rss:
+        e = b["extra_info"]
+        table[(e["case"], e["photo"])][e["impl"]] = e["peak_delta_mib"]
+    out = ["", "## Peak memory added by one variant (fresh process; VmHWM after − before; MiB)", "",
+           "| case | original | imgedge | libvips | imgedge/libvips |", "|---|---|---|---|---|"]
+    for (case, photo), v in table.items():
+        mine, theirs = v.get("imgedge", float("nan")), v.get("libvips", float("nan"))
+        ratio = mine / theirs if theirs else float("nan")
+        out.append(f"| {case} | {photo} | {mine:.1f} | {theirs:.1f} | {ratio:.2f} |")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", 7)))
     parser.add_argument("--only", choices=("cases", "ladder", "startup"))
+    parser.add_argument("--photos", choices=("cases", "corpus"), default="cases",
+                        help="the photo set (fetch_photos.py) or the broad corpus (corpus.py)")
     parser.add_argument("-k", help="pytest -k expression")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--report", type=Path, help="print the tables of an existing JSON and exit")
@@ -272,6 +374,10 @@ def main(argv: list[str] | None = None) -> int:
     import fetch_photos
 
     manifest = fetch_photos.ensure(offline=args.offline)
+    if args.photos == "corpus":
+        import corpus
+
+        corpus.ensure()
     if manifest["origin"] != "debian":
         print(f"NOTE: photos from {manifest['origin']} (apt-get unavailable): a smaller set than the Debian one")
     json_path = args.json or ROOT / ".benchmarks" / f"imgedge-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"

@@ -4,6 +4,8 @@
   of ``python -c "import handlers.X"`` minus the bare one, and the in-process import time.
 * Peak RSS of one variant per case and implementation: VmHWM after the call minus VmHWM/VmRSS just
   before it (imports done, original read into memory), so the figure is what the transform itself adds.
+  On the photo set, the 20 MP baseline camera JPEG; on the corpus, the largest original of each kind in
+  each part (``conftest.rss_photos``), imgedge beside libvips.
 """
 
 import json
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import photos
+from conftest import corpus_mode
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -43,11 +45,14 @@ def test_import_time(benchmark, module, rounds):
 
 
 @pytest.mark.parametrize("rss_impl", ("imgedge", "libvips", "naive"))
-def test_peak_rss(benchmark, request, case, rss_impl):
+def test_peak_rss(benchmark, request, case, rss_impl, rss_photo):
     if rss_impl == "libvips":
         pytest.importorskip("pyvips")
-    photo = photos(request.config, "case")[0]  # the 20 MP baseline camera JPEG (or the smoke photo)
+    if rss_impl == "naive" and corpus_mode(request.config):
+        pytest.skip("naive Pillow's memory is measured on the photo set only")
     benchmark.group = "peak rss"
     result = benchmark.pedantic(
-        _run, args=([str(HERE / "_child.py"), "rss", rss_impl, case.name, photo["path"]],), rounds=1, iterations=1)
-    benchmark.extra_info.update(kind="rss", case=case.name, impl=rss_impl, photo=photo["name"], **result)
+        _run, args=([str(HERE / "_child.py"), "rss", rss_impl, case.name, rss_photo["path"]],), rounds=1, iterations=1)
+    benchmark.extra_info.update(kind="rss", case=case.name, impl=rss_impl, photo=rss_photo["name"], **result)
+    if "split" in rss_photo:
+        benchmark.extra_info["split"] = rss_photo["split"]

@@ -64,7 +64,7 @@ def work_for(source: decode.SourceImage, eighths: int, frames: int, out_format: 
         raw_bytes_per_pixel=cost.raw_bytes_per_pixel(image), interlaced=bool(image.info.get("interlace")),
         converts=converts, reduce_factor=factor, coefficient_bytes=cost.coefficient_bytes(image),
         output_pixels=output_size[0] * output_size[1], frames=frames,
-        out_format=out_format, quality=quality, smart=smart,
+        out_format=out_format, quality=quality, smart=smart, decoder_copy_bytes=decode.decoder_copy(source),
         probes=probes, probe_pixels=autoquality.probe_pixels(output_size) if probes else 0)
 
 

@@ -109,6 +109,7 @@ class Work:
     smart: bool
     probes: int = 0  # q=auto's probe encodes before the output's (autoquality.choose)
     probe_pixels: int = 0  # ... each of this many pixels
+    decoder_copy_bytes: int = 0  # a copy of the original the decoder holds while it runs (decode.decoder_copy)
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,7 @@ def work_bytes(work: Work) -> int:
     # every output frame is kept until the encode, which holds a copy of each (and GIF a palette image)
     frames = (per_output * 2 + work.output_pixels) * (work.frames - 1) if work.frames > 1 else 0
     probes = work.probe_pixels * PROBE_BYTES_PER_PIXEL if work.probes else 0
-    return decoded + converted + coefficients + still + frames + probes
+    return decoded + converted + coefficients + still + frames + probes + work.decoder_copy_bytes
 
 
 def coefficient_bytes(image: Image.Image) -> float:

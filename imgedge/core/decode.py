@@ -7,15 +7,31 @@ size in the IDCT itself — the single biggest saving for camera photos; ``Image
 the size that makes it pick exactly that scale: the same pixels, byte for byte, on every scale the planner
 picks).
 (libjpeg-turbo also offers 3/8, reached with a denominator of 3: it paid while Pillow's scalar resampler
-read every decoded pixel, and no longer does with the SIMD one: benchmarks/RESULTS.md.)
+read every decoded pixel, and no longer does with the SIMD one; its 5/8, 6/8 and 7/8 IDCTs are scalar and
+decode slower than the full size: benchmarks/RESULTS.md.)
+
+PNG and WebP pixels come, where a wheel has them, from decoders that write the whole image in one call
+straight into memory laid out as Pillow's own (``_fast_pixels``): ``pyspng`` (libspng) for 8-bit RGB and
+RGBA PNGs, ``webp`` (libwebp's ``WebPDecode``, shrunk by libwebp's scaler where the output is small) for
+still WebPs. Pillow's PNG decoder takes 1.2-2x libspng's time, and Pillow reads a still WebP through the
+animation decoder at 1.2-3x ``WebPDecode``'s; the decode is most of a large PNG's or WebP's generation.
+(For JPEG the same one-call decode, through ``simplejpeg``, measured even with Pillow's decoder on its warm
+block cache, 0.97-1.01x end to end: not used.) Anything else (palettes, tRNS, 16-bit, animations, a file
+the fast decoder rejects) and platforms without the wheels keep Pillow, which decides.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import io
+import math
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import ModuleType
+from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
@@ -76,6 +92,7 @@ class SourceImage:
     format: str
     orientation: int
     stored_size: tuple[int, int]  # full-resolution size as stored (``draft`` later shrinks image.size)
+    data: bytes = field(default=b"", repr=False)  # the original's bytes, for the one-call decoders
 
     @property
     def oriented_size(self) -> tuple[int, int]:
@@ -110,12 +127,30 @@ def open_source(data: bytes, config: Config) -> SourceImage:
         raise PayloadTooLarge(f"the original exceeds {config.max_source_pixels} pixels") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise UnprocessableImage("the original could not be read as an image") from exc
+    if fmt == "PNG" and "exif" not in image.info:
+        image.info["exif"] = png_exif(data)  # or Pillow's getexif decodes every pixel looking for it
     width, height = image.size
     if width < 1 or height < 1:
         raise UnprocessableImage("the original has no pixels")
     if width * height > config.max_source_pixels:
         raise PayloadTooLarge(f"the original exceeds {config.max_source_pixels} pixels")
-    return SourceImage(image=image, format=fmt, orientation=_orientation(image), stored_size=(width, height))
+    return SourceImage(image=image, format=fmt, orientation=_orientation(image), stored_size=(width, height),
+                       data=data)
+
+
+def png_exif(data: bytes) -> bytes:
+    """A PNG's eXIf chunk wherever it sits (it may follow the pixel data, which Pillow's header read stops
+    at), as Pillow keeps it (``Exif`` header first); empty when there is none. Walks the chunk headers."""
+    pos = 8
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        kind = data[pos + 4:pos + 8]
+        if kind == b"eXIf":
+            return b"Exif\x00\x00" + data[pos + 8:pos + 8 + length]
+        if kind == b"IEND":
+            break
+        pos += 12 + length
+    return b""
 
 
 def choose_jpeg_scale(
@@ -133,8 +168,34 @@ def choose_jpeg_scale(
     return 8
 
 
-def load_pixels(source: SourceImage, eighths: int = 8) -> Image.Image:
-    """Decode the pixels; a JPEG at ``eighths``/8 of its size (libjpeg-turbo's scaled IDCT)."""
+#: A still opaque WebP is decoded shrunk by libwebp's own scaler (an area average, as libvips'
+#: ``thumbnail`` asks for) to this many times the output, when that is at most ``WEBP_SHRINK_BELOW`` of its
+#: size; the LANCZOS step then goes the rest of the way. Measured against the full-size decode (PSNR vs
+#: LANCZOS): a 2x margin lost 1.2-2.9 dB in a lossless output (0.1 dB in a q80 JPEG), 3x 0-1 dB (0.02), 4x
+#: 0-0.55 dB while shrinking only from 8x down (benchmarks/RESULTS.md, "The decoders").
+WEBP_SHRINK_MARGIN = 3.0
+WEBP_SHRINK_BELOW = 0.5
+
+
+def webp_decode_size(source: SourceImage, crop: tuple[float, float, float, float],
+                     out: tuple[int, int]) -> tuple[int, int] | None:
+    """The size libwebp should decode a still opaque WebP at for ``out`` from the stored ``crop`` (None:
+    full size)."""
+    if source.format != "WEBP" or source.image.mode != "RGB" or getattr(source.image, "is_animated", False):
+        return None
+    scale = WEBP_SHRINK_MARGIN * max(out[0] / max(crop[2] - crop[0], 1.0), out[1] / max(crop[3] - crop[1], 1.0))
+    if scale > WEBP_SHRINK_BELOW:
+        return None
+    width, height = source.stored_size
+    return max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))
+
+
+def load_pixels(source: SourceImage, eighths: int = 8, size: tuple[int, int] | None = None) -> Image.Image:
+    """Decode the pixels; a JPEG at ``eighths``/8 of its size (libjpeg-turbo's scaled IDCT), a WebP at
+    ``size`` (``webp_decode_size``; libwebp's scaler) where the ``webp`` wheel is installed."""
+    fast = _fast_pixels(source, size)
+    if fast is not None:
+        return fast
     image = source.image
     try:
         if eighths != 8 and source.format == "JPEG":
@@ -143,6 +204,98 @@ def load_pixels(source: SourceImage, eighths: int = 8) -> Image.Image:
         image.load()
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise UnprocessableImage("the original is truncated or corrupt") from exc
+    return image
+
+
+#: Use the one-call decoders where they apply (off only to measure Pillow's decoders against them).
+FAST_DECODE = True
+
+
+@lru_cache(maxsize=None)
+def _codec(name: str) -> ModuleType | None:
+    """``pyspng`` or ``webp``, imported on first use (they bring numpy and cffi, tens of ms of a cold start
+    that may never decode), or None without the wheel."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def _fast_pixels(source: SourceImage, size: tuple[int, int] | None = None) -> Image.Image | None:
+    """The decoded pixels from a one-call decoder, or None where Pillow must decode them."""
+    image = source.image
+    if not FAST_DECODE or not source.data:
+        return None
+    try:
+        if source.format == "PNG" and image.mode in ("RGB", "RGBA") and "transparency" not in image.info:
+            codec = _codec("pyspng")
+            if codec is None:
+                return None
+            array = codec.load(source.data, "RGBA")  # RGB gets a 255 fourth byte: Pillow's RGB layout
+        elif source.format == "WEBP" and image.mode in ("RGB", "RGBA") and not getattr(image, "is_animated", False):
+            codec = _codec("webp")
+            if codec is None:
+                return None
+            buffer, decoded = _webp_decode(codec, source.data, size)
+            return _mapped(buffer, image.mode, decoded, image.info)
+        else:
+            return None
+    except Exception:  # noqa: BLE001 - whatever the fast decoder rejects, Pillow decodes or refuses
+        return None
+    if array.dtype.itemsize != 1 or not array.flags["C_CONTIGUOUS"]:
+        return None
+    return _mapped(array, image.mode, (array.shape[1], array.shape[0]), image.info)
+
+
+#: libwebp's ``WebPDecoderOptions`` as ints: ``use_scaling``, ``scaled_width``, ``scaled_height`` at 7-9.
+#: The binding declares only ``use_threads`` (at 10, byte 40), which is checked before the others are set.
+_WEBP_USE_SCALING = 7
+_WEBP_USE_THREADS_OFFSET = 40
+
+
+def _webp_decode(codec: ModuleType, data: bytes, size: tuple[int, int] | None) -> tuple[bytearray, tuple[int, int]]:
+    """RGBA pixels (4 bytes each, the fourth 255 for an opaque image) from libwebp's ``WebPDecode``, scaled
+    to ``size`` by libwebp when given; ``ValueError`` when libwebp refuses."""
+    ffi, lib = codec.ffi, codec.lib
+    config = ffi.new("WebPDecoderConfig *")
+    source = ffi.from_buffer(data)
+    if not lib.WebPInitDecoderConfig(config) or lib.WebPGetFeatures(
+            source, len(data), ffi.addressof(config, "input")) != lib.VP8_STATUS_OK:
+        raise ValueError("libwebp cannot read this WebP")
+    width, height = config.input.width, config.input.height
+    if size is not None and size != (width, height):
+        if ffi.offsetof("WebPDecoderOptions", "use_threads") != _WEBP_USE_THREADS_OFFSET:
+            raise ValueError("an unknown WebPDecoderOptions layout")
+        options = ffi.cast("int *", ffi.addressof(config, "options"))
+        options[_WEBP_USE_SCALING], options[_WEBP_USE_SCALING + 1], options[_WEBP_USE_SCALING + 2] = 1, *size
+        width, height = size
+    pixels = bytearray(width * height * 4)
+    config.output.colorspace = lib.MODE_RGBA
+    config.output.u.RGBA.rgba = ffi.cast("uint8_t *", ffi.from_buffer(pixels))
+    config.output.u.RGBA.size = len(pixels)
+    config.output.u.RGBA.stride = width * 4
+    config.output.is_external_memory = 1
+    status = lib.WebPDecode(source, len(data), config)
+    lib.WebPFreeDecBuffer(ffi.addressof(config, "output"))
+    if status != lib.VP8_STATUS_OK:
+        raise ValueError("libwebp could not decode this WebP")
+    return pixels, (width, height)
+
+
+def decoder_copy(source: SourceImage) -> int:
+    """Bytes of the original the decoder copies and holds while it decodes: pyspng takes its own copy of
+    a PNG's bytes (the cost model counts it)."""
+    if source.format == "PNG" and source.image.mode in ("RGB", "RGBA") and FAST_DECODE:
+        return len(source.data) if importlib.util.find_spec("pyspng") is not None else 0  # without importing
+    return 0
+
+
+def _mapped(buffer: Any, mode: str, size: tuple[int, int], info: dict) -> Image.Image:
+    """A read-only Pillow image of ``mode`` over ``buffer`` (laid out as Pillow keeps ``mode``: 1 byte
+    per pixel for L, 4 for RGB and RGBA), without a copy; it keeps ``buffer`` alive."""
+    image = Image.new(mode, (0, 0))._new(Image.core.map_buffer(buffer, size, "raw", 0, (mode, 0, 1)))
+    image.readonly = 1
+    image.info = dict(info)
     return image
 
 

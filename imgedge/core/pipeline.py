@@ -7,7 +7,8 @@ the original's JSON description). One path for every request:
 3. ``admission``: the cost model prices the work from the header and the plan, inside the generation's
    deadline and the function's memory (refused here, before any pixel, when it cannot fit);
    ``fmt=json`` is described here (``placeholder.describe``);
-4. ``decode.load_pixels``: JPEG at the smallest DCT scale that keeps the crop ``SCALE_MARGIN`` x the output;
+4. ``decode.load_pixels``: JPEG at the smallest DCT scale that keeps the crop ``SCALE_MARGIN`` x the output,
+   a still WebP shrunk by libwebp to ``WEBP_SHRINK_MARGIN`` x the output;
 5. ``smartcrop.output_focus`` (``g=smart`` only): re-plan around the salient window of the reduced pixels;
 6. per frame (one for a still, ``animate.read`` for an animation): ``steps.FRAME_STEPS``, the ordered
    tuple of per-pixel steps;
@@ -167,7 +168,7 @@ def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | N
                                   admission.priced_quality(spec), layout.spec.gravity == "smart", stored_out,
                                   stored_crop, probes=admission.probes_for(spec, animated))
         avif_speed, predicted = admission.admit(work, config, deadline, len(data))
-        pixels = decode.load_pixels(source, eighths)
+        pixels = decode.load_pixels(source, eighths, decode.webp_decode_size(source, stored_crop, stored_out))
         scale = decode.decoded_scale(pixels.size, source.stored_size, eighths)
     if layout.spec.gravity == "smart" and layout.spec.fit == "cover":
         with stages.stage("smartcrop"):
