@@ -227,7 +227,7 @@ def _fast_pixels(source: SourceImage, size: tuple[int, int] | None = None) -> Im
     if not FAST_DECODE or not source.data:
         return None
     try:
-        if source.format == "PNG" and image.mode in ("RGB", "RGBA") and "transparency" not in image.info:
+        if _libspng_reads(source):
             codec = _codec("pyspng")
             if codec is None:
                 return None
@@ -285,9 +285,15 @@ def _webp_decode(codec: ModuleType, data: bytes, size: tuple[int, int] | None) -
 def decoder_copy(source: SourceImage) -> int:
     """Bytes of the original the decoder copies and holds while it decodes: pyspng takes its own copy of
     a PNG's bytes (the cost model counts it)."""
-    if source.format == "PNG" and source.image.mode in ("RGB", "RGBA") and FAST_DECODE:
+    if FAST_DECODE and _libspng_reads(source):
         return len(source.data) if importlib.util.find_spec("pyspng") is not None else 0  # without importing
     return 0
+
+
+def _libspng_reads(source: SourceImage) -> bool:
+    """The PNGs ``pyspng`` decodes (8-bit RGB and RGBA without a tRNS colour); Pillow keeps the rest."""
+    image = source.image
+    return source.format == "PNG" and image.mode in ("RGB", "RGBA") and "transparency" not in image.info
 
 
 def _mapped(buffer: Any, mode: str, size: tuple[int, int], info: dict) -> Image.Image:
