@@ -32,7 +32,6 @@ from typing import Callable
 from PIL import Image
 
 from ..deadline import Deadline
-from . import perceptual
 
 
 @dataclass(frozen=True)
@@ -86,6 +85,8 @@ class Choice:
 
 def probe_pixels(output_size: tuple[int, int]) -> int:
     """The pixels each probe encodes and scores for an output of ``output_size``."""
+    from . import perceptual  # numpy: loaded only when a request asks for q=auto
+
     boxes = perceptual.tiles(output_size)
     return output_size[0] * output_size[1] if boxes is None else (perceptual.GRID * perceptual.TILE) ** 2
 
@@ -95,6 +96,8 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
     """The quality for ``image`` as ``fmt`` (``encode(image, quality)`` makes the bytes) to reach
     ``target``, after at most ``probes`` probes; a probe starts only while ``deadline`` still holds it
     (as long as the last one took) and ``reserve`` seconds for the final encode."""
+    from . import perceptual
+
     search = SEARCH[fmt]
     sampled = perceptual.sample(image)
     whole = sampled is image

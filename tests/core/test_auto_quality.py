@@ -5,6 +5,9 @@ uses is the reference's computation."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -73,3 +76,13 @@ def test_a_probe_starts_only_while_the_deadline_holds_it_and_the_final_encode(mo
     # after two probes 0.5 s are left: not enough for a third (0.25 s) and the final encode (0.3 s)
     assert len(calls) == choice.probes == 2
     assert autoquality.SEARCH["jpeg"].low <= choice.quality <= autoquality.SEARCH["jpeg"].high
+
+
+def test_a_fixed_quality_render_does_not_load_the_metric():
+    """numpy (the metric's) costs ~100 ms of a cold container's first render: only q=auto loads it."""
+    code = ("import sys, imgedge\nfrom tests.photos import photo\n"
+            "imgedge.transform(photo('nuthatch-20mp.jpg'), 'w=640&fmt=webp&q=80')\nprint('numpy' in sys.modules)\n"
+            "imgedge.transform(photo('nuthatch-20mp.jpg'), 'w=320&fmt=webp&q=auto')\nprint('numpy' in sys.modules)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert run.stdout.split() == ["False", "True"], run.stderr
