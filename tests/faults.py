@@ -56,7 +56,8 @@ class FaultProxy:
                     self.send_header("Content-Type", "application/xml")
                     self.send_header("Content-Length", str(len(xml)))
                     self.end_headers()
-                    self.wfile.write(xml)
+                    if self.command != "HEAD":  # a HEAD answer has no body: bytes left on a kept-alive
+                        self.wfile.write(xml)   # connection would be read as the next request's answer
                     return
                 if fault and fault.kind == "delay":
                     time.sleep(fault.seconds)
