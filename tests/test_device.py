@@ -10,7 +10,8 @@ Three corpora, each UA in one of them only (``scripts/build_ua_corpus.py`` write
 * ``fixtures/ua/independent.tsv``: other parsers' labelled fixtures. ua-parser-js's, woothee's,
   crawler-user-agents' and mobile-detect's are split by hash like device-detector's (``<source>:tune``
   looked at, ``<source>:validate`` only measured); npm device's, bowser's and crawlerdetect's were never
-  looked at and are only measured, whole.
+  looked at and are only measured, whole; so are WhichBrowser's and isbot's, added before the third round of
+  rules. isbot's browser list has no device type: its label ``screen`` is right for any class but ``bot``.
 
 Labels are always the source's own device type mapped to ours by a fixed rule, never the classifier's
 answer. A miss is fixed in ``imgedge.device`` with a general rule, or stays a miss.
@@ -33,6 +34,8 @@ DEVICE_DETECTOR = FIXTURES / "ua" / "device_detector.tsv"
 INDEPENDENT = FIXTURES / "ua" / "independent.tsv"
 MIN_ACCURACY = 0.95
 MIN_PER_CLASS = 40
+#: isbot's browsers (a person's screen, no device type): any class but ``bot`` is right.
+SCREEN = "screen"
 #: Floors per source of ``independent.tsv`` and class: 0.95 where it holds; below, the figure measured when
 #: the floor was set (rounded down), so a regression fails and an improvement may raise it. Never lower them.
 #: Classes with fewer than ``MIN_FOR_FLOOR`` strings in a source get no floor (one UA moves them > 5 points).
@@ -56,6 +59,11 @@ INDEPENDENT_FLOORS = {
     # npm device's tests: phones 281 of 300 (0.937), tablets 78 of 87 (0.897); TVs 20 of 21 (0.952).
     "npm-device": {"mobile": 0.93, "tablet": 0.89, "desktop": 0.95, "smarttv": 0.95, "bot": 0.95},
     "crawlerdetect": {"bot": 0.93},  # 279 of 300 (0.930)
+    # Added before the third round of rules, never looked at; measured whole. Before that round: phones 281 of
+    # 300 (0.937), tablets 150 of 167 (0.898), desktops 267 of 300 (0.890), TVs 272 of 300 (0.907), bots 160 of
+    # 165 (0.970); isbot's crawlers 252 of 300 (0.840), its browsers 279 of 300 (0.930) not called bots.
+    "whichbrowser": {"mobile": 0.93, "tablet": 0.89, "desktop": 0.89, "smarttv": 0.90, "bot": 0.96},
+    "isbot": {"bot": 0.84, SCREEN: 0.93},
 }
 MIN_FOR_FLOOR = 20
 
@@ -95,14 +103,19 @@ def per_class_accuracy(rows) -> tuple[dict[str, float], str]:
     for label, ua, note in rows:
         got = device_class(ua)
         confusion[label][got] += 1
-        if got != label:
+        if not is_right(label, got):
             misses.append(f"  {label} -> {got}: {ua}  ({note})")
-    accuracy = {label: counts[label] / sum(counts.values()) for label, counts in confusion.items()}
+    accuracy = {label: sum(n for got, n in counts.items() if is_right(label, got)) / sum(counts.values())
+                for label, counts in confusion.items()}
     summary = "\n".join(
         f"{label:8} {accuracy[label]:.3f} of {sum(confusion[label].values()):3}  {dict(confusion[label])}"
-        for label in DEVICE_CLASSES if label in accuracy
+        for label in (*DEVICE_CLASSES, SCREEN) if label in accuracy
     )
     return accuracy, summary + "\nmisclassified:\n" + "\n".join(misses)
+
+
+def is_right(label: str, got: str) -> bool:
+    return got != "bot" if label == SCREEN else got == label
 
 
 def cloudfront(**flags: str) -> dict[str, str]:
@@ -138,13 +151,13 @@ def test_generated_corpora_are_well_formed_and_disjoint():
         assert len(set(uas)) == len(uas), "a UA twice in one corpus"
         assert not seen & set(uas), "a UA in two corpora"
         seen |= set(uas)
-        assert all(label in DEVICE_CLASSES and ua == ua.strip() and ua for label, _, ua, _ in rows)
+        assert all(label in (*DEVICE_CLASSES, SCREEN) and ua == ua.strip() and ua for label, _, ua, _ in rows)
     assert {part for _, part, _, _ in matomo} == {"tune", "validate"}
     for part in ("tune", "validate"):
         counts = Counter(label for label, p, _, _ in matomo if p == part)
         assert set(counts) == set(DEVICE_CLASSES) and min(counts.values()) >= MIN_PER_CLASS, (part, counts)
     counts = Counter(label for label, _, _, _ in independent)
-    assert set(counts) == set(DEVICE_CLASSES) and min(counts.values()) >= 25, counts
+    assert set(counts) == {*DEVICE_CLASSES, SCREEN} and min(counts.values()) >= 25, counts
     sources = {source for _, source, _, _ in independent}
     assert sources == set(INDEPENDENT_FLOORS), sources
 
