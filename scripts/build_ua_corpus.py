@@ -32,7 +32,9 @@ source's own device-type field, never our classifier's answer):
   finer label) are left out. Not independent of the classifier: the model table holds Mobile-Detect's own
   tablet codes (``scripts/build_device_models.py``).
 
-Three more sources, added after the classifier was tuned on the ones above and never looked at since:
+Three more sources, added after the classifier was tuned on the ones above and measured whole, never
+looked at, for two rounds of its rules; since the third they are split like the others and only their
+tuning halves are looked at:
 
 * ``device`` 0.3.10 (npm, MIT; the last release that ships its tests): each ``device('<UA>')`` of its
   ``test/device_*_test.js`` with the ``assert.equal(mydevice.type, '<type>')`` that follows it: phone ->
@@ -59,16 +61,15 @@ commit, and the files read must match their pinned SHA-256 (``REPOSITORIES``):
   is anything but bot. Its ``fixtures/downloaded/`` (other projects' lists) is left out.
 
 The sources after device-detector are written to ``fixtures/ua/independent.tsv``, whose second column
-names the source. ua-parser-js, woothee, crawler-user-agents and mobile-detect are split like the
-device-detector corpus, by a hash of the string, into ``<source>:tune`` (looked at while tuning) and
-``<source>:validate``; the classifier is never tuned on the last three sources (npm-device, bowser,
-crawlerdetect), which are measured whole. The split of woothee, crawler-user-agents and mobile-detect came
-after their strings were drawn: it relabels them and draws nothing new, so their strings are the ones they
-were before.
+names the source. ua-parser-js, woothee, crawler-user-agents, mobile-detect, npm-device, bowser and
+crawlerdetect are split like the device-detector corpus, by a hash of the string, into ``<source>:tune``
+(looked at while tuning) and ``<source>:validate``; whichbrowser and isbot are measured whole and never
+looked at. Every split but ua-parser-js's came after the source's strings were drawn: it relabels them and
+draws nothing new, so their strings are the ones they were before.
 A string is kept in one place only: the hand-picked ``fixtures/user_agents.tsv`` first, then the
 device-detector corpus, then the independent sources in the order above. Per class and part, at most
 ``--per-class`` strings are drawn with a fixed seed, so the files stay small enough for the test suite;
-the last three sources are drawn in a draw of their own, so adding them changed no earlier string.
+the sources added later are drawn in draws of their own, so adding them changed no earlier string.
 """
 
 from __future__ import annotations
@@ -114,7 +115,8 @@ REPOSITORIES = {
                "fixtures/browsers.yml": "0789d389584d37e1fc041a77a17bb9a059ae4075e5e1d3e49c54230cee598fd0"}),
 }
 #: Sources split into a tuning and a validation half by ``split_of``.
-SPLIT_SOURCES = ("ua-parser-js", "woothee", "crawler-user-agents", "mobile-detect")
+SPLIT_SOURCES = ("ua-parser-js", "woothee", "crawler-user-agents", "mobile-detect", "npm-device", "bowser",
+                 "crawlerdetect")
 
 MATOMO_TYPES = {
     "smartphone": "mobile", "phablet": "mobile", "feature phone": "mobile", "wearable": "mobile",
@@ -433,9 +435,10 @@ def main(argv: list[str] | None = None) -> int:
         bowser = args.bowser or (src / BOWSER_FILE)
         if not bowser.is_file():
             parser.error(f"bowser's test list not found at {bowser}: pass it with --bowser")
-        never_tuned = (npm_device_rows(src / "npm-device") + bowser_rows(bowser)
-                       + crawlerdetect_rows(src / "crawlerdetect"))
-        independent += sample(never_tuned, lambda _, note: source_of(note), args.per_class, seen, seed=3)
+        second_round = (npm_device_rows(src / "npm-device") + bowser_rows(bowser)
+                        + crawlerdetect_rows(src / "crawlerdetect"))
+        independent += [(label, independent_part(ua, note), ua, note) for label, _, ua, note
+                        in sample(second_round, lambda _, note: source_of(note), args.per_class, seen, seed=3)]
         repositories = {name: getattr(args, name) or (src / name) for name in REPOSITORIES}
         if not all(path.is_dir() for path in repositories.values()):
             fetch_repositories(Path(tmp))
