@@ -10,7 +10,8 @@ Three corpora, each UA in one of them only (``scripts/build_ua_corpus.py`` write
 * ``fixtures/ua/independent.tsv``: other parsers' labelled fixtures. ua-parser-js's, woothee's,
   crawler-user-agents', mobile-detect's, npm device's, bowser's and crawlerdetect's are split by hash like
   device-detector's (``<source>:tune`` looked at, ``<source>:validate`` only measured); WhichBrowser's and
-  isbot's, added before the third round of rules, were never looked at and are only measured, whole. isbot's browser list has no device type: its label ``screen`` is right for any class but ``bot``.
+  isbot's, added before the third round of rules, were never looked at and are only measured, whole.
+  isbot's browser list has no device type: its label ``screen`` is right for any class but ``bot``.
 
 Labels are always the source's own device type mapped to ours by a fixed rule, never the classifier's
 answer. A miss is fixed in ``imgedge.device`` with a general rule, or stays a miss.
