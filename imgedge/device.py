@@ -32,17 +32,18 @@ origin-facing events see it whenever the cache policy leaves User-Agent out): it
 viewer, so the headers decide, and without them it is ``bot``.
 
 Accuracy per class, on labelled corpora (``tests/test_device.py`` holds the floors, the README the figures):
-the fixtures of device-detector, ua-parser-js, woothee, crawler-user-agents and mobile-detect (tuning and
-validation halves each; device-detector's and mobile-detect's are not independent of the model table, which
-is derived from those projects) and of other parsers never looked at (npm ``device``, bowser, crawlerdetect);
-``scripts/build_ua_corpus.py`` builds them.
+the fixtures of device-detector, ua-parser-js, woothee, crawler-user-agents, mobile-detect, npm ``device``,
+bowser and crawlerdetect (tuning and validation halves each; device-detector's and mobile-detect's are not
+independent of the model table, which is derived from those projects) and of parsers never looked at
+(WhichBrowser, isbot); ``scripts/build_ua_corpus.py`` builds them.
 
 Known limits, by design:
 
 * iPadOS 13+ Safari (and any iPad browser in "desktop website" mode) sends the macOS Safari UA; nothing in
-  it tells an iPad from a Mac, so it is ``desktop``. Surface and other Windows tablets are ``desktop`` too
-  (Windows says "Touch" on touch laptops as well), except Windows RT ("Windows NT 6.2; ARM;"), which ran
-  on tablets only.
+  it tells an iPad from a Mac, so it is ``desktop``. The other iPad browsers keep their iOS token in it
+  (``FxiOS/``, ``CriOS/``, ``EdgiOS/``): those are ``tablet``, an iPhone asking for the desktop site too.
+* Surface and other Windows tablets are ``desktop`` (Windows says "Touch" on touch laptops as well), except
+  Windows RT ("Windows NT 6.2; ARM;"), which ran on tablets only.
 * A model the table does not know falls to the keyword rules: an unknown Android tablet whose browser
   says "Mobile Safari" is ``mobile``, an unknown TV box without "TV" in its name ``tablet``. A maker's name
   alone (the table's brand tokens) does not outvote an Android browser that lays out for a tablet.
