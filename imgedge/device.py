@@ -32,17 +32,18 @@ origin-facing events see it whenever the cache policy leaves User-Agent out): it
 viewer, so the headers decide, and without them it is ``bot``.
 
 Accuracy per class, on labelled corpora (``tests/test_device.py`` holds the floors, the README the figures):
-the fixtures of device-detector, ua-parser-js, woothee, crawler-user-agents and mobile-detect (tuning and
-validation halves each; device-detector's and mobile-detect's are not independent of the model table, which
-is derived from those projects) and of other parsers never looked at (npm ``device``, bowser, crawlerdetect);
-``scripts/build_ua_corpus.py`` builds them.
+the fixtures of device-detector, ua-parser-js, woothee, crawler-user-agents, mobile-detect, npm ``device``,
+bowser and crawlerdetect (tuning and validation halves each; device-detector's and mobile-detect's are not
+independent of the model table, which is derived from those projects) and of parsers never looked at
+(WhichBrowser, isbot); ``scripts/build_ua_corpus.py`` builds them.
 
 Known limits, by design:
 
 * iPadOS 13+ Safari (and any iPad browser in "desktop website" mode) sends the macOS Safari UA; nothing in
-  it tells an iPad from a Mac, so it is ``desktop``. Surface and other Windows tablets are ``desktop`` too
-  (Windows says "Touch" on touch laptops as well), except Windows RT ("Windows NT 6.2; ARM;"), which ran
-  on tablets only.
+  it tells an iPad from a Mac, so it is ``desktop``. The other iPad browsers keep their iOS token in it
+  (``FxiOS/``, ``CriOS/``, ``EdgiOS/``): those are ``tablet``, an iPhone asking for the desktop site too.
+* Surface and other Windows tablets are ``desktop`` (Windows says "Touch" on touch laptops as well), except
+  Windows RT ("Windows NT 6.2; ARM;"), which ran on tablets only.
 * A model the table does not know falls to the keyword rules: an unknown Android tablet whose browser
   says "Mobile Safari" is ``mobile``, an unknown TV box without "TV" in its name ``tablet``. A maker's name
   alone (the table's brand tokens) does not outvote an Android browser that lays out for a tablet.
@@ -85,50 +86,54 @@ _CLOUDFRONT_HEADERS: tuple[tuple[str, str], ...] = (
 )
 
 #: Crawlers, preview fetchers, monitors and headless browsers:
-#: - ``bot`` ending a name (Googlebot, TelegramBot, Pingdom.com_bot_, trendictionbot0.5): the universal
-#:   crawler suffix. Only attached to a name, since phone models use it as a word ("Logicom M bot 51"),
-#:   and not after "cu", for Cubot phones ("CUBOT NOTE S").
+#: - ``bot`` ending a name (Googlebot, TelegramBot, Pingdom.com_bot_, trendictionbot0.5): the universal crawler suffix.
+#:   Only attached to a name, since phone models use it as a word ("Logicom M bot 51"), and not after "cu", for Cubot
+#:   phones ("CUBOT NOTE S").
 #: - crawl/spider/slurp/scrapy: crawler words (Baiduspider, Bytespider, Yahoo! Slurp, Scrapy).
-#: - an e-mail address: crawlers name their operator (``bytespider@bytedance.com``); a URL too, but see
-#:   ``_URL_RE``: desktop feed readers and media players also name their homepage.
+#: - an e-mail address: crawlers name their operator (``bytespider@bytedance.com``); a URL too, but see ``_URL_RE``:
+#:   desktop feed readers and media players also name their homepage.
 #: - preview: link unfurlers (BingPreview, SkypeUriPreview, Yahoo Link Preview).
-#: - named fetchers without any of the above: facebookexternalhit, meta-external*, WhatsApp's link
-#:   preview, Slack-ImgProxy, Pinterest's crawler, ia_archiver, Google-* tools (Google-InspectionTool),
-#:   the AI assistants' fetchers (ChatGPT-User, Claude-User, Perplexity-User, anthropic-ai, cohere-ai).
-#: - headless browsers and audits: HeadlessChrome/HeadlessEdg, Chrome-Lighthouse, PhantomJS, WebPageTest, and
-#:   the "(Unknown; Linux x86_64)" platform of headless QtWebKit (PhantomJS and the tools built on it).
-#: - monitor: uptime checkers (Site24x7 "…Monitoring", Datadog's "…monitor"); and the other words of
-#:   automation no person's browser says: inspector, diagnostics, observatory, synthetic (monitoring),
-#:   link check, scan/scanner, favicon (fetchers), PageSpeed, Search Console, an AI agent's "<name>-User/",
-#:   a checker, fetcher, harvester, archiver, validator, indexer, analyzer, downloader or extractor, sitemaps,
-#:   SEO, uptime, a feed fetcher's "N subscribers", scraper, screenshot, thumbnail, capture, probe, parser,
-#:   collector, grabber, robot, survey, research, prerender, a build's "-SNAPSHOT" and Pingdom; a domain name
-#:   outside a URL ("Criticalcss.com/2.0", "Match by Siteimprove.com", "+devin.ai"): services name themselves
-#:   so, browsers never; "compatible;" or Google's name inserted in a WebKit browser's engine bracket ("(KHTML,
-#:   like Gecko; compatible; BW/1.2)", "(KHTML, like Gecko; GoogleAdSenseInfeed)"), "-Google" ending a name
-#:   (DuplexWeb-Google, APIs-Google), and "Mozilla/5.0 (compatible; Name/1.0)" naming no platform: the forms
-#:   crawlers that pose as browsers use.
+#: - named fetchers without any of the above: facebookexternalhit, meta-external*, WhatsApp's link preview (also after a
+#:   prefix: "*_WhatsApp/2.12"), Slack-ImgProxy, Pinterest's crawler, ia_archiver, Google-* tools
+#:   (Google-InspectionTool), the AI assistants' fetchers (ChatGPT-User, Claude-User, Perplexity-User, anthropic-ai,
+#:   cohere-ai).
+#: - headless browsers and audits: HeadlessChrome/HeadlessEdg, Chrome-Lighthouse, PhantomJS, WebPageTest, and the
+#:   "(Unknown; Linux x86_64)" platform of headless QtWebKit (PhantomJS and the tools built on it).
+#: - monitor: uptime checkers (Site24x7 "…Monitoring", Datadog's "…monitor"); and the other words of automation no
+#:   person's browser says: inspector, diagnostics, observatory, synthetic (monitoring), link check, scan/scanner,
+#:   favicon (fetchers), PageSpeed, Search Console, an AI agent's "<name>-User/", a checker, fetcher, harvester,
+#:   archiver, validator, indexer, analyzer, downloader or extractor, sitemaps, SEO, uptime, a feed fetcher's "N
+#:   subscribers", scraper, screenshot, thumbnail, capture, probe, tester, parser, collector, grabber, (site) sucker,
+#:   robot, survey, research, prerender, a build's "-SNAPSHOT" and Pingdom; a domain name outside a URL, subdomains too
+#:   ("Criticalcss.com/2.0", "Match by Siteimprove.com", "+devin.ai", "www.example.com)"): services name themselves so,
+#:   browsers never; "compatible;" or Google's name inserted in a WebKit browser's engine bracket ("(KHTML, like Gecko;
+#:   compatible; BW/1.2)", "(KHTML, like Gecko; GoogleAdSenseInfeed)"), a bare name between that bracket and the
+#:   browser's "Version/" or "Mobile/" (a browser's own tokens always carry a version: "(KHTML, like Gecko) Hotjar
+#:   Version/11.0"), "-Google" ending a name (DuplexWeb-Google, APIs-Google), and "Mozilla/5.0 (compatible; Name/1.0)"
+#:   naming no platform: the forms crawlers that pose as browsers use.
 _BOT_RE = re.compile(
     r"(?<=[a-z_.-])(?<!cu)bot(?![a-z])|crawl|spider|slurp|scrapy|[\w.-]@[\w-]+\.[a-z]{2,}|preview"
-    r"|facebookexternalhit|facebookcatalog|meta-external|^whatsapp/|slack-imgproxy|^pinterest/"
+    r"|facebookexternalhit|facebookcatalog|meta-external|whatsapp/|slack-imgproxy|^pinterest/"
     r"|ia_archiver|\bgoogle-[a-z]|chatgpt-|claude-|perplexity-|anthropic-ai|cohere-ai|-user/"
     r"|headless|lighthouse|phantomjs|\(unknown; linux|\bptst/|monitor|inspector|diagnostic|observatory|synthetic"
     r"|linkcheck"
     r"|scan(?:ner)?\b|favicon|page ?speed|search console|checker\b|fetch(?:er|or)\b|harvester|archiver|validator"
     r"|indexer|analy[sz]er|sitemap|\bseo|uptime|downloader|extractor|\d subscribers|scraper|screenshot|thumbnail"
-    r"|capture|pingdom|probe|\bparser|collector|grabber|spyder|robot|survey|research|prerender|snapshot"
-    r"|(?<![\w./@-])[\w-]+\.(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))"
-    r"|like gecko[;,] (?:compatible;|[^)]*google)|-google\b"
+    r"|capture|pingdom|probe|tester\b|\bparser|collector|grabber|sucker|spyder|robot|survey|research|prerender|snapshot"
+    r"|(?<![\w./@-])(?:[\w-]+\.)+(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))"
+    r"|like gecko[;,] (?:compatible;|[^)]*google)|like gecko\) [a-z][\w-]* (?:version|mobile)/|-google\b"
     r"|^mozilla/\d\.\d \(compatible; [^;()]+\)$",
 )
 
 #: A desktop browser's UA with a bare name after its last version ("... Safari/537.36 CybaaAgent",
 #: "... Firefox/3.0.5 WebMoney Advisor", "... Safari/537.36 Inspici (www.inspici.com)"): a service naming
 #: itself so; browsers and apps add "Name/version". So is Firefox's platform bracket ("rv:66.0)") with neither
-#: Gecko nor Firefox after it ("... rv:66.0) WhatCMS/1.0"). After the TV rules: TV builds end in "SMART-TV".
+#: Gecko nor Firefox after it ("... rv:66.0) WhatCMS/1.0"), unless it is Internet Explorer 11's (Trident), whose
+#: "like Gecko" some builds leave out. After the TV rules: TV builds end in "SMART-TV".
 _POSING_BROWSER_RE = re.compile(
     r"^mozilla/5\.0 \((?:windows|macintosh|x11)[^()]*\).*\b(?:safari|firefox|chrome|gecko|edg)/[\d.]+"
-    r" [a-z][\w-]{2,}(?: [a-z][\w-]*)*(?: \([^()]*\))?$|^mozilla/5\.0 \([^()]*\brv:[\d.]+\)(?!.*(?:gecko|firefox))",
+    r" [a-z][\w-]{2,}(?: [a-z][\w-]*)*(?: \([^()]*\))?$"
+    r"|^mozilla/5\.0 \((?![^()]*trident)[^()]*\brv:[\d.]+\)(?!.*(?:gecko|firefox))",
 )
 
 #: A URL in a UA: crawlers name their operator's page (``+http://…/bot.html``); browsers never do.
@@ -143,48 +148,46 @@ _APP_HOMEPAGE_RE = re.compile(
 )
 
 #: HTTP client libraries, CLIs and SDKs: nobody is looking at a screen. Matched as a product token
-#: (at the start, or after a space/bracket, followed by "/") so "curl" inside a word does not count.
+#: (at the start, or after a space/bracket, followed by "/") so "curl" inside a word does not count; not
+#: "Java/" in a feature phone's UA, where it names the phone's J2ME runtime ("Java/ASVM/1.0 Profile/MIDP-2.0").
 _HTTP_LIBRARY_RE = re.compile(
     r"(?:^|[\s(;])(?:curl|libcurl|pycurl|wget|python-requests|python-urllib|python-httpx|httpx|aiohttp"
-    r"|python|go-http-client|java|java-http-client|apache-httpclient|jakarta commons-httpclient"
+    r"|python|go-http-client|java(?!/.*\b(?:midp|cldc))|java-http-client|apache-httpclient|jakarta commons-httpclient"
     r"|grpc-[\w-]+|axios|node-fetch|node-superagent|undici|node|libwww-perl|lwp-\w+|perl"
     r"|postmanruntime|insomnia|httpie|ruby|faraday|guzzle|guzzlehttp|php|typhoeus|restsharp|winhttp"
     r"|reqwest|deno|bun|powershell|aws-sdk-[\w-]+|boto3|botocore)/",
 )
 
-#: Smart TVs, streaming sticks/boxes and TV consoles, by the markers of their platforms. By maker:
-#: SMART-TV/SmartTV and "TV Safari" (Samsung Tizen/Orsay, Hisense, PS5, Yandex TV builds), HbbTV and
-#: CE-HTML (European broadcast standards, only TVs and set-top boxes speak them), Web0S/webOS.TV/webOSTV/NetCast
-#: (LG; plain "webOS" is also Palm's old phones), NETTV (Philips), Opera TV and OMI/ (Opera's TV SDK),
-#: Viera (Panasonic), VIDAA (Hisense), VIZIO/ViziOS, BRAVIA (Sony), MiTV (Xiaomi), Roku, CrKey and
-#: Chromecast (Google cast devices), GoogleTV/"Google TV" and "Android TV" (as the model names put it),
-#: Fire TV (app UAs' device names), AppleTV/"Apple TV"/tvOS, Espial and "(DTV)" (Espial's STB browser),
-#: "Large Screen" (GoogleTV and AltiBrowser set-top boxes), "TV Box"/"Smart Box", STB/stbapp (set-top
-#: boxes, Infomir MAG), Hybridcast and YouView (Japan's and the UK's broadcast platforms), BrightSign
-#: (signage players), Firefox for TV's "(TV;" and Yandex Browser's TV build (UA ending " TV"), "LED" and
-#: a screen size in a model name (the usual TV model scheme: "TF-LED32S59T2S", "DM-LED43SR23"), Xbox,
-#: PlayStation 2-5 and Nintendo Wii (consoles draw on a TV: they get the TV preset; the handhelds PS
-#: Vita/PSP are left to the platform rules), Linux on MIPS or SuperH (set-top box
-#: CPUs, never a desktop's), TCL's "_TV_/" firmware tag, and an Android model name ending in "TV"
-#: ("AND1E TV Build/") in a UA that does not say "Mobile": phones with TV tuners are named "… TV" too,
-#: but their browsers say "Mobile Safari". Then device-detector's own TV markers: the "<brand> Shell <model>"
-#: firmware of Russian and Eastern European TV sets, "Android Box"/"Android Stick", the TV Bro browser, and
-#: the TV makers' and TV platforms' browsers and firmware (Toshiba's TSBNetTV/Toshiba_TP and InettvBrowser,
-#: Sony's SonyCEBrowser, Samsung's Maple, Boxee, the Kylo TV browser, TiVo, Vewd (Opera TV's successor),
-#: Freebox, Humax set-top boxes, DLNA media renderers' "DLNADOC"),
-#: the set-top boxes' embedded engines (WPE WebKit, and QtWebEngine with Sky's "GW-Device"), Android TV's
-#: WebView ("wv-atv"), TCL's TV engine, the OUYA console, and a model name with the word "TV" in it
-#: ("Rombica TV Fly", "net tv.plus") in a UA that does not say "Mobile"; and a model code that starts with
-#: the screen's size in inches ("24OVF6000H", "50OV6000U", "43LU8010T"): TV makers' scheme (every code of
-#: that shape in the model table is a TV's), even where the WebView says "Mobile".
+#: Smart TVs, streaming sticks/boxes and TV consoles, by the markers of their platforms. By maker: SMART-TV/SmartTV and
+#: "TV Safari" (Samsung Tizen/Orsay, Hisense, PS5, Yandex TV builds), HbbTV and CE-HTML (European broadcast standards,
+#: only TVs and set-top boxes speak them), Web0S/webOS.TV/webOSTV/NetCast (LG; plain "webOS" is also Palm's old phones),
+#: NETTV (Philips), Opera TV and OMI/ (Opera's TV SDK), Viera (Panasonic), VIDAA (Hisense), VIZIO/ViziOS, BRAVIA (Sony),
+#: MiTV (Xiaomi), Roku, CrKey and Chromecast (Google cast devices), GoogleTV/"Google TV" and "Android TV" (as the model
+#: names put it), Fire TV (app UAs' device names), AppleTV/"Apple TV"/tvOS, Espial and "(DTV)" (Espial's STB browser),
+#: "Large Screen" (GoogleTV and AltiBrowser set-top boxes), "TV Box"/"Smart Box", STB/stbapp (set-top boxes, Infomir
+#: MAG), Hybridcast and YouView (Japan's and the UK's broadcast platforms), BrightSign (signage players), Firefox for
+#: TV's "(TV;" and Yandex Browser's TV build (UA ending " TV"), "LED" and a screen size in a model name (the usual TV
+#: model scheme: "TF-LED32S59T2S", "DM-LED43SR23"), Xbox, PlayStation 2-5 and Nintendo Wii, also its system's own "wii
+#: libnup/1.0" (consoles draw on a TV: they get the TV preset; the handhelds PS Vita/PSP are left to the platform
+#: rules), Linux on MIPS or SuperH (set-top box CPUs, never a desktop's), TCL's "_TV_/" firmware tag, and an Android
+#: model name ending in "TV" ("AND1E TV Build/", "SWTV Build/") in a UA that does not say "Mobile": phones with TV
+#: tuners are named "… TV" too, but their browsers say "Mobile Safari". Then device-detector's own TV markers: the
+#: "<brand> Shell <model>" firmware of Russian and Eastern European TV sets, "Android Box"/"Android Stick", the TV Bro
+#: browser, and the TV makers' and TV platforms' browsers and firmware (MSN's WebTV, Toshiba's TSBNetTV/Toshiba_TP and
+#: InettvBrowser, Sony's SonyCEBrowser, Samsung's Maple, Boxee, the Kylo TV browser, TiVo, Vewd (Opera TV's successor),
+#: Freebox, Humax set-top boxes, DLNA media renderers' "DLNADOC"), the set-top boxes' embedded engines (WPE WebKit, and
+#: QtWebEngine with Sky's "GW-Device"), Android TV's WebView ("wv-atv"), TCL's TV engine, the OUYA console, and a model
+#: name with the word "TV" in it ("Rombica TV Fly", "net tv.plus") in a UA that does not say "Mobile"; and a model code
+#: that starts with the screen's size in inches ("24OVF6000H", "50OV6000U", "43LU8010T"): TV makers' scheme (every code
+#: of that shape in the model table is a TV's), even where the WebView says "Mobile".
 _TV_RE = re.compile(
     r"smart[-_]?tv|\btv safari/|\stv$|\(tv;|hbbtv|ce-html|web0s|webos\.?tv|netcast|nettv/|opera tv|\bomi/"
     r"|\bviera|vidaa|vizio|bravia|\bmitv|\broku|crkey|chromecast|google ?tv|android ?tv|fire ?tv"
     r"|apple ?tv|tvos|espial|\(dtv\)|large screen|tv ?box|smart ?box|\bstb(?:app)?\b|_stb_|hybridcast"
-    r"|youview|brightsign|led-?\d{2}|xbox|playstation ?[2-5]|\(ps[345]\)|nintendo wii"
-    r"|linux (?:mips|sh4)|_tv_/|\btv build/(?!.*mobile)|\b[a-z]+[ _]shell[ _]\w{6}|android (?:tv )?(?:box|stick)"
+    r"|youview|brightsign|led-?\d{2}|xbox|playstation ?[2-5]|\(ps[345]\)|\bwii"
+    r"|linux (?:mips|sh4)|_tv_/|tv build/(?!.*mobile)|\b[a-z]+[ _]shell[ _]\w{6}|android (?:tv )?(?:box|stick)"
     r"|^tv bro/|qtwebengine.*\bgw-device/|\bwpe\b|wv-atv|tclwebkit|\bouya\b"
-    r"|tsbnettv|toshiba_tp|inettvbrowser|sonycebrowser|\bmaple\d|boxee|\bkylo/|\btivo\b|vewd|freebox|humax|dlnadoc"
+    r"|webtv|tsbnettv|toshiba_tp|inettvbrowser|sonycebrowser|\bmaple\d|boxee|\bkylo/|\btivo\b|vewd|freebox|humax|dlnadoc"
     r"|;\s[^;()]*\btv\b[^;()]*(?:\sbuild/|\))(?!.*mobile)|;\s[2-9]\d[a-z]{2,}\d{3,}[a-z0-9]*(?:\sbuild/|[;)])",
 )
 
@@ -223,36 +226,43 @@ _CHROMEBOOK_RE = re.compile(r"Chromebook")
 #: "Lenovo Tab M10", "XTAB 7", "VTAB7"), and a model name ending in "Pad" (iPad, MediaPad, MatePad, ZenPad,
 #: "Redmi Pad SE", "MI PAD", "iPad8,9" in app UAs; not the ThinkPad/IdeaPad laptops nor Coolpad phones); the
 #: e-readers and older tablets by name (Kindle and Fire's Silk browser, BlackBerry PlayBook, Motorola Xoom,
-#: HP TouchPad, Barnes & Noble NOOK/BNTV/BNRV, PocketBook, Kobo); "Tab" also after an underscore ("GALAXY_Tab").
+#: HP TouchPad, Barnes & Noble NOOK/BNTV/BNRV, PocketBook, Kobo); "Tab" also after an underscore ("GALAXY_Tab");
+#: and iPhone OS 3.2, which shipped on the first iPad only (as Android 3 on tablets only).
 _TABLET_RE = re.compile(
     r"\b(?:SM-[TPX]\d{3}|GT-P\d{4}|GT-N[58]\d{3}|KF[A-Z]{2,6}\b|Lenovo TB|TB-?[A-Z0-9]{4,}\b|YT\d?-[A-Z0-9]"
     r"|YB\d?-[A-Z0-9]|(?:AGS|AGR|BAH|BG2|BTV|CMR|DBY|JDN|KOB|KRJ|MRX|SCM)\d?-[A-Z]"
     r"|Nexus (?:7|9|10)\b|Pixel C\b|Pixel Tablet|Tablet(?! PC)|[A-Za-z]?(?i:tab)(?=\b|\d)"
-    r"|Kindle|Silk/|PlayBook|RIM Tablet|Xoom|TouchPad|hp-tablet|NOOK|Nook\b|BNTV|BNRV|PocketBook|Kobo)"
+    r"|OS 3_2 like Mac OS X|Kindle|Silk/|PlayBook|RIM Tablet|Xoom|TouchPad|hp-tablet|NOOK|Nook\b|BNTV|BNRV"
+    r"|PocketBook|Kobo)"
     r"|_(?i:tab)(?=\b|\d)|(?<!Think)(?<!Idea)(?<!Cool)(?<!COOL)(?:Pad|PAD)(?:\b|\d|_)",
 )
 
-#: Android UAs from browsers and WebViews carry "Safari" (or Gecko for Firefox); "Android without Mobile"
-#: means a tablet only for them: an app's own HTTP stack (``Dalvik/…``) never says "Mobile".
-_BROWSER_RE = re.compile(r"Safari|Gecko/")
+#: An iOS-only browser (Firefox, Chrome, Edge, Opera for iOS) in a Mac UA: iPadOS browsers ask for the desktop
+#: layout by default and send the Mac platform, but keep their own iOS token; an iPhone does so only when
+#: its user asks for the desktop site.
+_IPAD_AS_MAC_RE = re.compile(r"macintosh.*\b(?:fxios|crios|edgios|opios)/")
 
-#: Phones and other pocket screens by platform or browser: iPhone/iPod, Android that says "Mobile", and
-#: the mobile-only platforms and browsers (Windows Phone, BlackBerry, Symbian/S40/S60, J2ME/MIDP feature
-#: phones, KaiOS, Firefox OS's "Mobile;", Opera Mini, UC Browser's "UCWEB" and "iPh<n>" device codes,
-#: Sailfish, Ubuntu Touch, the Japanese and BREW feature phones' UP.Browser/MMP and carrier names (DoCoMo,
-#: KDDI, SoftBank, Vodafone, J-PHONE, WILLCOM, DDIPOCKET, i-mode's portalmmm, FOMA, EMOBILE) and their jig and
-#: NF browsers, Apple Watch's "Watch OS", Windows Phone's desktop mode ("WPDesktop") and iOS apps' Safari stack
-#: ("MobileSafari/…"); the feature phones' and early smartphones' browsers and platforms (Teleca/Obigo, Samsung's
-#: Dolfin and Bada, Nokia's Maemo, Openwave, Polaris, Danger's hiptop, AvantGo, and the Skyfire and BOLT
-#: browsers, which send a desktop platform) and a screen size under 500 pixels wide ("176x220",
-#: "240x320"), which only phones and old handhelds put in their UA.
+#: Android UAs from browsers and WebViews carry "Safari" (or Gecko for Firefox, or at least "Chrome/": Firefox
+#: Focus's GeckoView UA has neither); "Android without Mobile"
+#: means a tablet only for them: an app's own HTTP stack (``Dalvik/…``) never says "Mobile".
+_BROWSER_RE = re.compile(r"Safari|Gecko/|Chrome/")
+
+#: Phones and other pocket screens by platform or browser: iPhone/iPod, Android that says "Mobile", and the mobile-only
+#: platforms and browsers (Windows Phone, BlackBerry, Symbian/S40/S60, J2ME/MIDP feature phones, KaiOS, Firefox OS's
+#: "Mobile;", Opera Mini, UC Browser's "UCWEB" and "iPh<n>" device codes, Sailfish, Ubuntu Touch, the Japanese and BREW
+#: feature phones' UP.Browser/MMP and carrier names (DoCoMo, KDDI, SoftBank, Vodafone, J-PHONE, WILLCOM, DDIPOCKET,
+#: i-mode's portalmmm, FOMA, EMOBILE) and their jig and NF browsers, Apple Watch's "Watch OS", Windows Phone's desktop
+#: mode ("WPDesktop") and iOS apps' Safari stack ("MobileSafari/…"); the feature phones' and early smartphones' browsers
+#: and platforms (Teleca/Obigo, Samsung's Dolfin and Bada, Nokia's Maemo, Openwave, Polaris, Danger's hiptop, AvantGo,
+#: and the Skyfire and BOLT browsers, which send a desktop platform), WAP (the feature phones' protocol) and a screen
+#: size under 500 pixels wide ("176x220", "240x320"), which only phones and old handhelds put in their UA.
 _MOBILE_RE = re.compile(
     r"iphone|ipod|android.*\bmobile\b|\bmobile(?: safari|/|;|\))|windows phone|windows ce|iemobile|blackberry|\bbb10\b"
     r"|symbian|symbos|series ?[46]0|\bs60\b|j2me|midp|cldc|kaios|opera mini|opera mobi|ucweb|sailfish|ubuntu touch"
     r"|\bpalm|webos/|nokia|sonyericsson|samsung-(?:gt|sgh)|\bmaui\b|netfront|fennec|up\.browser|\bmmp/|\bbrew\b"
     r"|watch ?os|\biph\d|docomo|kddi-|softbank|vodafone/|j-phone|willcom|ddipocket|portalmmm|\bfoma\b|^emobile/"
     r"|jig browser|nf-browser|wpdesktop|mobilesafari/|teleca|obigo|dolfin|\bbada\b|maemo|openwave|polaris"
-    r"|hiptop|avantgo|skyfire|^bolt/"
+    r"|hiptop|avantgo|skyfire|^bolt/|\bwap\b"
     r"|\b[1-4]\d\dx[1-9]\d\d\b",
 )
 
@@ -268,9 +278,12 @@ _DESKTOP_RE = re.compile(
     r"|openbsd|netbsd|sunos|haiku|beos|amigaos|syllable|openvms|cygwin|electron/|\bdesktop\b",
 )
 
-#: Platforms whose UAs never carry a phone, tablet or TV model code (iOS names "like Mac OS X", iOS apps' own
-#: UAs "iPad"/"iPhone" without it; iPhone and iPad are told apart by name in the keyword rules).
-_DESKTOP_OS_RE = re.compile(r"windows|\bwin(?:32|64|\d+)\b|macintosh|mac os|macos|\bcros\b|x11|\bip(?:ad|hone|od)\b")
+#: Platforms whose UAs never carry a phone, tablet or TV model code (iOS names "like Mac OS X", iOS apps' own UAs
+#: "iPad"/"iPhone" without it, Apple's CFNetwork stack "Darwin/" and at most a Mac's or iPhone's name; iPhone and iPad
+#: are told apart by name in the keyword rules).
+_DESKTOP_OS_RE = re.compile(
+    r"darwin/|windows|\bwin(?:32|64|\d+)\b|macintosh|mac os|macos|\bcros\b|x11|\bip(?:ad|hone|od)\b",
+)
 
 
 def device_class(user_agent: str | None, headers: Mapping[str, str] | None = None) -> str:
@@ -333,7 +346,7 @@ def _android_browser_without_mobile(ua: str) -> bool:
 
 def _classify_by_keywords(ua: str, low: str) -> str:
     """The fallback for UAs whose model the table does not know: tablet names, then the platform."""
-    if _TABLET_RE.search(ua):
+    if _TABLET_RE.search(ua) or _IPAD_AS_MAC_RE.search(low):
         return "tablet"
     if "Android" in ua and "Mobile" not in ua:
         return "tablet" if _android_browser_without_mobile(ua) else "mobile"

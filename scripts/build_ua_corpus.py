@@ -4,6 +4,8 @@
     python scripts/build_ua_corpus.py            # downloads the packages below with pip / npm into a temp dir
     python scripts/build_ua_corpus.py --src DIR  # packages already downloaded (and unpacked) under DIR
     python scripts/build_ua_corpus.py --bowser FILE  # bowser's test list (not in its npm package)
+    python scripts/build_ua_corpus.py --whichbrowser DIR --isbot DIR  # those repositories' checkouts at the
+                                                     # pinned commits (default: downloaded from GitHub)
 
 Sources, each from its registry package, and how their labels become ours (the label is always the
 source's own device-type field, never our classifier's answer):
@@ -30,7 +32,9 @@ source's own device-type field, never our classifier's answer):
   finer label) are left out. Not independent of the classifier: the model table holds Mobile-Detect's own
   tablet codes (``scripts/build_device_models.py``).
 
-Three more sources, added after the classifier was tuned on the ones above and never looked at since:
+Three more sources, added after the classifier was tuned on the ones above and measured whole, never
+looked at, for two rounds of its rules; since the third they are split like the others and only their
+tuning halves are looked at:
 
 * ``device`` 0.3.10 (npm, MIT; the last release that ships its tests): each ``device('<UA>')`` of its
   ``test/device_*_test.js`` with the ``assert.equal(mydevice.type, '<type>')`` that follows it: phone ->
@@ -43,17 +47,29 @@ Three more sources, added after the classifier was tuned on the ones above and n
   ``tests/fixtures/user_agent/crawlers.txt``, one UA a line -> bot. Its ``devices.txt`` (not crawlers,
   with no device type) is left out.
 
+Two more, added when the classifier's third round of tuning began, before any rule of it changed, and
+never looked at since; neither is in a registry package, so each is read from its repository at a pinned
+commit, and the files read must match their pinned SHA-256 (``REPOSITORIES``):
+
+* WhichBrowser's parser (MIT): ``tests/data/**/*.yaml``, each entry's ``result.device.type``: mobile (smart
+  and feature), pda, watch, media (portable media players) -> mobile; tablet -> tablet; desktop -> desktop;
+  television -> smarttv; gaming -> smarttv for home consoles (as above, by manufacturer and model); bot ->
+  bot. E-readers (e-ink screens), mobile of subtype desktop and the other types are left out, and so are
+  entries whose result depends on more than the UA (other headers, options such as ``detectBots``).
+* isbot (Unlicense): ``fixtures/crawlers.yml`` -> bot; ``fixtures/browsers.yml`` -> ``screen``, a person's
+  browser or app with no device type (isbot's test of its rules' false positives): right when the class
+  is anything but bot. Its ``fixtures/downloaded/`` (other projects' lists) is left out.
+
 The sources after device-detector are written to ``fixtures/ua/independent.tsv``, whose second column
-names the source. ua-parser-js, woothee, crawler-user-agents and mobile-detect are split like the
-device-detector corpus, by a hash of the string, into ``<source>:tune`` (looked at while tuning) and
-``<source>:validate``; the classifier is never tuned on the last three sources (npm-device, bowser,
-crawlerdetect), which are measured whole. The split of woothee, crawler-user-agents and mobile-detect came
-after their strings were drawn: it relabels them and draws nothing new, so their strings are the ones they
-were before.
+names the source. ua-parser-js, woothee, crawler-user-agents, mobile-detect, npm-device, bowser and
+crawlerdetect are split like the device-detector corpus, by a hash of the string, into ``<source>:tune``
+(looked at while tuning) and ``<source>:validate``; whichbrowser and isbot are measured whole and never
+looked at. Every split but ua-parser-js's came after the source's strings were drawn: it relabels them and
+draws nothing new, so their strings are the ones they were before.
 A string is kept in one place only: the hand-picked ``fixtures/user_agents.tsv`` first, then the
 device-detector corpus, then the independent sources in the order above. Per class and part, at most
 ``--per-class`` strings are drawn with a fixed seed, so the files stay small enough for the test suite;
-the last three sources are drawn in a draw of their own, so adding them changed no earlier string.
+the sources added later are drawn in draws of their own, so adding them changed no earlier string.
 """
 
 from __future__ import annotations
@@ -89,8 +105,18 @@ PACKAGES = {
 }
 #: bowser's test list is in its repository only; where ``--src`` holds it, and the file it is read from.
 BOWSER_FILE = Path("bowser") / "test" / "acceptance" / "useragentstrings.yml"
+#: Sources read from their repositories at a pinned commit: (GitHub repository, commit, {file or folder read:
+#: SHA-256}). A folder's digest is ``tree_digest``'s, over every file under it.
+REPOSITORIES = {
+    "whichbrowser": ("WhichBrowser/Parser", "c65ad41ee66cc126a7740d929aab706dd7304c1c",
+                     {"tests/data": "022db2e67cef12a9330429e356363164abc171862345b5dadcb6a7f35e9102af"}),
+    "isbot": ("omrilotan/isbot", "344052da664bde49579e21f1e62349280791efb3",
+              {"fixtures/crawlers.yml": "91df687728b7e282e9cb28c4d515cd1bf2d9907092ab661b1f5ac7b8b7144fe2",
+               "fixtures/browsers.yml": "0789d389584d37e1fc041a77a17bb9a059ae4075e5e1d3e49c54230cee598fd0"}),
+}
 #: Sources split into a tuning and a validation half by ``split_of``.
-SPLIT_SOURCES = ("ua-parser-js", "woothee", "crawler-user-agents", "mobile-detect")
+SPLIT_SOURCES = ("ua-parser-js", "woothee", "crawler-user-agents", "mobile-detect", "npm-device", "bowser",
+                 "crawlerdetect")
 
 MATOMO_TYPES = {
     "smartphone": "mobile", "phablet": "mobile", "feature phone": "mobile", "wearable": "mobile",
@@ -102,11 +128,15 @@ UAPARSERJS_TYPES = {"mobile": "mobile", "wearable": "mobile", "tablet": "tablet"
 WOOTHEE_CATEGORIES = {"pc": "desktop", "crawler": "bot", "mobilephone": "mobile", "appliance": "smarttv"}
 NPM_DEVICE_TYPES = {"phone": "mobile", "tablet": "tablet", "desktop": "desktop", "tv": "smarttv", "bot": "bot"}
 BOWSER_TYPES = {"mobile": "mobile", "tablet": "tablet", "desktop": "desktop", "tv": "smarttv", "bot": "bot"}
+WHICHBROWSER_TYPES = {"mobile": "mobile", "pda": "mobile", "watch": "mobile", "media": "mobile", "tablet": "tablet",
+                      "desktop": "desktop", "television": "smarttv", "gaming": "smarttv", "bot": "bot"}
+#: isbot's browsers: any class of a person's screen is right, ``bot`` wrong.
+SCREEN = "screen"
 #: Consoles that draw on a TV. Handhelds (PSP, Vita, DS, Steam Deck, Anbernic, Retroid) and the hybrid
 #: Switch have a screen of their own that fits no class of ours: they are left out.
 HOME_CONSOLE_RE = re.compile(r"PlayStation [2-5]|PS[2-5]\b|Xbox|Wii|Ouya", re.IGNORECASE)
 
-CLASSES = ("mobile", "tablet", "desktop", "smarttv", "bot")
+CLASSES = ("mobile", "tablet", "desktop", "smarttv", "bot", SCREEN)
 
 
 def fetch_packages(dest: Path) -> None:
@@ -128,6 +158,36 @@ def fetch_packages(dest: Path) -> None:
             for tgz in target.glob("*.tgz"):
                 with tarfile.open(tgz) as tar:
                     tar.extractall(target, filter="data")
+
+
+def fetch_repositories(dest: Path) -> None:
+    """Each of ``REPOSITORIES`` at its commit, cloned to ``dest/<source>`` with git (GitHub's archives leave
+    out the test folders their ``.gitattributes`` mark ``export-ignore``)."""
+    for name, (repo, commit, _) in REPOSITORIES.items():
+        target = dest / name
+        subprocess.run(["git", "init", "--quiet", str(target)], check=True)
+        subprocess.run(["git", "-C", str(target), "fetch", "--quiet", "--depth", "1",
+                        f"https://github.com/{repo}", commit], check=True)
+        subprocess.run(["git", "-C", str(target), "checkout", "--quiet", "FETCH_HEAD"], check=True)
+
+
+def tree_digest(path: Path) -> str:
+    """SHA-256 of a file, or of a folder's files (each one's path under it and bytes, in path order)."""
+    if path.is_file():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(file.relative_to(path).as_posix().encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
+def checked(root: Path, name: str) -> Path:
+    """``root`` after checking that the files read from it are the pinned ones."""
+    for relative, expected in REPOSITORIES[name][2].items():
+        got = tree_digest(root / relative)
+        if got != expected:
+            raise SystemExit(f"{name}: {relative} has SHA-256 {got}, not the pinned {expected}")
+    return root
 
 
 def console_class(model: str) -> str | None:
@@ -265,6 +325,40 @@ def crawlerdetect_rows(root: Path) -> list[tuple[str, str, str]]:
             if (ua := clean(line))]
 
 
+def whichbrowser_rows(root: Path) -> list[tuple[str, str, str]]:
+    rows = []
+    for path in sorted((root / "tests" / "data").rglob("*.yaml")):
+        for entry in yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or []:
+            headers = entry.get("headers")
+            if set(entry) - {"headers", "result", "readable"} or not isinstance(headers, str):
+                continue  # options (detectBots...) or several headers: the result is not the UA's alone
+            name, _, value = headers.partition(": ")
+            ua = clean(value)
+            device = (entry.get("result") or {}).get("device") or {}
+            kind = device.get("type")
+            label = WHICHBROWSER_TYPES.get(kind)
+            if name != "User-Agent" or ua is None or label is None or device.get("subtype") == "desktop":
+                continue
+            model = f"{device.get('manufacturer') or ''} {device.get('model') or ''}".strip()
+            if kind == "gaming":
+                label = console_class(model) if device.get("subtype") == "console" else None
+            if label:
+                rows.append((label, ua, f"whichbrowser {kind}: {model}".rstrip(": ")))
+    return rows
+
+
+def isbot_rows(root: Path) -> list[tuple[str, str, str]]:
+    rows = []
+    for file, label in (("crawlers.yml", "bot"), ("browsers.yml", SCREEN)):
+        for group, entries in (yaml.load((root / "fixtures" / file).read_text(encoding="utf-8"),
+                                         Loader=yaml.CSafeLoader) or {}).items():
+            for entry in entries or []:
+                ua = clean(entry)
+                if ua is not None:
+                    rows.append((label, ua, f"isbot {file.split('.')[0]}: {group}"))
+    return rows
+
+
 def source_of(note: str) -> str:
     return note.split(" ")[0].rstrip(":")
 
@@ -319,6 +413,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     parser.add_argument("--bowser", type=Path,
                         help=f"bowser's test list (default: SRC/{BOWSER_FILE}, which --src must then hold)")
+    for name, (repo, commit, _) in REPOSITORIES.items():
+        parser.add_argument(f"--{name}", type=Path,
+                            help=f"a checkout of {repo} at {commit[:7]} (default: SRC/{name}, or downloaded)")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -338,9 +435,17 @@ def main(argv: list[str] | None = None) -> int:
         bowser = args.bowser or (src / BOWSER_FILE)
         if not bowser.is_file():
             parser.error(f"bowser's test list not found at {bowser}: pass it with --bowser")
-        never_tuned = (npm_device_rows(src / "npm-device") + bowser_rows(bowser)
-                       + crawlerdetect_rows(src / "crawlerdetect"))
-        independent += sample(never_tuned, lambda _, note: source_of(note), args.per_class, seen, seed=3)
+        second_round = (npm_device_rows(src / "npm-device") + bowser_rows(bowser)
+                        + crawlerdetect_rows(src / "crawlerdetect"))
+        independent += [(label, independent_part(ua, note), ua, note) for label, _, ua, note
+                        in sample(second_round, lambda _, note: source_of(note), args.per_class, seen, seed=3)]
+        repositories = {name: getattr(args, name) or (src / name) for name in REPOSITORIES}
+        if not all(path.is_dir() for path in repositories.values()):
+            fetch_repositories(Path(tmp))
+            repositories = {name: path if path.is_dir() else Path(tmp) / name for name, path in repositories.items()}
+        third_round = (whichbrowser_rows(checked(repositories["whichbrowser"], "whichbrowser"))
+                       + isbot_rows(checked(repositories["isbot"], "isbot")))
+        independent += sample(third_round, lambda _, note: source_of(note), args.per_class, seen, seed=4)
         independent.sort(key=lambda r: (CLASSES.index(r[0]), r[1], r[2]))
     write(args.out / "device_detector.tsv", "part", matomo)
     write(args.out / "independent.tsv", "source", independent)
