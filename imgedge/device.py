@@ -98,7 +98,8 @@ _CLOUDFRONT_HEADERS: tuple[tuple[str, str], ...] = (
 #:   (Google-InspectionTool), the AI assistants' fetchers (ChatGPT-User, Claude-User, Perplexity-User, anthropic-ai,
 #:   cohere-ai).
 #: - headless browsers and audits: HeadlessChrome/HeadlessEdg, Chrome-Lighthouse, PhantomJS, WebPageTest, and the
-#:   "(Unknown; Linux x86_64)" platform of headless QtWebKit (PhantomJS and the tools built on it).
+#:   "(Unknown; Linux x86_64)" platform of headless QtWebKit (PhantomJS and the tools built on it; not on ARM,
+#:   where LG's TVs and set-top boxes send it).
 #: - monitor: uptime checkers (Site24x7 "…Monitoring", Datadog's "…monitor"); and the other words of automation no
 #:   person's browser says: inspector, diagnostics, observatory, synthetic (monitoring), link check, scan/scanner,
 #:   favicon (fetchers), PageSpeed, Search Console, an AI agent's "<name>-User/", a checker, fetcher, harvester,
@@ -115,8 +116,8 @@ _BOT_RE = re.compile(
     r"(?<=[a-z_.-])(?<!cu)bot(?![a-z])|crawl|spider|slurp|scrapy|[\w.-]@[\w-]+\.[a-z]{2,}|preview"
     r"|facebookexternalhit|facebookcatalog|meta-external|whatsapp/|slack-imgproxy|^pinterest/"
     r"|ia_archiver|\bgoogle-[a-z]|chatgpt-|claude-|perplexity-|anthropic-ai|cohere-ai|-user/"
-    r"|headless|lighthouse|phantomjs|\(unknown; linux|\bptst/|monitor|inspector|diagnostic|observatory|synthetic"
-    r"|linkcheck"
+    r"|headless|lighthouse|phantomjs|\(unknown; linux (?!arm)|\bptst/|monitor|inspector|diagnostic"
+    r"|observatory|synthetic|linkcheck"
     r"|scan(?:ner)?\b|favicon|page ?speed|search console|checker\b|fetch(?:er|or)\b|harvester|archiver|validator"
     r"|indexer|analy[sz]er|sitemap|\bseo|uptime|downloader|extractor|\d subscribers|scraper|screenshot|thumbnail"
     r"|capture|pingdom|probe|tester\b|\bparser|collector|grabber|sucker|spyder|robot|survey|research|prerender|snapshot"
@@ -237,6 +238,10 @@ _TABLET_RE = re.compile(
     r"|_(?i:tab)(?=\b|\d)|(?<!Think)(?<!Idea)(?<!Cool)(?<!COOL)(?:Pad|PAD)(?:\b|\d|_)",
 )
 
+#: Puffin sends a desktop Linux UA from every device and says which in its version's suffix: "IT" (iPad), "AT"
+#: (Android tablet); "IP"/"AP" are phones, which the TV builds say as well, so only the tablets' are taken.
+_PUFFIN_TABLET_RE = re.compile(r"puffin/[\d.]+[ai]t\b")
+
 #: An iOS-only browser (Firefox, Chrome, Edge, Opera for iOS) in a Mac UA: iPadOS browsers ask for the desktop
 #: layout by default and send the Mac platform, but keep their own iOS token; an iPhone does so only when
 #: its user asks for the desktop site.
@@ -271,18 +276,22 @@ _MOBILE_RE = re.compile(
 _WINDOWS_RT_RE = re.compile(r"windows nt 6\.[23]; arm;")
 
 #: Desktop platforms: Windows, macOS (and Apple's own "Mac OS/" and "os=Mac" forms), ChromeOS, X11 Linux/BSD/
-#: Unix and the hobby desktops (AmigaOS, Haiku, BeOS, Syllable, OpenVMS, Cygwin), apps that say "Desktop",
-#: and Apple's CFNetwork stack when it names a Mac model (``(MacBookPro5%2C3)``, ``(iMac11%2C2)``).
+#: Unix and the hobby desktops (Amiga, MorphOS, Haiku, BeOS, Syllable, OpenVMS, Cygwin), apps that say "Desktop",
+#: and Apple's CFNetwork stack when it names a Mac model (``(MacBookPro5%2C3)``, ``(iMac11%2C2)``); the desktops
+#: of the past: OS/2, RISC OS, the classic Mac OS ("Mac_PowerPC", "Mac_PPC", "Mac_68000") and its OmniWeb
+#: browser, "UNIX".
 _DESKTOP_RE = re.compile(
     r"windows|\bwin(?:32|64|\d+|9x)\b|macintosh|mac ?os|os=mac|\(i?mac|darwin|\bcros\b|x11|linux|freebsd"
-    r"|openbsd|netbsd|sunos|haiku|beos|amigaos|syllable|openvms|cygwin|electron/|\bdesktop\b",
+    r"|openbsd|netbsd|sunos|haiku|beos|amiga|syllable|openvms|cygwin|electron/|\bdesktop\b"
+    r"|os/2|risc ?os|mac_(?:powerpc|ppc|68)|\bunix\b|morphos|omniweb",
 )
 
 #: Platforms whose UAs never carry a phone, tablet or TV model code (iOS names "like Mac OS X", iOS apps' own UAs
 #: "iPad"/"iPhone" without it, Apple's CFNetwork stack "Darwin/" and at most a Mac's or iPhone's name; iPhone and iPad
-#: are told apart by name in the keyword rules).
+#: are told apart by name in the keyword rules), and the old desktops (OS/2, RISC OS, classic Mac OS, Amiga, MorphOS).
 _DESKTOP_OS_RE = re.compile(
-    r"darwin/|windows|\bwin(?:32|64|\d+)\b|macintosh|mac os|macos|\bcros\b|x11|\bip(?:ad|hone|od)\b",
+    r"darwin/|windows|\bwin(?:32|64|\d+)\b|macintosh|mac os|macos|\bcros\b|x11|\bip(?:ad|hone|od)\b"
+    r"|os/2|risc ?os|mac_(?:powerpc|ppc|68)|\bamiga\b|morphos",
 )
 
 
@@ -329,6 +338,8 @@ def _classify_user_agent(ua: str) -> str:
         return _HARMONY_TYPES[harmony.group(1)]
     if _CHROMEBOOK_RE.search(ua):
         return "desktop"
+    if _PUFFIN_TABLET_RE.search(low):
+        return "tablet"
     if _DESKTOP_OS_RE.search(low) and "android" not in low:
         return _classify_by_keywords(ua, low)  # Windows, macOS, iOS, X11: model codes there are PCs' or noise
     hit = model_match(ua)

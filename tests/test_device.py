@@ -66,7 +66,9 @@ INDEPENDENT_FLOORS = {
     # of 145 (0.952) and 143 of 155 (0.923).
     "npm-device:tune": {"mobile": 0.96, "tablet": 0.94, "desktop": 0.95, "bot": 0.95},
     "npm-device:validate": {"mobile": 0.95, "tablet": 0.86, "desktop": 0.95, "bot": 0.95},
-    "bowser:tune": {"mobile": 0.95, "desktop": 0.93},
+    # 42 of 46 desktops since the fourth round: bowser calls Puffin for iPad ("Puffin/3.7.0IT") a desktop,
+    # device-detector a tablet, as the Puffin rule does (it gains 4 tablets elsewhere, 3 on tuning halves).
+    "bowser:tune": {"mobile": 0.95, "desktop": 0.91},
     "bowser:validate": {"mobile": 0.95, "desktop": 0.95},
     "crawlerdetect:tune": {"bot": 0.95},
     "crawlerdetect:validate": {"bot": 0.92},
