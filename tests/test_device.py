@@ -289,6 +289,26 @@ def test_independent_sources_accuracy_per_class(source):
         # Apple's CFNetwork stack names a Mac, never an Android model; WebTV.
         ("com.apple.WebKit.Networking/9601.7.8 CFNetwork/673.6 Darwin/13.4.0 (x86_64) (iMac11%2C2)", "desktop"),
         ("Mozilla/3.0 WebTV/1.2 (compatible; MSIE 2.0)", "smarttv"),
+        # The desktops of the past and the text browsers are desktops, not platform-less scripts.
+        ("Mozilla/5.0 (OS/2; Warp 4.5; rv:24.0) Gecko/20140428 Firefox/24.0", "desktop"),
+        ("Mozilla/4.0 (compatible; MSIE 5.22; Mac_PowerPC)", "desktop"),
+        ("Lynx/2.9.0dev.6 libwww-FM/2.14 SSL-MM/1.4.1 OpenSSL/1.1.1j-dev", "desktop"),
+        # Puffin names a tablet in its version's suffix, whatever platform it sends.
+        ("Mozilla/5.0 (X11; U; Linux x86_64; xx) AppleWebKit/537.36 (KHTML, like Gecko)  Chrome/30.0.1599.114 "
+         "Safari/537.36 Puffin/4.5.0IT", "tablet"),
+        # LG's TVs send headless QtWebKit's "(Unknown; Linux" platform, on ARM; set-top box browsers and boxes.
+        ("Mozilla/5.0 (Unknown; Linux armv7l) AppleWebKit/537.1+ PBRM/1.0 ( ;LGE ;STB-3000 ;00.00.00 ;0x00000001)",
+         "smarttv"),
+        ("Mozilla/5.0 (Linux; U; xx;) AppleWebKit/534 (MFP; 112/0033ZZ0a; KHTML, like Gecko) NetFrontNX/2.0 (DTV; "
+         "HTML; R1.0;)", "smarttv"),
+        ("Mozilla/5.0 (Linux; U; Android 4.2.2; xx; MagicBox Build/JDQ39) AppleWebKit/534.30 (KHTML, like Gecko) "
+         "Version/4.0 Safari/534.30", "smarttv"),
+        # Monitors named in the engine bracket, after Firefox's "rv:", or after the browser's last version.
+        ("Mozilla/5.0 (Windows NT 6.3; WOW64) AppleWebKit/537.36 (KHTML, like Gecko ExampleAgent 3.0) "
+         "Chrome/56.0.2924.87 Safari/537.36", "bot"),
+        ("Mozilla/5.0 (X11; Linux x86_64; rv:45.0; Example) Gecko/20100101 Firefox/45.0", "bot"),
+        ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.199 "
+         "Safari/537.36; Example;", "bot"),
     ],
 )
 def test_devices_known_by_model_or_kind(user_agent, expected):
