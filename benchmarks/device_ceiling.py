@@ -16,9 +16,10 @@ the corpora's labels are (``scripts/build_ua_corpus.py``):
   crawlers, fetchers, HTTP libraries and CLIs) -> bot. AGPL-3.0: run as a separate program, never shipped.
 
 Per source, half and class it prints ours, each reference's accuracy and, against device-detector, how the
-two split the strings: both right, ours only, its only, both wrong. "Both wrong" is mostly label policy (the
-source labels a string as no maintained parser does: an e-mail client called a crawler, PhantomJS a
-desktop); "its only" is where a classifier does better than ours on those labels. Our model table is derived
+two split the strings: both right, ours only, its only, both wrong, and the share either gets right (a ceiling
+for rules that would add device-detector's knowledge to ours). "Both wrong" is label policy (the source labels
+a string as no maintained parser does: an e-mail client called a crawler, PhantomJS a desktop) or a device
+neither knows; "its only" is where a classifier does better than ours on those labels. Our model table is derived
 from device-detector's regexes, so its agreement with ours is not independent evidence: the value is in
 the strings it gets right and we do not.
 
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                   f": {ua}  ({note})")
     names = ["ours", *references]
     header = ("| source, half | class | UAs | " + " | ".join(names)
-              + " | both right | ours only | its only | both wrong |")
+              + " | both right | ours only | its only | both wrong | either right |")
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     order = (*DEVICE_CLASSES, SCREEN)
     for (group, label), c in sorted(split.items(), key=lambda kv: (kv[0][0], order.index(kv[0][1]))):
@@ -168,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         figures[group][label] = {"n": n, **{name: c[name] / n for name in names},
                                  **{k: c[k] for k in ("both right", "ours only", "its only", "both wrong")}}
         lines.append(f"| {group} | {label} | {n} | " + " | ".join(f"{100 * c[k] / n:.1f}" for k in names)
-                     + f" | {c['both right']} | {c['ours only']} | {c['its only']} | {c['both wrong']} |")
+                     + f" | {c['both right']} | {c['ours only']} | {c['its only']} | {c['both wrong']}"
+                     + f" | {100 * (n - c['both wrong']) / n:.1f} |")
     print(json.dumps(figures, indent=1) if args.json else "\n".join(lines))
     return 0
 
