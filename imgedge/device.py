@@ -33,9 +33,10 @@ viewer, so the headers decide, and without them it is ``bot``.
 
 Accuracy per class, on labelled corpora (``tests/test_device.py`` holds the floors, the README the figures):
 the fixtures of device-detector, ua-parser-js, woothee, crawler-user-agents, mobile-detect, npm ``device``,
-bowser and crawlerdetect (tuning and validation halves each; device-detector's and mobile-detect's are not
-independent of the model table, which is derived from those projects) and of parsers never looked at
-(WhichBrowser, isbot); ``scripts/build_ua_corpus.py`` builds them.
+bowser, crawlerdetect, WhichBrowser and isbot (tuning and validation halves each; device-detector's and
+mobile-detect's are not independent of the model table, which is derived from those projects) and of a parser
+never looked at (Yauaa); ``scripts/build_ua_corpus.py`` builds them, ``benchmarks/device_ceiling.py`` measures
+the field's maintained parsers on the same labels.
 
 Known limits, by design:
 
@@ -98,7 +99,8 @@ _CLOUDFRONT_HEADERS: tuple[tuple[str, str], ...] = (
 #:   (Google-InspectionTool), the AI assistants' fetchers (ChatGPT-User, Claude-User, Perplexity-User, anthropic-ai,
 #:   cohere-ai).
 #: - headless browsers and audits: HeadlessChrome/HeadlessEdg, Chrome-Lighthouse, PhantomJS, WebPageTest, and the
-#:   "(Unknown; Linux x86_64)" platform of headless QtWebKit (PhantomJS and the tools built on it).
+#:   "(Unknown; Linux x86_64)" platform of headless QtWebKit (PhantomJS and the tools built on it; not on ARM,
+#:   where LG's TVs and set-top boxes send it).
 #: - monitor: uptime checkers (Site24x7 "…Monitoring", Datadog's "…monitor"); and the other words of automation no
 #:   person's browser says: inspector, diagnostics, observatory, synthetic (monitoring), link check, scan/scanner,
 #:   favicon (fetchers), PageSpeed, Search Console, an AI agent's "<name>-User/", a checker, fetcher, harvester,
@@ -106,33 +108,37 @@ _CLOUDFRONT_HEADERS: tuple[tuple[str, str], ...] = (
 #:   subscribers", scraper, screenshot, thumbnail, capture, probe, tester, parser, collector, grabber, (site) sucker,
 #:   robot, survey, research, prerender, a build's "-SNAPSHOT" and Pingdom; a domain name outside a URL, subdomains too
 #:   ("Criticalcss.com/2.0", "Match by Siteimprove.com", "+devin.ai", "www.example.com)"): services name themselves so,
-#:   browsers never; "compatible;" or Google's name inserted in a WebKit browser's engine bracket ("(KHTML, like Gecko;
-#:   compatible; BW/1.2)", "(KHTML, like Gecko; GoogleAdSenseInfeed)"), a bare name between that bracket and the
-#:   browser's "Version/" or "Mobile/" (a browser's own tokens always carry a version: "(KHTML, like Gecko) Hotjar
-#:   Version/11.0"), "-Google" ending a name (DuplexWeb-Google, APIs-Google), and "Mozilla/5.0 (compatible; Name/1.0)"
-#:   naming no platform: the forms crawlers that pose as browsers use.
+#:   browsers never; "compatible;", Google's or any name inserted in a WebKit browser's engine bracket ("(KHTML, like
+#:   Gecko; compatible; BW/1.2)", "(KHTML, like Gecko; GoogleAdSenseInfeed)", "(KHTML, like Gecko GomezAgent 3.0)"), a
+#:   name after "rv:" in a desktop's Firefox or IE 11 bracket ("rv:45.0; Rigor)", "rv:11.0; Catchpoint)": browsers end
+#:   it with their "rv:" version; KaiOS phones put their model after it), the automation words Selenium, devtools and
+#:   classifier, a bare name between that bracket and the browser's "Version/" or "Mobile/" (a browser's own tokens
+#:   always carry a version: "(KHTML, like Gecko) Hotjar Version/11.0"), "-Google" ending a name (DuplexWeb-Google,
+#:   APIs-Google), and "Mozilla/5.0 (compatible; Name/1.0)" naming no platform: the forms crawlers that pose as browsers
+#:   use.
 _BOT_RE = re.compile(
     r"(?<=[a-z_.-])(?<!cu)bot(?![a-z])|crawl|spider|slurp|scrapy|[\w.-]@[\w-]+\.[a-z]{2,}|preview"
     r"|facebookexternalhit|facebookcatalog|meta-external|whatsapp/|slack-imgproxy|^pinterest/"
     r"|ia_archiver|\bgoogle-[a-z]|chatgpt-|claude-|perplexity-|anthropic-ai|cohere-ai|-user/"
-    r"|headless|lighthouse|phantomjs|\(unknown; linux|\bptst/|monitor|inspector|diagnostic|observatory|synthetic"
-    r"|linkcheck"
+    r"|headless|lighthouse|phantomjs|\(unknown; linux (?!arm)|\bptst/|monitor|inspector|diagnostic"
+    r"|observatory|synthetic|linkcheck"
     r"|scan(?:ner)?\b|favicon|page ?speed|search console|checker\b|fetch(?:er|or)\b|harvester|archiver|validator"
     r"|indexer|analy[sz]er|sitemap|\bseo|uptime|downloader|extractor|\d subscribers|scraper|screenshot|thumbnail"
     r"|capture|pingdom|probe|tester\b|\bparser|collector|grabber|sucker|spyder|robot|survey|research|prerender|snapshot"
     r"|(?<![\w./@-])(?:[\w-]+\.)+(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))"
-    r"|like gecko[;,] (?:compatible;|[^)]*google)|like gecko\) [a-z][\w-]* (?:version|mobile)/|-google\b"
+    r"|like gecko(?:[;,] (?:compatible;|[^)]*google)| [a-z][^()]*\))|selenium|devtools|classifier"
+    r"|(?:windows|x11|macintosh)[^()]*rv:[\d.]+; [a-z][\w-]*\)|like gecko\) [a-z][\w-]* (?:version|mobile)/|-google\b"
     r"|^mozilla/\d\.\d \(compatible; [^;()]+\)$",
 )
 
-#: A desktop browser's UA with a bare name after its last version ("... Safari/537.36 CybaaAgent",
-#: "... Firefox/3.0.5 WebMoney Advisor", "... Safari/537.36 Inspici (www.inspici.com)"): a service naming
-#: itself so; browsers and apps add "Name/version". So is Firefox's platform bracket ("rv:66.0)") with neither
-#: Gecko nor Firefox after it ("... rv:66.0) WhatCMS/1.0"), unless it is Internet Explorer 11's (Trident), whose
-#: "like Gecko" some builds leave out. After the TV rules: TV builds end in "SMART-TV".
+#: A desktop browser's UA with a bare name after its last version ("... Safari/537.36 CybaaAgent", "... Firefox/3.0.5
+#: WebMoney Advisor", "... Safari/537.36 Inspici (www.inspici.com)", "... Safari/537.36; OneTrust;"): a service naming
+#: itself so; browsers and apps add "Name/version". So is Firefox's platform bracket ("rv:66.0)") with neither Gecko nor
+#: Firefox after it ("... rv:66.0) WhatCMS/1.0"), unless it is Internet Explorer 11's (Trident), whose "like Gecko" some
+#: builds leave out. After the TV rules: TV builds end in "SMART-TV".
 _POSING_BROWSER_RE = re.compile(
     r"^mozilla/5\.0 \((?:windows|macintosh|x11)[^()]*\).*\b(?:safari|firefox|chrome|gecko|edg)/[\d.]+"
-    r" [a-z][\w-]{2,}(?: [a-z][\w-]*)*(?: \([^()]*\))?$"
+    r"(?: [a-z][\w-]{2,}(?: [a-z][\w-]*)*(?: \([^()]*\))?|; [a-z][\w-]{2,};?)$"
     r"|^mozilla/5\.0 \((?![^()]*trident)[^()]*\brv:[\d.]+\)(?!.*(?:gecko|firefox))",
 )
 
@@ -163,29 +169,30 @@ _HTTP_LIBRARY_RE = re.compile(
 #: only TVs and set-top boxes speak them), Web0S/webOS.TV/webOSTV/NetCast (LG; plain "webOS" is also Palm's old phones),
 #: NETTV (Philips), Opera TV and OMI/ (Opera's TV SDK), Viera (Panasonic), VIDAA (Hisense), VIZIO/ViziOS, BRAVIA (Sony),
 #: MiTV (Xiaomi), Roku, CrKey and Chromecast (Google cast devices), GoogleTV/"Google TV" and "Android TV" (as the model
-#: names put it), Fire TV (app UAs' device names), AppleTV/"Apple TV"/tvOS, Espial and "(DTV)" (Espial's STB browser),
-#: "Large Screen" (GoogleTV and AltiBrowser set-top boxes), "TV Box"/"Smart Box", STB/stbapp (set-top boxes, Infomir
-#: MAG), Hybridcast and YouView (Japan's and the UK's broadcast platforms), BrightSign (signage players), Firefox for
-#: TV's "(TV;" and Yandex Browser's TV build (UA ending " TV"), "LED" and a screen size in a model name (the usual TV
-#: model scheme: "TF-LED32S59T2S", "DM-LED43SR23"), Xbox, PlayStation 2-5 and Nintendo Wii, also its system's own "wii
-#: libnup/1.0" (consoles draw on a TV: they get the TV preset; the handhelds PS Vita/PSP are left to the platform
-#: rules), Linux on MIPS or SuperH (set-top box CPUs, never a desktop's), TCL's "_TV_/" firmware tag, and an Android
-#: model name ending in "TV" ("AND1E TV Build/", "SWTV Build/") in a UA that does not say "Mobile": phones with TV
-#: tuners are named "… TV" too, but their browsers say "Mobile Safari". Then device-detector's own TV markers: the
-#: "<brand> Shell <model>" firmware of Russian and Eastern European TV sets, "Android Box"/"Android Stick", the TV Bro
-#: browser, and the TV makers' and TV platforms' browsers and firmware (MSN's WebTV, Toshiba's TSBNetTV/Toshiba_TP and
-#: InettvBrowser, Sony's SonyCEBrowser, Samsung's Maple, Boxee, the Kylo TV browser, TiVo, Vewd (Opera TV's successor),
-#: Freebox, Humax set-top boxes, DLNA media renderers' "DLNADOC"), the set-top boxes' embedded engines (WPE WebKit, and
-#: QtWebEngine with Sky's "GW-Device"), Android TV's WebView ("wv-atv"), TCL's TV engine, the OUYA console, and a model
-#: name with the word "TV" in it ("Rombica TV Fly", "net tv.plus") in a UA that does not say "Mobile"; and a model code
-#: that starts with the screen's size in inches ("24OVF6000H", "50OV6000U", "43LU8010T"): TV makers' scheme (every code
-#: of that shape in the model table is a TV's), even where the WebView says "Mobile".
+#: names put it), Fire TV (app UAs' device names), AppleTV/"Apple TV"/tvOS, Espial and "(DTV" (Espial's and NetFront's
+#: set-top box browsers), "intelce" (Intel's set-top box chips), "Large Screen" (GoogleTV and AltiBrowser set-top
+#: boxes), "TV Box"/"Smart Box", STB/stbapp (set-top boxes, Infomir MAG), Hybridcast and YouView (Japan's and the UK's
+#: broadcast platforms), BrightSign (signage players), Firefox for TV's "(TV;" and Yandex Browser's TV build (UA ending
+#: " TV"), "LED" and a screen size in a model name (the usual TV model scheme: "TF-LED32S59T2S", "DM-LED43SR23"), Xbox,
+#: PlayStation 2-5 and Nintendo Wii, also its system's own "wii libnup/1.0" (consoles draw on a TV: they get the TV
+#: preset; the handhelds PS Vita/PSP are left to the platform rules), Linux on MIPS or SuperH (set-top box CPUs, never a
+#: desktop's), TCL's "_TV_/" firmware tag, and an Android model name ending in "TV" or "Box" ("AND1E TV Build/", "SWTV
+#: Build/", "MagicBox Build/") in a UA that does not say "Mobile": phones with TV tuners are named "… TV" too, but their
+#: browsers say "Mobile Safari". Then device-detector's own TV markers: the "<brand> Shell <model>" firmware of Russian
+#: and Eastern European TV sets, "Android Box"/"Android Stick", the TV Bro browser, and the TV makers' and TV platforms'
+#: browsers and firmware (MSN's WebTV, Toshiba's TSBNetTV/Toshiba_TP and InettvBrowser, Sony's SonyCEBrowser, Samsung's
+#: Maple, Boxee, the Kylo TV browser, TiVo, Vewd (Opera TV's successor), Freebox, Humax set-top boxes, DLNA media
+#: renderers' "DLNADOC"), the set-top boxes' embedded engines (WPE WebKit, and QtWebEngine with Sky's "GW-Device"),
+#: Android TV's WebView ("wv-atv"), TCL's TV engine, the OUYA console, and a model name with the word "TV" in it
+#: ("Rombica TV Fly", "net tv.plus") in a UA that does not say "Mobile"; and a model code that starts with the screen's
+#: size in inches ("24OVF6000H", "50OV6000U", "43LU8010T"): TV makers' scheme (every code of that shape in the model
+#: table is a TV's), even where the WebView says "Mobile".
 _TV_RE = re.compile(
     r"smart[-_]?tv|\btv safari/|\stv$|\(tv;|hbbtv|ce-html|web0s|webos\.?tv|netcast|nettv/|opera tv|\bomi/"
     r"|\bviera|vidaa|vizio|bravia|\bmitv|\broku|crkey|chromecast|google ?tv|android ?tv|fire ?tv"
-    r"|apple ?tv|tvos|espial|\(dtv\)|large screen|tv ?box|smart ?box|\bstb(?:app)?\b|_stb_|hybridcast"
+    r"|apple ?tv|tvos|espial|\(dtv[;)]|intelce|large screen|tv ?box|smart ?box|\bstb(?:app)?\b|_stb_|hybridcast"
     r"|youview|brightsign|led-?\d{2}|xbox|playstation ?[2-5]|\(ps[345]\)|\bwii"
-    r"|linux (?:mips|sh4)|_tv_/|tv build/(?!.*mobile)|\b[a-z]+[ _]shell[ _]\w{6}|android (?:tv )?(?:box|stick)"
+    r"|linux (?:mips|sh4)|_tv_/|(?:tv|box) build/(?!.*mobile)|\b[a-z]+[ _]shell[ _]\w{6}|android (?:tv )?(?:box|stick)"
     r"|^tv bro/|qtwebengine.*\bgw-device/|\bwpe\b|wv-atv|tclwebkit|\bouya\b"
     r"|webtv|tsbnettv|toshiba_tp|inettvbrowser|sonycebrowser|\bmaple\d|boxee|\bkylo/|\btivo\b|vewd|freebox|humax|dlnadoc"
     r"|;\s[^;()]*\btv\b[^;()]*(?:\sbuild/|\))(?!.*mobile)|;\s[2-9]\d[a-z]{2,}\d{3,}[a-z0-9]*(?:\sbuild/|[;)])",
@@ -237,6 +244,10 @@ _TABLET_RE = re.compile(
     r"|_(?i:tab)(?=\b|\d)|(?<!Think)(?<!Idea)(?<!Cool)(?<!COOL)(?:Pad|PAD)(?:\b|\d|_)",
 )
 
+#: Puffin sends a desktop Linux UA from every device and says which in its version's suffix: "IT" (iPad), "AT"
+#: (Android tablet); "IP"/"AP" are phones, which the TV builds say as well, so only the tablets' are taken.
+_PUFFIN_TABLET_RE = re.compile(r"puffin/[\d.]+[ai]t\b")
+
 #: An iOS-only browser (Firefox, Chrome, Edge, Opera for iOS) in a Mac UA: iPadOS browsers ask for the desktop
 #: layout by default and send the Mac platform, but keep their own iOS token; an iPhone does so only when
 #: its user asks for the desktop site.
@@ -271,18 +282,22 @@ _MOBILE_RE = re.compile(
 _WINDOWS_RT_RE = re.compile(r"windows nt 6\.[23]; arm;")
 
 #: Desktop platforms: Windows, macOS (and Apple's own "Mac OS/" and "os=Mac" forms), ChromeOS, X11 Linux/BSD/
-#: Unix and the hobby desktops (AmigaOS, Haiku, BeOS, Syllable, OpenVMS, Cygwin), apps that say "Desktop",
-#: and Apple's CFNetwork stack when it names a Mac model (``(MacBookPro5%2C3)``, ``(iMac11%2C2)``).
+#: Unix and the hobby desktops (Amiga, MorphOS, Haiku, BeOS, Syllable, OpenVMS, Cygwin), apps that say "Desktop",
+#: and Apple's CFNetwork stack when it names a Mac model (``(MacBookPro5%2C3)``, ``(iMac11%2C2)``); the desktops
+#: of the past: OS/2, RISC OS, the classic Mac OS ("Mac_PowerPC", "Mac_PPC", "Mac_68000") and its OmniWeb
+#: browser, "UNIX"; and the text browsers (Lynx, Links, w3m), which run in a desktop's terminal.
 _DESKTOP_RE = re.compile(
     r"windows|\bwin(?:32|64|\d+|9x)\b|macintosh|mac ?os|os=mac|\(i?mac|darwin|\bcros\b|x11|linux|freebsd"
-    r"|openbsd|netbsd|sunos|haiku|beos|amigaos|syllable|openvms|cygwin|electron/|\bdesktop\b",
+    r"|openbsd|netbsd|sunos|haiku|beos|amiga|syllable|openvms|cygwin|electron/|\bdesktop\b"
+    r"|os/2|risc ?os|mac_(?:powerpc|ppc|68)|\bunix\b|morphos|omniweb|^(?:lynx|w3m|e?links)\b",
 )
 
 #: Platforms whose UAs never carry a phone, tablet or TV model code (iOS names "like Mac OS X", iOS apps' own UAs
 #: "iPad"/"iPhone" without it, Apple's CFNetwork stack "Darwin/" and at most a Mac's or iPhone's name; iPhone and iPad
-#: are told apart by name in the keyword rules).
+#: are told apart by name in the keyword rules), and the old desktops (OS/2, RISC OS, classic Mac OS, Amiga, MorphOS).
 _DESKTOP_OS_RE = re.compile(
-    r"darwin/|windows|\bwin(?:32|64|\d+)\b|macintosh|mac os|macos|\bcros\b|x11|\bip(?:ad|hone|od)\b",
+    r"darwin/|windows|\bwin(?:32|64|\d+)\b|macintosh|mac os|macos|\bcros\b|x11|\bip(?:ad|hone|od)\b"
+    r"|os/2|risc ?os|mac_(?:powerpc|ppc|68)|\bamiga\b|morphos",
 )
 
 
@@ -329,6 +344,8 @@ def _classify_user_agent(ua: str) -> str:
         return _HARMONY_TYPES[harmony.group(1)]
     if _CHROMEBOOK_RE.search(ua):
         return "desktop"
+    if _PUFFIN_TABLET_RE.search(low):
+        return "tablet"
     if _DESKTOP_OS_RE.search(low) and "android" not in low:
         return _classify_by_keywords(ua, low)  # Windows, macOS, iOS, X11: model codes there are PCs' or noise
     hit = model_match(ua)

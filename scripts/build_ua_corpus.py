@@ -4,8 +4,8 @@
     python scripts/build_ua_corpus.py            # downloads the packages below with pip / npm into a temp dir
     python scripts/build_ua_corpus.py --src DIR  # packages already downloaded (and unpacked) under DIR
     python scripts/build_ua_corpus.py --bowser FILE  # bowser's test list (not in its npm package)
-    python scripts/build_ua_corpus.py --whichbrowser DIR --isbot DIR  # those repositories' checkouts at the
-                                                     # pinned commits (default: downloaded from GitHub)
+    python scripts/build_ua_corpus.py --whichbrowser DIR --isbot DIR --yauaa DIR
+                          # those repositories' checkouts at the pinned commits (default: from GitHub)
 
 Sources, each from its registry package, and how their labels become ours (the label is always the
 source's own device-type field, never our classifier's answer):
@@ -48,7 +48,7 @@ tuning halves are looked at:
   with no device type) is left out.
 
 Two more, added when the classifier's third round of tuning began, before any rule of it changed, and
-never looked at since; neither is in a registry package, so each is read from its repository at a pinned
+never looked at in that round; neither is in a registry package, so each is read from its repository at a pinned
 commit, and the files read must match their pinned SHA-256 (``REPOSITORIES``):
 
 * WhichBrowser's parser (MIT): ``tests/data/**/*.yaml``, each entry's ``result.device.type``: mobile (smart
@@ -60,12 +60,22 @@ commit, and the files read must match their pinned SHA-256 (``REPOSITORIES``):
   browser or app with no device type (isbot's test of its rules' false positives): right when the class
   is anything but bot. Its ``fixtures/downloaded/`` (other projects' lists) is left out.
 
+Both were split like the others at the start of the fourth round (relabelled, no string changed); only their
+tuning halves are looked at since. One more was added then, before any rule of that round, in a draw of
+its own, and is only measured, whole:
+
+* Yauaa (Apache-2.0): the test cases of ``analyzer/src/main/resources/UserAgents/*.yaml``, each one's
+  ``expected.DeviceClass``: Phone, Watch -> mobile; Tablet -> tablet; Desktop -> desktop; TV, Set-top box ->
+  smarttv; Game Console -> smarttv for home consoles (as above, by ``DeviceName``); Robot, Robot Mobile, Robot
+  Imitator, Cloud (server software) -> bot. Mobile (a phone or a tablet, Yauaa cannot tell), Hacker,
+  Anonymized, Unknown, eReader and the other classes are left out, and so are tests whose input holds more
+  than the User-Agent (client hints).
+
 The sources after device-detector are written to ``fixtures/ua/independent.tsv``, whose second column
-names the source. ua-parser-js, woothee, crawler-user-agents, mobile-detect, npm-device, bowser and
-crawlerdetect are split like the device-detector corpus, by a hash of the string, into ``<source>:tune``
-(looked at while tuning) and ``<source>:validate``; whichbrowser and isbot are measured whole and never
-looked at. Every split but ua-parser-js's came after the source's strings were drawn: it relabels them and
-draws nothing new, so their strings are the ones they were before.
+names the source. Every source but yauaa is split like the device-detector corpus, by a hash of the
+string, into ``<source>:tune`` (looked at while tuning) and ``<source>:validate``; yauaa is measured whole
+and never looked at. Every split but ua-parser-js's came after the source's strings were drawn: it relabels
+them and draws nothing new, so their strings are the ones they were before.
 A string is kept in one place only: the hand-picked ``fixtures/user_agents.tsv`` first, then the
 device-detector corpus, then the independent sources in the order above. Per class and part, at most
 ``--per-class`` strings are drawn with a fixed seed, so the files stay small enough for the test suite;
@@ -113,10 +123,13 @@ REPOSITORIES = {
     "isbot": ("omrilotan/isbot", "344052da664bde49579e21f1e62349280791efb3",
               {"fixtures/crawlers.yml": "91df687728b7e282e9cb28c4d515cd1bf2d9907092ab661b1f5ac7b8b7144fe2",
                "fixtures/browsers.yml": "0789d389584d37e1fc041a77a17bb9a059ae4075e5e1d3e49c54230cee598fd0"}),
+    "yauaa": ("nielsbasjes/yauaa", "eb28d67a46701bfd59727284cc6a03c50b3403de",
+              {"analyzer/src/main/resources/UserAgents":
+               "4df6bea4f98b3a70c6b641961fcc155851edd5c255213b36f6c87be6c56bfa34"}),
 }
 #: Sources split into a tuning and a validation half by ``split_of``.
 SPLIT_SOURCES = ("ua-parser-js", "woothee", "crawler-user-agents", "mobile-detect", "npm-device", "bowser",
-                 "crawlerdetect")
+                 "crawlerdetect", "whichbrowser", "isbot")
 
 MATOMO_TYPES = {
     "smartphone": "mobile", "phablet": "mobile", "feature phone": "mobile", "wearable": "mobile",
@@ -130,6 +143,9 @@ NPM_DEVICE_TYPES = {"phone": "mobile", "tablet": "tablet", "desktop": "desktop",
 BOWSER_TYPES = {"mobile": "mobile", "tablet": "tablet", "desktop": "desktop", "tv": "smarttv", "bot": "bot"}
 WHICHBROWSER_TYPES = {"mobile": "mobile", "pda": "mobile", "watch": "mobile", "media": "mobile", "tablet": "tablet",
                       "desktop": "desktop", "television": "smarttv", "gaming": "smarttv", "bot": "bot"}
+YAUAA_CLASSES = {"Phone": "mobile", "Watch": "mobile", "Tablet": "tablet", "Desktop": "desktop", "TV": "smarttv",
+                 "Set-top box": "smarttv", "Game Console": "smarttv", "Robot": "bot", "Robot Mobile": "bot",
+                 "Robot Imitator": "bot", "Cloud": "bot"}
 #: isbot's browsers: any class of a person's screen is right, ``bot`` wrong.
 SCREEN = "screen"
 #: Consoles that draw on a TV. Handhelds (PSP, Vita, DS, Steam Deck, Anbernic, Retroid) and the hybrid
@@ -359,6 +375,25 @@ def isbot_rows(root: Path) -> list[tuple[str, str, str]]:
     return rows
 
 
+def yauaa_rows(root: Path) -> list[tuple[str, str, str]]:
+    rows = []
+    for path in sorted((root / "analyzer" / "src" / "main" / "resources" / "UserAgents").glob("*.yaml")):
+        for entry in (yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}).get("config") or []:
+            test = entry.get("test") if isinstance(entry, dict) else None
+            given = (test or {}).get("input") or {}
+            if len(given) != 1:
+                continue  # client hints beside the UA: the answer is not the UA's alone
+            ua = clean(given.get("user_agent_string", given.get("User-Agent")))
+            expected = test.get("expected") or {}
+            kind = expected.get("DeviceClass")
+            label = YAUAA_CLASSES.get(kind)
+            if kind == "Game Console":
+                label = console_class(str(expected.get("DeviceName", "")))
+            if label and ua:
+                rows.append((label, ua, f"yauaa {kind}: {expected.get('DeviceName', '')}"))
+    return rows
+
+
 def source_of(note: str) -> str:
     return note.split(" ")[0].rstrip(":")
 
@@ -445,7 +480,10 @@ def main(argv: list[str] | None = None) -> int:
             repositories = {name: path if path.is_dir() else Path(tmp) / name for name, path in repositories.items()}
         third_round = (whichbrowser_rows(checked(repositories["whichbrowser"], "whichbrowser"))
                        + isbot_rows(checked(repositories["isbot"], "isbot")))
-        independent += sample(third_round, lambda _, note: source_of(note), args.per_class, seen, seed=4)
+        independent += [(label, independent_part(ua, note), ua, note) for label, _, ua, note
+                        in sample(third_round, lambda _, note: source_of(note), args.per_class, seen, seed=4)]
+        fourth_round = yauaa_rows(checked(repositories["yauaa"], "yauaa"))
+        independent += sample(fourth_round, lambda _, note: source_of(note), args.per_class, seen, seed=5)
         independent.sort(key=lambda r: (CLASSES.index(r[0]), r[1], r[2]))
     write(args.out / "device_detector.tsv", "part", matomo)
     write(args.out / "independent.tsv", "source", independent)
