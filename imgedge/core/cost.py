@@ -82,6 +82,10 @@ _BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "
 _MAY_HAVE_ALPHA = ("P", "PA", "LA", "RGBA", "La", "RGBa")
 #: What ``resize.normalise_reduced`` holds of one strip.
 STRIP_BYTES = 16 * 1024 * 1024
+#: What a PNG decoded in strips (``decode.png_strip_reads``) holds besides its result: one strip's
+#: inflated rows, the small PNG handed to libspng and libspng's copy of it, and the decoded strip (each
+#: about ``decode.PNG_STRIP_BYTES``).
+PNG_STRIP_WORK_BYTES = 16 * 1024 * 1024
 #: Encoder working memory, bytes per output pixel (AVIF's aom keeps several YUV planes and its analysis;
 #: at 4:4:4 with SSIM tuning, ``encode.AVIF_SUBSAMPLING``, VmHWM grew by 34.3 bytes/px on a 4 MP frame,
 #: against 21.7 at 4:2:0).
@@ -110,6 +114,7 @@ class Work:
     probes: int = 0  # q=auto's probe encodes before the output's (autoquality.choose)
     probe_pixels: int = 0  # ... each of this many pixels
     decoder_copy_bytes: int = 0  # a copy of the original the decoder holds while it runs (decode.decoder_copy)
+    strip_shrink: int = 0  # a PNG decoded in strips, box-reduced by this as it goes (0: decoded whole)
 
 
 @dataclass(frozen=True)
@@ -184,6 +189,8 @@ def avif_speed(quality: int | None, pixels: int, seconds: float, default: int) -
 def work_bytes(work: Work) -> int:
     """Bytes the generation adds to the process at its peak."""
     decoded = work.decoded_pixels * _BYTES_PER_PIXEL.get(work.decoded_mode, 4)
+    if work.strip_shrink:  # only the (reduced) result and one strip are held
+        decoded = work.decoded_pixels // work.strip_shrink ** 2 * 4 + PNG_STRIP_WORK_BYTES
     # A conversion's copy, and the premultiplied copy the resampler makes of an image with alpha; reduced
     # strip by strip, only the reduced image (and one strip) is ever held.
     copies = 2 if work.decoded_mode in _MAY_HAVE_ALPHA else (1 if work.converts else 0)

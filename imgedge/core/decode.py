@@ -27,7 +27,9 @@ import importlib.util
 import io
 import math
 import os
+import struct
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import ModuleType
@@ -37,6 +39,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..config import Config
 from ..errors import PayloadTooLarge, UnprocessableImage, UnsupportedMediaType
+from . import resize
 
 #: Container signatures we decode, mapped to the Pillow plugin that reads them. Restricting Pillow to
 #: these plugins means a polyglot or an exotic format (EPS, PSD, ICO, ...) is never handed to a
@@ -190,9 +193,16 @@ def webp_decode_size(source: SourceImage, crop: tuple[float, float, float, float
     return max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))
 
 
-def load_pixels(source: SourceImage, eighths: int = 8, size: tuple[int, int] | None = None) -> Image.Image:
+def load_pixels(source: SourceImage, eighths: int = 8, size: tuple[int, int] | None = None,
+                shrink: int = 1) -> Image.Image:
     """Decode the pixels; a JPEG at ``eighths``/8 of its size (libjpeg-turbo's scaled IDCT), a WebP at
-    ``size`` (``webp_decode_size``; libwebp's scaler) where the ``webp`` wheel is installed."""
+    ``size`` (``webp_decode_size``; libwebp's scaler) where the ``webp`` wheel is installed, a PNG that
+    ``png_strip_reads`` in strips, box-reduced by ``shrink`` (``png_shrink``) as each strip is decoded."""
+    if png_strip_reads(source):
+        try:
+            return _png_strips(source, shrink)
+        except Exception:  # noqa: BLE001 - whatever the strip decoder rejects, the whole-image decoders try
+            pass
     fast = _fast_pixels(source, size)
     if fast is not None:
         return fast
@@ -284,8 +294,8 @@ def _webp_decode(codec: ModuleType, data: bytes, size: tuple[int, int] | None) -
 
 def decoder_copy(source: SourceImage) -> int:
     """Bytes of the original the decoder copies and holds while it decodes: pyspng takes its own copy of
-    a PNG's bytes (the cost model counts it)."""
-    if FAST_DECODE and _libspng_reads(source):
+    a PNG's bytes (the cost model counts it), unless the PNG is decoded in strips."""
+    if FAST_DECODE and _libspng_reads(source) and not png_strip_reads(source):
         return len(source.data) if importlib.util.find_spec("pyspng") is not None else 0  # without importing
     return 0
 
@@ -294,6 +304,157 @@ def _libspng_reads(source: SourceImage) -> bool:
     """The PNGs ``pyspng`` decodes (8-bit RGB and RGBA without a tRNS colour); Pillow keeps the rest."""
     image = source.image
     return source.format == "PNG" and image.mode in ("RGB", "RGBA") and "transparency" not in image.info
+
+
+#: PNGs from this many pixels up are decoded in strips (``_png_strips``); smaller ones in one call.
+PNG_STRIP_MIN_PIXELS = 1_000_000
+#: Bytes of decoded pixels (4 per pixel) one strip holds: small enough that the strip's buffers are
+#: reused from the heap rather than faulted in fresh for each strip, large enough that the per-strip
+#: calls are few.
+PNG_STRIP_BYTES = 4 * 1024 * 1024
+#: Compressed bytes handed to the inflater at a time (``zlib``'s ``unconsumed_tail`` is a copy of what is
+#: left of its input: kept this small, that copy costs nothing).
+_INFLATE_INPUT = 64 * 1024
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_STORED_BLOCK = 65535  # the most one stored deflate block holds
+
+
+@dataclass(frozen=True)
+class _PngHeader:
+    width: int
+    height: int
+    channels: int  # 3 (RGB) or 4 (RGBA)
+    colour_type: int
+    idat: tuple[tuple[int, int], ...]  # (start, end) of each IDAT chunk's data
+
+
+def png_strip_reads(source: SourceImage) -> bool:
+    """The PNGs ``_png_strips`` decodes: what libspng reads (8-bit RGB/RGBA, no tRNS), not interlaced, from
+    ``PNG_STRIP_MIN_PIXELS`` up, where both ``pyspng`` and ``zlib-ng`` are installed (checked without
+    importing them)."""
+    return (FAST_DECODE and _libspng_reads(source) and not source.image.info.get("interlace")
+            and source.stored_size[0] * source.stored_size[1] >= PNG_STRIP_MIN_PIXELS
+            and _installed("pyspng") and _installed("zlib_ng"))
+
+
+def png_shrink(source: SourceImage, crop: tuple[float, float, float, float], out: tuple[int, int]) -> int:
+    """The integer box factor a strip-decoded PNG is reduced by as it is decoded (1: none): the one
+    ``resize.strip_reduce_factor`` gives a mode conversion, so the LANCZOS step after it is the same."""
+    if not png_strip_reads(source):
+        return 1
+    return resize.strip_reduce_factor(source.stored_size, crop, out, True)
+
+
+@lru_cache(maxsize=None)
+def _installed(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
+
+
+def _png_header(data: bytes) -> _PngHeader:
+    """IHDR and where the IDAT chunks are, from the chunk headers; ``ValueError`` for a PNG the strip
+    decoder does not read (not 8-bit RGB or RGBA, interlaced, no IDAT)."""
+    width, height, depth, colour_type, _, _, interlace = struct.unpack(">IIBBBBB", data[16:29])
+    if data[12:16] != b"IHDR" or depth != 8 or colour_type not in (2, 6) or interlace:
+        raise ValueError("not an 8-bit, non-interlaced RGB or RGBA PNG")
+    idat = []
+    pos = 8
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        kind = data[pos + 4:pos + 8]
+        if kind == b"IDAT":
+            idat.append((pos + 8, min(pos + 8 + length, len(data))))
+        elif kind == b"IEND" or (idat and kind != b"IDAT"):
+            break
+        pos += 12 + length
+    if not idat:
+        raise ValueError("no image data")
+    return _PngHeader(width, height, 4 if colour_type == 6 else 3, colour_type, tuple(idat))
+
+
+def _png_strips(source: SourceImage, shrink: int) -> Image.Image:
+    """A large PNG decoded strip by strip: ``zlib-ng`` inflates (1.5-4x the inflate of the zlib 1.2.11 in
+    pyspng's wheel, which is most of its decode time), and libspng, through ``pyspng``, unfilters each
+    strip, handed to it as a small PNG of stored (uncompressed) deflate blocks whose first row is the row
+    above the strip, unfiltered. Each strip is box-reduced by ``shrink`` (premultiplied when it has alpha)
+    into the result, so neither the PNG's bytes nor the full-size image is ever copied whole."""
+    zlib_ng = importlib.import_module("zlib_ng.zlib_ng")
+    spng = importlib.import_module("pyspng")
+    data = source.data
+    head = _png_header(data)
+    width, height, channels = head.width, head.height, head.channels
+    stride = width * channels + 1
+    rows = max(shrink, PNG_STRIP_BYTES // (width * 4) // shrink * shrink)
+    mode = "RGBA" if channels == 4 else "RGB"
+    out = Image.new(mode, (-(-width // shrink), -(-height // shrink)))
+    inflater = zlib_ng.decompressobj()
+    pieces = _idat_pieces(data, head.idat)
+    pending: bytes | memoryview = b""
+    previous = bytes(stride)  # the row above the first: zeros, as PNG filters define it
+    ihdr_tail = struct.pack(">BBBBB", 8, head.colour_type, 0, 0, 0)
+    for top in range(0, height, rows):
+        count = min(rows, height - top)
+        raw = [previous]
+        need = count * stride
+        while need:
+            if not pending:
+                pending = next(pieces, b"")
+                if not pending:
+                    raise ValueError("the image data ends early")
+            piece = inflater.decompress(pending, min(need, _STORED_BLOCK))
+            pending = inflater.unconsumed_tail
+            if piece:
+                raw.append(piece)
+                need -= len(piece)
+            elif inflater.eof:
+                raise ValueError("the image data ends early")
+        strip = spng.load(_stored_png(zlib_ng, raw, width, count + 1, ihdr_tail), "RGBA")
+        if strip.shape != (count + 1, width, 4):
+            raise ValueError("libspng decoded an unexpected shape")
+        last = strip[count, :, :channels].tobytes()
+        previous = b"\x00" + last
+        pixels = strip[1:]
+        if shrink == 1:
+            out.paste(_mapped(pixels, mode, (width, count), {}), (0, top))
+            continue
+        if mode == "RGBA" and int(pixels[:, :, 3].min()) == 255:
+            # Pillow's reduce premultiplies RGBA by its alpha (two conversions of the strip): an opaque
+            # strip is reduced as plain four-byte pixels
+            reduced = _mapped(pixels, "RGBX", (width, count), {}).reduce(shrink).convert(mode)
+        else:
+            reduced = _mapped(pixels, mode, (width, count), {}).reduce(shrink)
+        out.paste(reduced, (0, top // shrink))
+    out.info = dict(source.image.info)
+    return out
+
+
+def _idat_pieces(data: bytes, idat: tuple[tuple[int, int], ...]) -> Iterator[memoryview]:
+    """The concatenated IDAT data, ``_INFLATE_INPUT`` bytes at a time, without copying it."""
+    view = memoryview(data)
+    for start, end in idat:
+        for pos in range(start, end, _INFLATE_INPUT):
+            yield view[pos:min(end, pos + _INFLATE_INPUT)]
+
+
+def _stored_png(zlib_ng: ModuleType, raw: list[bytes], width: int, height: int, ihdr_tail: bytes) -> bytes:
+    """A PNG of ``width`` x ``height`` whose IDAT is ``raw`` (filtered scanlines) in stored deflate blocks,
+    with its checksums right, joined in one copy."""
+    adler = 1
+    blocks: list[bytes] = [b"\x78\x01"]
+    for index, piece in enumerate(raw):
+        size = len(piece)
+        for pos in range(0, size, _STORED_BLOCK):
+            part = piece[pos:pos + _STORED_BLOCK] if size > _STORED_BLOCK else piece
+            final = index == len(raw) - 1 and pos + _STORED_BLOCK >= size
+            blocks += (struct.pack("<BHH", final, len(part), len(part) ^ 0xFFFF), part)
+        adler = zlib_ng.adler32(piece, adler)
+    blocks.append(struct.pack(">I", adler))
+    crc = zlib_ng.crc32(b"IDAT")
+    for block in blocks:
+        crc = zlib_ng.crc32(block, crc)
+    ihdr = b"IHDR" + struct.pack(">II", width, height) + ihdr_tail
+    head = (_PNG_SIGNATURE, struct.pack(">I", 13), ihdr, struct.pack(">I", zlib_ng.crc32(ihdr)),
+            struct.pack(">I", sum(len(block) for block in blocks)), b"IDAT")
+    return b"".join((*head, *blocks, struct.pack(">I", crc), b"\x00\x00\x00\x00IEND\xaeB`\x82"))
 
 
 def _mapped(buffer: Any, mode: str, size: tuple[int, int], info: dict) -> Image.Image:
@@ -305,11 +466,15 @@ def _mapped(buffer: Any, mode: str, size: tuple[int, int], info: dict) -> Image.
     return image
 
 
-def decoded_scale(decoded: tuple[int, int], stored: tuple[int, int], eighths: int) -> tuple[float, float]:
+def decoded_scale(decoded: tuple[int, int], stored: tuple[int, int], eighths: int,
+                  shrink: int = 1) -> tuple[float, float]:
     """Stored → decoded coordinate factors: exactly eighths/8 after a DCT-scaled decode (libjpeg rounds
-    the size up, the geometry is still eighths/8), else the size ratio."""
+    the size up, the geometry is still eighths/8), 1/shrink after a strip-wise reduce (the size rounded up
+    the same way), else the size ratio."""
     if eighths != 8 and decoded == (-(-stored[0] * eighths // 8), -(-stored[1] * eighths // 8)):
         return eighths / 8, eighths / 8
+    if shrink != 1 and decoded == (-(-stored[0] // shrink), -(-stored[1] // shrink)):
+        return 1 / shrink, 1 / shrink
     return decoded[0] / stored[0], decoded[1] / stored[1]
 
 

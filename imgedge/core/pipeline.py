@@ -52,6 +52,9 @@ from . import (
 from . import watermark as watermarks
 
 TEXT = "text/plain; charset=utf-8"
+#: Output formats whose encoder never looks at the source's colours (PNG and GIF palettes count them, and
+#: ``legacy`` may be PNG): only these take a PNG box-reduced as it is decoded (``decode.png_shrink``).
+LOSSY = ("jpeg", "webp", "avif")
 CONTENT_TYPES = {**encode.CONTENT_TYPES, "blurhash": TEXT, "lqip": TEXT, "json": "application/json"}
 
 
@@ -164,12 +167,13 @@ def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | N
         stored_crop, stored_out = geometry.to_stored_plan(layout.plan, layout.space, layout.orientation)
         eighths = (decode.choose_jpeg_scale(source.stored_size, stored_crop, stored_out)
                    if source.format == "JPEG" else 8)
+        shrink = decode.png_shrink(source, stored_crop, stored_out) if spec.format in LOSSY else 1
         work = admission.work_for(source, eighths, frames, admission.output_format(spec, animated),
                                   admission.priced_quality(spec), layout.spec.gravity == "smart", stored_out,
-                                  stored_crop, probes=admission.probes_for(spec, animated))
+                                  stored_crop, probes=admission.probes_for(spec, animated), shrink=shrink)
         avif_speed, predicted = admission.admit(work, config, deadline, len(data))
-        pixels = decode.load_pixels(source, eighths, decode.webp_decode_size(source, stored_crop, stored_out))
-        scale = decode.decoded_scale(pixels.size, source.stored_size, eighths)
+        pixels = decode.load_pixels(source, eighths, decode.webp_decode_size(source, stored_crop, stored_out), shrink)
+        scale = decode.decoded_scale(pixels.size, source.stored_size, eighths, shrink)
     if layout.spec.gravity == "smart" and layout.spec.fit == "cover":
         with stages.stage("smartcrop"):
             layout = _smart_plan(layout, pixels, scale)
