@@ -337,12 +337,22 @@ def png_strip_reads(source: SourceImage) -> bool:
             and _installed("pyspng") and _installed("zlib_ng"))
 
 
+#: A strip-decoded PNG is box-reduced as it is decoded by ``int(scale / PNG_SHRINK_GAP)`` (when that is at
+#: least 2), so LANCZOS still has this many times the output to work from. Chosen on the tune part's large
+#: PNGs (benchmarks/RESULTS.md, "PNG in strips"): with 2, Pillow's ``thumbnail`` gap, RGB photos lost
+#: 0.1-0.4 dB at the case settings; with 3, at most 0.2 dB, and as much as the full-size LANCZOS from 1080 px.
+PNG_SHRINK_GAP = 3.0
+
+
 def png_shrink(source: SourceImage, crop: tuple[float, float, float, float], out: tuple[int, int]) -> int:
-    """The integer box factor a strip-decoded PNG is reduced by as it is decoded (1: none): the one
-    ``resize.strip_reduce_factor`` gives a mode conversion, so the LANCZOS step after it is the same."""
-    if not png_strip_reads(source):
+    """The integer box factor a strip-decoded PNG of ``resize.STRIP_MIN_PIXELS`` or more is reduced by as
+    it is decoded, for ``out`` from the stored ``crop`` (1: none)."""
+    width, height = source.stored_size
+    if not png_strip_reads(source) or width * height < resize.STRIP_MIN_PIXELS:
         return 1
-    return resize.strip_reduce_factor(source.stored_size, crop, out, True)
+    scale = min((crop[2] - crop[0]) / out[0], (crop[3] - crop[1]) / out[1])
+    factor = int(scale / PNG_SHRINK_GAP)
+    return factor if factor >= 2 else 1
 
 
 @lru_cache(maxsize=None)
