@@ -86,6 +86,9 @@ STRIP_BYTES = 16 * 1024 * 1024
 #: inflated rows, the small PNG handed to libspng and libspng's copy of it, and the decoded strip (each
 #: about ``decode.PNG_STRIP_BYTES``).
 PNG_STRIP_WORK_BYTES = 16 * 1024 * 1024
+#: ... and resampled band by band (``decode.png_resampled``), besides the output: the band of source rows
+#: (``decode.PNG_BAND_BYTES`` and the filter's reach), the strips it is pasted from, the band's output.
+PNG_BAND_WORK_BYTES = 24 * 1024 * 1024
 #: Encoder working memory, bytes per output pixel (AVIF's aom keeps several YUV planes and its analysis;
 #: at 4:4:4 with SSIM tuning, ``encode.AVIF_SUBSAMPLING``, VmHWM grew by 34.3 bytes/px on a 4 MP frame,
 #: against 21.7 at 4:2:0).
@@ -115,6 +118,7 @@ class Work:
     probe_pixels: int = 0  # ... each of this many pixels
     decoder_copy_bytes: int = 0  # a copy of the original the decoder holds while it runs (decode.decoder_copy)
     strip_shrink: int = 0  # a PNG decoded in strips, box-reduced by this as it goes (0: decoded whole)
+    banded: bool = False  # ... or resampled band by band as it goes (no full-size image held)
 
 
 @dataclass(frozen=True)
@@ -189,7 +193,9 @@ def avif_speed(quality: int | None, pixels: int, seconds: float, default: int) -
 def work_bytes(work: Work) -> int:
     """Bytes the generation adds to the process at its peak."""
     decoded = work.decoded_pixels * _BYTES_PER_PIXEL.get(work.decoded_mode, 4)
-    if work.strip_shrink:  # only the (reduced) result and one strip are held
+    if work.banded:  # the output (counted below) and one band are held
+        decoded = PNG_STRIP_WORK_BYTES + PNG_BAND_WORK_BYTES
+    elif work.strip_shrink:  # only the (reduced) result and one strip are held
         decoded = work.decoded_pixels // work.strip_shrink ** 2 * 4 + PNG_STRIP_WORK_BYTES
     # A conversion's copy, and the premultiplied copy the resampler makes of an image with alpha; reduced
     # strip by strip, only the reduced image (and one strip) is ever held.

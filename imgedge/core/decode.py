@@ -381,21 +381,21 @@ def _png_header(data: bytes) -> _PngHeader:
     return _PngHeader(width, height, 4 if colour_type == 6 else 3, colour_type, tuple(idat))
 
 
-def _png_strips(source: SourceImage, shrink: int) -> Image.Image:
-    """A large PNG decoded strip by strip: ``zlib-ng`` inflates (1.5-4x the inflate of the zlib 1.2.11 in
-    pyspng's wheel, which is most of its decode time), and libspng, through ``pyspng``, unfilters each
-    strip, handed to it as a small PNG of stored (uncompressed) deflate blocks whose first row is the row
-    above the strip, unfiltered. Each strip is box-reduced by ``shrink`` (premultiplied when it has alpha)
-    into the result, so neither the PNG's bytes nor the full-size image is ever copied whole."""
+def _png_strip_images(source: SourceImage, rows_multiple: int = 1) -> Iterator[tuple[int, Image.Image]]:
+    """A large PNG decoded strip by strip, as ``(top row, strip)``: ``zlib-ng`` inflates (1.5-4x the
+    inflate of the zlib 1.2.11 in pyspng's wheel, which is most of its decode time), and libspng, through
+    ``pyspng``, unfilters each strip, handed to it as a small PNG of stored (uncompressed) deflate blocks
+    whose first row is the row above the strip, unfiltered. A strip is RGB or RGBA (RGBX when its alpha is
+    opaque everywhere), laid out as Pillow's, over its own buffer; its row count is a multiple of
+    ``rows_multiple`` (but the last's)."""
     zlib_ng = importlib.import_module("zlib_ng.zlib_ng")
     spng = importlib.import_module("pyspng")
     data = source.data
     head = _png_header(data)
     width, height, channels = head.width, head.height, head.channels
     stride = width * channels + 1
-    rows = max(shrink, PNG_STRIP_BYTES // (width * 4) // shrink * shrink)
+    rows = max(rows_multiple, PNG_STRIP_BYTES // (width * 4) // rows_multiple * rows_multiple)
     mode = "RGBA" if channels == 4 else "RGB"
-    out = Image.new(mode, (-(-width // shrink), -(-height // shrink)))
     inflater = zlib_ng.decompressobj()
     pieces = _idat_pieces(data, head.idat)
     pending: bytes | memoryview = b""
@@ -420,21 +420,83 @@ def _png_strips(source: SourceImage, shrink: int) -> Image.Image:
         strip = spng.load(_stored_png(zlib_ng, raw, width, count + 1, ihdr_tail), "RGBA")
         if strip.shape != (count + 1, width, 4):
             raise ValueError("libspng decoded an unexpected shape")
-        last = strip[count, :, :channels].tobytes()
-        previous = b"\x00" + last
+        previous = b"\x00" + strip[count, :, :channels].tobytes()
         pixels = strip[1:]
-        if shrink == 1:
-            out.paste(_mapped(pixels, mode, (width, count), {}), (0, top))
-            continue
         if mode == "RGBA" and int(pixels[:, :, 3].min()) == 255:
-            # Pillow's reduce premultiplies RGBA by its alpha (two conversions of the strip): an opaque
-            # strip is reduced as plain four-byte pixels
-            reduced = _mapped(pixels, "RGBX", (width, count), {}).reduce(shrink).convert(mode)
+            yield top, _mapped(pixels, "RGBX", (width, count), {})
         else:
-            reduced = _mapped(pixels, mode, (width, count), {}).reduce(shrink)
-        out.paste(reduced, (0, top // shrink))
+            yield top, _mapped(pixels, mode, (width, count), {})
+
+
+def _png_strips(source: SourceImage, shrink: int) -> Image.Image:
+    """A large PNG decoded in strips (``_png_strip_images``), each box-reduced by ``shrink`` (premultiplied
+    when it has alpha) into the result, so neither the PNG's bytes nor the full-size image (when reduced)
+    is ever copied whole."""
+    mode = "RGBA" if source.image.mode == "RGBA" else "RGB"
+    width, height = source.stored_size
+    out = Image.new(mode, (-(-width // shrink), -(-height // shrink)))
+    for top, strip in _png_strip_images(source, shrink):
+        # Pillow's reduce premultiplies RGBA by its alpha (two conversions of the strip): an opaque strip
+        # comes as plain four-byte RGBX pixels
+        reduced = strip.reduce(shrink) if shrink > 1 else strip
+        out.paste(reduced.convert(mode) if reduced.mode != mode else reduced, (0, top // shrink))
     out.info = dict(source.image.info)
     return out
+
+
+#: A PNG resampled in bands (``png_resampled``) assembles this many bytes of source rows per band at most
+#: (besides the LANCZOS support above and below it).
+PNG_BAND_BYTES = 8 * 1024 * 1024
+
+
+def png_bands(source: SourceImage) -> bool:
+    """Whether ``png_resampled`` can resample this PNG in bands (a large one decoded in strips, with the
+    SIMD resampler, whose crop box reaches past the band as the whole image's resample would)."""
+    width, height = source.stored_size
+    return resize.SIMD and png_strip_reads(source) and width * height >= resize.STRIP_MIN_PIXELS
+
+
+def png_resampled(source: SourceImage, crop: tuple[float, float, float, float], out: tuple[int, int]
+                  ) -> Image.Image | None:
+    """``crop`` of a large PNG (``png_bands``) LANCZOS-resampled to ``out`` band by band as its strips are
+    decoded, each band of output rows from the source rows under its filter support (exactly the whole
+    image's resample), so the full-size image is never held; None where the strip decoder rejects the PNG
+    (decode it whole)."""
+    width, height = source.stored_size
+    mode = "RGBA" if source.image.mode == "RGBA" else "RGB"
+    step = (crop[3] - crop[1]) / out[1]
+    support = 3.0 * max(step, 1.0) + 2  # Lanczos3's reach in source rows, and a row for rounding each side
+    band = max(1, int(PNG_BAND_BYTES // (width * 4) / step))  # output rows per band
+    result = Image.new(mode, out)
+    held: list[tuple[int, Image.Image]] = []
+    done = 0
+    try:
+        for top, strip in _png_strip_images(source):
+            # a copy in Pillow's block cache, so the decoder's buffer is freed at once and reused for the next
+            # strip (holding a few would have the allocator fault in fresh pages for every strip)
+            held.append((top, strip.copy()))
+            decoded = top + strip.height
+            while done < out[1]:
+                last = min(out[1], done + band)
+                first_row = max(0, int(crop[1] + done * step - support))
+                end_row = min(height, math.ceil(crop[1] + last * step + support))
+                if end_row > decoded:
+                    break
+                rows = Image.new(mode, (width, end_row - first_row))
+                for strip_top, kept in held:
+                    if strip_top < end_row and strip_top + kept.height > first_row:
+                        rows.paste(kept, (0, strip_top - first_row))
+                box = (crop[0], crop[1] + done * step - first_row, crop[2], crop[1] + last * step - first_row)
+                result.paste(resize.simd_lanczos(rows, box, (out[0], last - done)), (0, done))
+                done = last
+                keep_from = max(0, int(crop[1] + done * step - support))
+                held = [(t, k) for t, k in held if t + k.height > keep_from]
+    except Exception:  # noqa: BLE001 - whatever the strip decoder rejects, the whole-image decoders try
+        return None
+    if done < out[1]:
+        return None
+    result.info = dict(source.image.info)
+    return result
 
 
 def _idat_pieces(data: bytes, idat: tuple[tuple[int, int], ...]) -> Iterator[memoryview]:

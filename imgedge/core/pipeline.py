@@ -168,17 +168,27 @@ def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | N
         eighths = (decode.choose_jpeg_scale(source.stored_size, stored_crop, stored_out)
                    if source.format == "JPEG" else 8)
         shrink = decode.png_shrink(source, stored_crop, stored_out) if spec.format in LOSSY else 1
+        bands = (spec.format in LOSSY and shrink == 1 and layout.spec.gravity != "smart" and not animated
+                 and decode.png_bands(source))
         work = admission.work_for(source, eighths, frames, admission.output_format(spec, animated),
                                   admission.priced_quality(spec), layout.spec.gravity == "smart", stored_out,
-                                  stored_crop, probes=admission.probes_for(spec, animated), shrink=shrink)
+                                  stored_crop, probes=admission.probes_for(spec, animated), shrink=shrink,
+                                  bands=bands)
         avif_speed, predicted = admission.admit(work, config, deadline, len(data))
-        pixels = decode.load_pixels(source, eighths, decode.webp_decode_size(source, stored_crop, stored_out), shrink)
-        scale = decode.decoded_scale(pixels.size, source.stored_size, eighths, shrink)
+        pixels = decode.png_resampled(source, stored_crop, stored_out) if bands else None
+        if pixels is not None:  # already the output's pixels, in stored orientation
+            region: geometry.Box = (0.0, 0.0, float(stored_out[0]), float(stored_out[1]))
+        else:
+            pixels = decode.load_pixels(source, eighths, decode.webp_decode_size(source, stored_crop, stored_out),
+                                        shrink)
+            scale = decode.decoded_scale(pixels.size, source.stored_size, eighths, shrink)
+            region = geometry.scale_box(stored_crop, scale, pixels.size)
     if layout.spec.gravity == "smart" and layout.spec.fit == "cover":
         with stages.stage("smartcrop"):
             layout = _smart_plan(layout, pixels, scale)
             stored_crop, stored_out = geometry.to_stored_plan(layout.plan, layout.space, layout.orientation)
-    frame = steps.Frame(region=geometry.scale_box(stored_crop, scale, pixels.size), size=stored_out,
+            region = geometry.scale_box(stored_crop, scale, pixels.size)
+    frame = steps.Frame(region=region, size=stored_out,
                         icc=pixels.info.get("icc_profile"), orientation=layout.orientation, spec=spec,
                         plan=layout.plan, **_watermark(spec, watermark, config))
     exif = metadata.copyright_exif(source.image) if spec.keep_copyright else None

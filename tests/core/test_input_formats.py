@@ -218,3 +218,24 @@ def test_a_large_png_to_a_small_lossy_output_keeps_the_picture(large_png_image, 
         decode.FAST_DECODE = saved
     assert out.size == whole.size == (200, 114)
     assert psnr(out, reference) > psnr(whole, reference) - 0.5
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+@pytest.mark.parametrize("crop, out", [((0.0, 0.0, 1400.0, 800.0), (700, 400)),
+                                       ((100.5, 37.25, 1300.0, 780.0), (997, 613))])
+def test_a_png_resampled_in_bands_is_the_whole_resample(large_pngs, mode, crop, out, monkeypatch):
+    """Band by band as its strips are decoded (small bands here), a large PNG's crop resamples to exactly
+    the pixels of the whole decoded image's LANCZOS."""
+    from imgedge.config import Config
+    from imgedge.core import decode
+
+    monkeypatch.setattr(resize, "STRIP_MIN_PIXELS", 1_000_000)  # this 1.1 MP PNG counts as large
+    source = decode.open_source(large_pngs[mode], Config())
+    if not decode.png_bands(source):
+        pytest.skip("pyspng, zlib-ng or cykooz.resizer has no wheel here: PNGs are resampled whole")
+    monkeypatch.setattr(decode, "PNG_STRIP_BYTES", 300_000)
+    monkeypatch.setattr(decode, "PNG_BAND_BYTES", 500_000)
+    banded = decode.png_resampled(source, crop, out)
+    whole = resize.simd_lanczos(decode.load_pixels(decode.open_source(large_pngs[mode], Config())), crop, out)
+    assert banded is not None and banded.mode == whole.mode == mode
+    assert banded.tobytes() == whole.tobytes()
