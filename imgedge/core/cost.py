@@ -84,11 +84,11 @@ _MAY_HAVE_ALPHA = ("P", "PA", "LA", "RGBA", "La", "RGBa")
 STRIP_BYTES = 16 * 1024 * 1024
 #: What a PNG decoded in strips (``decode.png_strip_reads``) holds besides its result: one strip's
 #: inflated rows, the small PNG handed to libspng and libspng's copy of it, and the decoded strip (each
-#: about ``decode.PNG_STRIP_BYTES``).
-PNG_STRIP_WORK_BYTES = 16 * 1024 * 1024
+#: about ``decode.PNG_STRIP_BYTES``), with room for the allocators' slack.
+PNG_STRIP_WORK_BYTES = 8 * 1024 * 1024
 #: ... and resampled band by band (``decode.png_resampled``), besides the output: the band of source rows
 #: (``decode.PNG_BAND_BYTES`` and the filter's reach), the strips it is pasted from, the band's output.
-PNG_BAND_WORK_BYTES = 24 * 1024 * 1024
+PNG_BAND_WORK_BYTES = 16 * 1024 * 1024
 #: Encoder working memory, bytes per output pixel (AVIF's aom keeps several YUV planes and its analysis;
 #: at 4:4:4 with SSIM tuning, ``encode.AVIF_SUBSAMPLING``, VmHWM grew by 34.3 bytes/px on a 4 MP frame,
 #: against 21.7 at 4:2:0).
