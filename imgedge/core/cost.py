@@ -11,7 +11,8 @@ and per output pixel; each encoder per output pixel and frame, by quality (and, 
 little larger, instead of running out of time).
 
 Memory (``needed_bytes``) is the runtime, the original's bytes and what the work adds: the decoded frame
-at its decoded scale (and a progressive JPEG's coefficients), a mode conversion when the decoded mode needs
+at its decoded scale (and a progressive JPEG's coefficients; for a PNG decoded in strips, the reduced image
+and one strip, or one band), a mode conversion when the decoded mode needs
 one (``resize.normalise_reduced``), the output-sized images the steps hand on, the encoder's own buffers
 and, for an animation, every output frame. ``memory_limit`` is what a generation may reach:
 ``MEMORY_FRACTION`` of the function's memory (``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``, which Lambda and

@@ -15,6 +15,10 @@ straight into memory laid out as Pillow's own (``_fast_pixels``): ``pyspng`` (li
 RGBA PNGs, ``webp`` (libwebp's ``WebPDecode``, shrunk by libwebp's scaler where the output is small) for
 still WebPs. Pillow's PNG decoder takes 1.2-2x libspng's time, and Pillow reads a still WebP through the
 animation decoder at 1.2-3x ``WebPDecode``'s; the decode is most of a large PNG's or WebP's generation.
+A PNG of ``PNG_STRIP_MIN_PIXELS`` or more is decoded strip by strip instead (``_png_strip_images``):
+``zlib-ng`` inflates, libspng unfilters, and for a lossy output each strip of a large one is box-reduced as
+it comes (``png_shrink``) or, where no reduce applies, the output is resampled band by band
+(``png_resampled``), so neither the full-size image nor a copy of the file is held.
 (For JPEG the same one-call decode, through ``simplejpeg``, measured even with Pillow's decoder on its warm
 block cache, 0.97-1.01x end to end: not used.) Anything else (palettes, tRNS, 16-bit, animations, a file
 the fast decoder rejects) and platforms without the wheels keep Pillow, which decides.

@@ -8,7 +8,9 @@ the original's JSON description). One path for every request:
    deadline and the function's memory (refused here, before any pixel, when it cannot fit);
    ``fmt=json`` is described here (``placeholder.describe``);
 4. ``decode.load_pixels``: JPEG at the smallest DCT scale that keeps the crop ``SCALE_MARGIN`` x the output,
-   a still WebP shrunk by libwebp to ``WEBP_SHRINK_MARGIN`` x the output;
+   a still WebP shrunk by libwebp to ``WEBP_SHRINK_MARGIN`` x the output, a large PNG to a lossy format
+   decoded in strips and box-reduced as it goes (``decode.png_shrink``) or resampled band by band
+   (``decode.png_resampled``: the output's pixels, the resample step then has nothing left to do);
 5. ``smartcrop.output_focus`` (``g=smart`` only): re-plan around the salient window of the reduced pixels;
 6. per frame (one for a still, ``animate.read`` for an animation): ``steps.FRAME_STEPS``, the ordered
    tuple of per-pixel steps;
