@@ -239,3 +239,17 @@ def test_a_png_resampled_in_bands_is_the_whole_resample(large_pngs, mode, crop, 
     whole = resize.simd_lanczos(decode.load_pixels(decode.open_source(large_pngs[mode], Config())), crop, out)
     assert banded is not None and banded.mode == whole.mode == mode
     assert banded.tobytes() == whole.tobytes()
+
+
+def test_an_animated_png_is_cropped_at_full_size(large_png_image, monkeypatch):
+    """An APNG's frames are read whole by Pillow: the plan's region is not the strip decoder's reduced one."""
+    from io import BytesIO
+
+    monkeypatch.setattr(resize, "STRIP_MIN_PIXELS", 1_000_000)
+    frames = [large_png_image.convert("RGB"), large_png_image.convert("RGB").transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
+    buffer = BytesIO()
+    frames[0].save(buffer, "PNG", save_all=True, append_images=frames[1:], duration=100)
+    out = open_bytes(imgedge.transform(buffer.getvalue(), "w=100&h=100&fit=cover&fmt=webp&q=95").data)
+    reference = frames[0].crop((300, 0, 1100, 800)).resize((100, 100), Image.Resampling.LANCZOS)
+    assert getattr(out, "n_frames", 1) == 2 and out.size == (100, 100)
+    assert psnr(out.convert("RGB"), reference) > 30
