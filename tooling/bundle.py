@@ -89,7 +89,7 @@ BUNDLES: dict[str, Bundle] = {
     "origin-response": Bundle(
         name="origin-response",
         handler="handlers/origin_response.py",
-        requirements=("Pillow", "cykooz.resizer", "numpy", "pyspng", "webp"),
+        requirements=("Pillow", "cykooz.resizer", "numpy", "pyspng", "webp", "zlib-ng"),
         imgedge_exclude=frozenset({"local", "regional", "cli"}),
         limit_bytes=50 * MB,
         aim_bytes=25 * MB,
@@ -104,7 +104,7 @@ BUNDLES: dict[str, Bundle] = {
     "regional": Bundle(
         name="regional",
         handler="handlers/regional.py",
-        requirements=("Pillow", "cykooz.resizer", "numpy", "pyspng", "webp"),
+        requirements=("Pillow", "cykooz.resizer", "numpy", "pyspng", "webp", "zlib-ng"),
         imgedge_exclude=frozenset({"local", "cli", "edge/viewer_request.py",
                                    "edge/origin_response.py", "regional/wsgi.py"}),
         limit_bytes=50 * MB,
@@ -148,7 +148,9 @@ def pip_platforms(runtime: str, architecture: str = "x86_64") -> list[str]:
 #: cykooz.resizer (the SIMD resampler) publishes no manylinux aarch64 wheel (4.0.1); without it
 #: ``imgedge.core.resize`` falls back to Pillow's resampler (same picture, slower: benchmarks/RESULTS.md).
 #: pyspng (the one-call PNG decoder) has none either (0.1.x); without it Pillow decodes PNGs (same pixels).
-ARCHITECTURE_ONLY: dict[str, tuple[str, ...]] = {"cykooz.resizer": ("x86_64",), "pyspng": ("x86_64",)}
+#: zlib-ng (the strip-wise PNG decode's inflater) has an aarch64 wheel but serves only beside pyspng.
+ARCHITECTURE_ONLY: dict[str, tuple[str, ...]] = {"cykooz.resizer": ("x86_64",), "pyspng": ("x86_64",),
+                                                 "zlib-ng": ("x86_64",)}
 
 
 def requirements_for(bundle: Bundle) -> tuple[str, ...]:

@@ -43,10 +43,11 @@ def probes_for(spec: VariantSpec, animated: bool) -> int:
 
 def work_for(source: decode.SourceImage, eighths: int, frames: int, out_format: str, quality: int | None,
           smart: bool, output_size: tuple[int, int] = (64, 64), crop: geometry.Box | None = None, *,
-          probes: int = 0) -> cost.Work:
+          probes: int = 0, shrink: int = 1, bands: bool = False) -> cost.Work:
     """What the cost model needs, from the header and the plan (``crop``: the stored region, or None for
     a whole-image summary such as ``fmt=json``, which reduces before it converts; ``probes``: ``q=auto``'s
-    probe encodes)."""
+    probe encodes; ``shrink``: a PNG decoded in strips is box-reduced by this, ``decode.png_shrink``;
+    ``bands``: ... or resampled band by band, ``decode.png_resampled``)."""
     image = source.image
     width, height = source.stored_size
     decoded_size = (-(-width * eighths // 8), -(-height * eighths // 8))
@@ -65,7 +66,8 @@ def work_for(source: decode.SourceImage, eighths: int, frames: int, out_format: 
         converts=converts, reduce_factor=factor, coefficient_bytes=cost.coefficient_bytes(image),
         output_pixels=output_size[0] * output_size[1], frames=frames,
         out_format=out_format, quality=quality, smart=smart, decoder_copy_bytes=decode.decoder_copy(source),
-        probes=probes, probe_pixels=autoquality.probe_pixels(output_size) if probes else 0)
+        probes=probes, probe_pixels=autoquality.probe_pixels(output_size) if probes else 0,
+        strip_shrink=shrink if decode.png_strip_reads(source) else 0, banded=bands)
 
 
 #: Seconds kept for storing the variant and answering, after the render.

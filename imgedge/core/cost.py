@@ -11,7 +11,8 @@ and per output pixel; each encoder per output pixel and frame, by quality (and, 
 little larger, instead of running out of time).
 
 Memory (``needed_bytes``) is the runtime, the original's bytes and what the work adds: the decoded frame
-at its decoded scale (and a progressive JPEG's coefficients), a mode conversion when the decoded mode needs
+at its decoded scale (and a progressive JPEG's coefficients; for a PNG decoded in strips, the reduced image
+and one strip, or one band), a mode conversion when the decoded mode needs
 one (``resize.normalise_reduced``), the output-sized images the steps hand on, the encoder's own buffers
 and, for an animation, every output frame. ``memory_limit`` is what a generation may reach:
 ``MEMORY_FRACTION`` of the function's memory (``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``, which Lambda and
@@ -82,6 +83,13 @@ _BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "
 _MAY_HAVE_ALPHA = ("P", "PA", "LA", "RGBA", "La", "RGBa")
 #: What ``resize.normalise_reduced`` holds of one strip.
 STRIP_BYTES = 16 * 1024 * 1024
+#: What a PNG decoded in strips (``decode.png_strip_reads``) holds besides its result: one strip's
+#: inflated rows, the small PNG handed to libspng and libspng's copy of it, and the decoded strip (each
+#: about ``decode.PNG_STRIP_BYTES``), with room for the allocators' slack.
+PNG_STRIP_WORK_BYTES = 8 * 1024 * 1024
+#: ... and resampled band by band (``decode.png_resampled``), besides the output: the band of source rows
+#: (``decode.PNG_BAND_BYTES`` and the filter's reach), the strips it is pasted from, the band's output.
+PNG_BAND_WORK_BYTES = 16 * 1024 * 1024
 #: Encoder working memory, bytes per output pixel (AVIF's aom keeps several YUV planes and its analysis;
 #: at 4:4:4 with SSIM tuning, ``encode.AVIF_SUBSAMPLING``, VmHWM grew by 34.3 bytes/px on a 4 MP frame,
 #: against 21.7 at 4:2:0).
@@ -110,6 +118,8 @@ class Work:
     probes: int = 0  # q=auto's probe encodes before the output's (autoquality.choose)
     probe_pixels: int = 0  # ... each of this many pixels
     decoder_copy_bytes: int = 0  # a copy of the original the decoder holds while it runs (decode.decoder_copy)
+    strip_shrink: int = 0  # a PNG decoded in strips, box-reduced by this as it goes (0: decoded whole)
+    banded: bool = False  # ... or resampled band by band as it goes (no full-size image held)
 
 
 @dataclass(frozen=True)
@@ -184,6 +194,10 @@ def avif_speed(quality: int | None, pixels: int, seconds: float, default: int) -
 def work_bytes(work: Work) -> int:
     """Bytes the generation adds to the process at its peak."""
     decoded = work.decoded_pixels * _BYTES_PER_PIXEL.get(work.decoded_mode, 4)
+    if work.banded:  # the output (counted below) and one band are held
+        decoded = PNG_STRIP_WORK_BYTES + PNG_BAND_WORK_BYTES
+    elif work.strip_shrink:  # only the (reduced) result and one strip are held
+        decoded = work.decoded_pixels // work.strip_shrink ** 2 * 4 + PNG_STRIP_WORK_BYTES
     # A conversion's copy, and the premultiplied copy the resampler makes of an image with alpha; reduced
     # strip by strip, only the reduced image (and one strip) is ever held.
     copies = 2 if work.decoded_mode in _MAY_HAVE_ALPHA else (1 if work.converts else 0)

@@ -15,6 +15,10 @@ straight into memory laid out as Pillow's own (``_fast_pixels``): ``pyspng`` (li
 RGBA PNGs, ``webp`` (libwebp's ``WebPDecode``, shrunk by libwebp's scaler where the output is small) for
 still WebPs. Pillow's PNG decoder takes 1.2-2x libspng's time, and Pillow reads a still WebP through the
 animation decoder at 1.2-3x ``WebPDecode``'s; the decode is most of a large PNG's or WebP's generation.
+A PNG of ``PNG_STRIP_MIN_PIXELS`` or more is decoded strip by strip instead (``_png_strip_images``):
+``zlib-ng`` inflates, libspng unfilters, and for a lossy output each strip of a large one is box-reduced as
+it comes (``png_shrink``) or, where no reduce applies, the output is resampled band by band
+(``png_resampled``), so neither the full-size image nor a copy of the file is held.
 (For JPEG the same one-call decode, through ``simplejpeg``, measured even with Pillow's decoder on its warm
 block cache, 0.97-1.01x end to end: not used.) Anything else (palettes, tRNS, 16-bit, animations, a file
 the fast decoder rejects) and platforms without the wheels keep Pillow, which decides.
@@ -27,7 +31,9 @@ import importlib.util
 import io
 import math
 import os
+import struct
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import ModuleType
@@ -37,6 +43,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..config import Config
 from ..errors import PayloadTooLarge, UnprocessableImage, UnsupportedMediaType
+from . import resize
 
 #: Container signatures we decode, mapped to the Pillow plugin that reads them. Restricting Pillow to
 #: these plugins means a polyglot or an exotic format (EPS, PSD, ICO, ...) is never handed to a
@@ -190,9 +197,16 @@ def webp_decode_size(source: SourceImage, crop: tuple[float, float, float, float
     return max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))
 
 
-def load_pixels(source: SourceImage, eighths: int = 8, size: tuple[int, int] | None = None) -> Image.Image:
+def load_pixels(source: SourceImage, eighths: int = 8, size: tuple[int, int] | None = None,
+                shrink: int = 1) -> Image.Image:
     """Decode the pixels; a JPEG at ``eighths``/8 of its size (libjpeg-turbo's scaled IDCT), a WebP at
-    ``size`` (``webp_decode_size``; libwebp's scaler) where the ``webp`` wheel is installed."""
+    ``size`` (``webp_decode_size``; libwebp's scaler) where the ``webp`` wheel is installed, a PNG that
+    ``png_strip_reads`` in strips, box-reduced by ``shrink`` (``png_shrink``) as each strip is decoded."""
+    if png_strip_reads(source):
+        try:
+            return _png_strips(source, shrink)
+        except Exception:  # noqa: BLE001 - whatever the strip decoder rejects, the whole-image decoders try
+            pass
     fast = _fast_pixels(source, size)
     if fast is not None:
         return fast
@@ -284,8 +298,8 @@ def _webp_decode(codec: ModuleType, data: bytes, size: tuple[int, int] | None) -
 
 def decoder_copy(source: SourceImage) -> int:
     """Bytes of the original the decoder copies and holds while it decodes: pyspng takes its own copy of
-    a PNG's bytes (the cost model counts it)."""
-    if FAST_DECODE and _libspng_reads(source):
+    a PNG's bytes (the cost model counts it), unless the PNG is decoded in strips."""
+    if FAST_DECODE and _libspng_reads(source) and not png_strip_reads(source):
         return len(source.data) if importlib.util.find_spec("pyspng") is not None else 0  # without importing
     return 0
 
@@ -294,6 +308,229 @@ def _libspng_reads(source: SourceImage) -> bool:
     """The PNGs ``pyspng`` decodes (8-bit RGB and RGBA without a tRNS colour); Pillow keeps the rest."""
     image = source.image
     return source.format == "PNG" and image.mode in ("RGB", "RGBA") and "transparency" not in image.info
+
+
+#: PNGs from this many pixels up are decoded in strips (``_png_strips``); smaller ones in one call.
+PNG_STRIP_MIN_PIXELS = 1_000_000
+#: Bytes of decoded pixels (4 per pixel) one strip holds. Measured on the corpus' 5K PNGs (peak RSS of a
+#: 1280 px WebP / 2048 px JPEG from a 5K PNG): 4 MiB strips and 8 MiB bands 61 / 67 MiB, 2 and 4 MiB
+#: 34 / 41, 1 and 2 MiB 22 / 32 (libvips 35 / 40), the decode's time the same within the noise.
+PNG_STRIP_BYTES = 1024 * 1024
+#: Compressed bytes handed to the inflater at a time (``zlib``'s ``unconsumed_tail`` is a copy of what is
+#: left of its input: kept this small, that copy costs nothing).
+_INFLATE_INPUT = 64 * 1024
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_STORED_BLOCK = 65535  # the most one stored deflate block holds
+
+
+@dataclass(frozen=True)
+class _PngHeader:
+    width: int
+    height: int
+    channels: int  # 3 (RGB) or 4 (RGBA)
+    colour_type: int
+    idat: tuple[tuple[int, int], ...]  # (start, end) of each IDAT chunk's data
+
+
+def png_strip_reads(source: SourceImage) -> bool:
+    """The PNGs ``_png_strips`` decodes: what libspng reads (8-bit RGB/RGBA, no tRNS), not interlaced, from
+    ``PNG_STRIP_MIN_PIXELS`` up, where both ``pyspng`` and ``zlib-ng`` are installed (checked without
+    importing them)."""
+    return (FAST_DECODE and _libspng_reads(source) and not source.image.info.get("interlace")
+            and source.stored_size[0] * source.stored_size[1] >= PNG_STRIP_MIN_PIXELS
+            and _installed("pyspng") and _installed("zlib_ng"))
+
+
+#: A strip-decoded PNG is box-reduced as it is decoded by ``int(scale / PNG_SHRINK_GAP)`` (when that is at
+#: least 2), so LANCZOS still has this many times the output to work from. Chosen on the tune part's large
+#: PNGs (benchmarks/RESULTS.md, "PNG in strips"): with 2, Pillow's ``thumbnail`` gap, RGB photos lost
+#: 0.1-0.4 dB at the case settings; with 3, at most 0.2 dB, and as much as the full-size LANCZOS from 1080 px.
+PNG_SHRINK_GAP = 3.0
+
+
+def png_shrink(source: SourceImage, crop: tuple[float, float, float, float], out: tuple[int, int]) -> int:
+    """The integer box factor a strip-decoded PNG of ``resize.STRIP_MIN_PIXELS`` or more is reduced by as
+    it is decoded, for ``out`` from the stored ``crop`` (1: none)."""
+    width, height = source.stored_size
+    if not png_strip_reads(source) or width * height < resize.STRIP_MIN_PIXELS:
+        return 1
+    scale = min((crop[2] - crop[0]) / out[0], (crop[3] - crop[1]) / out[1])
+    factor = int(scale / PNG_SHRINK_GAP)
+    return factor if factor >= 2 else 1
+
+
+@lru_cache(maxsize=None)
+def _installed(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
+
+
+def _png_header(data: bytes) -> _PngHeader:
+    """IHDR and where the IDAT chunks are, from the chunk headers; ``ValueError`` for a PNG the strip
+    decoder does not read (not 8-bit RGB or RGBA, interlaced, no IDAT)."""
+    width, height, depth, colour_type, _, _, interlace = struct.unpack(">IIBBBBB", data[16:29])
+    if data[12:16] != b"IHDR" or depth != 8 or colour_type not in (2, 6) or interlace:
+        raise ValueError("not an 8-bit, non-interlaced RGB or RGBA PNG")
+    idat = []
+    pos = 8
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        kind = data[pos + 4:pos + 8]
+        if kind == b"IDAT":
+            idat.append((pos + 8, min(pos + 8 + length, len(data))))
+        elif kind == b"IEND" or (idat and kind != b"IDAT"):
+            break
+        pos += 12 + length
+    if not idat:
+        raise ValueError("no image data")
+    return _PngHeader(width, height, 4 if colour_type == 6 else 3, colour_type, tuple(idat))
+
+
+def _png_strip_images(source: SourceImage, rows_multiple: int = 1) -> Iterator[tuple[int, Image.Image]]:
+    """A large PNG decoded strip by strip, as ``(top row, strip)``: ``zlib-ng`` inflates (1.5-4x the
+    inflate of the zlib 1.2.11 in pyspng's wheel, which is most of its decode time), and libspng, through
+    ``pyspng``, unfilters each strip, handed to it as a small PNG of stored (uncompressed) deflate blocks
+    whose first row is the row above the strip, unfiltered. A strip is RGB or RGBA (RGBX when its alpha is
+    opaque everywhere), laid out as Pillow's, over its own buffer; its row count is a multiple of
+    ``rows_multiple`` (but the last's)."""
+    zlib_ng = importlib.import_module("zlib_ng.zlib_ng")
+    spng = importlib.import_module("pyspng")
+    data = source.data
+    head = _png_header(data)
+    width, height, channels = head.width, head.height, head.channels
+    stride = width * channels + 1
+    rows = max(rows_multiple, PNG_STRIP_BYTES // (width * 4) // rows_multiple * rows_multiple)
+    mode = "RGBA" if channels == 4 else "RGB"
+    inflater = zlib_ng.decompressobj()
+    pieces = _idat_pieces(data, head.idat)
+    pending: bytes | memoryview = b""
+    previous = bytes(stride)  # the row above the first: zeros, as PNG filters define it
+    ihdr_tail = struct.pack(">BBBBB", 8, head.colour_type, 0, 0, 0)
+    for top in range(0, height, rows):
+        count = min(rows, height - top)
+        raw = [previous]
+        need = count * stride
+        while need:
+            if not pending:
+                pending = next(pieces, b"")
+                if not pending:
+                    raise ValueError("the image data ends early")
+            piece = inflater.decompress(pending, min(need, _STORED_BLOCK))
+            pending = inflater.unconsumed_tail
+            if piece:
+                raw.append(piece)
+                need -= len(piece)
+            elif inflater.eof:
+                raise ValueError("the image data ends early")
+        strip = spng.load(_stored_png(zlib_ng, raw, width, count + 1, ihdr_tail), "RGBA")
+        if strip.shape != (count + 1, width, 4):
+            raise ValueError("libspng decoded an unexpected shape")
+        previous = b"\x00" + strip[count, :, :channels].tobytes()
+        pixels = strip[1:]
+        if mode == "RGBA" and int(pixels[:, :, 3].min()) == 255:
+            yield top, _mapped(pixels, "RGBX", (width, count), {})
+        else:
+            yield top, _mapped(pixels, mode, (width, count), {})
+
+
+def _png_strips(source: SourceImage, shrink: int) -> Image.Image:
+    """A large PNG decoded in strips (``_png_strip_images``), each box-reduced by ``shrink`` (premultiplied
+    when it has alpha) into the result, so neither the PNG's bytes nor the full-size image (when reduced)
+    is ever copied whole."""
+    mode = "RGBA" if source.image.mode == "RGBA" else "RGB"
+    width, height = source.stored_size
+    out = Image.new(mode, (-(-width // shrink), -(-height // shrink)))
+    for top, strip in _png_strip_images(source, shrink):
+        # Pillow's reduce premultiplies RGBA by its alpha (two conversions of the strip): an opaque strip
+        # comes as plain four-byte RGBX pixels
+        reduced = strip.reduce(shrink) if shrink > 1 else strip
+        out.paste(reduced.convert(mode) if reduced.mode != mode else reduced, (0, top // shrink))
+    out.info = dict(source.image.info)
+    return out
+
+
+#: A PNG resampled in bands (``png_resampled``) assembles this many bytes of source rows per band at most
+#: (besides the LANCZOS support above and below it).
+PNG_BAND_BYTES = 4 * 1024 * 1024
+
+
+def png_bands(source: SourceImage) -> bool:
+    """Whether ``png_resampled`` can resample this PNG in bands (a large one decoded in strips, with the
+    SIMD resampler, whose crop box reaches past the band as the whole image's resample would)."""
+    width, height = source.stored_size
+    return resize.SIMD and png_strip_reads(source) and width * height >= resize.STRIP_MIN_PIXELS
+
+
+def png_resampled(source: SourceImage, crop: tuple[float, float, float, float], out: tuple[int, int]
+                  ) -> Image.Image | None:
+    """``crop`` of a large PNG (``png_bands``) LANCZOS-resampled to ``out`` band by band as its strips are
+    decoded, each band of output rows from the source rows under its filter support (exactly the whole
+    image's resample), so the full-size image is never held; None where the strip decoder rejects the PNG
+    (decode it whole)."""
+    width, height = source.stored_size
+    mode = "RGBA" if source.image.mode == "RGBA" else "RGB"
+    step = (crop[3] - crop[1]) / out[1]
+    support = 3.0 * max(step, 1.0) + 2  # Lanczos3's reach in source rows, and a row for rounding each side
+    band = max(1, int(PNG_BAND_BYTES // (width * 4) / step))  # output rows per band
+    result = Image.new(mode, out)
+    held: list[tuple[int, Image.Image]] = []
+    done = 0
+    try:
+        for top, strip in _png_strip_images(source):
+            # a copy in Pillow's block cache, so the decoder's buffer is freed at once and reused for the next
+            # strip (holding a few would have the allocator fault in fresh pages for every strip)
+            held.append((top, strip.copy()))
+            decoded = top + strip.height
+            while done < out[1]:
+                last = min(out[1], done + band)
+                first_row = max(0, int(crop[1] + done * step - support))
+                end_row = min(height, math.ceil(crop[1] + last * step + support))
+                if end_row > decoded:
+                    break
+                rows = Image.new(mode, (width, end_row - first_row))
+                for strip_top, kept in held:
+                    if strip_top < end_row and strip_top + kept.height > first_row:
+                        rows.paste(kept, (0, strip_top - first_row))
+                box = (crop[0], crop[1] + done * step - first_row, crop[2], crop[1] + last * step - first_row)
+                result.paste(resize.simd_lanczos(rows, box, (out[0], last - done)), (0, done))
+                done = last
+                keep_from = max(0, int(crop[1] + done * step - support))
+                held = [(t, k) for t, k in held if t + k.height > keep_from]
+    except Exception:  # noqa: BLE001 - whatever the strip decoder rejects, the whole-image decoders try
+        return None
+    if done < out[1]:
+        return None
+    result.info = dict(source.image.info)
+    return result
+
+
+def _idat_pieces(data: bytes, idat: tuple[tuple[int, int], ...]) -> Iterator[memoryview]:
+    """The concatenated IDAT data, ``_INFLATE_INPUT`` bytes at a time, without copying it."""
+    view = memoryview(data)
+    for start, end in idat:
+        for pos in range(start, end, _INFLATE_INPUT):
+            yield view[pos:min(end, pos + _INFLATE_INPUT)]
+
+
+def _stored_png(zlib_ng: ModuleType, raw: list[bytes], width: int, height: int, ihdr_tail: bytes) -> bytes:
+    """A PNG of ``width`` x ``height`` whose IDAT is ``raw`` (filtered scanlines) in stored deflate blocks,
+    with its checksums right, joined in one copy."""
+    adler = 1
+    blocks: list[bytes] = [b"\x78\x01"]
+    for index, piece in enumerate(raw):
+        size = len(piece)
+        for pos in range(0, size, _STORED_BLOCK):
+            part = piece[pos:pos + _STORED_BLOCK] if size > _STORED_BLOCK else piece
+            final = index == len(raw) - 1 and pos + _STORED_BLOCK >= size
+            blocks += (struct.pack("<BHH", final, len(part), len(part) ^ 0xFFFF), part)
+        adler = zlib_ng.adler32(piece, adler)
+    blocks.append(struct.pack(">I", adler))
+    crc = zlib_ng.crc32(b"IDAT")
+    for block in blocks:
+        crc = zlib_ng.crc32(block, crc)
+    ihdr = b"IHDR" + struct.pack(">II", width, height) + ihdr_tail
+    head = (_PNG_SIGNATURE, struct.pack(">I", 13), ihdr, struct.pack(">I", zlib_ng.crc32(ihdr)),
+            struct.pack(">I", sum(len(block) for block in blocks)), b"IDAT")
+    return b"".join((*head, *blocks, struct.pack(">I", crc), b"\x00\x00\x00\x00IEND\xaeB`\x82"))
 
 
 def _mapped(buffer: Any, mode: str, size: tuple[int, int], info: dict) -> Image.Image:
@@ -305,11 +542,15 @@ def _mapped(buffer: Any, mode: str, size: tuple[int, int], info: dict) -> Image.
     return image
 
 
-def decoded_scale(decoded: tuple[int, int], stored: tuple[int, int], eighths: int) -> tuple[float, float]:
+def decoded_scale(decoded: tuple[int, int], stored: tuple[int, int], eighths: int,
+                  shrink: int = 1) -> tuple[float, float]:
     """Stored → decoded coordinate factors: exactly eighths/8 after a DCT-scaled decode (libjpeg rounds
-    the size up, the geometry is still eighths/8), else the size ratio."""
+    the size up, the geometry is still eighths/8), 1/shrink after a strip-wise reduce (the size rounded up
+    the same way), else the size ratio."""
     if eighths != 8 and decoded == (-(-stored[0] * eighths // 8), -(-stored[1] * eighths // 8)):
         return eighths / 8, eighths / 8
+    if shrink != 1 and decoded == (-(-stored[0] // shrink), -(-stored[1] // shrink)):
+        return 1 / shrink, 1 / shrink
     return decoded[0] / stored[0], decoded[1] / stored[1]
 
 

@@ -8,7 +8,9 @@ the original's JSON description). One path for every request:
    deadline and the function's memory (refused here, before any pixel, when it cannot fit);
    ``fmt=json`` is described here (``placeholder.describe``);
 4. ``decode.load_pixels``: JPEG at the smallest DCT scale that keeps the crop ``SCALE_MARGIN`` x the output,
-   a still WebP shrunk by libwebp to ``WEBP_SHRINK_MARGIN`` x the output;
+   a still WebP shrunk by libwebp to ``WEBP_SHRINK_MARGIN`` x the output, a large PNG to a lossy format
+   decoded in strips and box-reduced as it goes (``decode.png_shrink``) or resampled band by band
+   (``decode.png_resampled``: the output's pixels, the resample step then has nothing left to do);
 5. ``smartcrop.output_focus`` (``g=smart`` only): re-plan around the salient window of the reduced pixels;
 6. per frame (one for a still, ``animate.read`` for an animation): ``steps.FRAME_STEPS``, the ordered
    tuple of per-pixel steps;
@@ -52,6 +54,9 @@ from . import (
 from . import watermark as watermarks
 
 TEXT = "text/plain; charset=utf-8"
+#: Output formats whose encoder never looks at the source's colours (PNG and GIF palettes count them, and
+#: ``legacy`` may be PNG): only these take a PNG box-reduced as it is decoded (``decode.png_shrink``).
+LOSSY = ("jpeg", "webp", "avif")
 CONTENT_TYPES = {**encode.CONTENT_TYPES, "blurhash": TEXT, "lqip": TEXT, "json": "application/json"}
 
 
@@ -164,17 +169,29 @@ def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | N
         stored_crop, stored_out = geometry.to_stored_plan(layout.plan, layout.space, layout.orientation)
         eighths = (decode.choose_jpeg_scale(source.stored_size, stored_crop, stored_out)
                    if source.format == "JPEG" else 8)
+        # an animation's frames are read whole by Pillow (``animate.read``): its region stays at full size
+        shrink = decode.png_shrink(source, stored_crop, stored_out) if spec.format in LOSSY and not animated else 1
+        bands = (spec.format in LOSSY and shrink == 1 and layout.spec.gravity != "smart" and not animated
+                 and decode.png_bands(source))
         work = admission.work_for(source, eighths, frames, admission.output_format(spec, animated),
                                   admission.priced_quality(spec), layout.spec.gravity == "smart", stored_out,
-                                  stored_crop, probes=admission.probes_for(spec, animated))
+                                  stored_crop, probes=admission.probes_for(spec, animated), shrink=shrink,
+                                  bands=bands)
         avif_speed, predicted = admission.admit(work, config, deadline, len(data))
-        pixels = decode.load_pixels(source, eighths, decode.webp_decode_size(source, stored_crop, stored_out))
-        scale = decode.decoded_scale(pixels.size, source.stored_size, eighths)
+        pixels = decode.png_resampled(source, stored_crop, stored_out) if bands else None
+        if pixels is not None:  # already the output's pixels, in stored orientation
+            region: geometry.Box = (0.0, 0.0, float(stored_out[0]), float(stored_out[1]))
+        else:
+            pixels = decode.load_pixels(source, eighths, decode.webp_decode_size(source, stored_crop, stored_out),
+                                        shrink)
+            scale = decode.decoded_scale(pixels.size, source.stored_size, eighths, shrink)
+            region = geometry.scale_box(stored_crop, scale, pixels.size)
     if layout.spec.gravity == "smart" and layout.spec.fit == "cover":
         with stages.stage("smartcrop"):
             layout = _smart_plan(layout, pixels, scale)
             stored_crop, stored_out = geometry.to_stored_plan(layout.plan, layout.space, layout.orientation)
-    frame = steps.Frame(region=geometry.scale_box(stored_crop, scale, pixels.size), size=stored_out,
+            region = geometry.scale_box(stored_crop, scale, pixels.size)
+    frame = steps.Frame(region=region, size=stored_out,
                         icc=pixels.info.get("icc_profile"), orientation=layout.orientation, spec=spec,
                         plan=layout.plan, **_watermark(spec, watermark, config))
     exif = metadata.copyright_exif(source.image) if spec.keep_copyright else None

@@ -143,3 +143,113 @@ def test_png_exif_after_the_pixel_data_is_read_without_decoding():
     assert source.image._im is None  # nothing decoded yet
     assert imgedge.transform(data, "w=10&fmt=png").height == 20
     assert decode.png_exif(plain) == b""
+
+
+@pytest.fixture(scope="module")
+def large_png_image(source) -> Image.Image:
+    """A 1.1 MP photo with an alpha channel that varies, so every filter type and both reduce paths occur."""
+    image = source.resize((1400, 800), Image.Resampling.LANCZOS).convert("RGBA")
+    alpha = Image.linear_gradient("L").resize(image.size).point(lambda v: 255 if v > 128 else v * 2)
+    image.putalpha(alpha)
+    return image
+
+
+@pytest.fixture(scope="module")
+def large_pngs(large_png_image) -> dict[str, bytes]:
+    return {mode: encoded(large_png_image.convert(mode), "PNG") for mode in ("RGB", "RGBA")}
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+@pytest.mark.parametrize("shrink", [1, 2, 4])
+def test_a_png_decoded_in_strips_is_the_whole_decode(large_pngs, mode, shrink, monkeypatch):
+    """Strip by strip (small strips here, so the rows above each strip carry the filters across), a large
+    PNG decodes to exactly the whole-image decode's pixels, box-reduced as Pillow's ``reduce`` does; the
+    geometry follows the reduced size exactly."""
+    from imgedge.config import Config
+    from imgedge.core import decode
+
+    data = large_pngs[mode]
+    source = decode.open_source(data, Config())
+    if not decode.png_strip_reads(source):
+        pytest.skip("pyspng or zlib-ng has no wheel here: PNGs decode in one call or through Pillow")
+    monkeypatch.setattr(decode, "PNG_STRIP_BYTES", 200_000)  # about 28 rows a strip
+    whole = decode.open_source(data, Config())
+    whole.data = b""
+    expected = decode.load_pixels(whole)  # Pillow's decode
+    expected = expected.reduce(shrink) if shrink > 1 else expected
+    strips = decode.load_pixels(source, shrink=shrink)
+    assert strips.mode == expected.mode == mode and strips.size == expected.size
+    assert strips.tobytes() == expected.tobytes()
+    assert decode.decoded_scale(strips.size, source.stored_size, 8, shrink) == (1 / shrink, 1 / shrink)
+
+
+def test_a_png_the_strip_decoder_rejects_is_decoded_whole(large_pngs):
+    """A truncated PNG is not decoded halfway in strips: the whole-image decoders decide (and refuse)."""
+    from imgedge.config import Config
+    from imgedge.core import decode
+    from imgedge.errors import UnprocessableImage
+
+    data = large_pngs["RGBA"]
+    source = decode.open_source(data[: len(data) // 2], Config())
+    with pytest.raises(UnprocessableImage):
+        decode.load_pixels(source, shrink=2)
+
+
+def test_a_large_png_to_a_small_lossy_output_keeps_the_picture(large_png_image, large_pngs, monkeypatch):
+    """The strip-wise box reduce before LANCZOS (``PNG_SHRINK_GAP`` x the output left) keeps the picture of
+    a plain LANCZOS from the full size."""
+    from imgedge.config import Config
+    from imgedge.core import decode
+
+    monkeypatch.setattr(resize, "STRIP_MIN_PIXELS", 1_000_000)  # this 1.1 MP PNG counts as large
+    data = large_pngs["RGB"]
+    source = decode.open_source(data, Config())
+    if not decode.png_strip_reads(source):
+        pytest.skip("pyspng or zlib-ng has no wheel here: PNGs decode in one call or through Pillow")
+    assert decode.png_shrink(source, (0.0, 0.0, 1400.0, 800.0), (200, 114)) == 2
+    assert decode.png_shrink(source, (0.0, 0.0, 1400.0, 800.0), (300, 171)) == 1  # 4.7x: under 2 x the gap
+    reference = large_png_image.convert("RGB").resize((200, 114), Image.Resampling.LANCZOS)
+    out = open_bytes(imgedge.transform(data, "w=200&fmt=webp&q=95").data)
+    saved = decode.FAST_DECODE
+    decode.FAST_DECODE = False
+    try:
+        whole = open_bytes(imgedge.transform(data, "w=200&fmt=webp&q=95").data)
+    finally:
+        decode.FAST_DECODE = saved
+    assert out.size == whole.size == (200, 114)
+    assert psnr(out, reference) > psnr(whole, reference) - 0.5
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+@pytest.mark.parametrize("crop, out", [((0.0, 0.0, 1400.0, 800.0), (700, 400)),
+                                       ((100.5, 37.25, 1300.0, 780.0), (997, 613))])
+def test_a_png_resampled_in_bands_is_the_whole_resample(large_pngs, mode, crop, out, monkeypatch):
+    """Band by band as its strips are decoded (small bands here), a large PNG's crop resamples to exactly
+    the pixels of the whole decoded image's LANCZOS."""
+    from imgedge.config import Config
+    from imgedge.core import decode
+
+    monkeypatch.setattr(resize, "STRIP_MIN_PIXELS", 1_000_000)  # this 1.1 MP PNG counts as large
+    source = decode.open_source(large_pngs[mode], Config())
+    if not decode.png_bands(source):
+        pytest.skip("pyspng, zlib-ng or cykooz.resizer has no wheel here: PNGs are resampled whole")
+    monkeypatch.setattr(decode, "PNG_STRIP_BYTES", 300_000)
+    monkeypatch.setattr(decode, "PNG_BAND_BYTES", 500_000)
+    banded = decode.png_resampled(source, crop, out)
+    whole = resize.simd_lanczos(decode.load_pixels(decode.open_source(large_pngs[mode], Config())), crop, out)
+    assert banded is not None and banded.mode == whole.mode == mode
+    assert banded.tobytes() == whole.tobytes()
+
+
+def test_an_animated_png_is_cropped_at_full_size(large_png_image, monkeypatch):
+    """An APNG's frames are read whole by Pillow: the plan's region is not the strip decoder's reduced one."""
+    from io import BytesIO
+
+    monkeypatch.setattr(resize, "STRIP_MIN_PIXELS", 1_000_000)
+    frames = [large_png_image.convert("RGB"), large_png_image.convert("RGB").transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
+    buffer = BytesIO()
+    frames[0].save(buffer, "PNG", save_all=True, append_images=frames[1:], duration=100)
+    out = open_bytes(imgedge.transform(buffer.getvalue(), "w=100&h=100&fit=cover&fmt=webp&q=95").data)
+    reference = frames[0].crop((300, 0, 1100, 800)).resize((100, 100), Image.Resampling.LANCZOS)
+    assert getattr(out, "n_frames", 1) == 2 and out.size == (100, 100)
+    assert psnr(out.convert("RGB"), reference) > 30
