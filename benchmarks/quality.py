@@ -6,8 +6,10 @@
 For every original of the corpus (``corpus.py``; animated GIFs and lossless twins left out), every case
 (format and output width) and every implementation, a quality sweep: the output's bytes, its PSNR and
 (where asked, it costs ~3 s per megapixel) its SSIMULACRA2 against a float reference: the full decode,
-orientation applied, converted to sRGB, alpha flattened onto white, then LANCZOS in float straight to the
-output size. Outputs with alpha are flattened onto white the same way.
+orientation applied, converted to sRGB, colour premultiplied by alpha, then LANCZOS in float straight to
+the output size. Where the reference or the output has alpha, both are composited over white and over
+black (``BACKGROUNDS``) and the two composites' errors averaged (an output flattened onto white, a JPEG,
+over white only): the same for every implementation.
 
 From the curves, per original, Bjøntegaard deltas with piecewise-cubic (PCHIP) fits over the overlapping
 range: **BD-PSNR** (dB at equal bytes; the issue's "PSNR at equal bytes"), **BD-rate** (% bytes at equal
@@ -174,17 +176,30 @@ def _data(path: str) -> bytes:
     return Path(path).read_bytes()
 
 
-def _flat_float(image: Image.Image) -> np.ndarray:
-    """RGB float32 0-255, alpha (if any) flattened onto white."""
+#: What transparency is shown over: every RGBA output and reference is composited onto each, and the
+#: squared errors of the composites are averaged (PSNR) or the scores are (SSIMULACRA2). Over white alone,
+#: an error in the alpha plane under dark colour (or in the colour under low alpha) would not count.
+BACKGROUNDS = (255.0, 0.0)
+
+
+def _premultiplied(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    """RGB float32 0-255 premultiplied by alpha, and alpha 0-1 (None when the image has no alpha)."""
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = np.asarray(image.convert("RGBA"), dtype=np.float32)
         alpha = rgba[..., 3:] / 255.0
-        return rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)
-    return np.asarray(image.convert("RGB"), dtype=np.float32)
+        return rgba[..., :3] * alpha, alpha
+    return np.asarray(image.convert("RGB"), dtype=np.float32), None
+
+
+def composites(colour: np.ndarray, alpha: np.ndarray | None) -> list[np.ndarray]:
+    """The picture as shown: opaque, or premultiplied ``colour`` over each of ``BACKGROUNDS``."""
+    if alpha is None:
+        return [colour]
+    return [colour + background * (1.0 - alpha) for background in BACKGROUNDS]
 
 
 @lru_cache(maxsize=1)
-def _full(path: str) -> np.ndarray:
+def _full(path: str) -> tuple[np.ndarray, np.ndarray | None]:
     from imgedge.core.colour import to_srgb
 
     image = Image.open(path)
@@ -192,21 +207,24 @@ def _full(path: str) -> np.ndarray:
     image = ImageOps.exif_transpose(image) or image
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA" if image.mode in ("LA", "PA", "P") else "RGB")
-    return _flat_float(to_srgb(image, icc))
+    return _premultiplied(to_srgb(image, icc))
 
 
 @lru_cache(maxsize=4)
-def reference(path: str, size: tuple[int, int]) -> np.ndarray:
-    """The float reference at ``size``: LANCZOS per channel in float (mode F), no rounding."""
-    full = _full(path)
-    bands = [np.asarray(Image.fromarray(np.ascontiguousarray(full[..., c])).resize(
-        size, Image.Resampling.LANCZOS, reducing_gap=None)) for c in range(3)]
-    return np.stack(bands, axis=-1)
+def reference(path: str, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray | None]:
+    """The float reference at ``size``: LANCZOS per premultiplied channel in float (mode F), no rounding."""
+    colour, alpha = _full(path)
+
+    def resized(plane: np.ndarray) -> np.ndarray:
+        return np.asarray(Image.fromarray(np.ascontiguousarray(plane)).resize(
+            size, Image.Resampling.LANCZOS, reducing_gap=None))
+
+    out = np.stack([resized(colour[..., c]) for c in range(3)], axis=-1)
+    return out, None if alpha is None else resized(alpha[..., 0])[..., None]
 
 
-def psnr(output: np.ndarray, ref: np.ndarray) -> float:
-    mse = float(((output - ref) ** 2).mean())
-    return 99.0 if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
+def psnr_of(mse: float) -> float:
+    return 99.0 if mse < 1e-6 else 10 * math.log10(255.0 ** 2 / mse)  # 99: identical (within float error)
 
 
 def ssimulacra2(output: np.ndarray, ref: np.ndarray) -> float:
@@ -222,13 +240,24 @@ def ssimulacra2(output: np.ndarray, ref: np.ndarray) -> float:
 
 
 def measure(encoded: bytes, path: str, with_ssim2: bool) -> dict:
+    """Bytes and quality of one output against the reference; with alpha, of the composites over every
+    background. An output without alpha of an original with it was flattened onto white (JPEG, by every
+    implementation): it is compared over white."""
     image = Image.open(io.BytesIO(encoded))
     image.load()
-    out = _flat_float(image)
-    ref = reference(path, image.size)
-    point = {"bytes": len(encoded), "width": image.width, "height": image.height, "psnr": round(psnr(out, ref), 4)}
+    colour, alpha = _premultiplied(image)
+    ref_colour, ref_alpha = reference(path, image.size)
+    if alpha is None and ref_alpha is not None:  # flattened by its encoder (JPEG): onto white, by everyone
+        pairs = [(colour, composites(ref_colour, ref_alpha)[0])]
+    else:
+        if ref_alpha is None and alpha is not None:
+            ref_alpha = np.ones_like(alpha)
+        pairs = list(zip(composites(colour, alpha), composites(ref_colour, ref_alpha)))
+    mse = statistics.mean(float(((out - ref) ** 2).mean()) for out, ref in pairs)
+    point = {"bytes": len(encoded), "width": image.width, "height": image.height,
+             "psnr": round(psnr_of(mse), 4)}
     if with_ssim2:
-        point["ssim2"] = round(ssimulacra2(out, ref), 4)
+        point["ssim2"] = round(statistics.mean(ssimulacra2(out, ref) for out, ref in pairs), 4)
     return point
 
 
