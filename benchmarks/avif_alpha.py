@@ -1,0 +1,122 @@
+"""AVIF transparency: straight against premultiplied alpha, as a browser shows it and as Pillow reads it.
+
+    python benchmarks/avif_alpha.py [--split tune|validate] [--widths 320,1080] [--qualities 40,52,64,76]
+
+For every RGBA original of the corpus, imgedge's own lossless resize (the encoder's input) is encoded as
+AVIF with imgedge's settings twice per quality: with straight alpha, and with libavif's premultiplied
+alpha (the colour planes hold colour x alpha, flagged by the ``prem`` item reference). Each file is then
+
+* drawn by headless Chromium (Debian's ``chromium``, through Playwright) onto a canvas filled white and one
+  filled black, and read back (``toDataURL``, lossless);
+* decoded by Pillow and composited over the same two backgrounds;
+
+and each composite is compared (PSNR, the squared errors of both backgrounds averaged) with the encoder's
+input composited the same way. A browser that ignored the premultiplied flag would show the colour planes
+as straight colour: darker than intended wherever alpha < 1, which the black and white composites expose.
+"Chromium = Pillow" is the PSNR between the two decoders' composites: they agree when both honour the flag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import os
+import statistics
+import sys
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+for _path in (str(HERE), str(ROOT)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+import corpus  # noqa: E402
+from quality import BACKGROUNDS, _imgedge_lossless, _premultiplied, composites, psnr_of  # noqa: E402
+
+#: Draws a data: URL onto a canvas over each background; returns the canvases as PNG data: URLs.
+_DRAW = """async ([src, backgrounds]) => {
+  const img = new Image();
+  img.src = src;
+  await img.decode();
+  return backgrounds.map((bg) => {
+    const canvas = document.createElement("canvas");
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = `rgb(${bg}, ${bg}, ${bg})`;
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(img, 0, 0);
+    return canvas.toDataURL("image/png");
+  });
+}"""
+
+
+def browser_composites(page, avif: bytes) -> list[np.ndarray]:
+    """``avif`` as Chromium draws it over each of ``BACKGROUNDS``: float RGB 0-255 arrays."""
+    src = "data:image/avif;base64," + base64.b64encode(avif).decode()
+    urls = page.evaluate(_DRAW, [src, [int(b) for b in BACKGROUNDS]])
+    return [np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB"),
+                       dtype=np.float32) for url in urls]
+
+
+def pillow_composites(avif: bytes) -> list[np.ndarray]:
+    image = Image.open(io.BytesIO(avif))
+    image.load()
+    return composites(*_premultiplied(image))
+
+
+def psnr_over(a: list[np.ndarray], b: list[np.ndarray]) -> float:
+    return psnr_of(statistics.mean(float(((x - y) ** 2).mean()) for x, y in zip(a, b)))
+
+
+def encode(image: Image.Image, quality: int, premultiplied: bool) -> bytes:
+    from imgedge.core.encode import avif_settings
+
+    out = io.BytesIO()
+    image.save(out, "AVIF", **{**avif_settings(quality), "max_threads": 1, "alpha_premultiplied": premultiplied})
+    return out.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", choices=corpus.SPLITS)
+    parser.add_argument("--widths", default="320,1080")
+    parser.add_argument("--qualities", default="40,52,64,76")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    entries = corpus.select(corpus.ensure(), args.split, ["png-rgba"], distinct_pixels=True)
+    print("| original | part | width | q | straight: bytes, Chromium PSNR, Pillow PSNR, Chromium = Pillow "
+          "| premultiplied: bytes, Chromium PSNR, Pillow PSNR, Chromium = Pillow |")
+    print("|---|---|---|---|---|---|")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                              args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = chromium.new_page()
+        page.set_content("<!doctype html><title>alpha</title>")
+        for entry in entries:
+            for width in (int(w) for w in args.widths.split(",")):
+                source = _imgedge_lossless(entry["path"], width)
+                expected = composites(*_premultiplied(source))
+                for quality in (int(q) for q in args.qualities.split(",")):
+                    cells = []
+                    for premultiplied in (False, True):
+                        avif = encode(source, quality, premultiplied)
+                        shown, read = browser_composites(page, avif), pillow_composites(avif)
+                        cells.append(f"{len(avif):,} B, {psnr_over(shown, expected):.2f}, "
+                                     f"{psnr_over(read, expected):.2f}, {psnr_over(shown, read):.1f}")
+                    print(f"| {entry['name']} | {entry['split']} | {width} | {quality} | " + " | ".join(cells) + " |",
+                          flush=True)
+        chromium.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
