@@ -26,6 +26,7 @@ imgedge's own lossless resize with other Pillow encoder settings: that is how th
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import io
 import json
@@ -101,9 +102,16 @@ CANDIDATES: dict[str, tuple[str, dict]] = {
 # --- the implementations ----------------------------------------------------------------------------
 
 def imgedge_fingerprint() -> str:
+    """A hash of the code (comments and docstrings left out: rewording one measures nothing again)."""
     digest = hashlib.sha256()
     for name in ("encode.py", "resize.py", "decode.py", "pipeline.py", "colour.py"):
-        digest.update((ROOT / "imgedge" / "core" / name).read_bytes())
+        tree = ast.parse((ROOT / "imgedge" / "core" / name).read_text())
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
+                    and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
+                body[0] = ast.Pass()
+        digest.update(ast.dump(tree).encode())
     return digest.hexdigest()[:10]
 
 

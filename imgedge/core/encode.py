@@ -42,10 +42,9 @@ AVIF_SPEED = 6
 AVIF_SUBSAMPLING = "4:4:4"
 AVIF_AOM_OPTIONS = {"tune": "ssim"}
 #: AVIF transparency: premultiplied alpha (libavif's ``prem`` property; the colour planes hold colour x
-#: alpha). Chromium draws it exactly, while it draws straight alpha as if the alpha plane were limited-range
-#: video (alpha 16 and below vanish, 200 shows as 214), whoever encoded it (Pillow/libavif, libvips/libheif);
-#: and colour under low alpha no longer costs bytes (white-on-transparent graphics excepted: premultiplied,
-#: their colour follows the alpha). Measured in benchmarks/RESULTS.md, "AVIF transparency".
+#: alpha), so colour under low alpha costs no bytes (white-on-transparent graphics excepted: premultiplied,
+#: their colour follows the alpha). Pillow and Chromium both read it (benchmarks/RESULTS.md, "AVIF
+#: transparency").
 AVIF_PREMULTIPLIED_ALPHA = True
 #: None = Pillow's default (every core); the benchmarks set 1 to compare single-threaded.
 AVIF_MAX_THREADS: int | None = None

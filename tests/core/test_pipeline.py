@@ -140,6 +140,22 @@ def test_alpha_is_resampled_premultiplied_and_flattened_on_white_for_jpeg():
     assert psnr(result, flat.resize(result.size, Image.Resampling.LANCZOS)) > 36
 
 
+def test_transparent_avif_is_premultiplied_and_composites_like_the_png():
+    """libavif's premultiplied alpha (the ``prem`` item reference), read back by Pillow, shows over white
+    and over black the picture the lossless PNG variant shows."""
+    source = open_bytes(photo(LANDSCAPE)).convert("RGB").resize((640, 360))
+    source.putalpha(Image.linear_gradient("L").rotate(90).resize(source.size))  # every alpha level
+    png = open_bytes(imgedge.transform(encoded(source, "PNG"), "w=320&fmt=png").data)
+    data = imgedge.transform(encoded(source, "PNG"), "w=320&fmt=avif&q=80").data
+    avif = open_bytes(data)
+    assert b"prem" in data and avif.mode == "RGBA"
+    for grey in (255, 0):
+        backgrounds = [Image.new("RGB", png.size, (grey,) * 3) for _ in range(2)]
+        for background, image in zip(backgrounds, (avif, png)):
+            background.paste(image.convert("RGB"), mask=image.convert("RGBA").getchannel("A"))
+        assert psnr(*backgrounds) > 35, grey
+
+
 def test_cmyk_jpeg_comes_out_rgb():
     cmyk = open_bytes(photo(LANDSCAPE)).convert("CMYK")
     result = imgedge.transform(encoded(cmyk, "JPEG", quality=95), "w=320&fmt=png")
