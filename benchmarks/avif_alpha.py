@@ -67,6 +67,25 @@ def encode(image: Image.Image, quality: int, premultiplied: bool) -> bytes:
     return out.getvalue()
 
 
+def summary(curves: dict[tuple, list[dict]]) -> str:
+    """Premultiplied against straight per original and width: BD-PSNR (dB at equal bytes) and BD-rate
+    (% bytes at equal PSNR), as Pillow reads the files and as Chromium shows them."""
+    from quality import bd_quality, bd_rate
+
+    rows = ["", "| original | part | width | Pillow: BD-PSNR, BD-rate | Chromium: BD-PSNR, BD-rate |",
+            "|---|---|---|---|---|"]
+    for (name, split, width, premultiplied), points in curves.items():
+        if not premultiplied:
+            continue
+        straight, cells = curves[(name, split, width, False)], []
+        for metric in ("pillow", "chromium"):
+            dq, dr = bd_quality(points, straight, metric), bd_rate(points, straight, metric)
+            cells.append(" , ".join("no overlap" if v is None else f"{v:+.2f}{unit}"
+                                    for v, unit in ((dq, " dB"), (dr, " %"))))
+        rows.append(f"| {name} | {split} | {width} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=corpus.SPLITS)
@@ -79,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| original | part | width | q | straight: bytes; Pillow PSNR; Chromium PSNR over black, over white "
           "| premultiplied: bytes; Pillow PSNR; Chromium PSNR over black, over white |")
     print("|---|---|---|---|---|---|")
+    curves: dict[tuple, list[dict]] = {}
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                               args=["--headless", "--no-sandbox", "--disable-gpu"])
@@ -93,13 +113,17 @@ def main(argv: list[str] | None = None) -> int:
                     for premultiplied in (False, True):
                         avif = encode(source, quality, premultiplied)
                         shown, read = browser_composites(page, avif), pillow_composites(avif)
-                        per_background = [psnr_over([s], [e]) for s, e in zip(shown, expected)]
-                        cells.append(f"{len(avif):,} B; {psnr_over(read, expected):.2f}; "
-                                     f"{per_background[BACKGROUNDS.index(0.0)]:.2f}, "
-                                     f"{per_background[BACKGROUNDS.index(255.0)]:.2f}")
+                        point = {"bytes": len(avif), "pillow": psnr_over(read, expected),
+                                 "chromium": psnr_over(shown, expected)}
+                        for background, drawn, wanted in zip(BACKGROUNDS, shown, expected):
+                            point[f"over {background:.0f}"] = psnr_over([drawn], [wanted])
+                        curves.setdefault((entry["name"], entry["split"], width, premultiplied), []).append(point)
+                        cells.append(f"{len(avif):,} B; {point['pillow']:.2f}; {point['over 0']:.2f}, "
+                                     f"{point['over 255']:.2f}")
                     print(f"| {entry['name']} | {entry['split']} | {width} | {quality} | " + " | ".join(cells) + " |",
                           flush=True)
         chromium.close()
+    print(summary(curves))
     return 0
 
 
