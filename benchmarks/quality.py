@@ -115,17 +115,28 @@ def imgedge_fingerprint() -> str:
     return digest.hexdigest()[:10]
 
 
+@lru_cache(maxsize=1)
+def _config():
+    """The default configuration without the generation deadline: a loaded shared core must not turn a
+    quality measurement into a refusal (the encoder settings do not depend on it)."""
+    from dataclasses import replace
+
+    from imgedge.config import load_config
+
+    return replace(load_config(), max_generation_seconds=0)
+
+
 def _imgedge(entry: dict, case: RDCase, quality: int) -> bytes:
     import imgedge
 
-    return imgedge.transform(_data(entry["path"]), f"w={case.width}&fmt={case.fmt}&q={quality}").data
+    return imgedge.transform(_data(entry["path"]), f"w={case.width}&fmt={case.fmt}&q={quality}", config=_config()).data
 
 
 @lru_cache(maxsize=4)
 def _imgedge_lossless(path: str, width: int) -> Image.Image:
     import imgedge
 
-    image = Image.open(io.BytesIO(imgedge.transform(_data(path), f"w={width}&fmt=png").data))
+    image = Image.open(io.BytesIO(imgedge.transform(_data(path), f"w={width}&fmt=png", config=_config()).data))
     image.load()
     return image.convert("RGBA" if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info else "RGB")
 
