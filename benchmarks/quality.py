@@ -430,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", default=",".join(RD_CASES))
     parser.add_argument("--impls", default="imgedge,libvips,sharp")
     parser.add_argument("--ssim2", default="none", help="cases that also get SSIMULACRA2: list, all or none")
-    parser.add_argument("--only", help="comma-separated original names (prefixes)")
+    parser.add_argument("--only", help="comma-separated original names (prefixes), measured in that order")
     parser.add_argument("--kinds", help="comma-separated kinds")
     parser.add_argument("--subject", default="imgedge", help="the implementation the report compares")
     parser.add_argument("--peers", default="libvips,sharp")
@@ -440,8 +440,10 @@ def main(argv: list[str] | None = None) -> int:
     manifest = corpus.ensure()
     kinds = args.kinds.split(",") if args.kinds else [k for k in ("camera", "render", "webp", "png-rgb", "png-rgba")]
     entries = corpus.select(manifest, args.split, kinds, distinct_pixels=True)
-    if args.only:
-        entries = [e for e in entries if any(e["name"].startswith(o) for o in args.only.split(","))]
+    if args.only:  # those originals, in the order given (a long sweep measures the first ones first)
+        prefixes = args.only.split(",")
+        rank = {e["name"]: next((i for i, o in enumerate(prefixes) if e["name"].startswith(o)), None) for e in entries}
+        entries = sorted((e for e in entries if rank[e["name"]] is not None), key=lambda e: rank[e["name"]])
     cases = [RD_CASES[c] for c in args.cases.split(",")]
     impls = args.impls.split(",")
     peer_list = args.peers.split(",")
