@@ -365,6 +365,8 @@ def report(entries: list[dict], cases: list[RDCase], subject: str, peers_: list[
     lines = []
     out = lines.append
     for metric, label, unit in (("psnr", "PSNR", "dB"), ("ssim2", "SSIMULACRA2", "pts")):
+        if not any(metric in p for p in points.values()):
+            continue
         out("")
         out(f"### {subject} against its peers: {label} at equal bytes (BD-{label}, {unit}) and bytes at equal "
             f"{label} (BD-rate)")
@@ -404,23 +406,39 @@ def report(entries: list[dict], cases: list[RDCase], subject: str, peers_: list[
                 if count:
                     out(f"| {case.name} | {split} | {count} | " + " | ".join(cells) + " |")
     out("")
+    out(f"### Per original: BD-PSNR of {subject} (dB at equal bytes) against each peer")
+    out("")
+    out("| original | part | " + " | ".join(f"{c.name} vs {p}" for c in cases for p in peers_) + " |")
+    out("|---|---|" + "---|" * (len(cases) * len(peers_)))
+    for e in sorted(entries, key=lambda e: (e["split"], e["name"])):
+        cells = []
+        for case in cases:
+            a = curves(points, subject_key, e["name"], case.name)
+            for peer in peers_:
+                b = curves(points, impl_key(peer), e["name"], case.name)
+                q = bd_quality(a, b, "psnr") if len(a) >= 3 and len(b) >= 3 else None
+                cells.append("–" if q is None else f"{q:+.2f}")
+        if any(c != "–" for c in cells):
+            out(f"| {e['name']} | {e['split']} | " + " | ".join(cells) + " |")
+    out("")
     out(f"### Bytes and PSNR at the default quality (mean over the originals; {subject} / each peer at the same q)")
     out("")
     out("| case | part | q | " + " | ".join(f"{i} bytes, PSNR dB" for i in [subject, *peers_]) + " |")
     out("|---|---|---|" + "---|" * (1 + len(peers_)))
     for case in cases:
         for split in corpus.SPLITS:
-            part = [e["name"] for e in entries if e["split"] == split]
+            near = {impl: min(sweep(impl, case.fmt), key=lambda s: abs(s - case.default_quality))
+                    for impl in [subject, *peers_]}
+            part = [e["name"] for e in entries if e["split"] == split  # measured by every implementation
+                    and all((impl_key(i), e["name"], case.name, q) in points for i, q in near.items())]
             cells = []
             for impl in [subject, *peers_]:
-                q = case.default_quality
-                if q not in sweep(impl, case.fmt):
-                    q = min(sweep(impl, case.fmt), key=lambda s: abs(s - case.default_quality))
-                got = [points.get((impl_key(impl), name, case.name, q)) for name in part]
-                got = [p for p in got if p]
+                q = near[impl]
+                got = [points[(impl_key(impl), name, case.name, q)] for name in part]
                 cells.append(f"{statistics.mean(p['bytes'] for p in got):,.0f} B, "
                              f"{statistics.mean(p['psnr'] for p in got):.2f} (q{q})" if got else "–")
-            out(f"| {case.name} | {split} | {case.default_quality} | " + " | ".join(cells) + " |")
+            if part:
+                out(f"| {case.name} | {split} | {case.default_quality} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
