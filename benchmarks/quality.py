@@ -134,11 +134,26 @@ def _imgedge(entry: dict, case: RDCase, quality: int) -> bytes:
 
 @lru_cache(maxsize=4)
 def _imgedge_lossless(path: str, width: int) -> Image.Image:
+    """What imgedge's encoder is handed for a ``width`` px output: the image ``encode.encode`` receives.
+    (Not a PNG variant: imgedge may write that as a palette, which is lossy for a few-colour image whose
+    resize made many alpha levels.)"""
     import imgedge
+    from imgedge.core import encode
 
-    image = Image.open(io.BytesIO(imgedge.transform(_data(path), f"w={width}&fmt=png", config=_config()).data))
-    image.load()
-    return image.convert("RGBA" if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info else "RGB")
+    handed: list[Image.Image] = []
+    real = encode.encode
+
+    def capture(image: Image.Image, fmt: str, *args, **kwargs) -> bytes:
+        handed.append(image.copy())
+        return real(image, fmt, *args, **kwargs)
+
+    encode.encode = capture
+    try:
+        imgedge.transform(_data(path), f"w={width}&fmt=avif&q=1", config=_config())
+    finally:
+        encode.encode = real
+    image = handed[0]
+    return image.convert("RGBA" if image.mode in ("RGBA", "LA") else "RGB")
 
 
 def _candidate(name: str, entry: dict, case: RDCase, quality: int) -> bytes:
