@@ -421,7 +421,8 @@ def report(entries: list[dict], cases: list[RDCase], subject: str, peers_: list[
                 if count:
                     out(f"| {case.name} | {split} | {count} | " + " | ".join(cells) + " |")
     out("")
-    out(f"### Per original: BD-PSNR of {subject} (dB at equal bytes) against each peer")
+    out(f"### Per original: BD-PSNR of {subject} (dB at equal bytes) against each peer; where the byte ranges "
+        "do not overlap, the BD-rate (bytes at equal PSNR)")
     out("")
     out("| original | part | " + " | ".join(f"{c.name} vs {p}" for c in cases for p in peers_) + " |")
     out("|---|---|" + "---|" * (len(cases) * len(peers_)))
@@ -432,7 +433,8 @@ def report(entries: list[dict], cases: list[RDCase], subject: str, peers_: list[
             for peer in peers_:
                 b = curves(points, impl_key(peer), e["name"], case.name)
                 q = bd_quality(a, b, "psnr") if len(a) >= 3 and len(b) >= 3 else None
-                cells.append("–" if q is None else f"{q:+.2f}")
+                r = bd_rate(a, b, "psnr") if q is None and len(a) >= 3 and len(b) >= 3 else None
+                cells.append(f"{q:+.2f}" if q is not None else f"bytes {r:+.0f} %" if r is not None else "–")
         if any(c != "–" for c in cells):
             out(f"| {e['name']} | {e['split']} | " + " | ".join(cells) + " |")
     out("")
