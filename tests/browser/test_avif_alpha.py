@@ -13,14 +13,8 @@ from PIL import Image
 
 import imgedge
 from tests.browser.canvas import drawn_over
-from tests.metrics import psnr
+from tests.metrics import over, psnr
 from tests.photos import encoded, open_bytes, photo
-
-
-def over(image: Image.Image, grey: int) -> Image.Image:
-    flat = Image.new("RGB", image.size, (grey,) * 3)
-    flat.paste(image.convert("RGB"), mask=image.convert("RGBA").getchannel("A"))
-    return flat
 
 
 def soft_alpha_photo() -> bytes:

@@ -9,7 +9,7 @@ from PIL import Image, ImageOps
 
 import imgedge
 from imgedge.errors import PayloadTooLarge, UnprocessableImage, UnsupportedMediaType
-from tests.metrics import psnr, reference_resize
+from tests.metrics import over, psnr, reference_resize
 from tests.photos import encoded, open_bytes, photo
 
 LANDSCAPE = "lake-boats-4mp.jpg"
@@ -150,10 +150,7 @@ def test_transparent_avif_is_premultiplied_and_composites_like_the_png():
     avif = open_bytes(data)
     assert b"prem" in data and avif.mode == "RGBA"
     for grey in (255, 0):
-        backgrounds = [Image.new("RGB", png.size, (grey,) * 3) for _ in range(2)]
-        for background, image in zip(backgrounds, (avif, png)):
-            background.paste(image.convert("RGB"), mask=image.convert("RGBA").getchannel("A"))
-        assert psnr(*backgrounds) > 35, grey
+        assert psnr(over(avif, grey), over(png, grey)) > 35, grey
 
 
 def test_cmyk_jpeg_comes_out_rgb():
