@@ -52,3 +52,10 @@ def reference_resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
 
     image = ImageOps.exif_transpose(image) or image
     return image.convert("RGB").resize(size, Image.Resampling.LANCZOS, reducing_gap=None)
+
+
+def over(image: Image.Image, grey: int) -> Image.Image:
+    """``image`` composited over an opaque grey background (0 black, 255 white), as a viewer shows it."""
+    flat = Image.new("RGB", image.size, (grey,) * 3)
+    flat.paste(image.convert("RGB"), mask=image.convert("RGBA").getchannel("A"))
+    return flat

@@ -23,6 +23,7 @@ from PIL import Image
 
 from ..config import Config
 from ..errors import PayloadTooLarge, UnprocessableImage
+from .encode import AVIF_PREMULTIPLIED_ALPHA
 
 #: Shortest frame duration written (ms): browsers draw anything shorter at 100 ms (GIF) or clamp it.
 MIN_DURATION_MS = 20
@@ -109,7 +110,7 @@ def encode(animation: Animation, fmt: str, quality: int | None, exif: bytes | No
         first.save(out, "WEBP", quality=quality or 80, method=4, **common, **({"exif": exif} if exif else {}))
     elif fmt == "avif":
         first.save(out, "AVIF", quality=quality or 60, speed=max(avif_speed, AVIF_SPEED), **common,
-                   **({"exif": exif} if exif else {}))
+                   alpha_premultiplied=AVIF_PREMULTIPLIED_ALPHA, **({"exif": exif} if exif else {}))
     elif fmt == "gif":
         first.save(out, "GIF", optimize=False, disposal=2, **common)
     else:

@@ -41,6 +41,11 @@ AVIF_SPEED = 6
 #: and size, not only colourful ones (benchmarks/RESULTS.md, "Quality per byte").
 AVIF_SUBSAMPLING = "4:4:4"
 AVIF_AOM_OPTIONS = {"tune": "ssim"}
+#: AVIF transparency: premultiplied alpha (libavif's ``prem`` property; the colour planes hold colour x
+#: alpha), so colour under low alpha costs no bytes (white-on-transparent graphics excepted: premultiplied,
+#: their colour follows the alpha). Pillow and Chromium both read it (benchmarks/RESULTS.md, "AVIF
+#: transparency").
+AVIF_PREMULTIPLIED_ALPHA = True
 #: None = Pillow's default (every core); the benchmarks set 1 to compare single-threaded.
 AVIF_MAX_THREADS: int | None = None
 
@@ -90,7 +95,8 @@ def encode(image: Image.Image, fmt: str, quality: int | None, *, exif: bytes | N
         drop_opaque_alpha(image).save(out, "WEBP", **webp_settings(quality or 80), **extra)
     elif fmt == "avif":
         flat = drop_opaque_alpha(image)
-        flat.save(out, "AVIF", **avif_settings(quality or 60, avif_speed, grey=flat.mode in ("L", "LA")), **extra)
+        flat.save(out, "AVIF", **avif_settings(quality or 60, avif_speed, grey=flat.mode in ("L", "LA"),
+                                               alpha=flat.mode in ("LA", "RGBA")), **extra)
     else:
         raise ValueError(f"cannot encode {fmt!r}")
     return out.getvalue()
@@ -105,9 +111,12 @@ def webp_settings(quality: int) -> dict:
     return {"quality": quality, "method": WEBP_METHOD}
 
 
-def avif_settings(quality: int, speed: int | None = None, *, grey: bool = False) -> dict:
-    """Pillow's AVIF options; ``grey`` (an L/LA image) keeps Pillow's 4:0:0 (no chroma planes at all)."""
+def avif_settings(quality: int, speed: int | None = None, *, grey: bool = False, alpha: bool = False) -> dict:
+    """Pillow's AVIF options; ``grey`` (an L/LA image) keeps Pillow's 4:0:0 (no chroma planes at all);
+    ``alpha``: the image has transparency (``AVIF_PREMULTIPLIED_ALPHA``)."""
     settings: dict = {"quality": quality, "speed": speed or AVIF_SPEED}
+    if alpha and AVIF_PREMULTIPLIED_ALPHA:
+        settings["alpha_premultiplied"] = True
     if not grey:
         settings["subsampling"] = AVIF_SUBSAMPLING
     if _aom_encodes():

@@ -9,7 +9,7 @@ from PIL import Image, ImageOps
 
 import imgedge
 from imgedge.errors import PayloadTooLarge, UnprocessableImage, UnsupportedMediaType
-from tests.metrics import psnr, reference_resize
+from tests.metrics import over, psnr, reference_resize
 from tests.photos import encoded, open_bytes, photo
 
 LANDSCAPE = "lake-boats-4mp.jpg"
@@ -138,6 +138,19 @@ def test_alpha_is_resampled_premultiplied_and_flattened_on_white_for_jpeg():
     flat = Image.new("RGB", source.size, (255, 255, 255))
     flat.paste(source, mask=source.getchannel("A"))
     assert psnr(result, flat.resize(result.size, Image.Resampling.LANCZOS)) > 36
+
+
+def test_transparent_avif_is_premultiplied_and_composites_like_the_png():
+    """libavif's premultiplied alpha (the ``prem`` item reference), read back by Pillow, shows over white
+    and over black the picture the lossless PNG variant shows."""
+    source = open_bytes(photo(LANDSCAPE)).convert("RGB").resize((640, 360))
+    source.putalpha(Image.linear_gradient("L").rotate(90).resize(source.size))  # every alpha level
+    png = open_bytes(imgedge.transform(encoded(source, "PNG"), "w=320&fmt=png").data)
+    data = imgedge.transform(encoded(source, "PNG"), "w=320&fmt=avif&q=80").data
+    avif = open_bytes(data)
+    assert b"prem" in data and avif.mode == "RGBA"
+    for grey in (255, 0):
+        assert psnr(over(avif, grey), over(png, grey)) > 35, grey
 
 
 def test_cmyk_jpeg_comes_out_rgb():

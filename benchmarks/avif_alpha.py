@@ -1,0 +1,131 @@
+"""AVIF transparency: straight against premultiplied alpha, as a browser shows it and as Pillow reads it.
+
+    python benchmarks/avif_alpha.py [--split tune|validate] [--widths 320,1080] [--qualities 40,52,64,76]
+
+For every RGBA original of the corpus, imgedge's own lossless resize (the encoder's input) is encoded as
+AVIF with imgedge's settings twice per quality: with straight alpha, and with libavif's premultiplied
+alpha (the colour planes hold colour x alpha, flagged by the ``prem`` item reference). Each file is then
+
+* drawn by headless Chromium (Debian's ``chromium``, through Playwright) onto a canvas filled white and one
+  filled black, and read back (``toDataURL``, lossless);
+* decoded by Pillow and composited over the same two backgrounds;
+
+and each composite is compared (PSNR) with the encoder's input composited the same way (Pillow: the
+squared errors of both backgrounds averaged). A browser that ignored the premultiplied flag would multiply
+by alpha twice: too dark wherever alpha < 1, which the composite over black exposes (there the colour alone
+shows). Over white the alpha shows: Debian's Chromium 156 reads every AVIF's alpha plane as limited-range
+video, premultiplied or not (see benchmarks/RESULTS.md, "AVIF transparency").
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import sys
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+for _path in (str(HERE), str(ROOT)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from tests.browser.canvas import drawn_over  # noqa: E402
+
+import corpus  # noqa: E402
+from quality import BACKGROUNDS, _imgedge_lossless, _premultiplied, composites, psnr_of  # noqa: E402
+
+
+def browser_composites(page, avif: bytes) -> list[np.ndarray]:
+    """``avif`` as Chromium draws it over each of ``BACKGROUNDS``: float RGB 0-255 arrays."""
+    shown = drawn_over(page, avif, "image/avif", [int(b) for b in BACKGROUNDS])
+    return [np.asarray(image, dtype=np.float32) for image in shown]
+
+
+def pillow_composites(avif: bytes) -> list[np.ndarray]:
+    image = Image.open(io.BytesIO(avif))
+    image.load()
+    return composites(*_premultiplied(image))
+
+
+def psnr_over(a: list[np.ndarray], b: list[np.ndarray]) -> float:
+    return psnr_of(statistics.mean(float(((x - y) ** 2).mean()) for x, y in zip(a, b)))
+
+
+def encode(image: Image.Image, quality: int, premultiplied: bool) -> bytes:
+    from imgedge.core.encode import avif_settings
+
+    out = io.BytesIO()
+    image.save(out, "AVIF", **{**avif_settings(quality), "max_threads": 1, "alpha_premultiplied": premultiplied})
+    return out.getvalue()
+
+
+def summary(curves: dict[tuple, list[dict]]) -> str:
+    """Premultiplied against straight per original and width: BD-PSNR (dB at equal bytes) and BD-rate
+    (% bytes at equal PSNR), as Pillow reads the files and as Chromium shows them."""
+    from quality import bd_quality, bd_rate
+
+    rows = ["", "| original | part | width | Pillow: BD-PSNR, BD-rate | Chromium: BD-PSNR, BD-rate |",
+            "|---|---|---|---|---|"]
+    for (name, split, width, premultiplied), points in curves.items():
+        if not premultiplied:
+            continue
+        straight, cells = curves[(name, split, width, False)], []
+        for metric in ("pillow", "chromium"):
+            dq, dr = bd_quality(points, straight, metric), bd_rate(points, straight, metric)
+            cells.append(" , ".join("no overlap" if v is None else f"{v:+.2f}{unit}"
+                                    for v, unit in ((dq, " dB"), (dr, " %"))))
+        rows.append(f"| {name} | {split} | {width} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", choices=corpus.SPLITS)
+    parser.add_argument("--widths", default="320,1080")
+    parser.add_argument("--qualities", default="40,52,64,76")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    entries = corpus.select(corpus.ensure(), args.split, ["png-rgba"], distinct_pixels=True)
+    print("| original | part | width | q | straight: bytes; Pillow PSNR; Chromium PSNR over black, over white "
+          "| premultiplied: bytes; Pillow PSNR; Chromium PSNR over black, over white |")
+    print("|---|---|---|---|---|---|")
+    curves: dict[tuple, list[dict]] = {}
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                              args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = chromium.new_page()
+        page.set_content("<!doctype html><title>alpha</title>")
+        for entry in entries:
+            for width in (int(w) for w in args.widths.split(",")):
+                source = _imgedge_lossless(entry["path"], width)
+                expected = composites(*_premultiplied(source))
+                for quality in (int(q) for q in args.qualities.split(",")):
+                    cells = []
+                    for premultiplied in (False, True):
+                        avif = encode(source, quality, premultiplied)
+                        shown, read = browser_composites(page, avif), pillow_composites(avif)
+                        point = {"bytes": len(avif), "pillow": psnr_over(read, expected),
+                                 "chromium": psnr_over(shown, expected)}
+                        for background, drawn, wanted in zip(BACKGROUNDS, shown, expected):
+                            point[f"over {background:.0f}"] = psnr_over([drawn], [wanted])
+                        curves.setdefault((entry["name"], entry["split"], width, premultiplied), []).append(point)
+                        cells.append(f"{len(avif):,} B; {point['pillow']:.2f}; {point['over 0']:.2f}, "
+                                     f"{point['over 255']:.2f}")
+                    print(f"| {entry['name']} | {entry['split']} | {width} | {quality} | " + " | ".join(cells) + " |",
+                          flush=True)
+        chromium.close()
+    print(summary(curves))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
