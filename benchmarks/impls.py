@@ -98,11 +98,22 @@ def vips_save(image, case: Case) -> bytes:
     return image.pngsave_buffer(compression=palette.PNG_LEVEL, keep="none")
 
 
-def libvips_impl(data: bytes, case: Case) -> bytes:
+def vips_thumbnail(data: bytes, width: int):
+    """libvips' ``thumbnail`` as a colour-correct user calls it: an original whose embedded profile is not
+    sRGB is converted to sRGB (``export_profile``), as imgedge and sharp do; without it libvips strips the
+    profile and keeps the numbers, which shows wrong colours and skips work imgedge does."""
     import pyvips
 
-    image = pyvips.Image.thumbnail_buffer(data, case.width, height=10_000_000, size="down")
-    return vips_save(image, case)
+    from imgedge.core import colour
+
+    header = pyvips.Image.new_from_buffer(data, "")
+    profile = header.get("icc-profile-data") if header.get_typeof("icc-profile-data") else None
+    options = {"export_profile": "srgb"} if profile and not colour.is_srgb(bytes(profile)) else {}
+    return pyvips.Image.thumbnail_buffer(data, width, height=10_000_000, size="down", **options)
+
+
+def libvips_impl(data: bytes, case: Case) -> bytes:
+    return vips_save(vips_thumbnail(data, case.width), case)
 
 
 def floor_impl(data: bytes, case: Case) -> bytes:

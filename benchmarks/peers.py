@@ -29,9 +29,9 @@ SHARP_DIR = HERE / "sharp"
 
 
 def libvips(data: bytes, width: int, fmt: str, quality: int) -> bytes:
-    import pyvips
+    from impls import vips_thumbnail
 
-    image = pyvips.Image.thumbnail_buffer(data, width, height=10_000_000, size="down")
+    image = vips_thumbnail(data, width)
     if fmt == "jpeg":
         if image.hasalpha():
             image = image.flatten(background=[255] * (image.bands - 1))
@@ -44,11 +44,9 @@ def libvips(data: bytes, width: int, fmt: str, quality: int) -> bytes:
 
 
 def libvips_matched(data: bytes, width: int, fmt: str, quality: int) -> bytes:
-    import pyvips
+    from impls import Case, vips_save, vips_thumbnail
 
-    from impls import Case, vips_save
-
-    image = pyvips.Image.thumbnail_buffer(data, width, height=10_000_000, size="down")
+    image = vips_thumbnail(data, width)
     if fmt == "jpeg" and image.hasalpha():
         image = image.flatten(background=[255] * (image.bands - 1))
     return vips_save(image, Case("matched", width, fmt, quality))
