@@ -202,13 +202,13 @@ _TV_RE = re.compile(
 #: Fire tablets are "KF…". Case-sensitive, and not inside a longer token.
 _FIRE_TV_RE = re.compile(r"(?<![A-Za-z0-9])AFT[A-Z]")
 
-#: Phone apps' own HTTP stacks, which name no platform: OkHttp's default UA, sent by
-#: Android apps' image loaders (Glide, Coil, Picasso), and the Facebook apps' native requests
-#: ("[FBAN/FB4A;FBAV/…;FBDV/…]"; an iPad's say "FBDV/iPad", which the tablet rule sees first).
 #: Android 3 (Honeycomb) shipped on tablets (and Google TV boxes, which the model table knows) only, never on
 #: phones: a model code the table calls a phone's is some other device's code reused.
 _HONEYCOMB_RE = re.compile(r"Android 3\.\d")
 
+#: Phone apps' own HTTP stacks, which name no platform: OkHttp's default UA, sent by
+#: Android apps' image loaders (Glide, Coil, Picasso), and the Facebook apps' native requests
+#: ("[FBAN/FB4A;FBAV/…;FBDV/…]"; an iPad's say "FBDV/iPad", which the tablet rule sees first).
 _MOBILE_APP_RE = re.compile(r"^okhttp/\d|^\[fban/")
 
 #: Handheld consoles with a phone-sized screen (PSP, PS Vita, Nintendo DS/DSi/3DS): their browsers name no

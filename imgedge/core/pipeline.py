@@ -169,10 +169,11 @@ def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | N
         stored_crop, stored_out = geometry.to_stored_plan(layout.plan, layout.space, layout.orientation)
         eighths = (decode.choose_jpeg_scale(source.stored_size, stored_crop, stored_out)
                    if source.format == "JPEG" else 8)
-        # an animation's frames are read whole by Pillow (``animate.read``): its region stays at full size
-        shrink = decode.png_shrink(source, stored_crop, stored_out) if spec.format in LOSSY and not animated else 1
-        bands = (spec.format in LOSSY and shrink == 1 and layout.spec.gravity != "smart" and not animated
-                 and decode.png_bands(source))
+        # a large PNG is reduced as its strips are decoded for a lossy still only (an animation's frames are
+        # read whole by Pillow, ``animate.read``: its region stays at full size)
+        strips = spec.format in LOSSY and not animated
+        shrink = decode.png_shrink(source, stored_crop, stored_out) if strips else 1
+        bands = strips and shrink == 1 and layout.spec.gravity != "smart" and decode.png_bands(source)
         work = admission.work_for(source, eighths, frames, admission.output_format(spec, animated),
                                   admission.priced_quality(spec), layout.spec.gravity == "smart", stored_out,
                                   stored_crop, probes=admission.probes_for(spec, animated), shrink=shrink,
