@@ -62,7 +62,7 @@ commit, and the files read must match their pinned SHA-256 (``REPOSITORIES``):
 
 Both were split like the others at the start of the fourth round (relabelled, no string changed); only their
 tuning halves are looked at since. One more was added then, before any rule of that round, in a draw of
-its own, and is only measured, whole:
+its own, and was only measured, whole, for that round:
 
 * Yauaa (Apache-2.0): the test cases of ``analyzer/src/main/resources/UserAgents/*.yaml``, each one's
   ``expected.DeviceClass``: Phone, Watch -> mobile; Tablet -> tablet; Desktop -> desktop; TV, Set-top box ->
@@ -84,10 +84,12 @@ measured once, whole:
   no ``Browser_Type`` (the lite and standard files' expectations, which cannot say whether the string is a
   crawler's) and the invalid-strings list.
 
+Yauaa and browscap were then split like the others (relabelled, no string changed); only their tuning
+halves are looked at since.
+
 The sources after device-detector are written to ``fixtures/ua/independent.tsv``, whose second column
-names the source. Every source but yauaa is split like the device-detector corpus, by a hash of the
-string, into ``<source>:tune`` (looked at while tuning) and ``<source>:validate``; yauaa is measured whole
-and never looked at. Every split but ua-parser-js's came after the source's strings were drawn: it relabels
+names the source. Every source is split like the device-detector corpus, by a hash of the string, into
+``<source>:tune`` (looked at while tuning) and ``<source>:validate`` (only measured). Every split but ua-parser-js's came after the source's strings were drawn: it relabels
 them and draws nothing new, so their strings are the ones they were before.
 A string is kept in one place only: the hand-picked ``fixtures/user_agents.tsv`` first, then the
 device-detector corpus, then the independent sources in the order above. Per class and part, at most
@@ -144,7 +146,7 @@ REPOSITORIES = {
 }
 #: Sources split into a tuning and a validation half by ``split_of``.
 SPLIT_SOURCES = ("ua-parser-js", "woothee", "crawler-user-agents", "mobile-detect", "npm-device", "bowser",
-                 "crawlerdetect", "whichbrowser", "isbot")
+                 "crawlerdetect", "whichbrowser", "isbot", "yauaa", "browscap")
 
 MATOMO_TYPES = {
     "smartphone": "mobile", "phablet": "mobile", "feature phone": "mobile", "wearable": "mobile",
@@ -536,9 +538,10 @@ def main(argv: list[str] | None = None) -> int:
         independent += [(label, independent_part(ua, note), ua, note) for label, _, ua, note
                         in sample(third_round, lambda _, note: source_of(note), args.per_class, seen, seed=4)]
         fourth_round = yauaa_rows(checked(repositories["yauaa"], "yauaa"))
-        independent += sample(fourth_round, lambda _, note: source_of(note), args.per_class, seen, seed=5)
         fifth_round = browscap_rows(checked(repositories["browscap"], "browscap"))
-        independent += sample(fifth_round, lambda _, note: source_of(note), args.per_class, seen, seed=6)
+        for rows, seed in ((fourth_round, 5), (fifth_round, 6)):
+            independent += [(label, independent_part(ua, note), ua, note) for label, _, ua, note
+                            in sample(rows, lambda _, note: source_of(note), args.per_class, seen, seed=seed)]
         independent.sort(key=lambda r: (CLASSES.index(r[0]), r[1], r[2]))
     write(args.out / "device_detector.tsv", "part", matomo)
     write(args.out / "independent.tsv", "source", independent)
