@@ -120,11 +120,11 @@ _BOT_RE = re.compile(
     r"(?<=[a-z_.-])(?<!cu)bot(?![a-z])|crawl|spider|slurp|scrapy|[\w.-]@[\w-]+\.[a-z]{2,}|preview"
     r"|facebookexternalhit|facebookcatalog|meta-external|whatsapp/|slack-imgproxy|^pinterest/"
     r"|ia_archiver|\bgoogle-[a-z]|chatgpt-|claude-|perplexity-|anthropic-ai|cohere-ai|-user/"
-    r"|headless|lighthouse|phantomjs|\(unknown; linux (?!arm)|\bptst/|monitor|inspector|diagnostic"
+    r"|headless|lighthouse|phantomjs|\(unknown; linux (?!arm)|\bptst\b|monitor|inspector|diagnostic"
     r"|observatory|synthetic|linkcheck"
     r"|scan(?:ner)?\b|favicon|page ?speed|search console|checker\b|fetch(?:er|or)\b|harvester|archiver|validator"
     r"|indexer|analy[sz]er|sitemap|\bseo|uptime|downloader|extractor|\d subscribers|scraper|screenshot|thumbnail"
-    r"|capture|pingdom|probe|tester\b|\bparser|collector|grabber|sucker|spyder|robot|survey|research|prerender|snapshot"
+    r"|capture|pingdom|catchpoint|probe|tester\b|\bparser|collector|grabber|sucker|spyder|robot|survey|research|prerender|snapshot"
     r"|(?<![\w./@-])(?:[\w-]+\.)+(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))"
     r"|like gecko(?:[;,] (?:compatible;|[^)]*google)| [a-z][^()]*\))|selenium|devtools|classifier"
     r"|(?:windows|x11|macintosh)[^()]*rv:[\d.]+; [a-z][\w-]*\)|like gecko\) [a-z][\w-]* (?:version|mobile)/|-google\b"
@@ -139,7 +139,7 @@ _BOT_RE = re.compile(
 _POSING_BROWSER_RE = re.compile(
     r"^mozilla/5\.0 \((?:windows|macintosh|x11)[^()]*\).*\b(?:safari|firefox|chrome|gecko|edg)/[\d.]+"
     r"(?: [a-z][\w-]{2,}(?: [a-z][\w-]*)*(?: \([^()]*\))?|; [a-z][\w-]{2,};?)$"
-    r"|^mozilla/5\.0 \((?![^()]*trident)[^()]*\brv:[\d.]+\)(?!.*(?:gecko|firefox))",
+    r"|^mozilla/5\.0 \((?![^()]*trident)[^()]*\brv:[\d.]+\)(?!.*(?:gecko|goanna|firefox))",
 )
 
 #: A URL in a UA: crawlers name their operator's page (``+http://…/bot.html``); browsers never do.
@@ -193,7 +193,9 @@ _TV_RE = re.compile(
     r"|apple ?tv|tvos|espial|\(dtv[;)]|intelce|large screen|tv ?box|smart ?box|\bstb(?:app)?\b|_stb_|hybridcast"
     r"|youview|brightsign|led-?\d{2}|xbox|playstation ?[2-5]|\(ps[345]\)|\bwii"
     r"|linux (?:mips|sh4)|_tv_/|(?:tv|box) build/(?!.*mobile)|\b[a-z]+[ _]shell[ _]\w{6}|android (?:tv )?(?:box|stick)"
-    r"|^tv bro/|qtwebengine.*\bgw-device/|\bwpe\b|wv-atv|tclwebkit|\bouya\b"
+    r"|^tv bro/|qtwebengine.*\bgw-device/|\bwpe\b|wv-atv|tclwebkit|\bouya\b|\bsraf/"
+    r"|\bmx(?:q|iii|iv)|\b(?:h96|x96|t95|a95x|m8s)(?!\d)|\bmk[89]0\d|\btx[3-9] (?:pro|mini|max|plus)\b"
+    r"|\bs9(?:0[35]|1[02])\b|; [pq]2\d\d build/|_dongle_"
     r"|webtv|tsbnettv|toshiba_tp|inettvbrowser|sonycebrowser|\bmaple\d|boxee|\bkylo/|\btivo\b|vewd|freebox|humax|dlnadoc"
     r"|;\s[^;()]*\btv\b[^;()]*(?:\sbuild/|\))(?!.*mobile)|;\s[2-9]\d[a-z]{2,}\d{3,}[a-z0-9]*(?:\sbuild/|[;)])",
 )
@@ -287,7 +289,7 @@ _WINDOWS_RT_RE = re.compile(r"windows nt 6\.[23]; arm;")
 #: of the past: OS/2, RISC OS, the classic Mac OS ("Mac_PowerPC", "Mac_PPC", "Mac_68000") and its OmniWeb
 #: browser, "UNIX"; and the text browsers (Lynx, Links, w3m), which run in a desktop's terminal.
 _DESKTOP_RE = re.compile(
-    r"windows|\bwin(?:32|64|\d+|9x)\b|macintosh|mac ?os|os=mac|\(i?mac|darwin|\bcros\b|x11|linux|freebsd"
+    r"windows|\bwin(?:32|64|\d+|9x|nt)\b|macintosh|mac ?os|os=mac|\(i?mac|darwin|\bcros\b|x11|linux|freebsd"
     r"|openbsd|netbsd|sunos|haiku|beos|amiga|syllable|openvms|cygwin|electron/|\bdesktop\b"
     r"|os/2|risc ?os|mac_(?:powerpc|ppc|68)|\bunix\b|morphos|omniweb|^(?:lynx|w3m|e?links)\b",
 )
