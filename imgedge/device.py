@@ -98,7 +98,7 @@ _CLOUDFRONT_HEADERS: tuple[tuple[str, str], ...] = (
 #:   prefix: "*_WhatsApp/2.12"), Slack-ImgProxy, Pinterest's crawler, ia_archiver, Google-* tools
 #:   (Google-InspectionTool), the AI assistants' fetchers (ChatGPT-User, Claude-User, Perplexity-User, anthropic-ai,
 #:   cohere-ai).
-#: - headless browsers and audits: HeadlessChrome/HeadlessEdg, Chrome-Lighthouse, PhantomJS, WebPageTest, and the
+#: - headless browsers and audits: HeadlessChrome/HeadlessEdg, Chrome-Lighthouse, PhantomJS, WebPageTest ("PTST/", "PTST 2.264"), and the
 #:   "(Unknown; Linux x86_64)" platform of headless QtWebKit (PhantomJS and the tools built on it; not on ARM,
 #:   where LG's TVs and set-top boxes send it).
 #: - monitor: uptime checkers (Site24x7 "…Monitoring", Datadog's "…monitor"); and the other words of automation no
@@ -106,9 +106,8 @@ _CLOUDFRONT_HEADERS: tuple[tuple[str, str], ...] = (
 #:   favicon (fetchers), PageSpeed, Search Console, an AI agent's "<name>-User/", a checker, fetcher, harvester,
 #:   archiver, validator, indexer, analyzer, downloader or extractor, sitemaps, SEO, uptime, a feed fetcher's "N
 #:   subscribers", scraper, screenshot, thumbnail, capture, probe, tester, parser, collector, grabber, (site) sucker,
-#:   robot, survey, research, prerender, a build's "-SNAPSHOT" and Pingdom; a domain name outside a URL, subdomains too
-#:   ("Criticalcss.com/2.0", "Match by Siteimprove.com", "+devin.ai", "www.example.com)"): services name themselves so,
-#:   browsers never; "compatible;", Google's or any name inserted in a WebKit browser's engine bracket ("(KHTML, like
+#:   robot, survey, research, prerender, a build's "-SNAPSHOT", Pingdom and Catchpoint (monitors; a domain name is
+#:   ``_DOMAIN_RE``'s); "compatible;", Google's or any name inserted in a WebKit browser's engine bracket ("(KHTML, like
 #:   Gecko; compatible; BW/1.2)", "(KHTML, like Gecko; GoogleAdSenseInfeed)", "(KHTML, like Gecko GomezAgent 3.0)"), a
 #:   name after "rv:" in a desktop's Firefox or IE 11 bracket ("rv:45.0; Rigor)", "rv:11.0; Catchpoint)": browsers end
 #:   it with their "rv:" version; KaiOS phones put their model after it), the automation words Selenium, devtools and
@@ -125,7 +124,6 @@ _BOT_RE = re.compile(
     r"|scan(?:ner)?\b|favicon|page ?speed|search console|checker\b|fetch(?:er|or)\b|harvester|archiver|validator"
     r"|indexer|analy[sz]er|sitemap|\bseo|uptime|downloader|extractor|\d subscribers|scraper|screenshot|thumbnail"
     r"|capture|pingdom|catchpoint|probe|tester\b|\bparser|collector|grabber|sucker|spyder|robot|survey|research|prerender|snapshot"
-    r"|(?<![\w./@-])(?:[\w-]+\.)+(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))"
     r"|like gecko(?:[;,] (?:compatible;|[^)]*google)| [a-z][^()]*\))|selenium|devtools|classifier"
     r"|(?:windows|x11|macintosh)[^()]*rv:[\d.]+; [a-z][\w-]*\)|like gecko\) [a-z][\w-]* (?:version|mobile)/|-google\b"
     r"|^mozilla/\d\.\d \(compatible; [^;()]+\)$",
@@ -134,13 +132,22 @@ _BOT_RE = re.compile(
 #: A desktop browser's UA with a bare name after its last version ("... Safari/537.36 CybaaAgent", "... Firefox/3.0.5
 #: WebMoney Advisor", "... Safari/537.36 Inspici (www.inspici.com)", "... Safari/537.36; OneTrust;"): a service naming
 #: itself so; browsers and apps add "Name/version". So is Firefox's platform bracket ("rv:66.0)") with neither Gecko nor
-#: Firefox after it ("... rv:66.0) WhatCMS/1.0"), unless it is Internet Explorer 11's (Trident), whose "like Gecko" some
+#: Firefox (nor Pale Moon's Goanna) after it ("... rv:66.0) WhatCMS/1.0"), unless it is Internet Explorer 11's (Trident), whose "like Gecko" some
 #: builds leave out. After the TV rules: TV builds end in "SMART-TV".
 _POSING_BROWSER_RE = re.compile(
     r"^mozilla/5\.0 \((?:windows|macintosh|x11)[^()]*\).*\b(?:safari|firefox|chrome|gecko|edg)/[\d.]+"
     r"(?: [a-z][\w-]{2,}(?: [a-z][\w-]*)*(?: \([^()]*\))?|; [a-z][\w-]{2,};?)$"
     r"|^mozilla/5\.0 \((?![^()]*trident)[^()]*\brv:[\d.]+\)(?!.*(?:gecko|goanna|firefox))",
 )
+
+#: A domain name outside a URL, subdomains too ("Criticalcss.com/2.0", "Match by Siteimprove.com", "+devin.ai",
+#: "www.example.com)"): services name themselves so, browsers never...
+_DOMAIN_RE = re.compile(r"(?<![\w./@-])(?:[\w-]+\.)+(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))")
+
+#: ...except a phone or tablet app named by its shop's or paper's domain, with its device first in its own bracket
+#: ("bol.com/1.8.2 (iPad; iOS 9.3; Scale/2.00)", "Bol.com/1.2.3 (Android 9; SM-G955F; Tablet)"): the form of iOS and
+#: Android apps' UAs, which crawlers named by a domain do not send.
+_DOMAIN_APP_RE = re.compile(r"^(?:[\w-]+\.)+[a-z]{2,}/[\d.]+ \((?:ipad|iphone|ipados|ios|android)\b")
 
 #: A URL in a UA: crawlers name their operator's page (``+http://…/bot.html``); browsers never do.
 _URL_RE = re.compile(r"https?://")
@@ -186,7 +193,10 @@ _HTTP_LIBRARY_RE = re.compile(
 #: Android TV's WebView ("wv-atv"), TCL's TV engine, the OUYA console, and a model name with the word "TV" in it
 #: ("Rombica TV Fly", "net tv.plus") in a UA that does not say "Mobile"; and a model code that starts with the screen's
 #: size in inches ("24OVF6000H", "50OV6000U", "43LU8010T"): TV makers' scheme (every code of that shape in the model
-#: table is a TV's), even where the WebView says "Mobile".
+#: table is a TV's), even where the WebView says "Mobile"; the SRAF/ browser framework of Hisense's and other TVs;
+#: and Android TV boxes by their families' model names (MXQ, MXIII, H96, X96, T95, A95X, M8S, TX3 Pro..., the MK808
+#: and MK908 sticks), the chips only TV boxes carry (Amlogic S905, S912) as a model name, Amlogic's reference boards
+#: as the whole model ("p281", "q201") and Rockchip's "_dongle_" sticks: sold under many names, never as phones.
 _TV_RE = re.compile(
     r"smart[-_]?tv|\btv safari/|\stv$|\(tv;|hbbtv|ce-html|web0s|webos\.?tv|netcast|nettv/|opera tv|\bomi/"
     r"|\bviera|vidaa|vizio|bravia|\bmitv|\broku|crkey|chromecast|google ?tv|android ?tv|fire ?tv"
@@ -283,7 +293,7 @@ _MOBILE_RE = re.compile(
 #: "WPDesktop", which the phone rules see first. Windows on ARM laptops send the x64 UA.
 _WINDOWS_RT_RE = re.compile(r"windows nt 6\.[23]; arm;")
 
-#: Desktop platforms: Windows, macOS (and Apple's own "Mac OS/" and "os=Mac" forms), ChromeOS, X11 Linux/BSD/
+#: Desktop platforms: Windows (Netscape's "WinNT" too), macOS (and Apple's own "Mac OS/" and "os=Mac" forms), ChromeOS, X11 Linux/BSD/
 #: Unix and the hobby desktops (Amiga, MorphOS, Haiku, BeOS, Syllable, OpenVMS, Cygwin), apps that say "Desktop",
 #: and Apple's CFNetwork stack when it names a Mac model (``(MacBookPro5%2C3)``, ``(iMac11%2C2)``); the desktops
 #: of the past: OS/2, RISC OS, the classic Mac OS ("Mac_PowerPC", "Mac_PPC", "Mac_68000") and its OmniWeb
@@ -332,6 +342,8 @@ def _classify_user_agent(ua: str) -> str:
     ua = ua.strip()
     low = ua.lower()  # the keyword patterns are lower-case: case-insensitive matching is ~2.5x slower in re
     if not ua or _BOT_RE.search(low) or _HTTP_LIBRARY_RE.search(low):
+        return "bot"
+    if _DOMAIN_RE.search(low) and not _DOMAIN_APP_RE.match(low):
         return "bot"
     if _URL_RE.search(low) and not _APP_HOMEPAGE_RE.search(low):
         return "bot"
