@@ -106,7 +106,7 @@ _CLOUDFRONT_HEADERS: tuple[tuple[str, str], ...] = (
 #:   favicon (fetchers), PageSpeed, Search Console, an AI agent's "<name>-User/", a checker, fetcher, harvester,
 #:   archiver, validator, indexer, analyzer, downloader or extractor, sitemaps, SEO, uptime, a feed fetcher's "N
 #:   subscribers", scraper, screenshot, thumbnail, capture, probe, tester, parser, collector, grabber, (site) sucker,
-#:   robot, survey, research, prerender, a build's "-SNAPSHOT", Pingdom and Catchpoint (monitors; a domain name is
+#:   robot, survey, research, prerender, a build's "-SNAPSHOT", Pingdom, Catchpoint, Dotcom-Monitor's DMBrowser and MarketGoo (monitors and SEO audits; a domain name is
 #:   ``_DOMAIN_RE``'s); "compatible;", Google's or any name inserted in a WebKit browser's engine bracket ("(KHTML, like
 #:   Gecko; compatible; BW/1.2)", "(KHTML, like Gecko; GoogleAdSenseInfeed)", "(KHTML, like Gecko GomezAgent 3.0)"), a
 #:   name after "rv:" in a desktop's Firefox or IE 11 bracket ("rv:45.0; Rigor)", "rv:11.0; Catchpoint)": browsers end
@@ -123,7 +123,7 @@ _BOT_RE = re.compile(
     r"|observatory|synthetic|linkcheck"
     r"|scan(?:ner)?\b|favicon|page ?speed|search console|checker\b|fetch(?:er|or)\b|harvester|archiver|validator"
     r"|indexer|analy[sz]er|sitemap|\bseo|uptime|downloader|extractor|\d subscribers|scraper|screenshot|thumbnail"
-    r"|capture|pingdom|catchpoint|probe|tester\b|\bparser|collector|grabber|sucker|spyder|robot|survey|research|prerender|snapshot"
+    r"|capture|pingdom|catchpoint|dmbrowser|marketgoo|probe|tester\b|\bparser|collector|grabber|sucker|spyder|robot|survey|research|prerender|snapshot"
     r"|like gecko(?:[;,] (?:compatible;|[^)]*google)| [a-z][^()]*\))|selenium|devtools|classifier"
     r"|(?:windows|x11|macintosh)[^()]*rv:[\d.]+; [a-z][\w-]*\)|like gecko\) [a-z][\w-]* (?:version|mobile)/|-google\b"
     r"|^mozilla/\d\.\d \(compatible; [^;()]+\)$",
@@ -224,8 +224,9 @@ _HONEYCOMB_RE = re.compile(r"Android 3\.\d")
 _MOBILE_APP_RE = re.compile(r"^okhttp/\d|^\[fban/")
 
 #: Handheld consoles with a phone-sized screen (PSP, PS Vita, Nintendo DS/DSi/3DS): their browsers name no
-#: phone platform (the Vita's says "Silk", which is otherwise a Kindle's).
-_HANDHELD_RE = re.compile(r"playstation portable|playstation vita|\(psp\b|nintendo (?:dsi?|3ds)\b")
+#: phone platform (the Vita's says "Silk", which is otherwise a Kindle's); and Android watches ("Google Pixel
+#: Watch"), whose browsers do not say "Mobile" either.
+_HANDHELD_RE = re.compile(r"playstation portable|playstation vita|\(psp\b|nintendo (?:dsi?|3ds)\b|android[^()]*\bwatch\b")
 
 #: HarmonyOS NEXT (OpenHarmony) browsers name the device type first in their bracket, in Huawei's documented
 #: form "Mozilla/5.0 (<type>; OpenHarmony <version>…)": Phone, Tablet, PC, 2in1, Wearable, TV.
@@ -245,20 +246,25 @@ _CHROMEBOOK_RE = re.compile(r"Chromebook")
 #: "Lenovo Tab M10", "XTAB 7", "VTAB7"), and a model name ending in "Pad" (iPad, MediaPad, MatePad, ZenPad,
 #: "Redmi Pad SE", "MI PAD", "iPad8,9" in app UAs; not the ThinkPad/IdeaPad laptops nor Coolpad phones); the
 #: e-readers and older tablets by name (Kindle and Fire's Silk browser, BlackBerry PlayBook, Motorola Xoom,
-#: HP TouchPad, Barnes & Noble NOOK/BNTV/BNRV, PocketBook, Kobo); "Tab" also after an underscore ("GALAXY_Tab");
+#: HP TouchPad, Barnes & Noble NOOK/BNTV/BNRV, PocketBook, Kobo, Pandigital, whose devices were all tablets and
+#: e-readers); apps' "iPadOS" platform; "Tab" also after an underscore ("GALAXY_Tab");
 #: and iPhone OS 3.2, which shipped on the first iPad only (as Android 3 on tablets only).
 _TABLET_RE = re.compile(
     r"\b(?:SM-[TPX]\d{3}|GT-P\d{4}|GT-N[58]\d{3}|KF[A-Z]{2,6}\b|Lenovo TB|TB-?[A-Z0-9]{4,}\b|YT\d?-[A-Z0-9]"
     r"|YB\d?-[A-Z0-9]|(?:AGS|AGR|BAH|BG2|BTV|CMR|DBY|JDN|KOB|KRJ|MRX|SCM)\d?-[A-Z]"
     r"|Nexus (?:7|9|10)\b|Pixel C\b|Pixel Tablet|Tablet(?! PC)|[A-Za-z]?(?i:tab)(?=\b|\d)"
     r"|OS 3_2 like Mac OS X|Kindle|Silk/|PlayBook|RIM Tablet|Xoom|TouchPad|hp-tablet|NOOK|Nook\b|BNTV|BNRV"
-    r"|PocketBook|Kobo)"
+    r"|PocketBook|Kobo|iPadOS|pandigital)"
     r"|_(?i:tab)(?=\b|\d)|(?<!Think)(?<!Idea)(?<!Cool)(?<!COOL)(?:Pad|PAD)(?:\b|\d|_)",
 )
 
 #: Puffin sends a desktop Linux UA from every device and says which in its version's suffix: "IT" (iPad), "AT"
 #: (Android tablet); "IP"/"AP" are phones, which the TV builds say as well, so only the tablets' are taken.
 _PUFFIN_TABLET_RE = re.compile(r"puffin/[\d.]+[ai]t\b")
+
+#: Asus's PadFone is a phone that docks into a tablet shell; docked, its browser drops "Mobile" (or asks for the
+#: desktop layout) and lays out for the tablet's screen.
+_DOCKED_PHONE_RE = re.compile(r"PadFone(?!.*Mobile)")
 
 #: An iOS-only browser (Firefox, Chrome, Edge, Opera for iOS) in a Mac UA: iPadOS browsers ask for the desktop
 #: layout by default and send the Mac platform, but keep their own iOS token; an iPhone does so only when
@@ -358,7 +364,7 @@ def _classify_user_agent(ua: str) -> str:
         return _HARMONY_TYPES[harmony.group(1)]
     if _CHROMEBOOK_RE.search(ua):
         return "desktop"
-    if _PUFFIN_TABLET_RE.search(low):
+    if _PUFFIN_TABLET_RE.search(low) or _DOCKED_PHONE_RE.search(ua):
         return "tablet"
     if _DESKTOP_OS_RE.search(low) and "android" not in low:
         return _classify_by_keywords(ua, low)  # Windows, macOS, iOS, X11: model codes there are PCs' or noise

@@ -325,6 +325,31 @@ def test_independent_sources_accuracy_per_class(source):
         ("Mozilla/5.0 (X11; Linux x86_64; rv:45.0; Example) Gecko/20100101 Firefox/45.0", "bot"),
         ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.199 "
          "Safari/537.36; Example;", "bot"),
+        # Android TV boxes by their families' model names, chips and reference boards; TVs' SRAF framework.
+        ("Dalvik/2.1.0 (Linux; U; Android 6.0.1; H96 PRO Build/MHC19J)", "smarttv"),
+        ("Mozilla/5.0 (Linux; Android 5.1.1; MXQPRO Build/LMY47V) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 "
+         "Chrome/39.0.0.0 Safari/537.36", "smarttv"),
+        ("Dalvik/2.1.0 (Linux; U; Android 5.1.1; HX S905 Series Build/LMY47V)", "smarttv"),
+        ("Mozilla/5.0 (Linux; i686) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/39.0.2171.71 Safari/537.36 SRAF/3.9",
+         "smarttv"),
+        # Netscape's WinNT; Pale Moon's Goanna engine; a monitor's name in the platform bracket.
+        ("Mozilla/4.5 [ja] (WinNT; I)", "desktop"),
+        ("Mozilla/5.0 (Windows NT 6.1; rv:3.4) Goanna/20180327 PaleMoon/27.8.3", "desktop"),
+        ("Mozilla/5.0 (X11; Linux x86_64; Catchpoint) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/63.0.3239.132 "
+         "Safari/537.36", "bot"),
+        # An app named by its shop's domain, its device first in its bracket; the iPadOS platform of apps.
+        ("bol.com/1.8.2 (iPad; iOS 9.3; Scale/2.00)", "tablet"),
+        ("nu.nl/10.9 (iPadOS,15.5;220730155801;1640x2360@2.0x)(Sanoma/app)", "tablet"),
+        # A series' digit count: "Lenovo A" + four digits is a tablet, + three a phone.
+        ("Mozilla/5.0 (Linux; Android 4.4.2; Lenovo A328 Build/KOT49H) AppleWebKit/537.36 (KHTML, like Gecko) "
+         "Chrome/43.0.2357.93 Mobile Safari/537.36", "mobile"),
+        ("Mozilla/5.0 (Linux; U; Android 4.2.2; en-us; Lenovo A3000-H Build/JDQ39) AppleWebKit/534.30 (KHTML, like "
+         "Gecko) Version/4.0 Mobile Safari/534.30", "tablet"),
+        # A PadFone docked in its tablet shell; an Android watch.
+        ("Mozilla/5.0 (Linux; Android 4.1.1; PadFone 2 Build/JRO03L) AppleWebKit/537.36 (KHTML, like Gecko) "
+         "Chrome/37.0.2062.117 Safari/537.36", "tablet"),
+        ("Mozilla/5.0 (Linux; Android 11; Google Pixel Watch) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/90.0 "
+         "Safari/537.36", "mobile"),
     ],
 )
 def test_devices_known_by_model_or_kind(user_agent, expected):
