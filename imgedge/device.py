@@ -98,23 +98,23 @@ _CLOUDFRONT_HEADERS: tuple[tuple[str, str], ...] = (
 #:   prefix: "*_WhatsApp/2.12"), Slack-ImgProxy, Pinterest's crawler, ia_archiver, Google-* tools
 #:   (Google-InspectionTool), the AI assistants' fetchers (ChatGPT-User, Claude-User, Perplexity-User, anthropic-ai,
 #:   cohere-ai).
-#: - headless browsers and audits: HeadlessChrome/HeadlessEdg, Chrome-Lighthouse, PhantomJS, WebPageTest ("PTST/", "PTST 2.264"), and the
-#:   "(Unknown; Linux x86_64)" platform of headless QtWebKit (PhantomJS and the tools built on it; not on ARM,
-#:   where LG's TVs and set-top boxes send it).
+#: - headless browsers and audits: HeadlessChrome/HeadlessEdg, Chrome-Lighthouse, PhantomJS, WebPageTest ("PTST/",
+#:   "PTST 2.264"), and the "(Unknown; Linux x86_64)" platform of headless QtWebKit (PhantomJS and the tools built on
+#:   it; not on ARM, where LG's TVs and set-top boxes send it).
 #: - monitor: uptime checkers (Site24x7 "…Monitoring", Datadog's "…monitor"); and the other words of automation no
 #:   person's browser says: inspector, diagnostics, observatory, synthetic (monitoring), link check, scan/scanner,
 #:   favicon (fetchers), PageSpeed, Search Console, an AI agent's "<name>-User/", a checker, fetcher, harvester,
 #:   archiver, validator, indexer, analyzer, downloader or extractor, sitemaps, SEO, uptime, a feed fetcher's "N
 #:   subscribers", scraper, screenshot, thumbnail, capture, probe, tester, parser, collector, grabber, (site) sucker,
-#:   robot, survey, research, prerender, a build's "-SNAPSHOT", Pingdom, Catchpoint, Dotcom-Monitor's DMBrowser and MarketGoo (monitors and SEO audits; a domain name is
-#:   ``_DOMAIN_RE``'s); "compatible;", Google's or any name inserted in a WebKit browser's engine bracket ("(KHTML, like
-#:   Gecko; compatible; BW/1.2)", "(KHTML, like Gecko; GoogleAdSenseInfeed)", "(KHTML, like Gecko GomezAgent 3.0)"), a
-#:   name after "rv:" in a desktop's Firefox or IE 11 bracket ("rv:45.0; Rigor)", "rv:11.0; Catchpoint)": browsers end
-#:   it with their "rv:" version; KaiOS phones put their model after it), the automation words Selenium, devtools and
-#:   classifier, a bare name between that bracket and the browser's "Version/" or "Mobile/" (a browser's own tokens
-#:   always carry a version: "(KHTML, like Gecko) Hotjar Version/11.0"), "-Google" ending a name (DuplexWeb-Google,
-#:   APIs-Google), and "Mozilla/5.0 (compatible; Name/1.0)" naming no platform: the forms crawlers that pose as browsers
-#:   use.
+#:   robot, survey, research, prerender, a build's "-SNAPSHOT", Pingdom, Catchpoint, Dotcom-Monitor's DMBrowser and
+#:   MarketGoo (monitors and SEO audits; a domain name is ``_DOMAIN_RE``'s); "compatible;", Google's or any name
+#:   inserted in a WebKit browser's engine bracket ("(KHTML, like Gecko; compatible; BW/1.2)", "(KHTML, like Gecko;
+#:   GoogleAdSenseInfeed)", "(KHTML, like Gecko GomezAgent 3.0)"), a name after "rv:" in a desktop's Firefox or IE 11
+#:   bracket ("rv:45.0; Rigor)", "rv:11.0; Catchpoint)": browsers end it with their "rv:" version; KaiOS phones put
+#:   their model after it), the automation words Selenium, devtools and classifier, a bare name between that bracket and
+#:   the browser's "Version/" or "Mobile/" (a browser's own tokens always carry a version: "(KHTML, like Gecko) Hotjar
+#:   Version/11.0"), "-Google" ending a name (DuplexWeb-Google, APIs-Google), and "Mozilla/5.0 (compatible; Name/1.0)"
+#:   naming no platform: the forms crawlers that pose as browsers use.
 _BOT_RE = re.compile(
     r"(?<=[a-z_.-])(?<!cu)bot(?![a-z])|crawl|spider|slurp|scrapy|[\w.-]@[\w-]+\.[a-z]{2,}|preview"
     r"|facebookexternalhit|facebookcatalog|meta-external|whatsapp/|slack-imgproxy|^pinterest/"
@@ -132,8 +132,8 @@ _BOT_RE = re.compile(
 #: A desktop browser's UA with a bare name after its last version ("... Safari/537.36 CybaaAgent", "... Firefox/3.0.5
 #: WebMoney Advisor", "... Safari/537.36 Inspici (www.inspici.com)", "... Safari/537.36; OneTrust;"): a service naming
 #: itself so; browsers and apps add "Name/version". So is Firefox's platform bracket ("rv:66.0)") with neither Gecko nor
-#: Firefox (nor Pale Moon's Goanna) after it ("... rv:66.0) WhatCMS/1.0"), unless it is Internet Explorer 11's (Trident), whose "like Gecko" some
-#: builds leave out. After the TV rules: TV builds end in "SMART-TV".
+#: Firefox (nor Pale Moon's Goanna) after it ("... rv:66.0) WhatCMS/1.0"), unless it is Internet Explorer 11's
+#: (Trident), whose "like Gecko" some builds leave out. After the TV rules: TV builds end in "SMART-TV".
 _POSING_BROWSER_RE = re.compile(
     r"^mozilla/5\.0 \((?:windows|macintosh|x11)[^()]*\).*\b(?:safari|firefox|chrome|gecko|edg)/[\d.]+"
     r"(?: [a-z][\w-]{2,}(?: [a-z][\w-]*)*(?: \([^()]*\))?|; [a-z][\w-]{2,};?)$"
@@ -226,7 +226,9 @@ _MOBILE_APP_RE = re.compile(r"^okhttp/\d|^\[fban/")
 #: Handheld consoles with a phone-sized screen (PSP, PS Vita, Nintendo DS/DSi/3DS): their browsers name no
 #: phone platform (the Vita's says "Silk", which is otherwise a Kindle's); and Android watches ("Google Pixel
 #: Watch"), whose browsers do not say "Mobile" either.
-_HANDHELD_RE = re.compile(r"playstation portable|playstation vita|\(psp\b|nintendo (?:dsi?|3ds)\b|android[^()]*\bwatch\b")
+_HANDHELD_RE = re.compile(
+    r"playstation portable|playstation vita|\(psp\b|nintendo (?:dsi?|3ds)\b|android[^()]*\bwatch\b",
+)
 
 #: HarmonyOS NEXT (OpenHarmony) browsers name the device type first in their bracket, in Huawei's documented
 #: form "Mozilla/5.0 (<type>; OpenHarmony <version>…)": Phone, Tablet, PC, 2in1, Wearable, TV.
@@ -299,10 +301,10 @@ _MOBILE_RE = re.compile(
 #: "WPDesktop", which the phone rules see first. Windows on ARM laptops send the x64 UA.
 _WINDOWS_RT_RE = re.compile(r"windows nt 6\.[23]; arm;")
 
-#: Desktop platforms: Windows (Netscape's "WinNT" too), macOS (and Apple's own "Mac OS/" and "os=Mac" forms), ChromeOS, X11 Linux/BSD/
-#: Unix and the hobby desktops (Amiga, MorphOS, Haiku, BeOS, Syllable, OpenVMS, Cygwin), apps that say "Desktop",
-#: and Apple's CFNetwork stack when it names a Mac model (``(MacBookPro5%2C3)``, ``(iMac11%2C2)``); the desktops
-#: of the past: OS/2, RISC OS, the classic Mac OS ("Mac_PowerPC", "Mac_PPC", "Mac_68000") and its OmniWeb
+#: Desktop platforms: Windows (Netscape's "WinNT" too), macOS (and Apple's own "Mac OS/" and "os=Mac" forms), ChromeOS,
+#: X11 Linux/BSD/Unix and the hobby desktops (Amiga, MorphOS, Haiku, BeOS, Syllable, OpenVMS, Cygwin), apps that say
+#: "Desktop", and Apple's CFNetwork stack when it names a Mac model (``(MacBookPro5%2C3)``, ``(iMac11%2C2)``); the
+#: desktops of the past: OS/2, RISC OS, the classic Mac OS ("Mac_PowerPC", "Mac_PPC", "Mac_68000") and its OmniWeb
 #: browser, "UNIX"; and the text browsers (Lynx, Links, w3m), which run in a desktop's terminal.
 _DESKTOP_RE = re.compile(
     r"windows|\bwin(?:32|64|\d+|9x|nt)\b|macintosh|mac ?os|os=mac|\(i?mac|darwin|\bcros\b|x11|linux|freebsd"

@@ -15,9 +15,9 @@ class and flag (``"tablet +": ["SM-T", ...]``; JSON, which ``json`` reads at C s
 ``class`` is ours (the source's ``device`` type mapped as in ``scripts/build_ua_corpus.py``); ``flag`` is
 ``=`` when the regex requires the token to end there (``(?:[);/ ]|$)``), ``#`` when a digit must follow
 (``TDTV\\d…``: the prefix of a maker's numbered series), ``#N`` when at least N digits must (``HTY-\\d{2}…``)
-and ``+`` when the model code may go on with anything (``SM-T(\\d{3})``: every ``SM-T`` with digits after it). ``brand`` tokens come from a
-brand's own regex and lose to a model token of the same length. A token two entries give different classes
-is written with class ``?``: the classifier then falls back to its keyword rules rather than guess. A code listed in a
+and ``+`` when the model code may go on with anything (``SM-T(\\d{3})``: every ``SM-T`` with digits after it).
+``brand`` tokens come from a brand's own regex and lose to a model token of the same length. A token two entries
+give different classes is written with class ``?``: the classifier then falls back to its keyword rules rather than guess. A code listed in a
 brand's regex (``H24F8000C`` in DEXP's) gets the class of the first of that brand's model regexes that
 matches it, which is how device-detector would classify it. Tokens a shorter ``+`` token of the same class
 already answers are left out (``prune``): that halves the table.

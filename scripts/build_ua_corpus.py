@@ -89,8 +89,9 @@ halves are looked at since.
 
 The sources after device-detector are written to ``fixtures/ua/independent.tsv``, whose second column
 names the source. Every source is split like the device-detector corpus, by a hash of the string, into
-``<source>:tune`` (looked at while tuning) and ``<source>:validate`` (only measured). Every split but ua-parser-js's came after the source's strings were drawn: it relabels
-them and draws nothing new, so their strings are the ones they were before.
+``<source>:tune`` (looked at while tuning) and ``<source>:validate`` (only measured). Every split but
+ua-parser-js's came after the source's strings were drawn: it relabels them and draws nothing new, so their
+strings are the ones they were before.
 A string is kept in one place only: the hand-picked ``fixtures/user_agents.tsv`` first, then the
 device-detector corpus, then the independent sources in the order above. Per class and part, at most
 ``--per-class`` strings are drawn with a fixed seed, so the files stay small enough for the test suite;
