@@ -12,15 +12,15 @@ literal beginnings out of each regex (with ``re``'s own parser: alternatives, op
 character classes are expanded, anything open-ended ends the token) and writes the tokens grouped by
 class and flag (``"tablet +": ["SM-T", ...]``; JSON, which ``json`` reads at C speed).
 
-``class`` is ours (the source's ``device`` type mapped as in ``scripts/build_ua_corpus.py``); ``flag`` is
-``=`` when the regex requires the token to end there (``(?:[);/ ]|$)``), ``#`` when a digit must follow
-(``TDTV\\d…``: the prefix of a maker's numbered series), ``#N`` when at least N digits must (``HTY-\\d{2}…``)
-and ``+`` when the model code may go on with anything (``SM-T(\\d{3})``: every ``SM-T`` with digits after it).
-``brand`` tokens come from a brand's own regex and lose to a model token of the same length. A token two entries
-give different classes is written with class ``?``: the classifier then falls back to its keyword rules rather than guess. A code listed in a
-brand's regex (``H24F8000C`` in DEXP's) gets the class of the first of that brand's model regexes that
-matches it, which is how device-detector would classify it. Tokens a shorter ``+`` token of the same class
-already answers are left out (``prune``): that halves the table.
+``class`` is ours (the source's ``device`` type mapped as in ``scripts/build_ua_corpus.py``); ``flag`` is ``=``
+when the regex requires the token to end there (``(?:[);/ ]|$)``), ``#`` when a digit must follow (``TDTV\\d…``:
+the prefix of a maker's numbered series), ``#N`` when at least N digits must (``HTY-\\d{2}…``) and ``+`` when the
+model code may go on with anything (``SM-T(\\d{3})``: every ``SM-T`` with digits after it). ``brand`` tokens come
+from a brand's own regex and lose to a model token of the same length. A token two entries give different classes
+is written with class ``?``: the classifier then falls back to its keyword rules rather than guess. A code listed
+in a brand's regex (``H24F8000C`` in DEXP's) gets the class of the first of that brand's model regexes that matches
+it, which is how device-detector would classify it. Tokens a shorter ``+`` token of the same class already answers
+are left out (``prune``): that halves the table.
 
 A second source, for tablets only: Mobile-Detect's tablet regexes (``$tabletDevices`` of its PHP
 ``MobileDetect.php``, as the ``mobile-detect`` npm package ships them), a maintained list of the small makers'
