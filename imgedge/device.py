@@ -107,7 +107,10 @@ _CLOUDFRONT_HEADERS: tuple[tuple[str, str], ...] = (
 #:   archiver, validator, indexer, analyzer, downloader or extractor, sitemaps, SEO, uptime, a feed fetcher's "N
 #:   subscribers", scraper, screenshot, thumbnail, capture, probe, tester, parser, collector, grabber, (site) sucker,
 #:   robot, survey, research, prerender, a build's "-SNAPSHOT", Pingdom, Catchpoint, Dotcom-Monitor's DMBrowser and
-#:   MarketGoo (monitors and SEO audits; a domain name is ``_DOMAIN_RE``'s); "compatible;", Google's or any name
+#:   MarketGoo (monitors and SEO audits); a domain name outside a URL, subdomains too ("Criticalcss.com/2.0", "Match by
+#:   Siteimprove.com", "+devin.ai", "www.example.com)"): services name themselves so, browsers never, but not a phone or
+#:   tablet app named by its shop's or paper's domain with its device first in its own bracket ("bol.com/1.8.2 (iPad;
+#:   iOS 9.3; Scale/2.00)": iOS and Android apps' form, which crawlers do not send); "compatible;", Google's or any name
 #:   inserted in a WebKit browser's engine bracket ("(KHTML, like Gecko; compatible; BW/1.2)", "(KHTML, like Gecko;
 #:   GoogleAdSenseInfeed)", "(KHTML, like Gecko GomezAgent 3.0)"), a name after "rv:" in a desktop's Firefox or IE 11
 #:   bracket ("rv:45.0; Rigor)", "rv:11.0; Catchpoint)": browsers end it with their "rv:" version; KaiOS phones put
@@ -123,7 +126,10 @@ _BOT_RE = re.compile(
     r"|observatory|synthetic|linkcheck"
     r"|scan(?:ner)?\b|favicon|page ?speed|search console|checker\b|fetch(?:er|or)\b|harvester|archiver|validator"
     r"|indexer|analy[sz]er|sitemap|\bseo|uptime|downloader|extractor|\d subscribers|scraper|screenshot|thumbnail"
-    r"|capture|pingdom|catchpoint|dmbrowser|marketgoo|probe|tester\b|\bparser|collector|grabber|sucker|spyder|robot|survey|research|prerender|snapshot"
+    r"|capture|pingdom|catchpoint|dmbrowser|marketgoo|probe|tester\b|\bparser|collector|grabber|sucker|spyder|robot"
+    r"|survey|research|prerender|snapshot"
+    r"|(?<![\w./@-])(?!^(?:[\w-]+\.)+[a-z]{2,}/[\d.]+ \((?:ipad|iphone|ipados|ios|android)\b)"
+    r"(?:[\w-]+\.)+(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))"
     r"|like gecko(?:[;,] (?:compatible;|[^)]*google)| [a-z][^()]*\))|selenium|devtools|classifier"
     r"|(?:windows|x11|macintosh)[^()]*rv:[\d.]+; [a-z][\w-]*\)|like gecko\) [a-z][\w-]* (?:version|mobile)/|-google\b"
     r"|^mozilla/\d\.\d \(compatible; [^;()]+\)$",
@@ -139,15 +145,6 @@ _POSING_BROWSER_RE = re.compile(
     r"(?: [a-z][\w-]{2,}(?: [a-z][\w-]*)*(?: \([^()]*\))?|; [a-z][\w-]{2,};?)$"
     r"|^mozilla/5\.0 \((?![^()]*trident)[^()]*\brv:[\d.]+\)(?!.*(?:gecko|goanna|firefox))",
 )
-
-#: A domain name outside a URL, subdomains too ("Criticalcss.com/2.0", "Match by Siteimprove.com", "+devin.ai",
-#: "www.example.com)"): services name themselves so, browsers never...
-_DOMAIN_RE = re.compile(r"(?<![\w./@-])(?:[\w-]+\.)+(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))")
-
-#: ...except a phone or tablet app named by its shop's or paper's domain, with its device first in its own bracket
-#: ("bol.com/1.8.2 (iPad; iOS 9.3; Scale/2.00)", "Bol.com/1.2.3 (Android 9; SM-G955F; Tablet)"): the form of iOS and
-#: Android apps' UAs, which crawlers named by a domain do not send.
-_DOMAIN_APP_RE = re.compile(r"^(?:[\w-]+\.)+[a-z]{2,}/[\d.]+ \((?:ipad|iphone|ipados|ios|android)\b")
 
 #: A URL in a UA: crawlers name their operator's page (``+http://…/bot.html``); browsers never do.
 _URL_RE = re.compile(r"https?://")
@@ -193,10 +190,7 @@ _HTTP_LIBRARY_RE = re.compile(
 #: Android TV's WebView ("wv-atv"), TCL's TV engine, the OUYA console, and a model name with the word "TV" in it
 #: ("Rombica TV Fly", "net tv.plus") in a UA that does not say "Mobile"; and a model code that starts with the screen's
 #: size in inches ("24OVF6000H", "50OV6000U", "43LU8010T"): TV makers' scheme (every code of that shape in the model
-#: table is a TV's), even where the WebView says "Mobile"; the SRAF/ browser framework of Hisense's and other TVs;
-#: and Android TV boxes by their families' model names (MXQ, MXIII, H96, X96, T95, A95X, M8S, TX3 Pro..., the MK808
-#: and MK908 sticks), the chips only TV boxes carry (Amlogic S905, S912) as a model name, Amlogic's reference boards
-#: as the whole model ("p281", "q201") and Rockchip's "_dongle_" sticks: sold under many names, never as phones.
+#: table is a TV's), even where the WebView says "Mobile"; and the SRAF/ browser framework of Hisense's and other TVs.
 _TV_RE = re.compile(
     r"smart[-_]?tv|\btv safari/|\stv$|\(tv;|hbbtv|ce-html|web0s|webos\.?tv|netcast|nettv/|opera tv|\bomi/"
     r"|\bviera|vidaa|vizio|bravia|\bmitv|\broku|crkey|chromecast|google ?tv|android ?tv|fire ?tv"
@@ -204,10 +198,17 @@ _TV_RE = re.compile(
     r"|youview|brightsign|led-?\d{2}|xbox|playstation ?[2-5]|\(ps[345]\)|\bwii"
     r"|linux (?:mips|sh4)|_tv_/|(?:tv|box) build/(?!.*mobile)|\b[a-z]+[ _]shell[ _]\w{6}|android (?:tv )?(?:box|stick)"
     r"|^tv bro/|qtwebengine.*\bgw-device/|\bwpe\b|wv-atv|tclwebkit|\bouya\b|\bsraf/"
-    r"|\bmx(?:q|iii|iv)|\b(?:h96|x96|t95|a95x|m8s)(?!\d)|\bmk[89]0\d|\btx[3-9] (?:pro|mini|max|plus)\b"
-    r"|\bs9(?:0[35]|1[02])\b|; [pq]2\d\d build/|_dongle_"
     r"|webtv|tsbnettv|toshiba_tp|inettvbrowser|sonycebrowser|\bmaple\d|boxee|\bkylo/|\btivo\b|vewd|freebox|humax|dlnadoc"
     r"|;\s[^;()]*\btv\b[^;()]*(?:\sbuild/|\))(?!.*mobile)|;\s[2-9]\d[a-z]{2,}\d{3,}[a-z0-9]*(?:\sbuild/|[;)])",
+)
+
+#: Android TV boxes by their families' model names (MXQ, MXIII, H96, X96, T95, A95X, M8S, TX3 Pro..., the MK808 and
+#: MK908 sticks), the chips only TV boxes carry (Amlogic S905, S912) as a model name, Amlogic's reference boards as the
+#: whole model ("p281", "q201") and Rockchip's "_dongle_" sticks: sold under many names, never as phones. Searched in
+#: Android UAs only, so that other UAs do not pay for it.
+_TV_BOX_RE = re.compile(
+    r"\bmx(?:q|iii|iv)|\b(?:h96|x96|t95|a95x|m8s)(?!\d)|\bmk[89]0\d|\btx[3-9] (?:pro|mini|max|plus)\b"
+    r"|\bs9(?:0[35]|1[02])\b|; [pq]2\d\d build/|_dongle_",
 )
 
 #: Amazon Fire TV model codes all start "AFT" (AFTB, AFTM, AFTMM, AFTT, AFTS, AFTKA, AFTR, AFTGAZL...);
@@ -351,11 +352,9 @@ def _classify_user_agent(ua: str) -> str:
     low = ua.lower()  # the keyword patterns are lower-case: case-insensitive matching is ~2.5x slower in re
     if not ua or _BOT_RE.search(low) or _HTTP_LIBRARY_RE.search(low):
         return "bot"
-    if _DOMAIN_RE.search(low) and not _DOMAIN_APP_RE.match(low):
-        return "bot"
     if _URL_RE.search(low) and not _APP_HOMEPAGE_RE.search(low):
         return "bot"
-    if _TV_RE.search(low) or _FIRE_TV_RE.search(ua):
+    if _TV_RE.search(low) or _FIRE_TV_RE.search(ua) or ("android" in low and _TV_BOX_RE.search(low)):
         return "smarttv"
     if _POSING_BROWSER_RE.match(low):
         return "bot"
