@@ -33,10 +33,10 @@ viewer, so the headers decide, and without them it is ``bot``.
 
 Accuracy per class, on labelled corpora (``tests/test_device.py`` holds the floors, the README the figures):
 the fixtures of device-detector, ua-parser-js, woothee, crawler-user-agents, mobile-detect, npm ``device``,
-bowser, crawlerdetect, WhichBrowser and isbot (tuning and validation halves each; device-detector's and
-mobile-detect's are not independent of the model table, which is derived from those projects) and of a parser
-never looked at (Yauaa); ``scripts/build_ua_corpus.py`` builds them, ``benchmarks/device_ceiling.py`` measures
-the field's maintained parsers on the same labels.
+bowser, crawlerdetect, WhichBrowser, isbot, Yauaa and browscap (tuning and validation halves each, only the
+tuning halves' misses read; device-detector's and mobile-detect's are not independent of the model table, which
+is derived from those projects); ``scripts/build_ua_corpus.py`` builds them, ``benchmarks/device_ceiling.py``
+measures the field's maintained parsers on the same labels.
 
 Known limits, by design:
 
