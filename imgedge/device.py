@@ -204,12 +204,12 @@ _TV_RE = re.compile(
     r"|;\s[^;()]*\btv\b[^;()]*(?:\sbuild/|\))(?!.*mobile)|;\s[2-9]\d[a-z]{2,}\d{3,}[a-z0-9]*(?:\sbuild/|[;)])",
 )
 
-#: Android TV boxes by their families' model names (MXQ, MXIII, H96, X96, T95, A95X, M8S, TX3 Pro..., the MK808 and
+#: Android TV boxes by their families' model names (MXQ, MXIII, H96, X96, T95, A95X, M8S, TX3 Pro..., the MK68, MK808,
 #: MK908 sticks), the chips only TV boxes carry (Amlogic S905, S912) as a model name, Amlogic's reference boards as the
 #: whole model ("p281", "q201") and Rockchip's "_dongle_" sticks: sold under many names, never as phones. Searched in
 #: Android UAs only, so that other UAs do not pay for it.
 _TV_BOX_RE = re.compile(
-    r"\bmx(?:q|iii|iv)|\b(?:h96|x96|t95|a95x|m8s)(?!\d)|\bmk[89]0\d|\btx[3-9] (?:pro|mini|max|plus)\b"
+    r"\bmx(?:q|iii|iv)|\b(?:h96|x96|t95|a95x|m8s)(?!\d)|\bmk\d{2,3}(?:[a-z]|\b)|\btx[3-9] (?:pro|mini|max|plus)\b"
     r"|\bs9(?:0[35]|1[02])\b|; [pq]2\d\d build/|_dongle_",
 )
 
