@@ -33,10 +33,10 @@ viewer, so the headers decide, and without them it is ``bot``.
 
 Accuracy per class, on labelled corpora (``tests/test_device.py`` holds the floors, the README the figures):
 the fixtures of device-detector, ua-parser-js, woothee, crawler-user-agents, mobile-detect, npm ``device``,
-bowser, crawlerdetect, WhichBrowser and isbot (tuning and validation halves each; device-detector's and
-mobile-detect's are not independent of the model table, which is derived from those projects) and of a parser
-never looked at (Yauaa); ``scripts/build_ua_corpus.py`` builds them, ``benchmarks/device_ceiling.py`` measures
-the field's maintained parsers on the same labels.
+bowser, crawlerdetect, WhichBrowser, isbot, Yauaa and browscap (tuning and validation halves each, only the
+tuning halves' misses read; device-detector's and mobile-detect's are not independent of the model table, which
+is derived from those projects); ``scripts/build_ua_corpus.py`` builds them, ``benchmarks/device_ceiling.py``
+measures the field's maintained parsers on the same labels.
 
 Known limits, by design:
 
@@ -98,34 +98,38 @@ _CLOUDFRONT_HEADERS: tuple[tuple[str, str], ...] = (
 #:   prefix: "*_WhatsApp/2.12"), Slack-ImgProxy, Pinterest's crawler, ia_archiver, Google-* tools
 #:   (Google-InspectionTool), the AI assistants' fetchers (ChatGPT-User, Claude-User, Perplexity-User, anthropic-ai,
 #:   cohere-ai).
-#: - headless browsers and audits: HeadlessChrome/HeadlessEdg, Chrome-Lighthouse, PhantomJS, WebPageTest, and the
-#:   "(Unknown; Linux x86_64)" platform of headless QtWebKit (PhantomJS and the tools built on it; not on ARM,
-#:   where LG's TVs and set-top boxes send it).
+#: - headless browsers and audits: HeadlessChrome/HeadlessEdg, Chrome-Lighthouse, PhantomJS, WebPageTest ("PTST/",
+#:   "PTST 2.264"), and the "(Unknown; Linux x86_64)" platform of headless QtWebKit (PhantomJS and the tools built on
+#:   it; not on ARM, where LG's TVs and set-top boxes send it).
 #: - monitor: uptime checkers (Site24x7 "…Monitoring", Datadog's "…monitor"); and the other words of automation no
 #:   person's browser says: inspector, diagnostics, observatory, synthetic (monitoring), link check, scan/scanner,
 #:   favicon (fetchers), PageSpeed, Search Console, an AI agent's "<name>-User/", a checker, fetcher, harvester,
 #:   archiver, validator, indexer, analyzer, downloader or extractor, sitemaps, SEO, uptime, a feed fetcher's "N
 #:   subscribers", scraper, screenshot, thumbnail, capture, probe, tester, parser, collector, grabber, (site) sucker,
-#:   robot, survey, research, prerender, a build's "-SNAPSHOT" and Pingdom; a domain name outside a URL, subdomains too
-#:   ("Criticalcss.com/2.0", "Match by Siteimprove.com", "+devin.ai", "www.example.com)"): services name themselves so,
-#:   browsers never; "compatible;", Google's or any name inserted in a WebKit browser's engine bracket ("(KHTML, like
-#:   Gecko; compatible; BW/1.2)", "(KHTML, like Gecko; GoogleAdSenseInfeed)", "(KHTML, like Gecko GomezAgent 3.0)"), a
-#:   name after "rv:" in a desktop's Firefox or IE 11 bracket ("rv:45.0; Rigor)", "rv:11.0; Catchpoint)": browsers end
-#:   it with their "rv:" version; KaiOS phones put their model after it), the automation words Selenium, devtools and
-#:   classifier, a bare name between that bracket and the browser's "Version/" or "Mobile/" (a browser's own tokens
-#:   always carry a version: "(KHTML, like Gecko) Hotjar Version/11.0"), "-Google" ending a name (DuplexWeb-Google,
-#:   APIs-Google), and "Mozilla/5.0 (compatible; Name/1.0)" naming no platform: the forms crawlers that pose as browsers
-#:   use.
+#:   robot, survey, research, prerender, a build's "-SNAPSHOT", Pingdom, Catchpoint, Dotcom-Monitor's DMBrowser and
+#:   MarketGoo (monitors and SEO audits); a domain name outside a URL, subdomains too ("Criticalcss.com/2.0", "Match by
+#:   Siteimprove.com", "+devin.ai", "www.example.com)"): services name themselves so, browsers never, but not a phone or
+#:   tablet app named by its shop's or paper's domain with its device first in its own bracket ("bol.com/1.8.2 (iPad;
+#:   iOS 9.3; Scale/2.00)": iOS and Android apps' form, which crawlers do not send); "compatible;", Google's or any name
+#:   inserted in a WebKit browser's engine bracket ("(KHTML, like Gecko; compatible; BW/1.2)", "(KHTML, like Gecko;
+#:   GoogleAdSenseInfeed)", "(KHTML, like Gecko GomezAgent 3.0)"), a name after "rv:" in a desktop's Firefox or IE 11
+#:   bracket ("rv:45.0; Rigor)", "rv:11.0; Catchpoint)": browsers end it with their "rv:" version; KaiOS phones put
+#:   their model after it), the automation words Selenium, devtools and classifier, a bare name between that bracket and
+#:   the browser's "Version/" or "Mobile/" (a browser's own tokens always carry a version: "(KHTML, like Gecko) Hotjar
+#:   Version/11.0"), "-Google" ending a name (DuplexWeb-Google, APIs-Google), and "Mozilla/5.0 (compatible; Name/1.0)"
+#:   naming no platform: the forms crawlers that pose as browsers use.
 _BOT_RE = re.compile(
     r"(?<=[a-z_.-])(?<!cu)bot(?![a-z])|crawl|spider|slurp|scrapy|[\w.-]@[\w-]+\.[a-z]{2,}|preview"
     r"|facebookexternalhit|facebookcatalog|meta-external|whatsapp/|slack-imgproxy|^pinterest/"
     r"|ia_archiver|\bgoogle-[a-z]|chatgpt-|claude-|perplexity-|anthropic-ai|cohere-ai|-user/"
-    r"|headless|lighthouse|phantomjs|\(unknown; linux (?!arm)|\bptst/|monitor|inspector|diagnostic"
+    r"|headless|lighthouse|phantomjs|\(unknown; linux (?!arm)|\bptst\b|monitor|inspector|diagnostic"
     r"|observatory|synthetic|linkcheck"
     r"|scan(?:ner)?\b|favicon|page ?speed|search console|checker\b|fetch(?:er|or)\b|harvester|archiver|validator"
     r"|indexer|analy[sz]er|sitemap|\bseo|uptime|downloader|extractor|\d subscribers|scraper|screenshot|thumbnail"
-    r"|capture|pingdom|probe|tester\b|\bparser|collector|grabber|sucker|spyder|robot|survey|research|prerender|snapshot"
-    r"|(?<![\w./@-])(?:[\w-]+\.)+(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))"
+    r"|capture|pingdom|catchpoint|dmbrowser|marketgoo|probe|tester\b|\bparser|collector|grabber|sucker|spyder|robot"
+    r"|survey|research|prerender|snapshot"
+    r"|(?<![\w./@-])(?!^(?:[\w-]+\.)+[a-z]{2,}/[\d.]+ \((?:ipad|iphone|ipados|ios|android)\b)"
+    r"(?:[\w-]+\.)+(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))"
     r"|like gecko(?:[;,] (?:compatible;|[^)]*google)| [a-z][^()]*\))|selenium|devtools|classifier"
     r"|(?:windows|x11|macintosh)[^()]*rv:[\d.]+; [a-z][\w-]*\)|like gecko\) [a-z][\w-]* (?:version|mobile)/|-google\b"
     r"|^mozilla/\d\.\d \(compatible; [^;()]+\)$",
@@ -134,12 +138,12 @@ _BOT_RE = re.compile(
 #: A desktop browser's UA with a bare name after its last version ("... Safari/537.36 CybaaAgent", "... Firefox/3.0.5
 #: WebMoney Advisor", "... Safari/537.36 Inspici (www.inspici.com)", "... Safari/537.36; OneTrust;"): a service naming
 #: itself so; browsers and apps add "Name/version". So is Firefox's platform bracket ("rv:66.0)") with neither Gecko nor
-#: Firefox after it ("... rv:66.0) WhatCMS/1.0"), unless it is Internet Explorer 11's (Trident), whose "like Gecko" some
-#: builds leave out. After the TV rules: TV builds end in "SMART-TV".
+#: Firefox (nor Pale Moon's Goanna) after it ("... rv:66.0) WhatCMS/1.0"), unless it is Internet Explorer 11's
+#: (Trident), whose "like Gecko" some builds leave out. After the TV rules: TV builds end in "SMART-TV".
 _POSING_BROWSER_RE = re.compile(
     r"^mozilla/5\.0 \((?:windows|macintosh|x11)[^()]*\).*\b(?:safari|firefox|chrome|gecko|edg)/[\d.]+"
     r"(?: [a-z][\w-]{2,}(?: [a-z][\w-]*)*(?: \([^()]*\))?|; [a-z][\w-]{2,};?)$"
-    r"|^mozilla/5\.0 \((?![^()]*trident)[^()]*\brv:[\d.]+\)(?!.*(?:gecko|firefox))",
+    r"|^mozilla/5\.0 \((?![^()]*trident)[^()]*\brv:[\d.]+\)(?!.*(?:gecko|goanna|firefox))",
 )
 
 #: A URL in a UA: crawlers name their operator's page (``+http://…/bot.html``); browsers never do.
@@ -156,12 +160,14 @@ _APP_HOMEPAGE_RE = re.compile(
 #: HTTP client libraries, CLIs and SDKs: nobody is looking at a screen. Matched as a product token
 #: (at the start, or after a space/bracket, followed by "/") so "curl" inside a word does not count; not
 #: "Java/" in a feature phone's UA, where it names the phone's J2ME runtime ("Java/ASVM/1.0 Profile/MIDP-2.0").
+#: Also a Go runtime's version as an item of a bracket ("gitlab-runner 17.5.3 (17-5-stable; go1.22.7; linux/amd64)"):
+#: Go programs name it so, browsers and apps on a screen never.
 _HTTP_LIBRARY_RE = re.compile(
     r"(?:^|[\s(;])(?:curl|libcurl|pycurl|wget|python-requests|python-urllib|python-httpx|httpx|aiohttp"
     r"|python|go-http-client|java(?!/.*\b(?:midp|cldc))|java-http-client|apache-httpclient|jakarta commons-httpclient"
     r"|grpc-[\w-]+|axios|node-fetch|node-superagent|undici|node|libwww-perl|lwp-\w+|perl"
     r"|postmanruntime|insomnia|httpie|ruby|faraday|guzzle|guzzlehttp|php|typhoeus|restsharp|winhttp"
-    r"|reqwest|deno|bun|powershell|aws-sdk-[\w-]+|boto3|botocore)/",
+    r"|reqwest|deno|bun|powershell|aws-sdk-[\w-]+|boto3|botocore|hackney)/|[(; ]go1\.\d+(?:\.\d+)?[;)]",
 )
 
 #: Smart TVs, streaming sticks/boxes and TV consoles, by the markers of their platforms. By maker: SMART-TV/SmartTV and
@@ -186,16 +192,25 @@ _HTTP_LIBRARY_RE = re.compile(
 #: Android TV's WebView ("wv-atv"), TCL's TV engine, the OUYA console, and a model name with the word "TV" in it
 #: ("Rombica TV Fly", "net tv.plus") in a UA that does not say "Mobile"; and a model code that starts with the screen's
 #: size in inches ("24OVF6000H", "50OV6000U", "43LU8010T"): TV makers' scheme (every code of that shape in the model
-#: table is a TV's), even where the WebView says "Mobile".
+#: table is a TV's), even where the WebView says "Mobile"; and the SRAF/ browser framework of Hisense's and other TVs.
 _TV_RE = re.compile(
     r"smart[-_]?tv|\btv safari/|\stv$|\(tv;|hbbtv|ce-html|web0s|webos\.?tv|netcast|nettv/|opera tv|\bomi/"
     r"|\bviera|vidaa|vizio|bravia|\bmitv|\broku|crkey|chromecast|google ?tv|android ?tv|fire ?tv"
     r"|apple ?tv|tvos|espial|\(dtv[;)]|intelce|large screen|tv ?box|smart ?box|\bstb(?:app)?\b|_stb_|hybridcast"
     r"|youview|brightsign|led-?\d{2}|xbox|playstation ?[2-5]|\(ps[345]\)|\bwii"
     r"|linux (?:mips|sh4)|_tv_/|(?:tv|box) build/(?!.*mobile)|\b[a-z]+[ _]shell[ _]\w{6}|android (?:tv )?(?:box|stick)"
-    r"|^tv bro/|qtwebengine.*\bgw-device/|\bwpe\b|wv-atv|tclwebkit|\bouya\b"
+    r"|^tv bro/|qtwebengine.*\bgw-device/|\bwpe\b|wv-atv|tclwebkit|\bouya\b|\bsraf/"
     r"|webtv|tsbnettv|toshiba_tp|inettvbrowser|sonycebrowser|\bmaple\d|boxee|\bkylo/|\btivo\b|vewd|freebox|humax|dlnadoc"
     r"|;\s[^;()]*\btv\b[^;()]*(?:\sbuild/|\))(?!.*mobile)|;\s[2-9]\d[a-z]{2,}\d{3,}[a-z0-9]*(?:\sbuild/|[;)])",
+)
+
+#: Android TV boxes by their families' model names (MXQ, MXIII, H96, X96, T95, A95X, M8S, TX3 Pro..., the MK68, MK808,
+#: MK908 sticks), the chips only TV boxes carry (Amlogic S905, S912) as a model name, Amlogic's reference boards as the
+#: whole model ("p281", "q201") and Rockchip's "_dongle_" sticks: sold under many names, never as phones. Searched in
+#: Android UAs only, so that other UAs do not pay for it.
+_TV_BOX_RE = re.compile(
+    r"\bmx(?:q|iii|iv)|\b(?:h96|x96|t95|a95x|m8s)(?!\d)|\bmk\d{2,3}(?:[a-z]|\b)|\btx[3-9] (?:pro|mini|max|plus)\b"
+    r"|\bs9(?:0[35]|1[02])\b|; [pq]2\d\d build/|_dongle_",
 )
 
 #: Amazon Fire TV model codes all start "AFT" (AFTB, AFTM, AFTMM, AFTT, AFTS, AFTKA, AFTR, AFTGAZL...);
@@ -212,8 +227,11 @@ _HONEYCOMB_RE = re.compile(r"Android 3\.\d")
 _MOBILE_APP_RE = re.compile(r"^okhttp/\d|^\[fban/")
 
 #: Handheld consoles with a phone-sized screen (PSP, PS Vita, Nintendo DS/DSi/3DS): their browsers name no
-#: phone platform (the Vita's says "Silk", which is otherwise a Kindle's).
-_HANDHELD_RE = re.compile(r"playstation portable|playstation vita|\(psp\b|nintendo (?:dsi?|3ds)\b")
+#: phone platform (the Vita's says "Silk", which is otherwise a Kindle's); and Android watches ("Google Pixel
+#: Watch"), whose browsers do not say "Mobile" either.
+_HANDHELD_RE = re.compile(
+    r"playstation portable|playstation vita|\(psp\b|nintendo (?:dsi?|3ds)\b|android[^()]*\bwatch\b",
+)
 
 #: HarmonyOS NEXT (OpenHarmony) browsers name the device type first in their bracket, in Huawei's documented
 #: form "Mozilla/5.0 (<type>; OpenHarmony <version>…)": Phone, Tablet, PC, 2in1, Wearable, TV.
@@ -233,20 +251,25 @@ _CHROMEBOOK_RE = re.compile(r"Chromebook")
 #: "Lenovo Tab M10", "XTAB 7", "VTAB7"), and a model name ending in "Pad" (iPad, MediaPad, MatePad, ZenPad,
 #: "Redmi Pad SE", "MI PAD", "iPad8,9" in app UAs; not the ThinkPad/IdeaPad laptops nor Coolpad phones); the
 #: e-readers and older tablets by name (Kindle and Fire's Silk browser, BlackBerry PlayBook, Motorola Xoom,
-#: HP TouchPad, Barnes & Noble NOOK/BNTV/BNRV, PocketBook, Kobo); "Tab" also after an underscore ("GALAXY_Tab");
+#: HP TouchPad, Barnes & Noble NOOK/BNTV/BNRV, PocketBook, Kobo, Pandigital, whose devices were all tablets and
+#: e-readers); apps' "iPadOS" platform; "Tab" also after an underscore ("GALAXY_Tab");
 #: and iPhone OS 3.2, which shipped on the first iPad only (as Android 3 on tablets only).
 _TABLET_RE = re.compile(
     r"\b(?:SM-[TPX]\d{3}|GT-P\d{4}|GT-N[58]\d{3}|KF[A-Z]{2,6}\b|Lenovo TB|TB-?[A-Z0-9]{4,}\b|YT\d?-[A-Z0-9]"
     r"|YB\d?-[A-Z0-9]|(?:AGS|AGR|BAH|BG2|BTV|CMR|DBY|JDN|KOB|KRJ|MRX|SCM)\d?-[A-Z]"
     r"|Nexus (?:7|9|10)\b|Pixel C\b|Pixel Tablet|Tablet(?! PC)|[A-Za-z]?(?i:tab)(?=\b|\d)"
     r"|OS 3_2 like Mac OS X|Kindle|Silk/|PlayBook|RIM Tablet|Xoom|TouchPad|hp-tablet|NOOK|Nook\b|BNTV|BNRV"
-    r"|PocketBook|Kobo)"
+    r"|PocketBook|Kobo|iPadOS|pandigital)"
     r"|_(?i:tab)(?=\b|\d)|(?<!Think)(?<!Idea)(?<!Cool)(?<!COOL)(?:Pad|PAD)(?:\b|\d|_)",
 )
 
 #: Puffin sends a desktop Linux UA from every device and says which in its version's suffix: "IT" (iPad), "AT"
 #: (Android tablet); "IP"/"AP" are phones, which the TV builds say as well, so only the tablets' are taken.
 _PUFFIN_TABLET_RE = re.compile(r"puffin/[\d.]+[ai]t\b")
+
+#: Asus's PadFone is a phone that docks into a tablet shell; docked, its browser drops "Mobile" (or asks for the
+#: desktop layout) and lays out for the tablet's screen.
+_DOCKED_PHONE_RE = re.compile(r"PadFone(?!.*Mobile)")
 
 #: An iOS-only browser (Firefox, Chrome, Edge, Opera for iOS) in a Mac UA: iPadOS browsers ask for the desktop
 #: layout by default and send the Mac platform, but keep their own iOS token; an iPhone does so only when
@@ -281,13 +304,13 @@ _MOBILE_RE = re.compile(
 #: "WPDesktop", which the phone rules see first. Windows on ARM laptops send the x64 UA.
 _WINDOWS_RT_RE = re.compile(r"windows nt 6\.[23]; arm;")
 
-#: Desktop platforms: Windows, macOS (and Apple's own "Mac OS/" and "os=Mac" forms), ChromeOS, X11 Linux/BSD/
-#: Unix and the hobby desktops (Amiga, MorphOS, Haiku, BeOS, Syllable, OpenVMS, Cygwin), apps that say "Desktop",
-#: and Apple's CFNetwork stack when it names a Mac model (``(MacBookPro5%2C3)``, ``(iMac11%2C2)``); the desktops
-#: of the past: OS/2, RISC OS, the classic Mac OS ("Mac_PowerPC", "Mac_PPC", "Mac_68000") and its OmniWeb
+#: Desktop platforms: Windows (Netscape's "WinNT" too), macOS (and Apple's own "Mac OS/" and "os=Mac" forms), ChromeOS,
+#: X11 Linux/BSD/Unix and the hobby desktops (Amiga, MorphOS, Haiku, BeOS, Syllable, OpenVMS, Cygwin), apps that say
+#: "Desktop", and Apple's CFNetwork stack when it names a Mac model (``(MacBookPro5%2C3)``, ``(iMac11%2C2)``); the
+#: desktops of the past: OS/2, RISC OS, the classic Mac OS ("Mac_PowerPC", "Mac_PPC", "Mac_68000") and its OmniWeb
 #: browser, "UNIX"; and the text browsers (Lynx, Links, w3m), which run in a desktop's terminal.
 _DESKTOP_RE = re.compile(
-    r"windows|\bwin(?:32|64|\d+|9x)\b|macintosh|mac ?os|os=mac|\(i?mac|darwin|\bcros\b|x11|linux|freebsd"
+    r"windows|\bwin(?:32|64|\d+|9x|nt)\b|macintosh|mac ?os|os=mac|\(i?mac|darwin|\bcros\b|x11|linux|freebsd"
     r"|openbsd|netbsd|sunos|haiku|beos|amiga|syllable|openvms|cygwin|electron/|\bdesktop\b"
     r"|os/2|risc ?os|mac_(?:powerpc|ppc|68)|\bunix\b|morphos|omniweb|^(?:lynx|w3m|e?links)\b",
 )
@@ -333,7 +356,7 @@ def _classify_user_agent(ua: str) -> str:
         return "bot"
     if _URL_RE.search(low) and not _APP_HOMEPAGE_RE.search(low):
         return "bot"
-    if _TV_RE.search(low) or _FIRE_TV_RE.search(ua):
+    if _TV_RE.search(low) or _FIRE_TV_RE.search(ua) or ("android" in low and _TV_BOX_RE.search(low)):
         return "smarttv"
     if _POSING_BROWSER_RE.match(low):
         return "bot"
@@ -344,7 +367,7 @@ def _classify_user_agent(ua: str) -> str:
         return _HARMONY_TYPES[harmony.group(1)]
     if _CHROMEBOOK_RE.search(ua):
         return "desktop"
-    if _PUFFIN_TABLET_RE.search(low):
+    if _PUFFIN_TABLET_RE.search(low) or _DOCKED_PHONE_RE.search(ua):
         return "tablet"
     if _DESKTOP_OS_RE.search(low) and "android" not in low:
         return _classify_by_keywords(ua, low)  # Windows, macOS, iOS, X11: model codes there are PCs' or noise

@@ -12,7 +12,8 @@ How a UA is looked up, in the manner of device-detector itself, which matches it
 non-alphanumeric character: at every such word start in the parts of the UA that name a device (its first
 product token and the inside of its brackets, not the browser tokens after them), the longest table token the
 UA continues with wins. A token flagged ``=`` only counts when the UA's model code ends right after it (so
-``MX4`` does not claim ``MX40``); one flagged ``#`` only when a digit follows (``TDTV`` in ``TDTV55BS06U``);
+``MX4`` does not claim ``MX40``); one flagged ``#`` only when a digit follows (``TDTV`` in ``TDTV55BS06U``), ``#N``
+only when N digits do (``LENOVO A`` + 4: "Lenovo A3500" is a tablet, "Lenovo A390" a phone);
 one flagged ``+`` also when more code follows (``SM-T`` + digits). At equal length a model token beats a brand
 token (a code listed in a brand's own regex), and then the later one wins (a model code follows its maker's
 name: "4Good T703m"). A token the source gives two classes (``?``) answers nothing: the caller's keyword rules
@@ -83,8 +84,10 @@ def model_match(user_agent: str) -> tuple[str, bool] | None:
                     continue
                 label, flag, is_brand = hit
                 end = start + length
-                if flag == "#":
-                    if end >= region_end or ua[end] not in _DIGITS:
+                if flag[0] == "#":
+                    need = int(flag[1:] or 1)
+                    digits = ua[end:min(end + need, region_end)]
+                    if len(digits) < need or not _DIGITS.issuperset(digits):
                         continue
                 elif flag == "=" and end < region_end and ua[end] in _CODE_CHARS:
                     continue

@@ -12,15 +12,15 @@ literal beginnings out of each regex (with ``re``'s own parser: alternatives, op
 character classes are expanded, anything open-ended ends the token) and writes the tokens grouped by
 class and flag (``"tablet +": ["SM-T", ...]``; JSON, which ``json`` reads at C speed).
 
-``class`` is ours (the source's ``device`` type mapped as in ``scripts/build_ua_corpus.py``); ``flag`` is
-``=`` when the regex requires the token to end there (``(?:[);/ ]|$)``), ``#`` when a digit must follow
-(``TDTV\\d{2}…``, ``HTY-\\d{2}…``: the prefix of a maker's numbered series) and ``+`` when the model code may
-go on with anything (``SM-T(\\d{3})``: every ``SM-T`` with digits after it). ``brand`` tokens come from a
-brand's own regex and lose to a model token of the same length. A token two entries give different classes
-is written with class ``?``: the classifier then falls back to its keyword rules rather than guess. A code listed in a
-brand's regex (``H24F8000C`` in DEXP's) gets the class of the first of that brand's model regexes that
-matches it, which is how device-detector would classify it. Tokens a shorter ``+`` token of the same class
-already answers are left out (``prune``): that halves the table.
+``class`` is ours (the source's ``device`` type mapped as in ``scripts/build_ua_corpus.py``); ``flag`` is ``=``
+when the regex requires the token to end there (``(?:[);/ ]|$)``), ``#`` when a digit must follow (``TDTV\\d…``:
+the prefix of a maker's numbered series), ``#N`` when at least N digits must (``HTY-\\d{2}…``) and ``+`` when the
+model code may go on with anything (``SM-T(\\d{3})``: every ``SM-T`` with digits after it). ``brand`` tokens come
+from a brand's own regex and lose to a model token of the same length. A token two entries give different classes
+is written with class ``?``: the classifier then falls back to its keyword rules rather than guess. A code listed
+in a brand's regex (``H24F8000C`` in DEXP's) gets the class of the first of that brand's model regexes that matches
+it, which is how device-detector would classify it. Tokens a shorter ``+`` token of the same class already answers
+are left out (``prune``): that halves the table.
 
 A second source, for tablets only: Mobile-Detect's tablet regexes (``$tabletDevices`` of its PHP
 ``MobileDetect.php``, as the ``mobile-detect`` npm package ships them), a maintained list of the small makers'
@@ -145,7 +145,7 @@ def step(op, arg, open_: list[str]) -> list[tuple[str, bool]]:
             elif kind is c.RANGE and value[1] - value[0] < 10:
                 chars += [chr(v) for v in range(value[0], value[1] + 1)]
             elif kind is c.CATEGORY and value is c.CATEGORY_DIGIT and len(arg) == 1:
-                return [(p, "digit") for p in open_]  # "TDTV\d{2}...": the code goes on with a digit
+                return [(p, "digit1") for p in open_]  # "TDTV\d...": the code goes on with a digit
             else:
                 raise Stop
         if any(ch in TERMINATORS for ch in chars):
@@ -163,7 +163,7 @@ def step(op, arg, open_: list[str]) -> list[tuple[str, bool]]:
     if op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] == 0 and arg[1] == 1:
         return [(p, False) for p in open_] + expand(arg[2], [(p, False) for p in open_])
     if op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] >= 1 and list(arg[2]) in DIGIT_CLASSES:
-        return [(p, "digit") for p in open_]  # "HTY-\d{2}", "TZ\d+", "PMT[0-9]+"
+        return [(p, f"digit{arg[0]}") for p in open_]  # "HTY-\d{2}", "TZ\d+", "PMT[0-9]+": at least that many
     if op is c.AT:
         if arg is c.AT_END:
             return [(p, True) for p in open_]
@@ -193,7 +193,7 @@ def item_tokens(items, makers: frozenset[str] = frozenset(), mixed_only: bool = 
     for prefix, done in expand(items, [("", False)]):
         if done == "stopped" and not cut_short:
             continue
-        digit = done == "digit"  # the code goes on with a digit: the separator before it is kept ("HTY-")
+        digit = str(done).startswith("digit")  # the code goes on with digits: the separator before is kept ("HTY-")
         token = prefix.upper().lstrip(" _-.") if digit else prefix.upper().strip(" _-.")
         exact = done is True  # False: the regex ended, and Matomo matches it anywhere, so more may follow
         if not TOKEN_RE.fullmatch(token) or GENERIC.match(token) or GENERIC_WORDS.fullmatch(token.strip(" _-.")):
@@ -203,8 +203,14 @@ def item_tokens(items, makers: frozenset[str] = frozenset(), mixed_only: bool = 
             continue  # a short word ("ARM") or number ("100") is no model code
         if len(token.strip(" _-.")) < (MIN_EXACT if exact or digit else MIN_PREFIX):
             continue
-        out.append((token, "=" if exact else "#" if digit else "+"))
+        out.append((token, "=" if exact else digit_flag(int(done[5:])) if digit else "+"))
     return out
+
+
+def digit_flag(count: int) -> str:
+    """``#`` when a digit must follow the token, ``#N`` when at least N must (``Lenovo ([ASB][0-9]{4})``: "Lenovo
+    A3500" is a tablet's code, "Lenovo A390" a phone's)."""
+    return "#" if count <= 1 else f"#{count}"
 
 
 def is_any_run(op, arg) -> bool:
@@ -332,7 +338,7 @@ def build(device_dir: Path, tablets: dict[str, str] | None = None) -> dict[tuple
     for kind, regex, label_of in entries(device_dir):
         for token, flag in tokens(regex, makers):
             if kind == "brand" and len(token) < MIN_BRAND and token not in makers and not (
-                    flag == "#" or re.fullmatch(r"(?=.*[A-Z])(?=.*\d)[A-Z0-9]{4}", token)):
+                    flag.startswith("#") or re.fullmatch(r"(?=.*[A-Z])(?=.*\d)[A-Z0-9]{4}", token)):
                 continue  # a short word of a brand regex is no model; a code like "TZ13" is
             label = label_of(token) if callable(label_of) else label_of
             if label is None:
@@ -346,7 +352,10 @@ def build(device_dir: Path, tablets: dict[str, str] | None = None) -> dict[tuple
             continue  # the model entries say more about this token than the brand's
         label = next(iter(classes)) if len(classes) == 1 else "?"
         seen_flags = flags[(kind, token)]
-        flag = "+" if "+" in seen_flags or len(seen_flags) > 1 else next(iter(seen_flags))
+        if len(seen_flags) > 1 and all(f.startswith("#") for f in seen_flags):  # the fewest digits any asks for
+            flag = digit_flag(min(int(f[1:] or 1) for f in seen_flags))
+        else:
+            flag = "+" if "+" in seen_flags or len(seen_flags) > 1 else next(iter(seen_flags))
         table[(kind, token)] = (label, flag)
     return prune(table)
 
@@ -377,8 +386,8 @@ def write(table: dict[tuple[str, str], tuple[str, str]], out: Path) -> None:
         "licence": "LGPL-3.0-or-later, as device-detector's regexes: https://www.gnu.org/licenses/lgpl-3.0.html "
                    "(the tablet codes from Mobile-Detect are MIT, which the LGPL admits)",
         "format": "groups: '[brand ]<class> <flag>' -> tokens; flag '=' the token ends at a boundary, '#' a "
-                  "digit follows, '+' more model code may follow; 'brand' tokens lose to model tokens of the "
-                  "same length",
+                  "digit follows ('#N': at least N digits), '+' more model code may follow; 'brand' tokens lose to "
+                  "model tokens of the same length",
         "groups": dict(sorted(groups.items())),
     }
     out.write_text(json.dumps(document, indent=0, separators=(",", ":")) + "\n", encoding="utf-8")

@@ -4,7 +4,7 @@
     python scripts/build_ua_corpus.py            # downloads the packages below with pip / npm into a temp dir
     python scripts/build_ua_corpus.py --src DIR  # packages already downloaded (and unpacked) under DIR
     python scripts/build_ua_corpus.py --bowser FILE  # bowser's test list (not in its npm package)
-    python scripts/build_ua_corpus.py --whichbrowser DIR --isbot DIR --yauaa DIR
+    python scripts/build_ua_corpus.py --whichbrowser DIR --isbot DIR --yauaa DIR --browscap DIR
                           # those repositories' checkouts at the pinned commits (default: from GitHub)
 
 Sources, each from its registry package, and how their labels become ours (the label is always the
@@ -62,7 +62,7 @@ commit, and the files read must match their pinned SHA-256 (``REPOSITORIES``):
 
 Both were split like the others at the start of the fourth round (relabelled, no string changed); only their
 tuning halves are looked at since. One more was added then, before any rule of that round, in a draw of
-its own, and is only measured, whole:
+its own, and was only measured, whole, for that round:
 
 * Yauaa (Apache-2.0): the test cases of ``analyzer/src/main/resources/UserAgents/*.yaml``, each one's
   ``expected.DeviceClass``: Phone, Watch -> mobile; Tablet -> tablet; Desktop -> desktop; TV, Set-top box ->
@@ -71,11 +71,27 @@ its own, and is only measured, whole:
   Anonymized, Unknown, eReader and the other classes are left out, and so are tests whose input holds more
   than the User-Agent (client hints).
 
+One more was added at the start of the fifth round, before any rule of it, in a draw of its own, and
+measured once, whole:
+
+* browscap (the Browser Capabilities Project, MIT): the tests of ``tests/issues/*.php``, each one's
+  ``properties``: ``Browser_Type`` Bot or Bot/Crawler (the types browscap's ``Crawler`` property is true for;
+  the test files do not list that property) -> bot, whatever the device; otherwise ``Device_Type`` Mobile
+  Phone -> mobile; Mobile Device -> mobile where it names a device (iPod touch, media players, PDAs), left
+  out as "general Mobile Device" (a phone or a tablet, browscap cannot tell); Tablet -> tablet; Desktop ->
+  desktop; TV Device -> smarttv; Console -> smarttv for home consoles (as above, by ``Device_Name``). Ebook
+  Reader, Car Entertainment System, Digital Camera and unknown are left out, and so are the tests that list
+  no ``Browser_Type`` (the lite and standard files' expectations, which cannot say whether the string is a
+  crawler's) and the invalid-strings list.
+
+Yauaa and browscap were then split like the others (relabelled, no string changed); only their tuning
+halves are looked at since.
+
 The sources after device-detector are written to ``fixtures/ua/independent.tsv``, whose second column
-names the source. Every source but yauaa is split like the device-detector corpus, by a hash of the
-string, into ``<source>:tune`` (looked at while tuning) and ``<source>:validate``; yauaa is measured whole
-and never looked at. Every split but ua-parser-js's came after the source's strings were drawn: it relabels
-them and draws nothing new, so their strings are the ones they were before.
+names the source. Every source is split like the device-detector corpus, by a hash of the string, into
+``<source>:tune`` (looked at while tuning) and ``<source>:validate`` (only measured). Every split but
+ua-parser-js's came after the source's strings were drawn: it relabels them and draws nothing new, so their
+strings are the ones they were before.
 A string is kept in one place only: the hand-picked ``fixtures/user_agents.tsv`` first, then the
 device-detector corpus, then the independent sources in the order above. Per class and part, at most
 ``--per-class`` strings are drawn with a fixed seed, so the files stay small enough for the test suite;
@@ -126,10 +142,12 @@ REPOSITORIES = {
     "yauaa": ("nielsbasjes/yauaa", "eb28d67a46701bfd59727284cc6a03c50b3403de",
               {"analyzer/src/main/resources/UserAgents":
                "4df6bea4f98b3a70c6b641961fcc155851edd5c255213b36f6c87be6c56bfa34"}),
+    "browscap": ("browscap/browscap", "6c0c9208f9314f062c5ac45d933c1a419e05f421",
+                 {"tests/issues": "8bdde4d7d95866afcde7813ec57ffc0693c65bb9331ab56e5ebd749874c69714"}),
 }
 #: Sources split into a tuning and a validation half by ``split_of``.
 SPLIT_SOURCES = ("ua-parser-js", "woothee", "crawler-user-agents", "mobile-detect", "npm-device", "bowser",
-                 "crawlerdetect", "whichbrowser", "isbot")
+                 "crawlerdetect", "whichbrowser", "isbot", "yauaa", "browscap")
 
 MATOMO_TYPES = {
     "smartphone": "mobile", "phablet": "mobile", "feature phone": "mobile", "wearable": "mobile",
@@ -146,6 +164,17 @@ WHICHBROWSER_TYPES = {"mobile": "mobile", "pda": "mobile", "watch": "mobile", "m
 YAUAA_CLASSES = {"Phone": "mobile", "Watch": "mobile", "Tablet": "tablet", "Desktop": "desktop", "TV": "smarttv",
                  "Set-top box": "smarttv", "Game Console": "smarttv", "Robot": "bot", "Robot Mobile": "bot",
                  "Robot Imitator": "bot", "Cloud": "bot"}
+BROWSCAP_TYPES = {"Mobile Phone": "mobile", "Mobile Device": "mobile", "Tablet": "tablet", "Desktop": "desktop",
+                  "TV Device": "smarttv", "Console": "smarttv"}
+#: browscap's types its ``Crawler`` property is true for.
+BROWSCAP_CRAWLERS = ("Bot", "Bot/Crawler")
+#: browscap's name for a handheld it cannot tell as a phone or a tablet.
+BROWSCAP_UNNAMED = "general Mobile Device"
+#: A single-quoted PHP string (its only escapes are \' and \\), a test's UA and the start of its properties,
+#: and one ``'Name' => value,`` property.
+_PHP_STRING = r"'((?:[^'\\]|\\.)*)'"
+BROWSCAP_TEST_RE = re.compile(r"'ua' => " + _PHP_STRING + r",\s*'properties' => \[")
+BROWSCAP_PROPERTY_RE = re.compile(r"\s*" + _PHP_STRING + r" => (?:" + _PHP_STRING + r"|(true|false|-?[\d.]+)),?")
 #: isbot's browsers: any class of a person's screen is right, ``bot`` wrong.
 SCREEN = "screen"
 #: Consoles that draw on a TV. Handhelds (PSP, Vita, DS, Steam Deck, Anbernic, Retroid) and the hybrid
@@ -394,6 +423,33 @@ def yauaa_rows(root: Path) -> list[tuple[str, str, str]]:
     return rows
 
 
+def php_string(literal: str) -> str:
+    return re.sub(r"\\([\\'])", r"\1", literal)
+
+
+def browscap_rows(root: Path) -> list[tuple[str, str, str]]:
+    rows = []
+    for path in sorted((root / "tests" / "issues").glob("*.php")):
+        text = path.read_text(encoding="utf-8")
+        for test in BROWSCAP_TEST_RE.finditer(text):
+            properties = {}
+            at = test.end()
+            while prop := BROWSCAP_PROPERTY_RE.match(text, at):
+                properties[php_string(prop[1])] = php_string(prop[2]) if prop[2] is not None else prop[3]
+                at = prop.end()
+            kind, name = properties.get("Device_Type", ""), properties.get("Device_Name", "")
+            browser_type = properties.get("Browser_Type")
+            label = "bot" if browser_type in BROWSCAP_CRAWLERS else BROWSCAP_TYPES.get(kind)
+            if label and kind == "Console" and label != "bot":
+                label = console_class(name)
+            if label == "mobile" and kind == "Mobile Device" and name == BROWSCAP_UNNAMED:
+                label = None
+            ua = clean(php_string(test[1]))
+            if label and ua and browser_type is not None:
+                rows.append((label, ua, f"browscap {browser_type}, {kind}: {name}"))
+    return rows
+
+
 def source_of(note: str) -> str:
     return note.split(" ")[0].rstrip(":")
 
@@ -483,7 +539,10 @@ def main(argv: list[str] | None = None) -> int:
         independent += [(label, independent_part(ua, note), ua, note) for label, _, ua, note
                         in sample(third_round, lambda _, note: source_of(note), args.per_class, seen, seed=4)]
         fourth_round = yauaa_rows(checked(repositories["yauaa"], "yauaa"))
-        independent += sample(fourth_round, lambda _, note: source_of(note), args.per_class, seen, seed=5)
+        fifth_round = browscap_rows(checked(repositories["browscap"], "browscap"))
+        for rows, seed in ((fourth_round, 5), (fifth_round, 6)):
+            independent += [(label, independent_part(ua, note), ua, note) for label, _, ua, note
+                            in sample(rows, lambda _, note: source_of(note), args.per_class, seen, seed=seed)]
         independent.sort(key=lambda r: (CLASSES.index(r[0]), r[1], r[2]))
     write(args.out / "device_detector.tsv", "part", matomo)
     write(args.out / "independent.tsv", "source", independent)
