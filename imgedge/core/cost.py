@@ -12,12 +12,13 @@ little larger, instead of running out of time).
 
 Memory (``needed_bytes``) is the runtime, the original's bytes and what the work adds: the decoded frame
 at its decoded scale (and a progressive JPEG's coefficients; for a PNG decoded in strips, the reduced image
-and one strip, or one band; for a WebP, one band, and the planes libwebp keeps whole), a mode conversion when the decoded mode needs
-one (``resize.normalise_reduced``), the output-sized images the steps hand on, the encoder's own buffers
-and, for an animation, every output frame. ``memory_limit`` is what a generation may reach:
-``MEMORY_FRACTION`` of the function's memory (``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``, which Lambda and
-Lambda@Edge set, or ``Config.memory_limit_mb``). It is computed from the request alone, never from the
-process's resident size, so the answer is the same on every container.
+and one strip, or one band; for a WebP resampled in bands, one band; and the planes libwebp keeps whole),
+a mode conversion when the decoded mode needs one (``resize.normalise_reduced``), the output-sized images
+the steps hand on, the encoder's own buffers and, for an animation, every output frame. ``memory_limit``
+is what a generation may reach: ``MEMORY_FRACTION`` of the function's memory
+(``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``, which Lambda and Lambda@Edge set, or ``Config.memory_limit_mb``).
+It is computed from the request alone, never from the process's resident size, so the answer is the same
+on every container.
 """
 
 from __future__ import annotations

@@ -18,7 +18,9 @@ animation decoder at 1.2-3x ``WebPDecode``'s; the decode is most of a large PNG'
 A PNG of ``PNG_STRIP_MIN_PIXELS`` or more is decoded strip by strip instead (``_png_strip_images``):
 ``zlib-ng`` inflates, libspng unfilters, and for a lossy output each strip of a large one is box-reduced as
 it comes (``png_shrink``) or, where no reduce applies, the output is resampled band by band
-(``png_resampled``), so neither the full-size image nor a copy of the file is held.
+(``png_resampled``), so neither the full-size image nor a copy of the file is held. A still WebP to a
+lossy output is resampled the same way as libwebp's incremental decoder finishes its rows
+(``webp_resampled``, ``webprows``), shrunk by libwebp's scaler where the one-call decode would be.
 (For JPEG the same one-call decode, through ``simplejpeg``, measured even with Pillow's decoder on its warm
 block cache, 0.97-1.01x end to end: not used.) Anything else (palettes, tRNS, 16-bit, animations, a file
 the fast decoder rejects) and platforms without the wheels keep Pillow, which decides.
