@@ -205,6 +205,7 @@ def work_bytes(work: Work) -> int:
     # A conversion's copy, and the premultiplied copy the resampler makes of an image with alpha; reduced
     # strip by strip, only the reduced image (and one strip) is ever held.
     copies = 2 if work.decoded_mode in _MAY_HAVE_ALPHA else (1 if work.converts else 0)
+    copies = 0 if work.banded else copies  # resampled in bands, only a band is premultiplied at a time
     reduced = work.decoded_pixels // (work.reduce_factor ** 2)
     converted = (reduced * 4 * copies + STRIP_BYTES) if work.reduce_factor > 1 else work.decoded_pixels * 4 * copies
     coefficients = int(work.stored_pixels * work.coefficient_bytes)

@@ -574,12 +574,13 @@ def webp_resampled(source: SourceImage, crop: tuple[float, float, float, float],
 
 def webp_plane_bytes(source: SourceImage) -> int:
     """Bytes libwebp keeps for the whole image while it decodes a WebP, whichever way it is decoded: a
-    lossless one's ARGB pixels (4 a pixel), a lossy one's alpha plane (1)."""
+    lossless one's ARGB pixels (4 a pixel); a lossy one's alpha plane (1) and, unless the alpha stream
+    fits its 8-bit path, the lossless decoder's ARGB pixels for it (4)."""
     if source.format != "WEBP":
         return 0
     width, height = source.stored_size
     chunks = _riff_chunks(source.data)
-    return width * height * (4 if b"VP8L" in chunks else (1 if b"ALPH" in chunks else 0))
+    return width * height * (4 if b"VP8L" in chunks else (5 if b"ALPH" in chunks else 0))
 
 
 def _riff_chunks(data: bytes) -> set[bytes]:
