@@ -31,13 +31,14 @@ def main() -> None:
         return
     impl, case_name, path = sys.argv[2:5]
     os.environ.setdefault("VIPS_CONCURRENCY", "1")
-    from PIL import AvifImagePlugin  # noqa: F401  (baseline includes the codecs' own footprint)
+    from PIL import AvifImagePlugin, Image  # noqa: F401  (baseline includes the codecs' own footprint)
 
     from imgedge.core import encode
 
     import impls
 
     AvifImagePlugin.DEFAULT_MAX_THREADS = 1
+    Image.init()  # every Pillow plugin, as a warm container has them after its first open
     encode.AVIF_MAX_THREADS = 1
     if impl == "libvips":
         import pyvips
@@ -48,6 +49,7 @@ def main() -> None:
 
         for codec in ("pyspng", "webp"):  # imported on a container's first decode, then resident
             decode._codec(codec)
+        decode._webp_rows()  # ... and Pillow's libwebp through ctypes
     with open(path, "rb") as fh:
         data = fh.read()
     before = vm("VmHWM")

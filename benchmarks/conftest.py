@@ -43,6 +43,8 @@ def pytest_addoption(parser):
     group = parser.getgroup("imgedge benchmarks")
     group.addoption("--photos", default="cases", choices=("cases", "corpus", "smoke"))
     group.addoption("--bench-rounds", type=int, default=7)
+    group.addoption("--rss-every", action="append", default=[], metavar="KIND",
+                    help="on the corpus, measure peak memory on every original of this kind, not the largest")
 
 
 def pytest_configure(config):
@@ -81,13 +83,14 @@ def corpus_mode(config) -> bool:
 
 def rss_photos(config) -> list[dict]:
     """Where peak memory is measured: the first case photo (the 20 MP baseline camera JPEG, or the smoke
-    photo); on the corpus, the largest original of each kind in each part (memory grows with it)."""
+    photo); on the corpus, the largest original of each kind in each part (memory grows with it), or every
+    one of the kinds ``--rss-every`` names."""
     every = photos(config, "case")
     if not corpus_mode(config):
         return every[:1]
     largest: dict = {}
     for p in every:
-        key = (p["kind"], p["split"])
+        key = (p["kind"], p["split"], p["name"] if p["kind"] in config.getoption("--rss-every") else "")
         if key not in largest or p["megapixels"] > largest[key]["megapixels"]:
             largest[key] = p
     return list(largest.values())

@@ -47,7 +47,8 @@ def work_for(source: decode.SourceImage, eighths: int, frames: int, out_format: 
     """What the cost model needs, from the header and the plan (``crop``: the stored region, or None for
     a whole-image summary such as ``fmt=json``, which reduces before it converts; ``probes``: ``q=auto``'s
     probe encodes; ``shrink``: a PNG decoded in strips is box-reduced by this, ``decode.png_shrink``;
-    ``bands``: ... or resampled band by band, ``decode.png_resampled``)."""
+    ``bands``: ... or resampled band by band, ``decode.png_resampled``, or a WebP's,
+    ``decode.webp_resampled``)."""
     image = source.image
     width, height = source.stored_size
     decoded_size = (-(-width * eighths // 8), -(-height * eighths // 8))
@@ -67,7 +68,8 @@ def work_for(source: decode.SourceImage, eighths: int, frames: int, out_format: 
         output_pixels=output_size[0] * output_size[1], frames=frames,
         out_format=out_format, quality=quality, smart=smart, decoder_copy_bytes=decode.decoder_copy(source),
         probes=probes, probe_pixels=autoquality.probe_pixels(output_size) if probes else 0,
-        strip_shrink=shrink if decode.png_strip_reads(source) else 0, banded=bands)
+        strip_shrink=shrink if decode.png_strip_reads(source) else 0, banded=bands,
+        decoder_plane_bytes=decode.webp_plane_bytes(source))
 
 
 #: Seconds kept for storing the variant and answering, after the render.

@@ -12,12 +12,13 @@ little larger, instead of running out of time).
 
 Memory (``needed_bytes``) is the runtime, the original's bytes and what the work adds: the decoded frame
 at its decoded scale (and a progressive JPEG's coefficients; for a PNG decoded in strips, the reduced image
-and one strip, or one band), a mode conversion when the decoded mode needs
-one (``resize.normalise_reduced``), the output-sized images the steps hand on, the encoder's own buffers
-and, for an animation, every output frame. ``memory_limit`` is what a generation may reach:
-``MEMORY_FRACTION`` of the function's memory (``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``, which Lambda and
-Lambda@Edge set, or ``Config.memory_limit_mb``). It is computed from the request alone, never from the
-process's resident size, so the answer is the same on every container.
+and one strip, or one band; for a WebP resampled in bands, one band; and the planes libwebp keeps whole),
+a mode conversion when the decoded mode needs one (``resize.normalise_reduced``), the output-sized images
+the steps hand on, the encoder's own buffers and, for an animation, every output frame. ``memory_limit``
+is what a generation may reach: ``MEMORY_FRACTION`` of the function's memory
+(``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``, which Lambda and Lambda@Edge set, or ``Config.memory_limit_mb``).
+It is computed from the request alone, never from the process's resident size, so the answer is the same
+on every container.
 """
 
 from __future__ import annotations
@@ -88,7 +89,9 @@ STRIP_BYTES = 16 * 1024 * 1024
 #: about ``decode.PNG_STRIP_BYTES``), with room for the allocators' slack.
 PNG_STRIP_WORK_BYTES = 8 * 1024 * 1024
 #: ... and resampled band by band (``decode.png_resampled``), besides the output: the band of source rows
-#: (``decode.PNG_BAND_BYTES`` and the filter's reach), the strips it is pasted from, the band's output.
+#: (``decode.PNG_BAND_BYTES`` and the filter's reach), the strips it is pasted from, the band's output. A
+#: WebP resampled in bands (``decode.webp_resampled``) holds less with the same: the band's rows in the
+#: decoder's memory map and the rows of one feed step ahead of it (``webprows.FEED_ROWS``).
 PNG_BAND_WORK_BYTES = 16 * 1024 * 1024
 #: Encoder working memory, bytes per output pixel (AVIF's aom keeps several YUV planes and its analysis;
 #: at 4:4:4 with SSIM tuning, ``encode.AVIF_SUBSAMPLING``, VmHWM grew by 34.3 bytes/px on a 4 MP frame,
@@ -120,6 +123,7 @@ class Work:
     decoder_copy_bytes: int = 0  # a copy of the original the decoder holds while it runs (decode.decoder_copy)
     strip_shrink: int = 0  # a PNG decoded in strips, box-reduced by this as it goes (0: decoded whole)
     banded: bool = False  # ... or resampled band by band as it goes (no full-size image held)
+    decoder_plane_bytes: int = 0  # whole-image planes the decoder keeps itself (decode.webp_plane_bytes)
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,7 @@ def work_bytes(work: Work) -> int:
     # A conversion's copy, and the premultiplied copy the resampler makes of an image with alpha; reduced
     # strip by strip, only the reduced image (and one strip) is ever held.
     copies = 2 if work.decoded_mode in _MAY_HAVE_ALPHA else (1 if work.converts else 0)
+    copies = 0 if work.banded else copies  # resampled in bands, only a band is premultiplied at a time
     reduced = work.decoded_pixels // (work.reduce_factor ** 2)
     converted = (reduced * 4 * copies + STRIP_BYTES) if work.reduce_factor > 1 else work.decoded_pixels * 4 * copies
     coefficients = int(work.stored_pixels * work.coefficient_bytes)
@@ -210,7 +215,8 @@ def work_bytes(work: Work) -> int:
     # every output frame is kept until the encode, which holds a copy of each (and GIF a palette image)
     frames = (per_output * 2 + work.output_pixels) * (work.frames - 1) if work.frames > 1 else 0
     probes = work.probe_pixels * PROBE_BYTES_PER_PIXEL if work.probes else 0
-    return decoded + converted + coefficients + still + frames + probes + work.decoder_copy_bytes
+    return (decoded + converted + coefficients + still + frames + probes + work.decoder_copy_bytes
+            + work.decoder_plane_bytes)
 
 
 def coefficient_bytes(image: Image.Image) -> float:

@@ -18,7 +18,9 @@ animation decoder at 1.2-3x ``WebPDecode``'s; the decode is most of a large PNG'
 A PNG of ``PNG_STRIP_MIN_PIXELS`` or more is decoded strip by strip instead (``_png_strip_images``):
 ``zlib-ng`` inflates, libspng unfilters, and for a lossy output each strip of a large one is box-reduced as
 it comes (``png_shrink``) or, where no reduce applies, the output is resampled band by band
-(``png_resampled``), so neither the full-size image nor a copy of the file is held.
+(``png_resampled``), so neither the full-size image nor a copy of the file is held. A still WebP to a
+lossy output is resampled the same way as libwebp's incremental decoder finishes its rows
+(``webp_resampled``, ``webprows``), shrunk by libwebp's scaler where the one-call decode would be.
 (For JPEG the same one-call decode, through ``simplejpeg``, measured even with Pillow's decoder on its warm
 block cache, 0.97-1.01x end to end: not used.) Anything else (palettes, tRNS, 16-bit, animations, a file
 the fast decoder rejects) and platforms without the wheels keep Pillow, which decides.
@@ -33,7 +35,7 @@ import math
 import os
 import struct
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import ModuleType
@@ -43,7 +45,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..config import Config
 from ..errors import PayloadTooLarge, UnprocessableImage, UnsupportedMediaType
-from . import resize
+from . import geometry, resize
 
 #: Container signatures we decode, mapped to the Pillow plugin that reads them. Restricting Pillow to
 #: these plugins means a polyglot or an exotic format (EPS, PSD, ICO, ...) is never handed to a
@@ -298,7 +300,10 @@ def _webp_decode(codec: ModuleType, data: bytes, size: tuple[int, int] | None) -
 
 def decoder_copy(source: SourceImage) -> int:
     """Bytes of the original the decoder copies and holds while it decodes: pyspng takes its own copy of
-    a PNG's bytes (the cost model counts it), unless the PNG is decoded in strips."""
+    a PNG's bytes (the cost model counts it), unless the PNG is decoded in strips; Pillow's WebP plugin
+    keeps one from the open on (its animation decoder's)."""
+    if source.format == "WEBP":
+        return len(source.data)
     if FAST_DECODE and _libspng_reads(source) and not png_strip_reads(source):
         return len(source.data) if importlib.util.find_spec("pyspng") is not None else 0  # without importing
     return 0
@@ -463,44 +468,142 @@ def png_bands(source: SourceImage) -> bool:
 def png_resampled(source: SourceImage, crop: tuple[float, float, float, float], out: tuple[int, int]
                   ) -> Image.Image | None:
     """``crop`` of a large PNG (``png_bands``) LANCZOS-resampled to ``out`` band by band as its strips are
-    decoded, each band of output rows from the source rows under its filter support (exactly the whole
-    image's resample), so the full-size image is never held; None where the strip decoder rejects the PNG
-    (decode it whole)."""
-    width, height = source.stored_size
+    decoded (``_resampled_in_bands``), so the full-size image is never held; None where the strip decoder
+    rejects the PNG (decode it whole)."""
     mode = "RGBA" if source.image.mode == "RGBA" else "RGB"
-    step = (crop[3] - crop[1]) / out[1]
-    support = 3.0 * max(step, 1.0) + 2  # Lanczos3's reach in source rows, and a row for rounding each side
-    band = max(1, int(PNG_BAND_BYTES // (width * 4) / step))  # output rows per band
-    result = Image.new(mode, out)
+    width = source.stored_size[0]
     held: list[tuple[int, Image.Image]] = []
-    done = 0
-    try:
+
+    def decoded() -> Iterator[int]:
         for top, strip in _png_strip_images(source):
             # a copy in Pillow's block cache, so the decoder's buffer is freed at once and reused for the next
             # strip (holding a few would have the allocator fault in fresh pages for every strip)
             held.append((top, strip.copy()))
-            decoded = top + strip.height
-            while done < out[1]:
-                last = min(out[1], done + band)
-                first_row = max(0, int(crop[1] + done * step - support))
-                end_row = min(height, math.ceil(crop[1] + last * step + support))
-                if end_row > decoded:
-                    break
-                rows = Image.new(mode, (width, end_row - first_row))
-                for strip_top, kept in held:
-                    if strip_top < end_row and strip_top + kept.height > first_row:
-                        rows.paste(kept, (0, strip_top - first_row))
-                box = (crop[0], crop[1] + done * step - first_row, crop[2], crop[1] + last * step - first_row)
-                result.paste(resize.simd_lanczos(rows, box, (out[0], last - done)), (0, done))
-                done = last
-                keep_from = max(0, int(crop[1] + done * step - support))
-                held = [(t, k) for t, k in held if t + k.height > keep_from]
+            yield top + strip.height
+
+    def rows(first: int, end: int) -> Image.Image:
+        band = Image.new(mode, (width, end - first))
+        for strip_top, kept in held:
+            if strip_top < end and strip_top + kept.height > first:
+                band.paste(kept, (0, strip_top - first))
+        return band
+
+    def release(row: int) -> None:
+        held[:] = [(top, kept) for top, kept in held if top + kept.height > row]
+
+    try:
+        result = _resampled_in_bands(mode, source.stored_size, crop, out, decoded(), rows, release, PNG_BAND_BYTES)
     except Exception:  # noqa: BLE001 - whatever the strip decoder rejects, the whole-image decoders try
-        return None
-    if done < out[1]:
         return None
     result.info = dict(source.image.info)
     return result
+
+
+def _resampled_in_bands(mode: str, size: tuple[int, int], crop: tuple[float, float, float, float],
+                        out: tuple[int, int], decoded: Iterator[int], rows: Callable[[int, int], Image.Image],
+                        release: Callable[[int], None], band_bytes: int) -> Image.Image:
+    """``crop`` of an image of ``size`` being decoded top down LANCZOS-resampled to ``out`` band by band
+    (``band_bytes`` of source rows each, besides the filter's reach), each band of output rows from the
+    source rows under its filter support (exactly the whole image's resample): ``decoded`` yields how many
+    rows are done, ``rows(first, end)`` is those rows as an image, ``release(row)`` says no row above
+    ``row`` is needed again. ``ValueError`` if the rows run out."""
+    width, height = size
+    step = (crop[3] - crop[1]) / out[1]
+    support = 3.0 * max(step, 1.0) + 2  # Lanczos3's reach in source rows, and a row for rounding each side
+    band = max(1, int(band_bytes // (width * 4) / step))  # output rows per band
+    result = Image.new(mode, out)
+    done = 0
+    for available in decoded:
+        while done < out[1]:
+            last = min(out[1], done + band)
+            first_row = max(0, int(crop[1] + done * step - support))
+            end_row = min(height, math.ceil(crop[1] + last * step + support))
+            if end_row > available:
+                break
+            box = (crop[0], crop[1] + done * step - first_row, crop[2], crop[1] + last * step - first_row)
+            result.paste(resize.simd_lanczos(rows(first_row, end_row), box, (out[0], last - done)), (0, done))
+            done = last
+            release(max(0, int(crop[1] + done * step - support)))
+    if done < out[1]:
+        raise ValueError("the image's rows ended early")
+    return result
+
+
+#: A WebP is resampled (``webp_resampled``) in bands of a sixteenth of its decoded rows, from
+#: ``WEBP_BAND_MIN_BYTES`` to ``PNG_BAND_BYTES``: a small output, decoded shrunk by libwebp, then holds
+#: little (the peers' peak is small there), and a large one pays for no more than 16 bands' overhead.
+#: Measured on the tune WebPs (truchet, woodl; VmHWM, CPU time): 4 MiB bands held 11-14 MiB at 640 px
+#: (libvips 9), 2 MiB 8 at the same time; at 1280-2048 px 2 MiB bands took 4-8 % longer than 4 MiB.
+WEBP_BANDS = 16
+WEBP_BAND_MIN_BYTES = 1024 * 1024
+
+
+def webp_bands(source: SourceImage) -> bool:
+    """Whether ``webp_resampled`` can resample this WebP in bands: a still one, with the SIMD resampler,
+    where Pillow's libwebp is at hand (``webprows``)."""
+    return (FAST_DECODE and resize.SIMD and source.format == "WEBP" and source.image.mode in ("RGB", "RGBA")
+            and not getattr(source.image, "is_animated", False) and bool(source.data) and _webp_rows() is not None)
+
+
+@lru_cache(maxsize=None)
+def _webp_rows() -> ModuleType | None:
+    """``webprows`` where Pillow's libwebp can be loaded as it declares it (imported on first use: ctypes)."""
+    try:
+        module = importlib.import_module(f"{__package__}.webprows")
+        module.library()
+    except Exception:  # noqa: BLE001 - no library, another layout: the one-call decoders serve
+        return None
+    return module
+
+
+def webp_resampled(source: SourceImage, crop: tuple[float, float, float, float], out: tuple[int, int],
+                   size: tuple[int, int] | None = None) -> Image.Image | None:
+    """``crop`` (stored pixels) of a still WebP (``webp_bands``) LANCZOS-resampled to ``out`` band by band
+    as libwebp's incremental decoder finishes its rows (at ``size`` when given: ``webp_decode_size``), the
+    pages of the rows used handed back as it goes: exactly the whole decode's resample, without the
+    full-size image. None where libwebp rejects it (decode it whole)."""
+    rows_module = _webp_rows()
+    if rows_module is None:
+        return None
+    mode = source.image.mode
+    try:
+        decoder = rows_module.Rows(source.data, size)
+        decoded_size = (decoder.width, decoder.height)
+        region = (crop if decoded_size == source.stored_size else
+                  geometry.scale_box(crop, decoded_scale(decoded_size, source.stored_size, 8), decoded_size))
+
+        def rows(first: int, end: int) -> Image.Image:
+            return _mapped(decoder.buffer, mode, (decoder.width, end - first), {}, first * decoder.stride)
+
+        band_bytes = min(PNG_BAND_BYTES, max(WEBP_BAND_MIN_BYTES, decoder.stride * decoder.height // WEBP_BANDS))
+        result = _resampled_in_bands(mode, decoded_size, region, out, decoder.decoded(), rows, decoder.release,
+                                     band_bytes)
+    except Exception:  # noqa: BLE001 - whatever the incremental decoder rejects, the whole-image decoders try
+        return None
+    result.info = dict(source.image.info)
+    return result
+
+
+def webp_plane_bytes(source: SourceImage) -> int:
+    """Bytes libwebp keeps for the whole image while it decodes a WebP, whichever way it is decoded: a
+    lossless one's ARGB pixels (4 a pixel); a lossy one's alpha plane (1) and, unless the alpha stream
+    fits its 8-bit path, the lossless decoder's ARGB pixels for it (4)."""
+    if source.format != "WEBP":
+        return 0
+    width, height = source.stored_size
+    chunks = _riff_chunks(source.data)
+    return width * height * (4 if b"VP8L" in chunks else (5 if b"ALPH" in chunks else 0))
+
+
+def _riff_chunks(data: bytes) -> set[bytes]:
+    """The four-character codes of a RIFF file's top-level chunks (from their headers)."""
+    kinds = set()
+    pos = 12
+    while pos + 8 <= len(data):
+        kinds.add(data[pos:pos + 4])
+        size = int.from_bytes(data[pos + 4:pos + 8], "little")
+        pos += 8 + size + (size & 1)  # a chunk of odd size is padded by a byte
+    return kinds
 
 
 def _idat_pieces(data: bytes, idat: tuple[tuple[int, int], ...]) -> Iterator[memoryview]:
@@ -533,10 +636,10 @@ def _stored_png(zlib_ng: ModuleType, raw: list[bytes], width: int, height: int, 
     return b"".join((*head, *blocks, struct.pack(">I", crc), b"\x00\x00\x00\x00IEND\xaeB`\x82"))
 
 
-def _mapped(buffer: Any, mode: str, size: tuple[int, int], info: dict) -> Image.Image:
-    """A read-only Pillow image of ``mode`` over ``buffer`` (laid out as Pillow keeps ``mode``: 1 byte
-    per pixel for L, 4 for RGB and RGBA), without a copy; it keeps ``buffer`` alive."""
-    image = Image.new(mode, (0, 0))._new(Image.core.map_buffer(buffer, size, "raw", 0, (mode, 0, 1)))
+def _mapped(buffer: Any, mode: str, size: tuple[int, int], info: dict, offset: int = 0) -> Image.Image:
+    """A read-only Pillow image of ``mode`` over ``buffer`` from ``offset`` (laid out as Pillow keeps
+    ``mode``: 1 byte per pixel for L, 4 for RGB and RGBA), without a copy; it keeps ``buffer`` alive."""
+    image = Image.new(mode, (0, 0))._new(Image.core.map_buffer(buffer, size, "raw", offset, (mode, 0, 1)))
     image.readonly = 1
     image.info = dict(info)
     return image

@@ -10,7 +10,9 @@ the original's JSON description). One path for every request:
 4. ``decode.load_pixels``: JPEG at the smallest DCT scale that keeps the crop ``SCALE_MARGIN`` x the output,
    a still WebP shrunk by libwebp to ``WEBP_SHRINK_MARGIN`` x the output, a large PNG to a lossy format
    decoded in strips and box-reduced as it goes (``decode.png_shrink``) or resampled band by band
-   (``decode.png_resampled``: the output's pixels, the resample step then has nothing left to do);
+   (``decode.png_resampled``: the output's pixels, the resample step then has nothing left to do), a still
+   WebP to a lossy format resampled band by band as libwebp's incremental decoder finishes its rows
+   (``decode.webp_resampled``);
 5. ``smartcrop.output_focus`` (``g=smart`` only): re-plan around the salient window of the reduced pixels;
 6. per frame (one for a still, ``animate.read`` for an animation): ``steps.FRAME_STEPS``, the ordered
    tuple of per-pixel steps;
@@ -173,18 +175,22 @@ def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | N
         # read whole by Pillow, ``animate.read``: its region stays at full size)
         strips = spec.format in LOSSY and not animated
         shrink = decode.png_shrink(source, stored_crop, stored_out) if strips else 1
-        bands = strips and shrink == 1 and layout.spec.gravity != "smart" and decode.png_bands(source)
+        bands = strips and shrink == 1 and layout.spec.gravity != "smart" and (
+            decode.png_bands(source) or decode.webp_bands(source))
         work = admission.work_for(source, eighths, frames, admission.output_format(spec, animated),
                                   admission.priced_quality(spec), layout.spec.gravity == "smart", stored_out,
                                   stored_crop, probes=admission.probes_for(spec, animated), shrink=shrink,
                                   bands=bands)
         avif_speed, predicted = admission.admit(work, config, deadline, len(data))
-        pixels = decode.png_resampled(source, stored_crop, stored_out) if bands else None
+        webp_size = decode.webp_decode_size(source, stored_crop, stored_out)
+        pixels = None
+        if bands:
+            pixels = (decode.webp_resampled(source, stored_crop, stored_out, webp_size) if source.format == "WEBP"
+                      else decode.png_resampled(source, stored_crop, stored_out))
         if pixels is not None:  # already the output's pixels, in stored orientation
             region: geometry.Box = (0.0, 0.0, float(stored_out[0]), float(stored_out[1]))
         else:
-            pixels = decode.load_pixels(source, eighths, decode.webp_decode_size(source, stored_crop, stored_out),
-                                        shrink)
+            pixels = decode.load_pixels(source, eighths, webp_size, shrink)
             scale = decode.decoded_scale(pixels.size, source.stored_size, eighths, shrink)
             region = geometry.scale_box(stored_crop, scale, pixels.size)
     if layout.spec.gravity == "smart" and layout.spec.fit == "cover":

@@ -1,10 +1,12 @@
 """Every input container takes its fast, correct path: no RGBA work without alpha, palettes once."""
 
+from dataclasses import replace
+
 import pytest
 from PIL import Image
 
 import imgedge
-from imgedge.core import resize
+from imgedge.core import geometry, resize
 from tests.metrics import psnr
 from tests.photos import encoded, open_bytes, photo
 
@@ -239,6 +241,76 @@ def test_a_png_resampled_in_bands_is_the_whole_resample(large_pngs, mode, crop, 
     whole = resize.simd_lanczos(decode.load_pixels(decode.open_source(large_pngs[mode], Config())), crop, out)
     assert banded is not None and banded.mode == whole.mode == mode
     assert banded.tobytes() == whole.tobytes()
+
+
+@pytest.fixture(scope="module")
+def large_webps(large_png_image) -> dict[tuple[str, bool], bytes]:
+    """The 1.1 MP picture as a WebP: opaque and with its varying alpha, lossy and lossless."""
+    return {(mode, lossless): encoded(large_png_image.convert(mode), "WEBP", lossless=lossless,
+                                      **({"quality": 0, "method": 0} if lossless else {"quality": 90}))  # fast
+            for mode in ("RGB", "RGBA") for lossless in (False, True)}
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+@pytest.mark.parametrize("lossless", [False, True])
+@pytest.mark.parametrize("crop, out, shrunk", [((0.0, 0.0, 1400.0, 800.0), (700, 400), False),
+                                               ((100.5, 37.25, 1300.0, 780.0), (997, 613), False),
+                                               ((0.0, 0.0, 1400.0, 800.0), (140, 80), True)])
+def test_a_webp_resampled_in_bands_is_the_whole_resample(large_webps, mode, lossless, crop, out, shrunk,
+                                                         monkeypatch):
+    """Band by band as libwebp's incremental decoder finishes its rows (small bands and feed steps here),
+    a still WebP's crop resamples to exactly the pixels of the whole decode's LANCZOS, at full size and
+    shrunk by libwebp's scaler."""
+    from imgedge.config import Config
+    from imgedge.core import decode, webprows
+
+    data = large_webps[(mode, lossless)]
+    source = decode.open_source(data, Config())
+    if not decode.webp_bands(source):
+        pytest.skip("cykooz.resizer has no wheel here or Pillow's libwebp cannot be loaded: WebPs decode whole")
+    size = decode.webp_decode_size(source, crop, out) if shrunk else None  # None for RGBA: not shrunk
+    if size is not None and decode._codec("webp") is None:
+        pytest.skip("libwebp's scaler is reached through the webp wheel, not installed here")
+    monkeypatch.setattr(decode, "PNG_BAND_BYTES", 300_000)
+    monkeypatch.setattr(webprows, "FEED_ROWS", 16)
+    banded = decode.webp_resampled(source, crop, out, size)
+    pixels = decode.load_pixels(decode.open_source(data, Config()), 8, size)
+    region = geometry.scale_box(crop, decode.decoded_scale(pixels.size, source.stored_size, 8), pixels.size)
+    whole = resize.simd_lanczos(pixels, region, out)
+    assert banded is not None and banded.mode == whole.mode == mode
+    assert banded.tobytes() == whole.tobytes()
+
+
+def test_a_webp_the_incremental_decoder_rejects_is_decoded_whole(large_webps, monkeypatch):
+    """A truncated WebP is not resampled from half its rows, and without Pillow's libwebp the whole-image
+    decoders serve: the variant is the same either way."""
+    from imgedge.config import Config
+    from imgedge.core import decode, webprows
+
+    data = large_webps[("RGB", False)]
+    truncated = replace(decode.open_source(data, Config()), data=data[: len(data) // 2])
+    assert decode.webp_resampled(truncated, (0.0, 0.0, 1400.0, 800.0), (700, 400)) is None
+    banded = imgedge.transform(data, "w=700&fmt=webp&q=90").data
+    monkeypatch.setattr(webprows, "library_path", lambda: None)
+    webprows.library.cache_clear()
+    decode._webp_rows.cache_clear()
+    try:
+        assert not decode.webp_bands(decode.open_source(data, Config()))
+        assert imgedge.transform(data, "w=700&fmt=webp&q=90").data == banded
+    finally:
+        webprows.library.cache_clear()
+        decode._webp_rows.cache_clear()
+
+
+def test_the_libwebp_structures_are_laid_out_as_the_webp_binding_declares():
+    """The ctypes structures handed to Pillow's libwebp have the webp binding's sizes and offsets, and the
+    library found is libwebp itself."""
+    from imgedge.core import webprows
+
+    binding = pytest.importorskip("webp", reason="the webp wheel is not installed: nothing to check against")
+    assert webprows.layout_matches(binding.ffi, binding.lib)
+    path = webprows.library_path()
+    assert path is None or webprows._is_libwebp(path)
 
 
 def test_an_animated_png_is_cropped_at_full_size(large_png_image, monkeypatch):

@@ -90,6 +90,17 @@ def test_the_estimate_grows_with_what_costs():
     assert cost.work_bytes(_work(progressive=True, coefficient_bytes=3.0)) - cost.work_bytes(_work()) == 72_000_000
 
 
+def test_a_webp_resampled_in_bands_is_priced_for_a_band_and_libwebps_planes():
+    """In bands no full-size image, nor its premultiplied copy, is held; the planes libwebp keeps whole for
+    a lossless WebP are, whichever way it is decoded."""
+    whole = _work(source_format="WEBP", decoded_mode="RGBA", out_format="jpeg", output_pixels=2048 * 2048)
+    banded = _work(source_format="WEBP", decoded_mode="RGBA", out_format="jpeg", output_pixels=2048 * 2048,
+                   banded=True)
+    assert cost.work_bytes(whole) - cost.work_bytes(banded) > 24_000_000 * 4 * 2
+    planes = 24_000_000 * 4
+    assert cost.work_bytes(replace(banded, decoder_plane_bytes=planes)) - cost.work_bytes(banded) == planes
+
+
 def test_avif_speed_is_the_default_when_it_fits_and_faster_only_when_it_must():
     pixels = 3840 * 2560
     assert cost.avif_speed(60, 640 * 480, 15.0, default=6) == 6
