@@ -5,9 +5,10 @@ and edge-difference maps summarised by their mean and 4-norm. The reference impl
 (PyPI ``ssimulacra2``, scipy, float64) costs ~1.4 s per megapixel: far too slow for a miss. This is the
 same computation in float32 with the separable 11-tap Gaussian as banded matrix products, only the
 terms whose weights matter, the reference side (its XYB planes, means, variances and edge terms at every
-scale) computed once per image and reused for every candidate, and, above ``SAMPLE_PIXELS``, only on a sample of the image: every statistic is a mean over
-pixels, so an evenly spread set of whole tiles estimates it (``tiles``). How far its scores fall from
-the reference implementation's is measured in ``benchmarks/auto_quality.py``.
+scale) computed once per image and reused for every candidate, and, on a large image, only on a
+sample of it (``sample``): every statistic is a mean over pixels, so an evenly spread set of whole tiles
+estimates it. How far its scores fall from the reference implementation's is measured in
+``benchmarks/auto_quality.py``.
 """
 
 from __future__ import annotations
