@@ -151,6 +151,12 @@ class Config:
     #: Make ``q=auto`` the default of ``fmt=auto`` requests that name no quality (a device preset's quality
     #: still wins; an explicit ``q`` always does).
     auto_quality: bool = False
+    #: ``q=auto``'s search (its probe encodes and scores) may spend this many times what a fixed quality
+    #: costs (the generation before it and the output's encode at the cost model's rate), so 1.0 keeps
+    #: ``q=auto`` within about twice a fixed-quality generation; fewer probes and smaller samples fit a
+    #: small or fast output (benchmarks/RESULTS.md, "Auto quality": what that costs in bytes). None: no
+    #: limit but the generation budget (three probes, the most faithful sample).
+    auto_quality_allowance: float | None = 1.0
     #: Named watermarks for ``wm=<name>``: ``{"logo": {"key": "brand/logo.png", "position": "southeast",
     #: "opacity": 0.5, "scale": 0.25, "margin": 0.03}}``. ``scale`` is the watermark's width as a fraction
     #: of the output's, ``margin`` the gap to the edges as a fraction of the output's shorter side.
@@ -208,6 +214,8 @@ class Config:
         if not MIN_TARGET <= self.save_data_quality_target <= self.quality_target <= MAX_TARGET:
             raise ValueError(f"quality targets within {MIN_TARGET}..{MAX_TARGET}, the Save-Data one at most "
                              "quality_target")
+        if self.auto_quality_allowance is not None and not self.auto_quality_allowance >= 0:
+            raise ValueError("auto_quality_allowance must be a non-negative number (or null: no limit)")
         for name, mark in self.watermarks.items():
             _check_watermark(name, mark, self.variants_prefix)
         for prefix, key in self.fallbacks.items():

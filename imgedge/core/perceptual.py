@@ -52,10 +52,12 @@ _WEIGHTS = np.array([
 #: and together move the score by less than 0.01 on the corpus (``benchmarks/auto_quality.py``); at
 #: full scale only Y's SSIM and blurring count, a third of the planes and none of the ringing.
 _TERM_WEIGHT = 0.01
-#: Above this many pixels (a 640 px landscape is measured whole) the score is taken on ``GRID`` x ``GRID``
-#: tiles of the image, laid out as one mosaic of ``GRID * TILE`` px square (six scales need 256 px).
+#: Above this many pixels (a 640 px landscape is measured whole) ``q=auto`` scores ``GRID`` x ``GRID``
+#: tiles of the image, laid out as one mosaic of ``GRID * TILE`` px square (six scales need 256 px), or,
+#: when its time allows no more, ``SMALL_GRID`` x ``SMALL_GRID`` (``autoquality.plan``).
 SAMPLE_PIXELS = 320_000
 GRID = 3
+SMALL_GRID = 2
 #: Side of a sampled tile: a multiple of 2**5, so every scale's downsampling stays inside one tile, and of
 #: 64, AVIF's superblock.
 TILE = 128
@@ -270,17 +272,18 @@ def _rgb(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("RGB"))
 
 
-def sample(image: Image.Image) -> Image.Image:
-    """What to encode and measure in place of a large image: ``GRID`` x ``GRID`` tiles spread evenly over
+def sample(image: Image.Image, grid: int = GRID) -> Image.Image:
+    """What to encode and measure in place of a large image: ``grid`` x ``grid`` tiles spread evenly over
     it, as one mosaic (every statistic of the score is a mean over pixels, and an encoder codes each
-    16 px block from its neighbourhood, so whole tiles keep both); the image itself when it is small."""
-    boxes = tiles(image.size)
+    16 px block from its neighbourhood, so whole tiles keep both); the image itself when the mosaic
+    would not be smaller (``tiles``)."""
+    boxes = tiles(image.size, grid)
     if boxes is None:
         return image
-    mosaic = Image.new(image.mode, (GRID * TILE, GRID * TILE))
+    mosaic = Image.new(image.mode, (grid * TILE, grid * TILE))
     for index, (left, top) in enumerate(boxes):
         tile = image.crop((left, top, left + TILE, top + TILE))
-        mosaic.paste(tile, ((index % GRID) * TILE, (index // GRID) * TILE))
+        mosaic.paste(tile, ((index % grid) * TILE, (index // grid) * TILE))
     return mosaic
 
 
@@ -322,13 +325,13 @@ def _final(weighted: float) -> float:
     return 100.0 - 10.0 * math.pow(weighted, 0.6276336467831387) if weighted > 0 else 100.0
 
 
-def tiles(size: tuple[int, int]) -> list[tuple[int, int]] | None:
-    """Top-left corners of ``GRID`` x ``GRID`` tiles of ``TILE`` px spread evenly over an image of
-    ``size`` (on the 16 px grid JPEG and video codecs code in); None when the image is small enough to
-    measure whole."""
+def tiles(size: tuple[int, int], grid: int = GRID) -> list[tuple[int, int]] | None:
+    """Top-left corners of ``grid`` x ``grid`` tiles of ``TILE`` px spread evenly over an image of
+    ``size`` (on the 16 px grid JPEG and video codecs code in); None when they would not be fewer pixels
+    than the image or it has a side shorter than a tile."""
     width, height = size
-    if width * height <= SAMPLE_PIXELS or min(width, height) < TILE:
+    if width * height <= (grid * TILE) ** 2 or min(width, height) < TILE:
         return None
-    xs = [16 * round((width - TILE) * (i + 0.5) / GRID / 16) for i in range(GRID)]
-    ys = [16 * round((height - TILE) * (i + 0.5) / GRID / 16) for i in range(GRID)]
+    xs = [16 * round((width - TILE) * (i + 0.5) / grid / 16) for i in range(grid)]
+    ys = [16 * round((height - TILE) * (i + 0.5) / grid / 16) for i in range(grid)]
     return [(min(x, width - TILE), min(y, height - TILE)) for y in ys for x in xs]
