@@ -140,7 +140,7 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
     took) and ``reserve`` seconds for the final encode."""
     from . import perceptual
 
-    started = time.perf_counter()
+    started = time.process_time()
     search = SEARCH[fmt]
     seed = search.seed_for(target)
     grid, probes = plan(image.size, fmt, seed, allowance, probes=probes, avif_speed=avif_speed)
@@ -152,36 +152,39 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
     scores: dict[int, float] = {}
     bodies: dict[int, bytes] = {}
     _, encode_s, measure_s = cost.probe_costs(fmt, seed, sampled.size[0] * sampled.size[1], avif_speed)
-    last = encode_s + measure_s  # what the next probe is expected to take: the cost model's, then the last one's
+    # what the next probe is expected to take: the cost model's, then the last one's (wall and CPU seconds)
+    last = last_cpu = encode_s + measure_s
 
-    def holds(seconds: float) -> bool:
-        if deadline is not None and not deadline.allows(seconds + reserve):
+    def holds(share: float) -> bool:
+        """Whether ``share`` of the last probe's time still fits the deadline and the allowance (CPU
+        seconds: what the work costs, whatever else shares the core)."""
+        if deadline is not None and not deadline.allows(last * share + reserve):
             return False
-        return allowance is None or time.perf_counter() - started + seconds <= allowance
+        return allowance is None or time.process_time() - started + last_cpu * share <= allowance
 
     reference = perceptual.Reference(sampled)
     quality = seed
     for _ in range(probes):
-        if quality in scores or not holds(last):
+        if quality in scores or not holds(1.0):
             break
-        begun = time.perf_counter()
+        begun, begun_cpu = time.perf_counter(), time.process_time()
         data = encode(sampled, quality)
         scores[quality] = reference.score(_decoded(data))
         if whole:
             bodies[quality] = data
-        last = time.perf_counter() - begun
+        last, last_cpu = time.perf_counter() - begun, time.process_time() - begun_cpu
         quality = next_quality(scores, goal, search)
     chosen = pick(scores, goal, search) if scores else seed
     for check in range(CHECKS if whole and scores else 0):
         # The output is encoded at the chosen quality anyway: score it too (the first check costs only
         # the score); where the interpolation fell short, interpolate again in the narrower bracket, and
         # at last keep the lowest probe that reached the target (its bytes are in hand).
-        if chosen in bodies or not holds(last if check else last * measure_s / (encode_s + measure_s)):
+        if chosen in bodies or not holds(1.0 if check else measure_s / (encode_s + measure_s)):
             break
-        begun = time.perf_counter()
+        begun, begun_cpu = time.perf_counter(), time.process_time()
         bodies[chosen] = encode(sampled, chosen)
         scores[chosen] = reference.score(_decoded(bodies[chosen]))
-        last = time.perf_counter() - begun
+        last, last_cpu = time.perf_counter() - begun, time.process_time() - begun_cpu
         if scores[chosen] >= target:
             break
         chosen = pick(scores, goal, search)

@@ -114,6 +114,7 @@ class _Stages:
     def __init__(self) -> None:
         self.ms: dict[str, float] = {}
         self.started = time.perf_counter()
+        self.cpu_started = time.process_time()
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -125,6 +126,10 @@ class _Stages:
 
     def since_start(self) -> float:
         return time.perf_counter() - self.started
+
+    def cpu_since_start(self) -> float:
+        """Process CPU seconds since the start: what the work cost, whatever else shares the core."""
+        return time.process_time() - self.cpu_started
 
 
 @dataclass(frozen=True)
@@ -244,7 +249,7 @@ def _encode_still(image: Image.Image, pixels: Image.Image, frame: steps.Frame, s
         return encode.encode(img, fmt, quality, exif=exif, source_colours=colours, avif_speed=avif_speed)
 
     quality, probes, body, seconds = _auto_quality(image, fmt, spec, encoder, predicted, deadline,
-                                                   _Search(stages.since_start(), allowance, avif_speed))
+                                                   _Search(stages.cpu_since_start(), allowance, avif_speed))
     if body is None:
         started = time.perf_counter()
         body = encode.encode(image, fmt, quality, exif=exif, source_colours=colours, plain=plain,
@@ -263,7 +268,7 @@ def _encode_still(image: Image.Image, pixels: Image.Image, frame: steps.Frame, s
 
 @dataclass(frozen=True)
 class _Search:
-    """What ``q=auto``'s time allowance is made of: the seconds the generation has spent before the
+    """What ``q=auto``'s time allowance is made of: the CPU seconds the generation has spent before the
     search, ``Config.auto_quality_allowance`` and the AVIF speed the output is encoded at."""
 
     spent: float
@@ -307,7 +312,8 @@ def _encode_animation(animation: animate.Animation, spec: VariantSpec, exif: byt
         return encode.encode(image, fmt, quality, avif_speed=avif_speed)
 
     quality, probes, _, _ = _auto_quality(first, fmt, spec, still, predicted, deadline,
-                                          _Search(stages.since_start(), allowance, avif_speed, len(animation.frames)))
+                                          _Search(stages.cpu_since_start(), allowance, avif_speed,
+                                                  len(animation.frames)))
     encoding = Encoding(first, animation, fmt, quality or 0, exif if fmt != "gif" else None, avif_speed, 0.0)
     started = time.perf_counter()
     body = encoding.encode(first, quality)
