@@ -214,7 +214,8 @@ class Config:
         if not MIN_TARGET <= self.save_data_quality_target <= self.quality_target <= MAX_TARGET:
             raise ValueError(f"quality targets within {MIN_TARGET}..{MAX_TARGET}, the Save-Data one at most "
                              "quality_target")
-        if self.auto_quality_allowance is not None and not self.auto_quality_allowance >= 0:
+        allowance = self.auto_quality_allowance
+        if allowance is not None and (not isinstance(allowance, (int, float)) or not allowance >= 0):
             raise ValueError("auto_quality_allowance must be a non-negative number (or null: no limit)")
         for name, mark in self.watermarks.items():
             _check_watermark(name, mark, self.variants_prefix)
