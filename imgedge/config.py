@@ -151,12 +151,13 @@ class Config:
     #: Make ``q=auto`` the default of ``fmt=auto`` requests that name no quality (a device preset's quality
     #: still wins; an explicit ``q`` always does).
     auto_quality: bool = False
-    #: ``q=auto``'s search (its probe encodes and scores) may spend this many times what a fixed quality
-    #: costs (the generation before it and the output's encode at the cost model's rate), so 1.0 keeps
-    #: ``q=auto`` within about twice a fixed-quality generation; fewer probes and smaller samples fit a
-    #: small or fast output (benchmarks/RESULTS.md, "Auto quality": what that costs in bytes). None: no
-    #: limit but the generation budget (three probes, the most faithful sample).
-    auto_quality_allowance: float | None = 1.0
+    #: ``q=auto``'s search (its probe encodes and scores) may spend this many times the CPU a fixed
+    #: quality costs (the generation before it and the output's encode at the cost model's rate): 1.0
+    #: keeps ``q=auto`` within about twice a fixed-quality generation, with fewer probes on smaller
+    #: samples, and none for a small, fast output, which then gets the seed quality (benchmarks/RESULTS.md,
+    #: "Auto quality": its lowest scores fall to 62 and its bytes rise). None, the default: no limit but
+    #: the generation budget (three probes on the whole output or the larger mosaic), the bytes bar kept.
+    auto_quality_allowance: float | None = None
     #: Named watermarks for ``wm=<name>``: ``{"logo": {"key": "brand/logo.png", "position": "southeast",
     #: "opacity": 0.5, "scale": 0.25, "margin": 0.03}}``. ``scale`` is the watermark's width as a fraction
     #: of the output's, ``margin`` the gap to the edges as a fraction of the output's shorter side.

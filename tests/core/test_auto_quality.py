@@ -8,6 +8,7 @@ import io
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from PIL import Image
@@ -58,19 +59,25 @@ def test_the_numpy_metric_is_the_reference_computation():
     assert ours == pytest.approx(score(image, out.getvalue()), abs=0.05)
 
 
+def _slow_jpeg(clock: list[float], calls: list[int]) -> Callable[[Image.Image, int], bytes]:
+    """A JPEG encoder that advances ``clock`` by 0.25 s per encode and records each quality in ``calls``."""
+
+    def slow(img: Image.Image, quality: int) -> bytes:
+        calls.append(quality)
+        clock[0] += 0.25
+        out = io.BytesIO()
+        img.save(out, "JPEG", quality=quality)
+        return out.getvalue()
+
+    return slow
+
+
 def test_a_probe_starts_only_while_the_deadline_holds_it_and_the_final_encode(monkeypatch):
     image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize((320, 200))
     clock = [0.0]
     monkeypatch.setattr(autoquality.time, "perf_counter", lambda: clock[0])
     calls: list[int] = []
-
-    def slow(img: Image.Image, quality: int) -> bytes:
-        calls.append(quality)
-        clock[0] += 0.25  # each probe takes 0.25 s
-        out = io.BytesIO()
-        img.save(out, "JPEG", quality=quality)
-        return out.getvalue()
-
+    slow = _slow_jpeg(clock, calls)  # each probe takes 0.25 s
     deadline = Deadline(1.0, clock=lambda: clock[0])
     choice = autoquality.choose(image, "jpeg", TARGET, slow, deadline=deadline, reserve=0.3)
     # after two probes 0.5 s are left: not enough for a third (0.25 s) and the final encode (0.3 s)
@@ -83,15 +90,7 @@ def test_the_search_spends_at_most_its_allowance_of_cpu_time(monkeypatch):
     cpu = [0.0]
     monkeypatch.setattr(autoquality.time, "process_time", lambda: cpu[0])
     calls: list[int] = []
-
-    def slow(img: Image.Image, quality: int) -> bytes:
-        calls.append(quality)
-        cpu[0] += 0.25  # each probe costs 0.25 CPU seconds
-        out = io.BytesIO()
-        img.save(out, "JPEG", quality=quality)
-        return out.getvalue()
-
-    choice = autoquality.choose(image, "jpeg", TARGET, slow, allowance=0.6)
+    choice = autoquality.choose(image, "jpeg", TARGET, _slow_jpeg(cpu, calls), allowance=0.6)  # 0.25 CPU s each
     # after two probes 0.1 s of the allowance is left: not enough for a third, nor for scoring the output
     assert len(calls) == choice.probes == 2 and cpu[0] <= 0.6
 
