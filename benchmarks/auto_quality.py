@@ -1,7 +1,8 @@
 """``q=auto`` against fixed qualities, scored by the reference SSIMULACRA2.
 
     python benchmarks/auto_quality.py calibrate [--out FILE]     # tuning part only: the search's constants
-    python benchmarks/auto_quality.py compare [--parts tune,validate] [--formats avif,webp,jpeg] [--out FILE]
+    python benchmarks/auto_quality.py compare [--parts tune,validate] [--formats avif,webp,jpeg]
+                                              [--allowances 1,none] [--out FILE]
 
 The corpus is every distinct photo in ``fixtures/photos/`` and the Debian photo set's sources
 (``fetch_photos.py``; duplicates by SHA-256 dropped), split by a hash of the file name into a tuning part
@@ -19,18 +20,22 @@ with m the lowest score ``q=auto`` delivered in a part and format, B is the byte
 quality that gives every case of that part at least m; it prints ``q=auto``'s bytes / B, its mean and
 minimum score, how often and by how much it missed the target, and its CPU time against a fixed-quality
 generation (the config's default quality) of the same case. Times are process CPU seconds: run it
-pinned to one core (``taskset -c 1``), one thread (set here).
+pinned to one core (``taskset -c 1``), one thread (set here). ``--allowances`` runs ``q=auto`` under each
+``Config.auto_quality_allowance`` given (``none``: no time allowance), each its own group with its own m
+and B; the fixed-quality encodes are shared.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import io
 import json
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -164,7 +169,8 @@ def summarise_calibration(rows: list[dict]) -> None:
                   f"range {min(needed)}-{max(needed)}")
 
 
-def compare(parts: list[str], out: Path, formats: tuple[str, ...] = FORMATS) -> None:
+def compare(parts: list[str], out: Path, formats: tuple[str, ...] = FORMATS,
+            allowances: tuple[float | None, ...] = (CONFIG.auto_quality_allowance,)) -> None:
     rows = []
     for path in corpus():
         if part(path.name) not in parts:
@@ -172,16 +178,20 @@ def compare(parts: list[str], out: Path, formats: tuple[str, ...] = FORMATS) -> 
         data = path.read_bytes()
         for width in SIZES:
             image = lossless(data, width)
+            reference = perceptual.Reference(image)
             for fmt in formats:
-                auto_cpu, made = _timed(data, f"w={width}&fmt={fmt}&q=auto")
                 fixed_cpu, _ = _timed(data, f"w={width}&fmt={fmt}")
-                score = reference_score(image, made.data)
-                row = {"photo": path.name, "part": part(path.name), "width": width, "format": fmt,
-                       "bytes": len(made.data), "quality": made.encoding.quality if made.encoding else None,
-                       "score": score, "numpy_score": perceptual.Reference(image).score(_decoded(made.data)),
-                       "cpu": auto_cpu, "fixed_cpu": fixed_cpu, "target": CONFIG.quality_target}
-                rows.append(row)
-                print(json.dumps(row), flush=True)
+                for allowance in allowances:
+                    config = replace(CONFIG, auto_quality_allowance=allowance)
+                    auto_cpu, made = _timed(data, f"w={width}&fmt={fmt}&q=auto", config)
+                    row = {"photo": path.name, "part": part(path.name), "width": width, "format": fmt,
+                           "allowance": "none" if allowance is None else allowance,
+                           "bytes": len(made.data), "quality": made.encoding.quality if made.encoding else None,
+                           "passes": made.encode_passes, "score": reference_score(image, made.data),
+                           "numpy_score": reference.score(_decoded(made.data)),
+                           "cpu": auto_cpu, "fixed_cpu": fixed_cpu, "target": CONFIG.quality_target}
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
     for group in _groups(rows):
         floor = min(r["score"] for r in group)
         needed = [_lowest_quality(r, floor) for r in group]
@@ -189,16 +199,30 @@ def compare(parts: list[str], out: Path, formats: tuple[str, ...] = FORMATS) -> 
         for row in group:
             row["floor"], row["fixed_quality"] = floor, fixed
             if fixed is not None:
-                made = imgedge.transform(_photo(row["photo"]).read_bytes(),
-                                         f"w={row['width']}&fmt={row['format']}&q={fixed}", config=CONFIG)
-                row["fixed_bytes"] = len(made.data)
+                row["fixed_bytes"] = _fixed(row["photo"], row["width"], row["format"], fixed)[0]
     out.write_text(json.dumps(rows))
     report(rows)
 
 
 def _groups(rows: list[dict]) -> list[list[dict]]:
-    keys = sorted({(r["part"], r["width"], r["format"]) for r in rows})
-    return [[r for r in rows if (r["part"], r["width"], r["format"]) == key] for key in keys]
+    def key(row: dict) -> tuple:
+        allowance = row.get("allowance", "none")
+        return allowance != "none", str(allowance), row["part"], row["width"], row["format"]
+
+    return [[r for r in rows if key(r) == k] for k in sorted({key(r) for r in rows})]
+
+
+@functools.lru_cache(maxsize=None)
+def _fixed(photo: str, width: int, fmt: str, quality: int) -> tuple[int, float]:
+    """The bytes and numpy score of one fixed-quality variant (shared by every group's bisection)."""
+    data = _photo(photo).read_bytes()
+    made = imgedge.transform(data, f"w={width}&fmt={fmt}&q={quality}", config=CONFIG)
+    return len(made.data), _reference(photo, width).score(_decoded(made.data))
+
+
+@functools.lru_cache(maxsize=4)
+def _reference(photo: str, width: int) -> perceptual.Reference:
+    return perceptual.Reference(lossless(_photo(photo).read_bytes(), width))
 
 
 def _photo(name: str) -> Path:
@@ -209,16 +233,11 @@ def _lowest_quality(row: dict, floor: float) -> tuple[int | None, float]:
     """The lowest quality of ``GRID`` whose output scores at least ``floor`` (bisection: scores grow with
     quality), by the numpy metric, which is the reference's computation (``numpy_score`` beside
     ``score`` says how closely, per case)."""
-    data = _photo(row["photo"]).read_bytes()
-    image = lossless(data, row["width"])
-    reference = perceptual.Reference(image)
     qualities = list(GRID[row["format"]])
     low, high, found = 0, len(qualities) - 1, None
     while low <= high:
         middle = (low + high) // 2
-        made = imgedge.transform(data, f"w={row['width']}&fmt={row['format']}&q={qualities[middle]}",
-                                 config=CONFIG)
-        score = reference.score(_decoded(made.data))
+        score = _fixed(row["photo"], row["width"], row["format"], qualities[middle])[1]
         if score >= floor:
             found, high = (qualities[middle], score), middle - 1
         else:
@@ -226,12 +245,12 @@ def _lowest_quality(row: dict, floor: float) -> tuple[int | None, float]:
     return found if found else (None, 0.0)
 
 
-def _timed(data: bytes, query: str) -> tuple[float, imgedge.TransformResult]:
+def _timed(data: bytes, query: str, config: Config = CONFIG) -> tuple[float, imgedge.TransformResult]:
     """The lower CPU time of two runs (the first also warms the decoders), and the result."""
     best, made = float("inf"), None
     for _ in range(2):
         started = time.process_time()
-        made = imgedge.transform(data, query, config=CONFIG)
+        made = imgedge.transform(data, query, config=config)
         best = min(best, time.process_time() - started)
     return best, made  # type: ignore[return-value]
 
@@ -239,9 +258,9 @@ def _timed(data: bytes, query: str) -> tuple[float, imgedge.TransformResult]:
 def report(rows: list[dict]) -> None:
     agreement = max(abs(r["score"] - r["numpy_score"]) for r in rows)
     print(f"numpy metric vs reference on the q=auto outputs: max |difference| {agreement:.3f}")
-    print("| part | size | format | cases | q=auto bytes / B | fixed q for m | q=auto qualities | mean | min (m) "
-          "| under target (worst) | CPU q=auto / fixed (median, max) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| allowance | part | size | format | cases | q=auto bytes / B | fixed q for m | q=auto qualities | mean "
+          "| min (m) | under target (worst) | CPU q=auto / fixed (median, max) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for group in _groups(rows):
         first = group[0]
         auto_bytes = sum(r["bytes"] for r in group)
@@ -250,7 +269,8 @@ def report(rows: list[dict]) -> None:
         ratios = [r["cpu"] / r["fixed_cpu"] for r in group]
         qualities = [r["quality"] for r in group if r["quality"] is not None]
         ratio = f"{auto_bytes / fixed_bytes:.2f}" if first["fixed_quality"] else "n/a: no quality reaches m"
-        print(f"| {first['part']} | {first['width']} | {first['format']} | {len(group)} | {ratio} "
+        print(f"| {first.get('allowance', 'none')} | {first['part']} | {first['width']} | {first['format']} "
+              f"| {len(group)} | {ratio} "
               f"| {first['fixed_quality'] or '-'} | {min(qualities)}-{max(qualities)} "
               f"| {statistics.mean(r['score'] for r in group):.1f} | {first['floor']:.1f} "
               f"| {len(under)} ({max(under, default=0):.1f}) | {statistics.median(ratios):.2f}, {max(ratios):.2f} |")
@@ -262,6 +282,7 @@ def main() -> None:
     parser.add_argument("--parts", default="tune,validate")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--allowances", default="1", help="Config.auto_quality_allowance values (none: no limit)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     if args.mode == "calibrate":
@@ -269,7 +290,8 @@ def main() -> None:
                   tuple(int(w) for w in args.sizes.split(",")))
     elif args.mode == "compare":
         compare(args.parts.split(","), args.out or ROOT / ".bench-photos" / "auto-quality-compare.json",
-                tuple(args.formats.split(",")))
+                tuple(args.formats.split(",")),
+                tuple(None if a == "none" else float(a) for a in args.allowances.split(",")))
     else:
         report(json.loads((args.out or ROOT / ".bench-photos" / "auto-quality-compare.json").read_text()))
 

@@ -151,6 +151,13 @@ class Config:
     #: Make ``q=auto`` the default of ``fmt=auto`` requests that name no quality (a device preset's quality
     #: still wins; an explicit ``q`` always does).
     auto_quality: bool = False
+    #: ``q=auto``'s search (its probe encodes and scores) may spend this many times the CPU a fixed
+    #: quality costs (the generation before it and the output's encode at the cost model's rate): 1.0
+    #: keeps ``q=auto`` within about twice a fixed-quality generation, with fewer probes on smaller
+    #: samples, and none for a small, fast output, which then gets the seed quality (benchmarks/RESULTS.md,
+    #: "Auto quality": its lowest scores fall to 62 and its bytes rise). None, the default: no limit but
+    #: the generation budget (three probes on the whole output or the larger mosaic), the bytes bar kept.
+    auto_quality_allowance: float | None = None
     #: Named watermarks for ``wm=<name>``: ``{"logo": {"key": "brand/logo.png", "position": "southeast",
     #: "opacity": 0.5, "scale": 0.25, "margin": 0.03}}``. ``scale`` is the watermark's width as a fraction
     #: of the output's, ``margin`` the gap to the edges as a fraction of the output's shorter side.
@@ -208,6 +215,9 @@ class Config:
         if not MIN_TARGET <= self.save_data_quality_target <= self.quality_target <= MAX_TARGET:
             raise ValueError(f"quality targets within {MIN_TARGET}..{MAX_TARGET}, the Save-Data one at most "
                              "quality_target")
+        allowance = self.auto_quality_allowance
+        if allowance is not None and (not isinstance(allowance, (int, float)) or not allowance >= 0):
+            raise ValueError("auto_quality_allowance must be a non-negative number (or null: no limit)")
         for name, mark in self.watermarks.items():
             _check_watermark(name, mark, self.variants_prefix)
         for prefix, key in self.fallbacks.items():

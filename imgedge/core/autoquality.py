@@ -5,8 +5,7 @@ CDN serves millions of times are what a viewer pays for. So ``choose`` searches 
 
 1. the **seed** is the quality the format needs for the target on a typical photo (fitted on the tuning
    part of ``benchmarks/auto_quality.py``'s corpus);
-2. each **probe** encodes ``perceptual.sample`` (the image itself when small, else a mosaic of tiles spread
-   over it, about 150,000 px whatever the output's size) at a quality, decodes it and scores it with
+2. each **probe** encodes a sample of the output at a quality, decodes it and scores it with
    ``perceptual.Reference`` (SSIMULACRA2 in numpy); the next quality steps from the last by the format's
    typical slope, or interpolates between the two probes that bracket the goal;
 3. after at most ``PROBES`` probes the **choice** is the interpolated quality for the goal (the target;
@@ -16,9 +15,19 @@ CDN serves millions of times are what a viewer pays for. So ``choose`` searches 
 The output is then encoded once at that quality. When the sample is the whole image, that encode is
 scored too; if the interpolation fell short of the target it interpolates once more in the narrower
 bracket (``CHECKS``), and at last keeps the lowest probe that reached the target (its bytes are in
-hand). So ``q=auto`` costs at most ``PROBES`` sample encodes (one more on a short interpolation) and
-one more score than that beyond a fixed quality; the cost model prices them (``cost.Work.probes``) and
-a probe starts only while the deadline still holds it and the final encode.
+hand).
+
+**Time.** The search may be given an *allowance*: the seconds its probes and checks may take, which
+the pipeline sets to what a fixed quality would cost (the generation so far and the output's encode at
+the cost model's rate), so ``q=auto`` stays within about twice a fixed-quality generation whatever the
+image. ``plan`` then picks the sample (the whole output up to ``perceptual.SAMPLE_PIXELS``, a mosaic of
+3 x 3 tiles, ``perceptual.GRID``, or of 2 x 2, ``perceptual.SMALL_GRID``) and the number of probes
+that fit, priced by the cost model (``cost.probe_costs``), most probes first, then the most faithful
+sample; each probe and check starts only while what the last one took still fits. With no probe that
+fits, the choice is the seed. Without an allowance the search takes ``PROBES`` probes on the whole
+output or, above ``perceptual.SAMPLE_PIXELS``, the larger mosaic. Either way the cost model prices the
+probes (``cost.Work.probes``) and a probe starts only while the deadline still holds it and the final
+encode.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from typing import Callable
 from PIL import Image
 
 from ..deadline import Deadline
+from . import cost
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,7 @@ SEARCH: dict[str, Search] = {
 }
 #: The margin over the target when the probe is the whole image: only the interpolation's error.
 WHOLE_MARGIN = 0.5
-#: Probe encodes at most, each of ``perceptual.sample``'s pixels.
+#: Probe encodes at most.
 PROBES = 3
 #: When the sample is the whole output: encodes at the chosen quality, each scored, before the lowest
 #: probe that reached the target is kept instead.
@@ -84,51 +94,97 @@ class Choice:
 
 
 def probe_pixels(output_size: tuple[int, int]) -> int:
-    """The pixels each probe encodes and scores for an output of ``output_size``."""
+    """The pixels each probe encodes and scores for an output of ``output_size`` at most (the sample
+    ``plan`` takes without an allowance; with one it may take a smaller one)."""
+    return samples(output_size)[0][1]
+
+
+def samples(output_size: tuple[int, int]) -> list[tuple[int | None, int]]:
+    """The samples a search may probe, most faithful first, as (mosaic grid or None for the whole output,
+    pixels): the whole output up to ``perceptual.SAMPLE_PIXELS`` (or when no mosaic would be smaller),
+    then the mosaics of ``perceptual.GRID`` and ``perceptual.SMALL_GRID`` tiles a side that are."""
     from . import perceptual  # numpy: loaded only when a request asks for q=auto
 
-    boxes = perceptual.tiles(output_size)
-    return output_size[0] * output_size[1] if boxes is None else (perceptual.GRID * perceptual.TILE) ** 2
+    pixels = output_size[0] * output_size[1]
+    mosaics = [(grid, (grid * perceptual.TILE) ** 2) for grid in (perceptual.GRID, perceptual.SMALL_GRID)
+               if perceptual.tiles(output_size, grid) is not None]
+    whole: list[tuple[int | None, int]] = [(None, pixels)] if pixels <= perceptual.SAMPLE_PIXELS or not mosaics else []
+    return whole + list(mosaics)
+
+
+def plan(output_size: tuple[int, int], fmt: str, quality: int, allowance: float | None, *,
+         probes: int = PROBES, avif_speed: int = 6) -> tuple[int | None, int]:
+    """The sample (mosaic grid, or None for the whole output) and the number of probes at most for a
+    search that may spend ``allowance`` seconds (None: no limit but ``probes``): the most probes that fit,
+    on the most faithful sample that holds them, priced by the cost model at ``quality``. A whole-output
+    sample also scores the output itself (its first check)."""
+    options = samples(output_size)
+    if allowance is None:
+        return options[0][0], probes
+    best: tuple[int | None, int] = (options[0][0], 0)
+    for grid, pixels in options:
+        reference, encode, measure = cost.probe_costs(fmt, quality, pixels, avif_speed)
+        left = allowance - reference - (measure if grid is None else 0.0)
+        fits = min(probes, max(0, math.floor(left / (encode + measure))))
+        if fits > best[1]:
+            best = (grid, fits)
+    return best
 
 
 def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Image, int], bytes], *,
-           probes: int = PROBES, deadline: Deadline | None = None, reserve: float = 0.0) -> Choice:
+           probes: int = PROBES, deadline: Deadline | None = None, reserve: float = 0.0,
+           allowance: float | None = None, avif_speed: int = 6) -> Choice:
     """The quality for ``image`` as ``fmt`` (``encode(image, quality)`` makes the bytes) to reach
-    ``target``, after at most ``probes`` probes; a probe starts only while ``deadline`` still holds it
-    (as long as the last one took) and ``reserve`` seconds for the final encode."""
+    ``target``, after at most ``probes`` probes, spending at most ``allowance`` seconds on them and the
+    checks (``plan``); a probe starts only while ``deadline`` still holds it (as long as the last one
+    took) and ``reserve`` seconds for the final encode."""
     from . import perceptual
 
+    started = time.process_time()
     search = SEARCH[fmt]
-    sampled = perceptual.sample(image)
+    seed = search.seed_for(target)
+    grid, probes = plan(image.size, fmt, seed, allowance, probes=probes, avif_speed=avif_speed)
+    if not probes:
+        return Choice(seed, None, 0, 0.0)
+    sampled = image if grid is None else perceptual.sample(image, grid)
     whole = sampled is image
     goal = target + (WHOLE_MARGIN if whole else search.margin)
     scores: dict[int, float] = {}
     bodies: dict[int, bytes] = {}
-    last = 0.0
-    reference: perceptual.Reference | None = None
-    quality = search.seed_for(target)
+    _, encode_s, measure_s = cost.probe_costs(fmt, seed, sampled.size[0] * sampled.size[1], avif_speed)
+    # what the next probe is expected to take: the cost model's, then the last one's (wall and CPU seconds)
+    last = last_cpu = encode_s + measure_s
+
+    def holds(share: float) -> bool:
+        """Whether ``share`` of the last probe's time still fits the deadline and the allowance (CPU
+        seconds: what the work costs, whatever else shares the core)."""
+        if deadline is not None and not deadline.allows(last * share + reserve):
+            return False
+        return allowance is None or time.process_time() - started + last_cpu * share <= allowance
+
+    reference = perceptual.Reference(sampled)
+    quality = seed
     for _ in range(probes):
-        if quality in scores or (deadline is not None and not deadline.allows(last + reserve)):
+        if quality in scores or not holds(1.0):
             break
-        started = time.perf_counter()
-        reference = reference or perceptual.Reference(sampled)
+        begun, begun_cpu = time.perf_counter(), time.process_time()
         data = encode(sampled, quality)
         scores[quality] = reference.score(_decoded(data))
         if whole:
             bodies[quality] = data
-        last = time.perf_counter() - started
+        last, last_cpu = time.perf_counter() - begun, time.process_time() - begun_cpu
         quality = next_quality(scores, goal, search)
-    chosen = pick(scores, goal, search) if scores else search.seed_for(target)
-    for _ in range(CHECKS if whole and scores else 0):
-        # The output is encoded at the chosen quality anyway: score it too; where the interpolation fell
-        # short, interpolate again in the narrower bracket, and at last keep the lowest probe that
-        # reached the target (its bytes are in hand).
-        if chosen in bodies or (deadline is not None and not deadline.allows(last + reserve)):
+    chosen = pick(scores, goal, search) if scores else seed
+    for check in range(CHECKS if whole and scores else 0):
+        # The output is encoded at the chosen quality anyway: score it too (the first check costs only
+        # the score); where the interpolation fell short, interpolate again in the narrower bracket, and
+        # at last keep the lowest probe that reached the target (its bytes are in hand).
+        if chosen in bodies or not holds(1.0 if check else measure_s / (encode_s + measure_s)):
             break
-        started = time.perf_counter()
+        begun, begun_cpu = time.perf_counter(), time.process_time()
         bodies[chosen] = encode(sampled, chosen)
-        scores[chosen] = reference.score(_decoded(bodies[chosen]))  # type: ignore[union-attr]
-        last = time.perf_counter() - started
+        scores[chosen] = reference.score(_decoded(bodies[chosen]))
+        last, last_cpu = time.perf_counter() - begun, time.process_time() - begun_cpu
         if scores[chosen] >= target:
             break
         chosen = pick(scores, goal, search)

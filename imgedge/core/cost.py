@@ -62,8 +62,8 @@ ANIMATION_FACTOR = 1.1
 ANIMATED_GIF_NS = 45.0
 #: ``q=auto``'s probes (``autoquality``): each encodes, decodes and scores a sample of the output; the
 #: reference side of the score is computed once. ns per sample pixel; the encode is priced like any other.
-PROBE_SCORE_NS = 450.0
-PROBE_REFERENCE_NS = 450.0
+PROBE_SCORE_NS = 130.0
+PROBE_REFERENCE_NS = 85.0
 #: ... and the numpy planes the score holds at its peak, bytes per sample pixel.
 PROBE_BYTES_PER_PIXEL = 250
 #: Placeholders and fmt=json: a tiny encode, whatever the size.
@@ -165,10 +165,15 @@ def probe_seconds(work: Work, avif_speed: int = 6) -> float:
     score where its interpolation fell short (``autoquality.CHECKS``)."""
     if not work.probes:
         return 0.0
-    pixels = work.probe_pixels
-    check = (DECODE_NS.get(work.out_format.upper(), 30.0) + PROBE_SCORE_NS) * pixels / 1e9
-    one = encode_seconds(work.out_format, work.quality, pixels, avif_speed=avif_speed) + check
-    return (work.probes + 1) * one + check + PROBE_REFERENCE_NS * pixels / 1e9
+    reference, encode, check = probe_costs(work.out_format, work.quality, work.probe_pixels, avif_speed)
+    return (work.probes + 1) * (encode + check) + check + reference
+
+
+def probe_costs(fmt: str, quality: int | None, pixels: int, avif_speed: int = 6) -> tuple[float, float, float]:
+    """One ``q=auto`` probe on a sample of ``pixels``, in seconds: the reference side of the score (once
+    per search), the sample's encode as ``fmt`` at ``quality``, and its decode and score."""
+    check = (DECODE_NS.get(fmt.upper(), 30.0) + PROBE_SCORE_NS) * pixels / 1e9
+    return (PROBE_REFERENCE_NS * pixels / 1e9, encode_seconds(fmt, quality, pixels, avif_speed=avif_speed), check)
 
 
 def encode_seconds(fmt: str, quality: int | None, pixels: int, *, animated: bool = False, avif_speed: int = 6) -> float:

@@ -3,11 +3,12 @@
 SSIMULACRA2 (Cloudinary/JPEG XL) compares two images in the XYB colour space at six scales, with SSIM
 and edge-difference maps summarised by their mean and 4-norm. The reference implementation in Python
 (PyPI ``ssimulacra2``, scipy, float64) costs ~1.4 s per megapixel: far too slow for a miss. This is the
-same computation in float32 with a separable 11-tap Gaussian made of shifted slices, the reference side
-(its XYB planes, means and variances at every scale) computed once per image and reused for every
-candidate, and, above ``SAMPLE_PIXELS``, only on a sample of the image: every statistic is a mean over
-pixels, so an evenly spread set of whole tiles estimates it (``tiles``). How far its scores fall from
-the reference implementation's is measured in ``benchmarks/auto_quality.py``.
+same computation in float32 with the separable 11-tap Gaussian as banded matrix products, only the
+terms whose weights matter, the reference side (its XYB planes, means, variances and edge terms at every
+scale) computed once per image and reused for every candidate, and, on a large image, only on a
+sample of it (``sample``): every statistic is a mean over pixels, so an evenly spread set of whole tiles
+estimates it. How far its scores fall from the reference implementation's is measured in
+``benchmarks/auto_quality.py``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 from PIL import Image
 
 #: Opsin absorbance (XYB) of JPEG XL, as SSIMULACRA2 uses it.
@@ -46,33 +48,52 @@ _WEIGHTS = np.array([
     95.1080498811086, 0.9863978034400682, 0.9834382792465353, 0.0012286405048278493, 171.2667255897307,
     0.9807858872435379, 0.0, 0.0, 0.0, 0.0005130064588990679, 0.0, 0.00010854057858411537,
 ])
-#: Per scale, the XYB planes (0 X, 1 Y, 2 B) with a term weighing 0.01 or more: the others' terms, a few
-#: ten-thousandths each, move the score by less than 0.01, so they are not computed (at full scale only Y
-#: counts: a third of the work).
-_CHANNELS: tuple[tuple[int, ...], ...] = tuple(
-    tuple(c for c in range(3) if max(_WEIGHTS[c * 36 + s * 6:c * 36 + s * 6 + 6]) >= 0.01) for s in range(_SCALES))
-#: Above this many pixels (a 640 px landscape is measured whole) the score is taken on ``GRID`` x ``GRID``
-#: tiles of the image, laid out as one mosaic of ``GRID * TILE`` px square (six scales need 256 px).
+#: A term weighing less than this is not computed: the terms below it weigh a few ten-thousandths each
+#: and together move the score by less than 0.01 on the corpus (``benchmarks/auto_quality.py``); at
+#: full scale only Y's SSIM and blurring count, a third of the planes and none of the ringing.
+_TERM_WEIGHT = 0.01
+#: Above this many pixels (a 640 px landscape is measured whole) ``q=auto`` scores ``GRID`` x ``GRID``
+#: tiles of the image, laid out as one mosaic of ``GRID * TILE`` px square (six scales need 256 px), or,
+#: when its time allows no more, ``SMALL_GRID`` x ``SMALL_GRID`` (``autoquality.plan``).
 SAMPLE_PIXELS = 320_000
 GRID = 3
+SMALL_GRID = 2
 #: Side of a sampled tile: a multiple of 2**5, so every scale's downsampling stays inside one tile, and of
 #: 64, AVIF's superblock.
 TILE = 128
+#: ``_blur``'s band: each output row (column) of a band is a column of ``_BANDED`` times the band's rows
+#: (columns) and the ``_RADIUS`` on either side (16 measured fastest of 8-64 at 192-640 px).
+_BAND = 16
+_BANDED = np.zeros((_BAND + 2 * _RADIUS, _BAND), dtype=np.float32)
+for _j in range(_BAND):
+    _BANDED[_j:_j + 2 * _RADIUS + 1, _j] = _TAPS
 
 
-def _to_xyb(linear: np.ndarray, channels: tuple[int, ...]) -> np.ndarray:
-    """Linear RGB (h, w, 3) → SSIMULACRA2's positive XYB planes (len(channels), h, w): X, Y, B by index."""
+def _to_xyb(linear: np.ndarray, channels: tuple[int, ...], out: np.ndarray) -> None:
+    """Linear RGB (h, w, 3) → SSIMULACRA2's positive XYB planes into ``out`` (len(channels), h, w): X, Y,
+    B by index."""
     rows = 3 if 2 in channels else 2  # X and Y need the first two mixes, B all three
     mixed = np.tensordot(_OPSIN[:rows], linear, axes=([1], [2]))
     mixed += _BIAS
-    np.maximum(mixed, 0, out=mixed)
-    np.cbrt(mixed, out=mixed)
+    np.maximum(mixed, _BIAS, out=mixed)  # the mixes of non-negative light are at least the bias: no log(0)
+    # the cube root as exp(log / 3): within 3e-7 of np.cbrt, four times faster
+    np.log(mixed, out=mixed)
+    mixed *= np.float32(1 / 3)
+    np.exp(mixed, out=mixed)
     mixed -= _CBRT_BIAS
-    y = (mixed[0] + mixed[1]) * np.float32(0.5)
-    planes = {0: lambda: (mixed[0] - mixed[1]) * np.float32(0.5 * 14.0) + np.float32(0.42),
-              1: lambda: y + np.float32(0.01),
-              2: lambda: mixed[2] - y + np.float32(0.55)}
-    return np.stack([planes[c]() for c in channels])
+    for plane, channel in zip(out, channels):
+        if channel == 0:
+            np.subtract(mixed[0], mixed[1], out=plane)
+            plane *= np.float32(0.5 * 14.0)
+            plane += np.float32(0.42)
+        elif channel == 1:
+            np.add(mixed[0], mixed[1], out=plane)
+            plane *= np.float32(0.5)
+            plane += np.float32(0.01)
+        else:
+            y = (mixed[0] + mixed[1]) * np.float32(0.5)
+            np.subtract(mixed[2], y, out=plane)
+            plane += np.float32(0.55)
 
 
 def _linear(rgb: np.ndarray) -> np.ndarray:
@@ -82,20 +103,36 @@ def _linear(rgb: np.ndarray) -> np.ndarray:
     return table[rgb]
 
 
-def _blur(planes: np.ndarray) -> np.ndarray:
-    """SSIMULACRA2's Gaussian over (c, h, w) as the reference implementation runs it: zeros beyond the left
-    and right edges, mirrored at the top and bottom."""
-    c, h, w = planes.shape
-    tall = np.pad(planes, ((0, 0), (_RADIUS, _RADIUS), (0, 0)), mode="symmetric")
-    rows = tall[:, _RADIUS:_RADIUS + h] * _TAPS[_RADIUS]
-    for k in range(1, _RADIUS + 1):
-        rows += (tall[:, _RADIUS - k:_RADIUS - k + h] + tall[:, _RADIUS + k:_RADIUS + k + h]) * _TAPS[_RADIUS + k]
-    wide = np.zeros((c, h, w + 2 * _RADIUS), dtype=np.float32)
-    wide[:, :, _RADIUS:_RADIUS + w] = rows
-    out = wide[:, :, _RADIUS:_RADIUS + w] * _TAPS[_RADIUS]
-    for k in range(1, _RADIUS + 1):
-        out += (wide[:, :, _RADIUS - k:_RADIUS - k + w] + wide[:, :, _RADIUS + k:_RADIUS + k + w]) * _TAPS[_RADIUS + k]
-    return out
+def _tall(planes: int, h: int, w: int) -> np.ndarray:
+    """A buffer for ``planes`` planes of h x w with ``_RADIUS`` rows above and below for ``_blur``'s
+    mirrored edges, and up to a ``_BAND``'s rows more beneath: the caller writes the planes into
+    ``[:, _RADIUS:_RADIUS + h]``."""
+    return np.empty((planes, -(-h // _BAND) * _BAND + 2 * _RADIUS, w), dtype=np.float32)
+
+
+def _blur(tall: np.ndarray, h: int) -> np.ndarray:
+    """SSIMULACRA2's Gaussian over the ``h`` rows of each plane of ``tall`` (``_tall``) as the reference
+    implementation runs it: mirrored at the top and bottom (only those rows are copied), zeros beyond the
+    left and right edges. Each pass is a matrix product: ``_BAND`` rows (columns) of the result at a time
+    from the ``_BAND + 10`` they reach, with ``_BANDED``; a twentieth of the arithmetic of a product with
+    the whole banded matrix, and half the time of eleven shifted slices added up."""
+    c, rows, w = tall.shape
+    r, band = _RADIUS, _BAND
+    tall[:, :r] = tall[:, 2 * r - 1:r - 1:-1]
+    tall[:, r + h:2 * r + h] = tall[:, r + h - 1:h - 1:-1]
+    tall[:, 2 * r + h:] = 0  # beneath the last band: what no kept row reaches
+    blocks = (rows - 2 * r) // band
+    across = -(-w // band)
+    wide = np.empty((c, blocks * band, across * band + 2 * r), dtype=np.float32)
+    wide[:, :, :r] = 0
+    wide[:, :, r + w:] = 0
+    down = as_strided(tall, (c, blocks, band + 2 * r, w),
+                      (tall.strides[0], band * tall.strides[1], tall.strides[1], tall.strides[2]), writeable=False)
+    np.matmul(_BANDED.T, down, out=wide[:, :, r:r + w].reshape(c, blocks, band, w))
+    sideways = as_strided(wide, (c, h, across, band + 2 * r),
+                          (wide.strides[0], wide.strides[1], band * wide.strides[2], wide.strides[2]), writeable=False)
+    out = np.matmul(sideways, _BANDED).reshape(c, h, across * band)
+    return out[:, :, :w]
 
 
 def _half(linear: np.ndarray) -> np.ndarray:
@@ -103,25 +140,56 @@ def _half(linear: np.ndarray) -> np.ndarray:
     h, w = linear.shape[:2]
     if h % 2 or w % 2:
         linear = np.pad(linear, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
-    return linear.reshape(linear.shape[0] // 2, 2, linear.shape[1] // 2, 2, 3).mean(axis=(1, 3))
+    out = linear[0::2, 0::2] + linear[1::2, 0::2]
+    out += linear[0::2, 1::2]
+    out += linear[1::2, 1::2]
+    out *= np.float32(0.25)
+    return out
 
 
-def _norms(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-plane mean and 4-norm of (c, h, w)."""
-    squared = values * values
-    return values.mean(axis=(1, 2)), np.sqrt(np.sqrt((squared * squared).mean(axis=(1, 2))))
+def _norms(values: np.ndarray, which: tuple[bool, bool]) -> tuple[float, float]:
+    """The mean and 4-norm of one plane, each only when ``which`` asks for it (else 0)."""
+    flat = values.reshape(-1)
+    mean = float(flat.sum(dtype=np.float64)) / flat.size if which[0] else 0.0
+    if not which[1]:
+        return mean, 0.0
+    squared = flat * flat
+    return mean, math.sqrt(math.sqrt(float(np.dot(squared, squared)) / flat.size))
 
 
-#: One scale's result: its planes, and the (mean, 4-norm) of its SSIM, ringing and blurring maps.
-_Terms = tuple[tuple[int, ...], tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray],
-               tuple[np.ndarray, np.ndarray]]
+#: Per scale and plane: which norms (mean, 4-norm) of its SSIM, ringing and blurring maps weigh.
+_Need = tuple[tuple[bool, bool], tuple[bool, bool], tuple[bool, bool]]
+
+
+def _weight_index(channel: int, scale: int, norm: int, term: int, scales: int) -> int:
+    """Where a term's weight is in ``_WEIGHTS``: with fewer than six scales the weights run on, as in
+    SSIMULACRA2 itself."""
+    return ((channel * scales + scale) * 2 + norm) * 3 + term
+
+
+def _needs(scales: int) -> list[dict[int, _Need]]:
+    """For each of ``scales`` scales, the planes with a term weighing ``_TERM_WEIGHT`` or more, and which
+    of their terms do."""
+    out: list[dict[int, _Need]] = []
+    for scale in range(scales):
+        planes: dict[int, _Need] = {}
+        for channel in range(3):
+            need = tuple(tuple(bool(_WEIGHTS[_weight_index(channel, scale, norm, term, scales)] >= _TERM_WEIGHT)
+                               for norm in range(2)) for term in range(3))
+            if any(any(n) for n in need):
+                planes[channel] = need  # type: ignore[assignment]
+        out.append(planes)
+    return out
 
 
 @dataclass
 class _Scale:
+    channels: tuple[int, ...]  # the planes computed, X, Y, B by index
+    ssim: tuple[int, ...]  # ... and among them (by position) those whose SSIM map weighs
     xyb: np.ndarray
     mu: np.ndarray
-    sigma: np.ndarray  # blurred square minus the squared mean
+    sigma: np.ndarray  # of the ``ssim`` planes: blurred square minus the squared mean, plus SSIM's C2
+    edge: np.ndarray  # 1 / (1 + |xyb - mu|): the reference side of the ringing and blurring ratio
 
 
 class Reference:
@@ -131,29 +199,67 @@ class Reference:
     def __init__(self, image: Image.Image) -> None:
         self.size = image.size
         levels = _pyramid(_linear(_rgb(image)))
-        self.channels = _channels(len(levels))
-        self.scales = [_scale(level, channels) for level, channels in zip(levels, self.channels)]
+        self.needs = _needs(len(levels))
+        self.scales = [_scale(level, need) for level, need in zip(levels, self.needs)]
 
     def score(self, candidate: Image.Image) -> float:
         """SSIMULACRA2 of ``candidate`` (the decoded encode, same size) against this reference: 100 is
         identical, 90 visually lossless, 70 high quality, 50 medium."""
         if candidate.size != self.size:
             raise ValueError("the candidate must have the reference's size")
-        terms: list[_Terms | None] = []
-        for ref, linear, channels in zip(self.scales, _pyramid(_linear(_rgb(candidate))), self.channels):
+        weighted = 0.0
+        scales = len(self.scales)
+        for s, (ref, linear, need) in enumerate(zip(self.scales, _pyramid(_linear(_rgb(candidate))), self.needs)):
             if ref is None:
-                terms.append(None)
                 continue
-            xyb = _to_xyb(linear, channels)
-            mu = _blur(xyb)
-            sigma = _blur(xyb * xyb) - mu * mu
-            cross = _blur(ref.xyb * xyb) - ref.mu * mu
-            diff = ref.mu - mu
-            ssim = 1.0 - (1.0 - diff * diff) * (2.0 * cross + _C2) / (ref.sigma + sigma + _C2)
-            np.maximum(ssim, 0, out=ssim)
-            ratio = (1.0 + np.abs(xyb - mu)) / (1.0 + np.abs(ref.xyb - ref.mu)) - 1.0
-            terms.append((channels, _norms(ssim), _norms(np.maximum(ratio, 0)), _norms(np.maximum(-ratio, 0))))
-        return _combine(terms)
+            c, n, (h, w) = len(ref.channels), len(ref.ssim), linear.shape[:2]
+            # one blur for the candidate's means, squares and products with the reference
+            tall = _tall(c + 2 * n, h, w)
+            inner = tall[:, _RADIUS:_RADIUS + h]
+            _to_xyb(linear, ref.channels, inner[:c])
+            xyb = inner[:c]
+            for j, p in enumerate(ref.ssim):
+                np.multiply(xyb[p], xyb[p], out=inner[c + j])
+                np.multiply(xyb[p], ref.xyb[p], out=inner[c + n + j])
+            blurred = _blur(tall, h)
+            mu = blurred[:c]
+            for j, p in enumerate(ref.ssim):
+                sigma = blurred[c + j]
+                sigma -= mu[p] * mu[p]
+                cross = blurred[c + n + j]
+                cross -= ref.mu[p] * mu[p]
+                diff = ref.mu[p] - mu[p]
+                diff *= diff
+                np.subtract(1.0, diff, out=diff)
+                cross *= 2.0
+                cross += _C2
+                diff *= cross
+                sigma += ref.sigma[j]
+                diff /= sigma
+                ssim = np.subtract(1.0, diff, out=diff)
+                np.maximum(ssim, 0, out=ssim)
+                channel = ref.channels[p]
+                weighted += self._weigh(_norms(ssim, need[channel][0]), channel, s, 0, scales)
+            for p, channel in enumerate(ref.channels):
+                ring, blurring = need[channel][1], need[channel][2]
+                if not (any(ring) or any(blurring)):
+                    continue
+                ratio = np.subtract(xyb[p], mu[p])
+                np.abs(ratio, out=ratio)
+                ratio += 1.0
+                ratio *= ref.edge[p]
+                ratio -= 1.0
+                if any(ring):
+                    weighted += self._weigh(_norms(np.maximum(ratio, 0), ring), channel, s, 1, scales)
+                if any(blurring):
+                    np.negative(ratio, out=ratio)
+                    weighted += self._weigh(_norms(np.maximum(ratio, 0), blurring), channel, s, 2, scales)
+        return _final(weighted)
+
+    @staticmethod
+    def _weigh(norms: tuple[float, float], channel: int, scale: int, term: int, scales: int) -> float:
+        return sum(_WEIGHTS[_weight_index(channel, scale, norm, term, scales)] * abs(value)
+                   for norm, value in enumerate(norms))
 
 
 def _rgb(image: Image.Image) -> np.ndarray:
@@ -166,32 +272,39 @@ def _rgb(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("RGB"))
 
 
-def sample(image: Image.Image) -> Image.Image:
-    """What to encode and measure in place of a large image: ``GRID`` x ``GRID`` tiles spread evenly over
+def sample(image: Image.Image, grid: int = GRID) -> Image.Image:
+    """What to encode and measure in place of a large image: ``grid`` x ``grid`` tiles spread evenly over
     it, as one mosaic (every statistic of the score is a mean over pixels, and an encoder codes each
-    16 px block from its neighbourhood, so whole tiles keep both); the image itself when it is small."""
-    boxes = tiles(image.size)
+    16 px block from its neighbourhood, so whole tiles keep both); the image itself when the mosaic
+    would not be smaller (``tiles``)."""
+    boxes = tiles(image.size, grid)
     if boxes is None:
         return image
-    mosaic = Image.new(image.mode, (GRID * TILE, GRID * TILE))
+    mosaic = Image.new(image.mode, (grid * TILE, grid * TILE))
     for index, (left, top) in enumerate(boxes):
         tile = image.crop((left, top, left + TILE, top + TILE))
-        mosaic.paste(tile, ((index % GRID) * TILE, (index // GRID) * TILE))
+        mosaic.paste(tile, ((index % grid) * TILE, (index // grid) * TILE))
     return mosaic
 
 
-def _channels(scales: int) -> tuple[tuple[int, ...], ...]:
-    """The planes to compute at each of ``scales`` scales: ``_CHANNELS`` for six; every plane for fewer,
-    where SSIMULACRA2's weights run on across scales and channels."""
-    return _CHANNELS if scales == _SCALES else ((0, 1, 2),) * scales
-
-
-def _scale(linear: np.ndarray, channels: tuple[int, ...]) -> _Scale | None:
-    if not channels:
+def _scale(linear: np.ndarray, need: dict[int, _Need]) -> _Scale | None:
+    if not need:
         return None
-    xyb = _to_xyb(linear, channels)
-    mu = _blur(xyb)
-    return _Scale(xyb, mu, _blur(xyb * xyb) - mu * mu)
+    channels = tuple(need)
+    ssim = tuple(p for p, channel in enumerate(channels) if any(need[channel][0]))
+    c, n, (h, w) = len(channels), len(ssim), linear.shape[:2]
+    tall = _tall(c + n, h, w)
+    inner = tall[:, _RADIUS:_RADIUS + h]
+    _to_xyb(linear, channels, inner[:c])
+    xyb = inner[:c].copy()
+    for j, p in enumerate(ssim):
+        np.multiply(xyb[p], xyb[p], out=inner[c + j])
+    blurred = _blur(tall, h)
+    mu = blurred[:c]
+    sigma = blurred[c:] - mu[list(ssim)] ** 2
+    sigma += _C2
+    edge = 1.0 / (1.0 + np.abs(xyb - mu))
+    return _Scale(channels, ssim, xyb, mu, sigma, edge)
 
 
 def _pyramid(linear: np.ndarray) -> list[np.ndarray]:
@@ -204,32 +317,21 @@ def _pyramid(linear: np.ndarray) -> list[np.ndarray]:
     return levels
 
 
-def _combine(terms: list[_Terms | None]) -> float:
-    """The weighted sum of every scale's norms and SSIMULACRA2's final mapping to 0..100 (with fewer
-    than six scales the weights run on, as in SSIMULACRA2 itself)."""
-    weighted = 0.0
-    i = 0
-    for channel in range(3):
-        for term in terms:
-            for norm in range(2):
-                if term is not None and channel in term[0]:
-                    plane = term[0].index(channel)
-                    for k, maps in enumerate(term[1:]):
-                        weighted += _WEIGHTS[i + k] * abs(float(maps[norm][plane]))
-                i += 3
+def _final(weighted: float) -> float:
+    """SSIMULACRA2's mapping of the weighted sum of every scale's norms to 0..100."""
     weighted *= 0.9562382616834844
     weighted = (2.326765642916932 * weighted - 0.020884521182843837 * weighted ** 2
                 + 6.248496625763138e-05 * weighted ** 3)
     return 100.0 - 10.0 * math.pow(weighted, 0.6276336467831387) if weighted > 0 else 100.0
 
 
-def tiles(size: tuple[int, int]) -> list[tuple[int, int]] | None:
-    """Top-left corners of ``GRID`` x ``GRID`` tiles of ``TILE`` px spread evenly over an image of
-    ``size`` (on the 16 px grid JPEG and video codecs code in); None when the image is small enough to
-    measure whole."""
+def tiles(size: tuple[int, int], grid: int = GRID) -> list[tuple[int, int]] | None:
+    """Top-left corners of ``grid`` x ``grid`` tiles of ``TILE`` px spread evenly over an image of
+    ``size`` (on the 16 px grid JPEG and video codecs code in); None when they would not be fewer pixels
+    than the image or it has a side shorter than a tile."""
     width, height = size
-    if width * height <= SAMPLE_PIXELS or min(width, height) < TILE:
+    if width * height <= (grid * TILE) ** 2 or min(width, height) < TILE:
         return None
-    xs = [16 * round((width - TILE) * (i + 0.5) / GRID / 16) for i in range(GRID)]
-    ys = [16 * round((height - TILE) * (i + 0.5) / GRID / 16) for i in range(GRID)]
+    xs = [16 * round((width - TILE) * (i + 0.5) / grid / 16) for i in range(grid)]
+    ys = [16 * round((height - TILE) * (i + 0.5) / grid / 16) for i in range(grid)]
     return [(min(x, width - TILE), min(y, height - TILE)) for y in ys for x in xs]

@@ -116,6 +116,7 @@ class _Stages:
     def __init__(self) -> None:
         self.ms: dict[str, float] = {}
         self.started = time.perf_counter()
+        self.cpu_started = time.process_time()
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -127,6 +128,10 @@ class _Stages:
 
     def since_start(self) -> float:
         return time.perf_counter() - self.started
+
+    def cpu_since_start(self) -> float:
+        """Process CPU seconds since the start: what the work cost, whatever else shares the core."""
+        return time.process_time() - self.cpu_started
 
 
 @dataclass(frozen=True)
@@ -207,7 +212,8 @@ def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | N
             animation = animate.read(source.image, frames, lambda image: steps.process(image, _without_icc(frame)))
         admission.require_encode(predicted, stages.since_start(), deadline)
         with stages.stage("encode"):
-            return _encode_animation(animation, spec, exif, avif_speed, deadline, source, stages, predicted)
+            return _encode_animation(animation, spec, exif, avif_speed, deadline, source, stages, predicted,
+                                 config.auto_quality_allowance)
     with stages.stage("resize"):
         image = steps.process(pixels, frame)
     with stages.stage("encode"):
@@ -215,7 +221,8 @@ def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | N
             return _result(placeholder.text(image, spec.format).encode(), spec.format, image.size, source, stages,
                            predicted)
         admission.require_encode(predicted, stages.since_start(), deadline)
-        return _encode_still(image, pixels, frame, spec, exif, avif_speed, deadline, source, stages, predicted)
+        return _encode_still(image, pixels, frame, spec, exif, avif_speed, deadline, source, stages, predicted,
+                             config.auto_quality_allowance)
 
 
 def _without_icc(frame: steps.Frame) -> steps.Frame:
@@ -235,7 +242,7 @@ def _watermark(spec: VariantSpec, data: bytes | None, config: Config) -> dict:
 
 def _encode_still(image: Image.Image, pixels: Image.Image, frame: steps.Frame, spec: VariantSpec,
                   exif: bytes | None, avif_speed: int, deadline: Deadline, source: decode.SourceImage,
-                  stages: _Stages, predicted: cost.Estimate) -> TransformResult:
+                  stages: _Stages, predicted: cost.Estimate, allowance: float | None) -> TransformResult:
     """The encode step of a still: the format (``legacy`` resolved on the pixels), PNG/GIF palettes from
     the source's colours, then a byte budget's quality and size steps."""
     fmt = encode.choose_format(spec.format, image)
@@ -247,7 +254,8 @@ def _encode_still(image: Image.Image, pixels: Image.Image, frame: steps.Frame, s
     def encoder(img: Image.Image, quality: int | None) -> bytes:
         return encode.encode(img, fmt, quality, exif=exif, source_colours=colours, avif_speed=avif_speed)
 
-    quality, probes, body, seconds = _auto_quality(image, fmt, spec, encoder, predicted, deadline)
+    quality, probes, body, seconds = _auto_quality(image, fmt, spec, encoder, predicted, deadline,
+                                                   _Search(stages.cpu_since_start(), allowance, avif_speed))
     if body is None:
         started = time.perf_counter()
         body = encode.encode(image, fmt, quality, exif=exif, source_colours=colours, plain=plain,
@@ -264,22 +272,43 @@ def _encode_still(image: Image.Image, pixels: Image.Image, frame: steps.Frame, s
     return out
 
 
+@dataclass(frozen=True)
+class _Search:
+    """What ``q=auto``'s time allowance is made of: the CPU seconds the generation has spent before the
+    search, ``Config.auto_quality_allowance`` and the AVIF speed the output is encoded at."""
+
+    spent: float
+    share: float | None
+    avif_speed: int
+    frames: int = 1
+
+
 def _auto_quality(image: Image.Image, fmt: str, spec: VariantSpec, encoder: Callable[[Image.Image, int], bytes],
-                  predicted: cost.Estimate, deadline: Deadline) -> tuple[int | None, int, bytes | None, float]:
+                  predicted: cost.Estimate, deadline: Deadline,
+                  search: _Search) -> tuple[int | None, int, bytes | None, float]:
     """The quality to encode at (the spec's, or ``q=auto``'s choice for its target), the probes that
     choice made, and the output's bytes and the seconds they took when a probe already made them. The
-    probes are those the cost model priced, each started only while the final encode still fits after
-    it."""
+    probes are at most those the cost model priced, each started only while the final encode still fits
+    after it, and together take at most the allowance: ``share`` times what a fixed quality costs, the
+    generation so far and the output's encode at the seed quality."""
     if spec.target is None or fmt not in autoquality.FORMATS:
         return spec.quality, 0, None, 0.0
+    allowance = None
+    if search.share is not None:
+        seed = autoquality.SEARCH[fmt].seed_for(spec.target)
+        pixels = image.size[0] * image.size[1] * search.frames
+        fixed = search.spent + cost.encode_seconds(fmt, seed, pixels, animated=search.frames > 1,
+                                              avif_speed=search.avif_speed)
+        allowance = search.share * fixed
     choice = autoquality.choose(image, fmt, spec.target, encoder, probes=predicted.probes, deadline=deadline,
-                                reserve=predicted.encode_s * cost.SAFETY)
+                                reserve=predicted.encode_s * cost.SAFETY, allowance=allowance,
+                                avif_speed=search.avif_speed)
     return choice.quality, choice.probes, choice.data, choice.probe_seconds
 
 
 def _encode_animation(animation: animate.Animation, spec: VariantSpec, exif: bytes | None, avif_speed: int,
                       deadline: Deadline, source: decode.SourceImage, stages: _Stages,
-                      predicted: cost.Estimate) -> TransformResult:
+                      predicted: cost.Estimate, allowance: float | None) -> TransformResult:
     """The encode step for an animation: every frame at once (``legacy`` is GIF, which carries no EXIF);
     a byte budget steps the quality only, never the frames' size."""
     fmt = "gif" if spec.format == "legacy" else spec.format
@@ -288,7 +317,9 @@ def _encode_animation(animation: animate.Animation, spec: VariantSpec, exif: byt
     def still(image: Image.Image, quality: int) -> bytes:  # q=auto chooses on the first frame
         return encode.encode(image, fmt, quality, avif_speed=avif_speed)
 
-    quality, probes, _, _ = _auto_quality(first, fmt, spec, still, predicted, deadline)
+    quality, probes, _, _ = _auto_quality(first, fmt, spec, still, predicted, deadline,
+                                          _Search(stages.cpu_since_start(), allowance, avif_speed,
+                                                  len(animation.frames)))
     encoding = Encoding(first, animation, fmt, quality or 0, exif if fmt != "gif" else None, avif_speed, 0.0)
     started = time.perf_counter()
     body = encoding.encode(first, quality)

@@ -8,13 +8,14 @@ import io
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from PIL import Image
 
 import imgedge
 from imgedge.config import Config
-from imgedge.core import autoquality, perceptual
+from imgedge.core import autoquality, cost, perceptual
 from imgedge.deadline import Deadline
 from tests.photos import open_bytes, photo
 
@@ -58,24 +59,59 @@ def test_the_numpy_metric_is_the_reference_computation():
     assert ours == pytest.approx(score(image, out.getvalue()), abs=0.05)
 
 
+def _slow_jpeg(clock: list[float], calls: list[int]) -> Callable[[Image.Image, int], bytes]:
+    """A JPEG encoder that advances ``clock`` by 0.25 s per encode and records each quality in ``calls``."""
+
+    def slow(img: Image.Image, quality: int) -> bytes:
+        calls.append(quality)
+        clock[0] += 0.25
+        out = io.BytesIO()
+        img.save(out, "JPEG", quality=quality)
+        return out.getvalue()
+
+    return slow
+
+
 def test_a_probe_starts_only_while_the_deadline_holds_it_and_the_final_encode(monkeypatch):
     image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize((320, 200))
     clock = [0.0]
     monkeypatch.setattr(autoquality.time, "perf_counter", lambda: clock[0])
     calls: list[int] = []
-
-    def slow(img: Image.Image, quality: int) -> bytes:
-        calls.append(quality)
-        clock[0] += 0.25  # each probe takes 0.25 s
-        out = io.BytesIO()
-        img.save(out, "JPEG", quality=quality)
-        return out.getvalue()
-
+    slow = _slow_jpeg(clock, calls)  # each probe takes 0.25 s
     deadline = Deadline(1.0, clock=lambda: clock[0])
     choice = autoquality.choose(image, "jpeg", TARGET, slow, deadline=deadline, reserve=0.3)
     # after two probes 0.5 s are left: not enough for a third (0.25 s) and the final encode (0.3 s)
     assert len(calls) == choice.probes == 2
     assert autoquality.SEARCH["jpeg"].low <= choice.quality <= autoquality.SEARCH["jpeg"].high
+
+
+def test_the_search_spends_at_most_its_allowance_of_cpu_time(monkeypatch):
+    image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize((320, 200))
+    cpu = [0.0]
+    monkeypatch.setattr(autoquality.time, "process_time", lambda: cpu[0])
+    calls: list[int] = []
+    choice = autoquality.choose(image, "jpeg", TARGET, _slow_jpeg(cpu, calls), allowance=0.6)  # 0.25 CPU s each
+    # after two probes 0.1 s of the allowance is left: not enough for a third, nor for scoring the output
+    assert len(calls) == choice.probes == 2 and cpu[0] <= 0.6
+
+
+def test_the_plan_takes_the_most_probes_that_fit_on_the_most_faithful_sample():
+    size, seed = (640, 480), autoquality.SEARCH["jpeg"].seed_for(TARGET)
+    assert autoquality.plan(size, "jpeg", seed, None) == (None, autoquality.PROBES)  # no allowance: whole
+    assert autoquality.plan((1280, 960), "jpeg", seed, None) == (perceptual.GRID, autoquality.PROBES)
+    assert autoquality.plan(size, "jpeg", seed, 0.0) == (None, 0)
+    assert autoquality.plan(size, "jpeg", seed, 10.0) == (None, autoquality.PROBES)
+    reference, encode, measure = cost.probe_costs("jpeg", seed, (perceptual.SMALL_GRID * perceptual.TILE) ** 2)
+    # three probes on the small mosaic, and no more on a larger sample
+    tight = reference + 3 * (encode + measure)
+    assert autoquality.plan(size, "jpeg", seed, tight * 1.01) == (perceptual.SMALL_GRID, autoquality.PROBES)
+
+
+def test_with_no_allowance_left_q_auto_is_the_seed_quality():
+    data = photo("lake-boats-4mp.jpg")
+    made = imgedge.transform(data, "w=400&fmt=jpeg&q=auto", config=Config(auto_quality_allowance=0.0))
+    assert made.encode_passes == 1
+    assert made.encoding is not None and made.encoding.quality == autoquality.SEARCH["jpeg"].seed_for(TARGET)
 
 
 def test_a_fixed_quality_render_does_not_load_the_metric():
