@@ -38,7 +38,10 @@ AVIF_SPEED = 6
 #: delta-q spends bits where they show). On the corpus' tune part, at equal bytes, against the old 4:2:0
 #: with the default tuning: +1.4 to +1.9 dB PSNR at 320 px, +0.3 (a painting) to +1.5 dB (a graphic) at
 #: 1080 px, for the same encode time; 4:4:4 or the tuning alone give about half each. So for every image
-#: and size, not only colourful ones (benchmarks/RESULTS.md, "Quality per byte").
+#: and size, not only colourful ones (benchmarks/RESULTS.md, "Quality per byte"). libheif (libvips, sharp)
+#: asks the same aom for IQ tuning at speed 5: at speed 6, IQ and aom's tool switches gain nothing and
+#: `tune=psnr` gains 0.03-0.24 dB PSNR but loses SSIMULACRA2; speed 5 costs 2-8x the encode CPU
+#: ("What libheif asks aom for").
 AVIF_SUBSAMPLING = "4:4:4"
 AVIF_AOM_OPTIONS = {"tune": "ssim"}
 #: AVIF transparency: premultiplied alpha (libavif's ``prem`` property; the colour planes hold colour x
