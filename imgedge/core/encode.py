@@ -48,8 +48,8 @@ AVIF_AOM_OPTIONS = {"tune": "ssim"}
 #: ``RAWToJ444``, whose round trip tops out at 48.7 dB on a smooth photo (storm, 1080 px, AV1 lossless);
 #: 4-channel RGBA has no libyuv path there, so libavif's own exact conversion runs (53.6 dB, what libheif
 #: gets). So an opaque image is handed over as RGBA: libavif writes no alpha item for an all-opaque alpha
-#: plane, the file is the same kind, the encode CPU the same, and smooth pictures gain up to +0.6 dB at
-#: equal bytes (benchmarks/RESULTS.md, "What libheif asks aom for").
+#: plane, the file is the same kind, the encode costs 3-9 % more CPU, and smooth pictures gain up to
+#: +1.4 dB at equal bytes (benchmarks/RESULTS.md, "What libheif asks aom for").
 AVIF_EXACT_YUV = True
 #: AVIF transparency: premultiplied alpha (libavif's ``prem`` property; the colour planes hold colour x
 #: alpha), so colour under low alpha costs no bytes (white-on-transparent graphics excepted: premultiplied,
