@@ -91,7 +91,8 @@ def vips_save(image, case: Case) -> bytes:
         return image.webpsave_buffer(Q=s["quality"], effort=s["method"], keep="none")
     if case.fmt == "avif":
         s = enc.avif_settings(case.quality)
-        # libheif's aom "speed" is 9 - effort; the same chroma (libvips has no aom tuning option)
+        # libheif's aom "speed" is 9 - effort; the same chroma. libvips' ``tune`` stays libheif's ``auto``,
+        # aom's IQ tuning, which costs 0.9-1.4x imgedge's SSIM tuning (RESULTS.md, "What libheif asks aom for")
         return image.heifsave_buffer(Q=s["quality"], effort=9 - s["speed"], compression="av1",
                                      subsample_mode="off" if s.get("subsampling") == "4:4:4" else "on",
                                      bitdepth=8, keep="none")

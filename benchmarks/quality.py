@@ -90,6 +90,13 @@ CANDIDATES: dict[str, tuple[str, dict]] = {
     "avif-420-s6-ssim": ("avif", {"subsampling": "4:2:0", "speed": 6, "advanced": {"tune": "ssim"}}),
     "avif-444-s6-ssim": ("avif", {"subsampling": "4:4:4", "speed": 6, "advanced": {"tune": "ssim"}}),
     "avif-444-s6-cdq": ("avif", {"subsampling": "4:4:4", "speed": 6, "advanced": {"enable-chroma-deltaq": "1"}}),
+    "avif-444-s6-psnr": ("avif", {"subsampling": "4:4:4", "speed": 6, "advanced": {"tune": "psnr"}}),
+    "avif-444-s5-ssim": ("avif", {"subsampling": "4:4:4", "speed": 5, "advanced": {"tune": "ssim"}}),
+    # what libheif (libvips, sharp) asks aom for: cpu-used 5 and aom's image-quality tuning
+    "avif-444-s5-iq": ("avif", {"subsampling": "4:4:4", "speed": 5, "advanced": {"tune": "iq"}}),
+    # speed 5 without rectangular, AB and 1:4 partitions: about 2x speed 6's encode CPU instead of 4-8x
+    "avif-444-s5-ssim-square": ("avif", {"subsampling": "4:4:4", "speed": 5, "advanced": {
+        "tune": "ssim", "enable-rect-partitions": "0", "enable-ab-partitions": "0", "enable-1to4-partitions": "0"}}),
     "webp-m4": ("webp", {"method": 4}),
     "webp-m5": ("webp", {"method": 5}),
     "webp-m6": ("webp", {"method": 6}),

@@ -49,11 +49,13 @@ ENCODE_NS: dict[str, tuple[tuple[int, float], ...]] = {
     "png": ((0, 800.0),),
     "gif": ((0, 850.0),),
 }
-#: AVIF (libavif + aom, one thread) by speed; ``encode.AVIF_SPEED`` (6) is the default.
+#: AVIF (libavif + aom, one thread) by speed; ``encode.AVIF_SPEED`` (6) is the default. Each rate includes
+#: 30 ns/px for libavif's exact RGB -> YUV conversion (``encode.AVIF_EXACT_YUV``: +12 to +44 ns/px, +3-9 %
+#: of a speed-6 q60 encode, measured at 320 and 1080 px).
 AVIF_ENCODE_NS: dict[int, tuple[tuple[int, float], ...]] = {
-    6: ((50, 860.0), (80, 900.0), (95, 1950.0), (100, 2100.0)),
-    8: ((60, 290.0), (100, 540.0)),
-    9: ((60, 120.0), (100, 260.0)),
+    6: ((50, 890.0), (80, 930.0), (95, 1980.0), (100, 2130.0)),
+    8: ((60, 320.0), (100, 570.0)),
+    9: ((60, 150.0), (100, 290.0)),
 }
 #: Animated WebP and AVIF frames cost about what a still of the frame's size costs (measured on 30 frames
 #: of 1000x1000: WebP q100 256 ns/px, q80 172; AVIF q60 at speed 8 176); an animated GIF is written
@@ -95,8 +97,9 @@ PNG_STRIP_WORK_BYTES = 8 * 1024 * 1024
 PNG_BAND_WORK_BYTES = 16 * 1024 * 1024
 #: Encoder working memory, bytes per output pixel (AVIF's aom keeps several YUV planes and its analysis;
 #: at 4:4:4 with SSIM tuning, ``encode.AVIF_SUBSAMPLING``, VmHWM grew by 34.3 bytes/px on a 4 MP frame,
-#: against 21.7 at 4:2:0).
-ENCODER_BYTES_PER_PIXEL = {"jpeg": 4, "webp": 12, "avif": 36, "png": 12, "gif": 12}
+#: against 21.7 at 4:2:0; handing an opaque image over as RGBA, ``encode.AVIF_EXACT_YUV``, adds 6.9: 31.7
+#: → 38.6 on a 3.8 MP gradient with noise).
+ENCODER_BYTES_PER_PIXEL = {"jpeg": 4, "webp": 12, "avif": 43, "png": 12, "gif": 12}
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,19 @@ AVIF_SPEED = 6
 #: delta-q spends bits where they show). On the corpus' tune part, at equal bytes, against the old 4:2:0
 #: with the default tuning: +1.4 to +1.9 dB PSNR at 320 px, +0.3 (a painting) to +1.5 dB (a graphic) at
 #: 1080 px, for the same encode time; 4:4:4 or the tuning alone give about half each. So for every image
-#: and size, not only colourful ones (benchmarks/RESULTS.md, "Quality per byte").
+#: and size, not only colourful ones (benchmarks/RESULTS.md, "Quality per byte"). libheif (libvips, sharp)
+#: asks the same aom for IQ tuning at speed 5: at speed 6, IQ and aom's tool switches gain nothing and
+#: `tune=psnr` gains 0.03-0.24 dB PSNR but loses SSIMULACRA2; speed 5 costs 2-8x the encode CPU
+#: ("What libheif asks aom for").
 AVIF_SUBSAMPLING = "4:4:4"
 AVIF_AOM_OPTIONS = {"tune": "ssim"}
+#: AVIF colour conversion: libavif turns 3-channel RGB into full-range 4:4:4 YUV with libyuv's fixed-point
+#: ``RAWToJ444``, whose round trip tops out at 48.7 dB on a smooth photo (storm, 1080 px, AV1 lossless);
+#: 4-channel RGBA has no libyuv path there, so libavif's own exact conversion runs (53.6 dB, what libheif
+#: gets). So an opaque image is handed over as RGBA: libavif writes no alpha item for an all-opaque alpha
+#: plane, the file is the same kind, the encode costs 3-9 % more CPU, and smooth pictures gain up to
+#: +1.4 dB at equal bytes (benchmarks/RESULTS.md, "What libheif asks aom for").
+AVIF_EXACT_YUV = True
 #: AVIF transparency: premultiplied alpha (libavif's ``prem`` property; the colour planes hold colour x
 #: alpha), so colour under low alpha costs no bytes (white-on-transparent graphics excepted: premultiplied,
 #: their colour follows the alpha). Pillow and Chromium both read it (benchmarks/RESULTS.md, "AVIF
@@ -95,8 +105,11 @@ def encode(image: Image.Image, fmt: str, quality: int | None, *, exif: bytes | N
         drop_opaque_alpha(image).save(out, "WEBP", **webp_settings(quality or 80), **extra)
     elif fmt == "avif":
         flat = drop_opaque_alpha(image)
-        flat.save(out, "AVIF", **avif_settings(quality or 60, avif_speed, grey=flat.mode in ("L", "LA"),
-                                               alpha=flat.mode in ("LA", "RGBA")), **extra)
+        settings = avif_settings(quality or 60, avif_speed, grey=flat.mode in ("L", "LA"),
+                                 alpha=flat.mode in ("LA", "RGBA"))
+        if flat.mode == "RGB" and AVIF_EXACT_YUV:
+            flat = flat.convert("RGBA")
+        flat.save(out, "AVIF", **settings, **extra)
     else:
         raise ValueError(f"cannot encode {fmt!r}")
     return out.getvalue()
