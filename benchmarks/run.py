@@ -261,9 +261,11 @@ def report(json_path: Path) -> str:
 def psnr_comparable(photo: dict, case: str) -> bool:
     """Whether PSNR against the reference (full decode, alpha dropped, no colour management) says anything
     about both outputs: not for a wide-gamut original (imgedge converts it to sRGB, libvips' ``thumbnail``
-    keeps its numbers) nor a transparent one made JPEG (imgedge flattens onto white, libvips onto black)."""
+    keeps its numbers) nor a transparent one (made JPEG, imgedge flattens onto white, libvips onto black;
+    kept transparent, the colour under low alpha is whatever each encoder keeps there, premultiplied by
+    imgedge's AVIF: ``quality.py`` composites them over white and black instead)."""
     wide = "srgb" not in (photo.get("icc") or "srgb").lower()
-    return not wide and not (photo.get("alpha") and "-jpeg-" in case)
+    return not wide and not photo.get("alpha")
 
 
 def corpus_report(cases: dict) -> list[str]:
