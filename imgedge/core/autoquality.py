@@ -23,9 +23,10 @@ the cost model's rate), so ``q=auto`` stays within about twice a fixed-quality g
 image. ``plan`` then picks the sample (the whole output up to ``perceptual.SAMPLE_PIXELS``, a mosaic of
 3 x 3 tiles, ``perceptual.GRID``, or of 2 x 2, ``perceptual.SMALL_GRID``) and the number of probes
 that fit, priced by the cost model (``cost.probe_costs``), most probes first, then the most faithful
-sample; each probe and check starts only while what the last one took still fits. With no probe that
-fits, the choice is the seed. Without an allowance the search takes ``PROBES`` probes on the whole
-output or, above ``perceptual.SAMPLE_PIXELS``, the larger mosaic. Either way the cost model prices the
+sample; each probe and check starts only while what the last one took still fits. An allowance too
+small for any probe still pays one on the smallest sample (``least``); an allowance of 0 takes the
+seed. Without an allowance the search takes ``PROBES`` probes on the whole output or, above
+``perceptual.SAMPLE_PIXELS``, the larger mosaic. Either way the cost model prices the
 probes (``cost.Work.probes``) and a probe starts only while the deadline still holds it and the final
 encode.
 """
