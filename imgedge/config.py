@@ -153,10 +153,11 @@ class Config:
     auto_quality: bool = False
     #: ``q=auto``'s search (its probe encodes and scores) may spend this many times the CPU a fixed
     #: quality costs (the generation before it and the output's encode at the cost model's rate): 1.0
-    #: keeps ``q=auto`` within about twice a fixed-quality generation, with fewer probes on smaller
-    #: samples, and none for a small, fast output, which then gets the seed quality (benchmarks/RESULTS.md,
-    #: "Auto quality": its lowest scores fall to 62 and its bytes rise). None, the default: no limit but
-    #: the generation budget (three probes on the whole output or the larger mosaic), the bytes bar kept.
+    #: keeps ``q=auto`` within about twice a fixed-quality generation (median), with fewer probes on
+    #: smaller samples, and one on the smallest for a small, fast output (benchmarks/RESULTS.md, "Auto
+    #: quality": its lowest scores fall to 67 and its bytes rise; 0: no probe, the seed quality). None, the
+    #: default: no limit but the generation budget (three probes on the whole output or the larger
+    #: mosaic), the bytes bar kept.
     auto_quality_allowance: float | None = None
     #: Named watermarks for ``wm=<name>``: ``{"logo": {"key": "brand/logo.png", "position": "southeast",
     #: "opacity": 0.5, "scale": 0.25, "margin": 0.03}}``. ``scale`` is the watermark's width as a fraction

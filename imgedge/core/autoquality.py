@@ -23,9 +23,10 @@ the cost model's rate), so ``q=auto`` stays within about twice a fixed-quality g
 image. ``plan`` then picks the sample (the whole output up to ``perceptual.SAMPLE_PIXELS``, a mosaic of
 3 x 3 tiles, ``perceptual.GRID``, or of 2 x 2, ``perceptual.SMALL_GRID``) and the number of probes
 that fit, priced by the cost model (``cost.probe_costs``), most probes first, then the most faithful
-sample; each probe and check starts only while what the last one took still fits. With no probe that
-fits, the choice is the seed. Without an allowance the search takes ``PROBES`` probes on the whole
-output or, above ``perceptual.SAMPLE_PIXELS``, the larger mosaic. Either way the cost model prices the
+sample; each probe and check starts only while what the last one took still fits. An allowance too
+small for any probe still pays one on the smallest sample (``least``); an allowance of 0 takes the
+seed. Without an allowance the search takes ``PROBES`` probes on the whole output or, above
+``perceptual.SAMPLE_PIXELS``, the larger mosaic. Either way the cost model prices the
 probes (``cost.Work.probes``) and a probe starts only while the deadline still holds it and the final
 encode.
 """
@@ -47,14 +48,16 @@ from . import cost
 @dataclass(frozen=True)
 class Search:
     """One format's search: the qualities it may choose, its seed (quality ~ ``seed[0] + seed[1] *
-    target``), its score points per quality step near the targets, and the margin over the target a
-    sample must reach."""
+    target``), its score points per quality step near the targets, the margin over the target a
+    sample must reach, and the most quality steps a choice may go past the highest probe when every probe
+    fell short (a step by the typical slope from one low probe overshoots on a steep curve)."""
 
     low: int
     high: int
     seed: tuple[float, float]
     slope: float
     margin: float
+    reach: int
 
     def seed_for(self, target: float) -> int:
         return self.clamp(round(self.seed[0] + self.seed[1] * target))
@@ -66,11 +69,12 @@ class Search:
 #: Fitted on the tuning part of the corpus (``benchmarks/auto_quality.py calibrate``): the seed through the
 #: median quality each format needed for scores 62 and 72, the median slope there, and a margin that
 #: covers most of how far a mosaic's score rose above the whole image's (JPEG up to ~3.5 points at
-#: scores 60-80; WebP's mosaic scores lower than the whole, AVIF's either way by ~2).
+#: scores 60-80; WebP's mosaic scores lower than the whole, AVIF's either way by ~2). The reach is how far
+#: above the seed for score 70 the tuning part's searches without an allowance chose at most.
 SEARCH: dict[str, Search] = {
-    "jpeg": Search(20, 95, (-106.0, 2.35), 0.43, 4.0),
-    "webp": Search(10, 95, (-134.0, 2.8), 0.33, 2.0),
-    "avif": Search(15, 90, (-39.0, 1.2), 0.71, 3.0),
+    "jpeg": Search(20, 95, (-106.0, 2.35), 0.43, 4.0, 13),
+    "webp": Search(10, 95, (-134.0, 2.8), 0.33, 2.0, 25),
+    "avif": Search(15, 90, (-39.0, 1.2), 0.71, 3.0, 16),
 }
 #: The margin over the target when the probe is the whole image: only the interpolation's error.
 WHOLE_MARGIN = 0.5
@@ -131,6 +135,14 @@ def plan(output_size: tuple[int, int], fmt: str, quality: int, allowance: float 
     return best
 
 
+def least(output_size: tuple[int, int], fmt: str, quality: int, avif_speed: int = 6) -> float:
+    """The allowance a search always has: one probe on the smallest sample (with the cost model's
+    safety), so a small original whose generation is too quick to pay for a probe is not left with the
+    seed, which misses the target on a detailed photo by far more than the probe costs in time."""
+    reference, encode, measure = cost.probe_costs(fmt, quality, samples(output_size)[-1][1], avif_speed)
+    return cost.SAFETY * (reference + encode + measure)
+
+
 def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Image, int], bytes], *,
            probes: int = PROBES, deadline: Deadline | None = None, reserve: float = 0.0,
            allowance: float | None = None, avif_speed: int = 6) -> Choice:
@@ -143,6 +155,8 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
     started = time.process_time()
     search = SEARCH[fmt]
     seed = search.seed_for(target)
+    if allowance:  # 0: no search, the seed
+        allowance = max(allowance, least(image.size, fmt, seed, avif_speed))
     grid, probes = plan(image.size, fmt, seed, allowance, probes=probes, avif_speed=avif_speed)
     if not probes:
         return Choice(seed, None, 0, 0.0)
@@ -214,14 +228,14 @@ def next_quality(scores: dict[int, float], goal: float, search: Search) -> int:
 
 def pick(scores: dict[int, float], goal: float, search: Search) -> int:
     """The chosen quality: interpolated for ``goal`` between the probes that bracket it; else the lowest
-    probe that reached it; else (none did) a step past the best probe, within the format's range."""
+    probe that reached it; else (none did) a step past the best probe, at most the format's reach."""
     below = sorted((q, s) for q, s in scores.items() if s < goal)
     above = sorted((q, s) for q, s in scores.items() if s >= goal)
     if below and above:
         return _between(below[-1], above[0], goal)
     if above:
         return above[0][0]
-    return next_quality(scores, goal, search)
+    return min(next_quality(scores, goal, search), search.clamp(below[-1][0] + search.reach))
 
 
 def _between(low: tuple[int, float], high: tuple[int, float], goal: float) -> int:

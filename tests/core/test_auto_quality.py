@@ -95,6 +95,27 @@ def test_the_search_spends_at_most_its_allowance_of_cpu_time(monkeypatch):
     assert len(calls) == choice.probes == 2 and cpu[0] <= 0.6
 
 
+def test_an_allowance_too_small_for_a_probe_still_pays_one_on_the_smallest_sample(monkeypatch):
+    image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize((640, 480))
+    cpu = [0.0]
+    monkeypatch.setattr(autoquality.time, "process_time", lambda: cpu[0])
+    calls: list[int] = []
+    choice = autoquality.choose(image, "jpeg", TARGET, _slow_jpeg(cpu, calls), allowance=1e-6)
+    # the first probe fits the least allowance (priced by the cost model); what it took leaves no second
+    assert len(calls) == choice.probes == 1
+    seed = autoquality.SEARCH["jpeg"].seed_for(TARGET)
+    assert autoquality.least(image.size, "jpeg", seed) > 1e-6
+
+
+def test_a_choice_past_every_probe_stays_within_the_format_s_reach():
+    search = autoquality.SEARCH["jpeg"]
+    # one probe far below the goal: the typical slope alone would step to the top of the range
+    assert autoquality.next_quality({58: 50.0}, 74.0, search) == search.high
+    assert autoquality.pick({58: 50.0}, 74.0, search) == 58 + search.reach
+    # a short step is not cut
+    assert autoquality.pick({58: 73.0}, 74.0, search) == autoquality.next_quality({58: 73.0}, 74.0, search)
+
+
 def test_the_plan_takes_the_most_probes_that_fit_on_the_most_faithful_sample():
     size, seed = (640, 480), autoquality.SEARCH["jpeg"].seed_for(TARGET)
     assert autoquality.plan(size, "jpeg", seed, None) == (None, autoquality.PROBES)  # no allowance: whole
