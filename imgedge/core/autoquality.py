@@ -127,20 +127,28 @@ def plan(output_size: tuple[int, int], fmt: str, quality: int, allowance: float 
         return options[0][0], probes
     best: tuple[int | None, int] = (options[0][0], 0)
     for grid, pixels in options:
-        reference, encode, measure = cost.probe_costs(fmt, quality, pixels, avif_speed)
-        left = allowance - reference - (measure if grid is None else 0.0)
-        fits = min(probes, max(0, math.floor(left / (encode + measure))))
+        fixed, each = _search_costs(fmt, quality, grid, pixels, avif_speed)
+        fits = min(probes, max(0, math.floor((allowance - fixed) / each)))
         if fits > best[1]:
             best = (grid, fits)
     return best
+
+
+def _search_costs(fmt: str, quality: int, grid: int | None, pixels: int, avif_speed: int) -> tuple[float, float]:
+    """A search's seconds on a sample of ``pixels`` (``grid`` None: the whole output), by the cost model:
+    what it costs whatever the probes (the reference side, and for a whole-output sample the score of the
+    output itself, its first check), and what each probe adds (an encode and a score)."""
+    reference, encode, measure = cost.probe_costs(fmt, quality, pixels, avif_speed)
+    return reference + (measure if grid is None else 0.0), encode + measure
 
 
 def least(output_size: tuple[int, int], fmt: str, quality: int, avif_speed: int = 6) -> float:
     """The allowance a search always has: one probe on the smallest sample (with the cost model's
     safety), so a small original whose generation is too quick to pay for a probe is not left with the
     seed, which misses the target on a detailed photo by far more than the probe costs in time."""
-    reference, encode, measure = cost.probe_costs(fmt, quality, samples(output_size)[-1][1], avif_speed)
-    return cost.SAFETY * (reference + encode + measure)
+    grid, pixels = samples(output_size)[-1]
+    fixed, each = _search_costs(fmt, quality, grid, pixels, avif_speed)
+    return cost.SAFETY * (fixed + each)
 
 
 def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Image, int], bytes], *,

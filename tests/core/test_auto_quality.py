@@ -107,6 +107,15 @@ def test_an_allowance_too_small_for_a_probe_still_pays_one_on_the_smallest_sampl
     assert autoquality.least(image.size, "jpeg", seed) > 1e-6
 
 
+@pytest.mark.parametrize("size", [(200, 150), (250, 250), (320, 213), (640, 480)])
+@pytest.mark.parametrize("fmt", autoquality.FORMATS)
+def test_the_least_allowance_buys_a_probe_on_every_output(size, fmt):
+    # an output too small for a mosaic is scored whole, its own score included: the least allowance pays
+    # for that too, not only for one probe's encode and score
+    seed = autoquality.SEARCH[fmt].seed_for(TARGET)
+    assert autoquality.plan(size, fmt, seed, autoquality.least(size, fmt, seed))[1] >= 1
+
+
 def test_a_choice_past_every_probe_stays_within_the_format_s_reach():
     search = autoquality.SEARCH["jpeg"]
     # one probe far below the goal: the typical slope alone would step to the top of the range
