@@ -1,6 +1,7 @@
 """AVIF transparency: straight against premultiplied alpha, as a browser shows it and as Pillow reads it.
 
     python benchmarks/avif_alpha.py [--split tune|validate] [--widths 320,1080] [--qualities 40,52,64,76]
+    python benchmarks/avif_alpha.py --peers [--split tune|validate] [--widths 320,1080]
 
 For every RGBA original of the corpus, imgedge's own lossless resize (the encoder's input) is encoded as
 AVIF with imgedge's settings twice per quality: with straight alpha, and with libavif's premultiplied
@@ -15,6 +16,11 @@ squared errors of both backgrounds averaged). A browser that ignored the premult
 by alpha twice: too dark wherever alpha < 1, which the composite over black exposes (there the colour alone
 shows). Over white the alpha shows: Debian's Chromium 156 reads every AVIF's alpha plane as limited-range
 video, premultiplied or not (see benchmarks/RESULTS.md, "AVIF transparency").
+
+``--peers`` asks what a viewer sees of each implementation's files instead: imgedge's (``imgedge.transform``),
+libvips' and sharp's AVIF of every RGBA original over ``quality.py``'s sweeps, each read by Chromium and by
+Pillow and compared with ``quality.py``'s float reference composited over both backgrounds; the summary is
+imgedge's BD-PSNR against each peer as each reader shows the files.
 """
 
 from __future__ import annotations
@@ -86,15 +92,78 @@ def summary(curves: dict[tuple, list[dict]]) -> str:
     return "\n".join(rows)
 
 
+PEERS = ("libvips", "sharp")
+
+
+def peer_summary(curves: dict[tuple, list[dict]]) -> str:
+    """imgedge against each peer per original and width: BD-PSNR (dB at equal bytes; where the byte
+    ranges do not overlap, the BD-rate) as Pillow reads the files and as Chromium shows them."""
+    from quality import bd_quality, bd_rate
+
+    head = " | ".join(f"vs {peer}, {reader}" for peer in PEERS for reader in ("Pillow", "Chromium"))
+    rows = ["", f"| original | part | width | {head} |", "|---|---|---|" + "---|" * 2 * len(PEERS)]
+    for (name, split, width, impl), points in curves.items():
+        if impl != "imgedge":
+            continue
+        cells = []
+        for peer in PEERS:
+            theirs = curves[(name, split, width, peer)]
+            for reader in ("pillow", "chromium"):
+                dq = bd_quality(points, theirs, reader)
+                dr = None if dq is not None else bd_rate(points, theirs, reader)
+                cells.append(f"{dq:+.2f} dB" if dq is not None
+                             else "no overlap" if dr is None else f"bytes {dr:+.0f} %")
+        rows.append(f"| {name} | {split} | {width} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def peers_as_shown(page, entries: list[dict], widths: list[int]) -> dict[tuple, list[dict]]:
+    """Every implementation's AVIF sweep of each original, as Chromium draws it and as Pillow reads it."""
+    from quality import RDCase, produce, reference, sweep
+
+    curves: dict[tuple, list[dict]] = {}
+    print("| original | part | width | implementation | q | bytes | Pillow PSNR "
+          "| Chromium PSNR over black, over white |")
+    print("|---|---|---|---|---|---|---|---|")
+    for entry in entries:
+        for width in widths:
+            case = RDCase(f"{width}-avif", width, "avif", 60)
+            for impl in ("imgedge", *PEERS):
+                for quality in sweep(impl, "avif"):
+                    avif = produce(impl, entry, case, quality)
+                    read = Image.open(io.BytesIO(avif))
+                    expected = composites(*reference(entry["path"], read.size))
+                    shown = browser_composites(page, avif)
+                    point = {"bytes": len(avif), "pillow": psnr_over(pillow_composites(avif), expected),
+                             "chromium": psnr_over(shown, expected)}
+                    over = [psnr_over([drawn], [wanted]) for drawn, wanted in zip(shown, expected)]
+                    curves.setdefault((entry["name"], entry["split"], width, impl), []).append(point)
+                    print(f"| {entry['name']} | {entry['split']} | {width} | {impl} | {quality} | {len(avif):,} "
+                          f"| {point['pillow']:.2f} | {over[1]:.2f}, {over[0]:.2f} |", flush=True)
+    return curves
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=corpus.SPLITS)
     parser.add_argument("--widths", default="320,1080")
     parser.add_argument("--qualities", default="40,52,64,76")
+    parser.add_argument("--peers", action="store_true",
+                        help="imgedge's, libvips' and sharp's files as Chromium and Pillow show them")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
     entries = corpus.select(corpus.ensure(), args.split, ["png-rgba"], distinct_pixels=True)
+    if args.peers:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                                  args=["--headless", "--no-sandbox", "--disable-gpu"])
+            page = chromium.new_page()
+            page.set_content("<!doctype html><title>alpha</title>")
+            curves = peers_as_shown(page, entries, [int(w) for w in args.widths.split(",")])
+            chromium.close()
+        print(peer_summary(curves))
+        return 0
     print("| original | part | width | q | straight: bytes; Pillow PSNR; Chromium PSNR over black, over white "
           "| premultiplied: bytes; Pillow PSNR; Chromium PSNR over black, over white |")
     print("|---|---|---|---|---|---|")
