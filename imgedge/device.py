@@ -103,22 +103,23 @@ _CLOUDFRONT_HEADERS: tuple[tuple[str, str], ...] = (
 #:   "PTST 2.264"), and the "(Unknown; Linux x86_64)" platform of headless QtWebKit (PhantomJS and the tools built on
 #:   it; not on ARM, where LG's TVs and set-top boxes send it).
 #: - monitor: uptime checkers (Site24x7 "…Monitoring", Datadog's "…monitor"); and the other words of automation no
-#:   person's browser says: inspector, diagnostics, observatory, synthetic (monitoring), link check, scan/scanner,
-#:   favicon (fetchers), PageSpeed, Search Console, an AI agent's "<name>-User/", a checker, fetcher, harvester,
-#:   archiver, validator, indexer, analyzer, downloader or extractor, sitemaps, SEO, uptime, a feed fetcher's "N
-#:   subscribers", scraper, screenshot, thumbnail, capture, probe, tester, parser, collector, grabber, (site) sucker,
-#:   robot, survey, research, prerender, a build's "-SNAPSHOT", Pingdom, Catchpoint, Dotcom-Monitor's DMBrowser and
-#:   MarketGoo (monitors and SEO audits); a domain name outside a URL, subdomains too ("Criticalcss.com/2.0", "Match by
-#:   Siteimprove.com", "+devin.ai", "www.example.com)"): services name themselves so, browsers never, but not a phone or
-#:   tablet app named by its shop's or paper's domain with its device first in its own bracket ("bol.com/1.8.2 (iPad;
-#:   iOS 9.3; Scale/2.00)": iOS and Android apps' form, which crawlers do not send); "compatible;", Google's or any name
-#:   inserted in a WebKit browser's engine bracket ("(KHTML, like Gecko; compatible; BW/1.2)", "(KHTML, like Gecko;
-#:   GoogleAdSenseInfeed)", "(KHTML, like Gecko GomezAgent 3.0)"), a name after "rv:" in a desktop's Firefox or IE 11
-#:   bracket ("rv:45.0; Rigor)", "rv:11.0; Catchpoint)": browsers end it with their "rv:" version; KaiOS phones put
-#:   their model after it), the automation words Selenium, devtools and classifier, a bare name between that bracket and
-#:   the browser's "Version/" or "Mobile/" (a browser's own tokens always carry a version: "(KHTML, like Gecko) Hotjar
-#:   Version/11.0"), "-Google" ending a name (DuplexWeb-Google, APIs-Google), and "Mozilla/5.0 (compatible; Name/1.0)"
-#:   naming no platform: the forms crawlers that pose as browsers use.
+#:   person's browser says: inspector, diagnostics, observatory, synthetic (monitoring), link check, scan/scanner (a
+#:   word of its own: CamScanner is a phone app), favicon (fetchers), PageSpeed, Search Console, an AI agent's
+#:   "<name>-User/", a checker, fetcher, harvester, archiver, validator, indexer, analyzer, downloader or extractor,
+#:   sitemaps, SEO, uptime, a feed fetcher's "N subscribers", scraper, screenshot, thumbnail, capture, probe, tester,
+#:   parser, collector, grabber, (site) sucker, robot, survey, research, prerender, a build's "-SNAPSHOT", Pingdom,
+#:   Catchpoint, Dotcom-Monitor's DMBrowser and MarketGoo (monitors and SEO audits); a domain name outside a URL,
+#:   subdomains too ("Criticalcss.com/2.0", "Match by Siteimprove.com", "+devin.ai", "www.example.com)"): services name
+#:   themselves so, browsers never, but not a phone or tablet app named by its shop's or paper's domain with its device
+#:   first in its own bracket ("bol.com/1.8.2 (iPad; iOS 9.3; Scale/2.00)": iOS and Android apps' form, which crawlers
+#:   do not send); "compatible;", Google's or any name inserted in a WebKit browser's engine bracket ("(KHTML, like
+#:   Gecko; compatible; BW/1.2)", "(KHTML, like Gecko; GoogleAdSenseInfeed)", "(KHTML, like Gecko GomezAgent 3.0)"), a
+#:   name after "rv:" in a desktop's Firefox or IE 11 bracket ("rv:45.0; Rigor)", "rv:11.0; Catchpoint)": browsers end
+#:   it with their "rv:" version; KaiOS phones put their model after it), the automation words Selenium, devtools and
+#:   classifier, a bare name between that bracket and the browser's "Version/" or "Mobile/" (a browser's own tokens
+#:   always carry a version: "(KHTML, like Gecko) Hotjar Version/11.0"), "-Google" ending a name (DuplexWeb-Google,
+#:   APIs-Google), and "Mozilla/5.0 (compatible; Name/1.0)" naming no platform: the forms crawlers that pose as browsers
+#:   use.
 #: - security and vulnerability scanners by name (OpenVAS, Nessus, Nikto, sqlmap, Acunetix, Burp Collaborator, Nmap,
 #:   ZGrab, Nuclei, watchTowr, Netsparker, Qualys), Lightspeed Systems' web-filter crawler, the Siteimprove monitor
 #:   ("... by Siteimprove"), Daum's crawler Daumoa and the page-to-image converters (khtml2png, wkhtmltoimage/-pdf);
@@ -129,8 +130,8 @@ _BOT_RE = re.compile(
     r"|facebookexternalhit|facebookcatalog|meta-external|whatsapp/(?!.*electron/)|slack-imgproxy|^pinterest/"
     r"|ia_archiver|\bgoogle-[a-z]|chatgpt-|claude-|perplexity-|anthropic-ai|cohere-ai|-user/"
     r"|headless|lighthouse|phantomjs|\(unknown; linux (?!arm)|\bptst\b|monitor|inspector|diagnostic"
-    r"|observatory|synthetic|linkcheck"
-    r"|scan(?:ner)?\b|favicon|page ?speed|search console|checker\b|fetch(?:er|or)\b|harvester|archiver|validator"
+    r"|observatory|synthetic|linkcheck|(?<![a-z])scan(?:ner)?\b"
+    r"|favicon|page ?speed|search console|checker\b|fetch(?:er|or)\b|harvester|archiver|validator"
     r"|indexer|analy[sz]er|sitemap|\bseo|uptime|downloader|extractor|\d subscribers|scraper|screenshot|thumbnail"
     r"|capture|pingdom|catchpoint|dmbrowser|marketgoo|probe|tester\b|\bparser|collector|grabber|sucker|spyder|robot"
     r"|survey|research|prerender|snapshot"
