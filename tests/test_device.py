@@ -393,6 +393,9 @@ def test_independent_sources_accuracy_per_class(source):
          "Chrome/111.0.5563.116 Mobile Safari/537.36 CamScanner/6.35.0", "mobile"),
         ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) WhatsApp/2.2330.7 "
          "Chrome/114.0.5735.289 Electron/25.8.4 Safari/537.36", "desktop"),
+        # An app's reverse-domain id names its publisher ("google"), not the device.
+        ("com.google.android.youtube/5.1.2(Linux; U; Android 2.3.6; en_US; SCH-I500 Build/GINGERBREAD) gzip",
+         "mobile"),
     ],
 )
 def test_devices_known_by_model_or_kind(user_agent, expected):
