@@ -135,8 +135,8 @@ _BOT_RE = re.compile(
     r"|indexer|analy[sz]er|sitemap|\bseo|uptime|downloader|extractor|\d subscribers|scraper|screenshot|thumbnail"
     r"|capture|pingdom|catchpoint|dmbrowser|marketgoo|probe|tester\b|\bparser|collector|grabber|sucker|spyder|robot"
     r"|survey|research|prerender|snapshot"
-    r"|openvas|nessus|nikto|sqlmap|acunetix|burpcollaborator|\bnmap\b|zgrab|nuclei|watchtowr|netsparker|qualys"
-    r"|lightspeedsystems|siteimprove|daumoa|khtml2png|wkhtmlto|\((?:macintosh|windows|x11|linux):"
+    r"|openvas|n(?:essus|ikto|uclei|etsparker|(?<=\bn)map\b)|s(?:qlmap|iteimprove)|acunetix|burpcollaborator|zgrab"
+    r"|qualys|w(?:atchtowr|khtmlto)|lightspeedsystems|daumoa|khtml2png|\((?:macintosh|windows|x11|linux):"
     r"|(?<![\w./@-])(?!^(?:[\w-]+\.)+[a-z]{2,}/[\d.]+ \((?:ipad|iphone|ipados|ios|android)\b)"
     r"(?:[\w-]+\.)+(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))"
     r"|like gecko(?:[;,] (?:compatible;|[^)]*google)| [a-z][^()]*\))|selenium|devtools|classifier"
@@ -212,7 +212,7 @@ _TV_RE = re.compile(
     r"|youview|brightsign|led-?\d{2}|xbox|playstation ?[2-5]|\(ps[345]\)|\bwii"
     r"|linux (?:mips|sh4)|_tv_/|(?:tv|box) build/(?!.*mobile)|\b[a-z]+[ _]shell[ _]\w{6}|android (?:tv )?(?:box|stick)"
     r"|^tv bro/|qtwebengine.*\bgw-device/|\bwpe\b|wv-atv|tclwebkit|\bouya\b|\bsraf/"
-    r"|\bcobalt/\d|\bstarboard/|\(ps[2-5][;)]|\bcellos\b|netgem|zetakey|\bescape[ /]\d"
+    r"|cobalt/\d|starboard/|\((?:ps[2-5][;)]|cellos\))|netgem|zetakey|escape[ /]\d"
     r"|webtv|tsbnettv|toshiba_tp|inettvbrowser|sonycebrowser|\bmaple\d|boxee|\bkylo/|\btivo\b|vewd|freebox|humax|dlnadoc"
     r"|;\s[^;()]*\btv\b[^;()]*(?:\sbuild/|\))(?!.*mobile)|;\s[2-9]\d[a-z]{2,}\d{3,}[a-z0-9]*(?:\sbuild/|[;)])",
 )
@@ -226,7 +226,7 @@ _TV_RE = re.compile(
 _TV_BOX_RE = re.compile(
     r"\bmx(?:q|iii|iv)|\b(?:h96|x96|t95|a95x|m8s)(?!\d)|\bmk\d{2,3}(?:[a-z]|\b)|\btx[3-9] (?:pro|mini|max|plus)\b"
     r"|\bs9(?:0[35]|1[02])\b|; [pq]2\d\d build/|_dongle_"
-    r"|\bkm[1-9](?:pro|\b)|\babox\b|\bcx-?919\b|\bq[mv]1[5-9]\d[a-z]\b",
+    r"|\b(?:km[1-9](?:pro|\b)|abox\b|cx-?919\b|q[mv]1[5-9]\d[a-z]\b)",
 )
 
 #: Amazon Fire TV model codes all start "AFT" (AFTB, AFTM, AFTMM, AFTT, AFTS, AFTKA, AFTR, AFTGAZL...);
@@ -312,9 +312,9 @@ _BROWSER_RE = re.compile(r"Safari|Gecko/|Chrome/")
 #: and platforms (Teleca/Obigo, Samsung's Dolfin and Bada, Nokia's Maemo, Openwave, Polaris, Danger's hiptop, AvantGo,
 #: and the Skyfire and BOLT browsers, which send a desktop platform), WAP (the feature phones' protocol) and a screen
 #: size under 500 pixels wide ("176x220", "240x320", also with a colour depth: "240x320x64K"), which only phones and
-#: old handhelds put in their UA; the feature phones' own "Maker-Model" UA with nothing else to go by ("SIE-3118",
-#: "ZTE-C77/1.0 SMIT-Browser/2.0.0", "HTC_Touch_Viva_T2223 Opera/9.50 (Windows NT 5.1…)": the makers' scheme, which
-#: no crawler or program takes), and Microsoft Mobile Explorer's "MMEF" version token.
+#: old handhelds put in their UA; and Microsoft Mobile Explorer's "MMEF" version token. Then (``_FEATURE_PHONE_RE``)
+#: the feature phones' own "Maker-Model" UA with nothing else to go by ("SIE-3118", "ZTE-C77/1.0 SMIT-Browser/2.0.0",
+#: "HTC_Touch_Viva_T2223 Opera/9.50 (Windows NT 5.1…)"): the makers' scheme, which no crawler or program takes.
 _MOBILE_RE = re.compile(
     r"iphone|ipod|android.*\bmobile\b|\bmobile(?: safari|/|;|\))|windows phone|windows ce|iemobile|blackberry|\bbb10\b"
     r"|symbian|symbos|series ?[46]0|\bs60\b|j2me|midp|cldc|kaios|opera mini|opera mobi|ucweb|sailfish|ubuntu touch"
@@ -322,9 +322,13 @@ _MOBILE_RE = re.compile(
     r"|watch ?os|\biph\d|docomo|kddi-|softbank|vodafone/|j-phone|willcom|ddipocket|portalmmm|\bfoma\b|^emobile/"
     r"|jig browser|nf-browser|wpdesktop|mobilesafari/|teleca|obigo|dolfin|\bbada\b|maemo|openwave|polaris"
     r"|hiptop|avantgo|skyfire|^bolt/|\bwap\b"
-    r"|\b[1-4]\d\dx[1-9]\d\d(?:\b|x\d)"
-    r"|^(?:sie|mot|lge?|samsung|sec|sagem|panasonic|zte|alcatel|philips|sharp|nec|sanyo|kyocera|benq|sendo|mitsu"
-    r"|ericsson|amoi|haier|gionee|spice|micromax|karbonn|lava|htc)[-_]\w*?\d|\bmmef\d",
+    r"|\b[1-4]\d\dx[1-9]\d\d(?:\b|x\d)|mmef\d",
+)
+
+#: The feature phones' own "Maker-Model" UA, matched at its start only.
+_FEATURE_PHONE_RE = re.compile(
+    r"(?:sie|mot|lge?|samsung|sec|sagem|panasonic|zte|alcatel|philips|sharp|nec|sanyo|kyocera|benq|sendo|mitsu"
+    r"|ericsson|amoi|haier|gionee|spice|micromax|karbonn|lava|htc)[-_]\w*?\d",
 )
 
 #: Windows RT (Windows 8 on ARM: Surface RT and 2, VivoTab RT, XPS 10), tablets all; its phone sibling says
@@ -417,7 +421,7 @@ def _classify_by_keywords(ua: str, low: str) -> str:
         return "tablet"
     if "Android" in ua and "Mobile" not in ua:
         return "tablet" if _android_browser_without_mobile(ua) else "mobile"
-    if _MOBILE_RE.search(low):
+    if _MOBILE_RE.search(low) or _FEATURE_PHONE_RE.match(low):
         return "mobile"
     if _WINDOWS_RT_RE.search(low):
         return "tablet"
