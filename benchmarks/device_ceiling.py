@@ -23,6 +23,13 @@ neither knows; "its only" is where a classifier does better than ours on those l
 from device-detector's regexes, so its agreement with ours is not independent evidence: the value is in
 the strings it gets right and we do not.
 
+Two more columns count, of our misses, what no rule could take from the string: "all wrong", the misses every
+reference parser run also calls differently from the label (label policy, or a device no table knows), and
+"cannot tell", the misses whose string names nothing that tells its class (``cannot_tell``): an Android UA with no
+model in its bracket ("Linux; Android 10; K"), a phone, tablet or TV sending a desktop's platform (iPadOS Safari's
+Mac UA, a Samsung DeX session's X11, a Windows tablet's "Touch"), or a string labelled bot that is a stock browser's
+UA with nothing added. Both are counts, read from no string: they are what the README's note on the bar cites.
+
 ``--misses`` lists those strings ("its only" and "both wrong"), for the tuning halves only: the validation
 halves and the never-looked-at sources are measured, never read.
 """
@@ -66,6 +73,20 @@ for (const line of lines) {
                               bot: isBot(r)}));
 }
 """
+#: The items of an Android UA's bracket that name no device: platform, version, locale, Chrome's reduced "K", the
+#: WebView's "wv", a bare build id.
+PLATFORM_ITEM_RE = re.compile(r"(?:linux|u|android(?: [\d.]+)?|[a-z]{2}(?:[-_][a-z]{2,4})?|k|wv|mobile|build/\S*|"
+                              r"arm\w*|x86_64|aarch64|i686)", re.I)
+#: A desktop's platform bracket, sent by a phone, tablet or TV that says nothing else of itself.
+DESKTOP_PLATFORM_RE = re.compile(r"^[^(]*\((?![^()]*(?:android|iphone|ipad|ipod))[^()]*(?:windows|macintosh|x11)", re.I)
+#: A stock browser's UA, with no name added: Chrome, Safari, Edge, Opera (WebKit), Firefox, Internet Explorer.
+STOCK_BROWSER_RE = re.compile(
+    r"Mozilla/5\.0 \([^()]*\) AppleWebKit/[\d.]+ \(KHTML, like Gecko\)(?: Version/[\d.]+)?(?: Chrome/[\d.]+)?"
+    r"(?: Mobile(?:/\w+)?)? Safari/[\d.]+(?: Edg/[\d.]+| OPR/[\d.]+)?"
+    r"|Mozilla/5\.0 \([^()]*rv:[\d.]+\) Gecko/[\d.]+ Firefox/[\d.]+"
+    r"|Mozilla/[45]\.0 \(compatible; MSIE [\d.]+; Windows[^()]*\)"
+    r"|Mozilla/5\.0 \(Windows[^()]*Trident/7\.0;[^()]*rv:11\.0\) like Gecko",
+)
 DESKTOP_OS_RE = re.compile(r"windows|mac ?os|linux|ubuntu|debian|fedora|chrom|bsd|solaris|haiku|amiga", re.I)
 
 
@@ -131,6 +152,19 @@ def ua_parser_js_answers(uas: list[str]) -> dict[str, str]:
     return answers
 
 
+def cannot_tell(ua: str, label: str) -> bool:
+    """Whether ``ua`` names nothing that tells its ``label``: no model, a desktop's platform, a stock browser."""
+    if label == "bot":
+        return STOCK_BROWSER_RE.fullmatch(ua) is not None
+    if label not in ("mobile", "tablet", "smarttv"):
+        return False
+    if DESKTOP_PLATFORM_RE.match(ua):
+        return True
+    bracket = re.search(r"\(([^()]*\bAndroid\b[^()]*)\)", ua)
+    return bracket is not None and all(
+        PLATFORM_ITEM_RE.fullmatch(item.strip()) for item in bracket.group(1).split(";") if item.strip())
+
+
 def is_right(label: str, got: str) -> bool:
     return got not in ("bot", NO_ANSWER) if label == SCREEN else got == label
 
@@ -154,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         dd = is_right(label, references["device-detector"][ua])
         split[(group, label)][("both right", "ours only", "its only", "both wrong")[(not ours) * 2 + (not dd)]] += 1
         split[(group, label)]["ours"] += ours
+        split[(group, label)]["all wrong"] += not ours and not any(is_right(label, a[ua]) for a in references.values())
+        split[(group, label)]["cannot tell"] += not ours and cannot_tell(ua, label)
         for name, answers in references.items():
             split[(group, label)][name] += is_right(label, answers[ua])
         if args.misses and not ours and group.endswith("tune"):
@@ -161,16 +197,16 @@ def main(argv: list[str] | None = None) -> int:
                   f": {ua}  ({note})")
     names = ["ours", *references]
     header = ("| source, half | class | UAs | " + " | ".join(names)
-              + " | both right | ours only | its only | both wrong | either right |")
+              + " | both right | ours only | its only | both wrong | either right | all wrong | cannot tell |")
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     order = (*DEVICE_CLASSES, SCREEN)
     for (group, label), c in sorted(split.items(), key=lambda kv: (kv[0][0], order.index(kv[0][1]))):
         n = sum(c[k] for k in ("both right", "ours only", "its only", "both wrong"))
-        figures[group][label] = {"n": n, **{name: c[name] / n for name in names},
-                                 **{k: c[k] for k in ("both right", "ours only", "its only", "both wrong")}}
+        counts = ("both right", "ours only", "its only", "both wrong", "all wrong", "cannot tell")
+        figures[group][label] = {"n": n, **{name: c[name] / n for name in names}, **{k: c[k] for k in counts}}
         lines.append(f"| {group} | {label} | {n} | " + " | ".join(f"{100 * c[k] / n:.1f}" for k in names)
                      + f" | {c['both right']} | {c['ours only']} | {c['its only']} | {c['both wrong']}"
-                     + f" | {100 * (n - c['both wrong']) / n:.1f} |")
+                     + f" | {100 * (n - c['both wrong']) / n:.1f} | {c['all wrong']} | {c['cannot tell']} |")
     print(json.dumps(figures, indent=1) if args.json else "\n".join(lines))
     return 0
 

@@ -10,7 +10,8 @@ How a class is decided, first match wins:
    request without it is nearly always a script, and ``bot`` gets the desktop preset.
 2. Keyword rules that no device model overrides: crawlers, preview fetchers, monitors and HTTP libraries
    (``bot``), then TVs, streaming boxes and home consoles (``smarttv``), then phone apps' own HTTP stacks
-   (``mobile``), then HarmonyOS NEXT's own device type, then Android apps on Chromebooks (``desktop``).
+   (``mobile``), then HarmonyOS NEXT's own device type, then Android apps on Chromebooks (``desktop``), then a
+   "Tablet" item in the platform bracket (Firefox for Android's, apps') and Puffin's tablet builds (``tablet``).
 3. The device model, for UAs that can name one (not Windows, macOS, iOS or X11 ones, whose brackets
    hold no phone, tablet or TV model code): ``imgedge.device_models`` looks the UA's model tokens up in a
    table of ~47,000 generated at build time from Matomo device-detector's device regexes and Mobile-Detect's
@@ -102,32 +103,40 @@ _CLOUDFRONT_HEADERS: tuple[tuple[str, str], ...] = (
 #:   "PTST 2.264"), and the "(Unknown; Linux x86_64)" platform of headless QtWebKit (PhantomJS and the tools built on
 #:   it; not on ARM, where LG's TVs and set-top boxes send it).
 #: - monitor: uptime checkers (Site24x7 "…Monitoring", Datadog's "…monitor"); and the other words of automation no
-#:   person's browser says: inspector, diagnostics, observatory, synthetic (monitoring), link check, scan/scanner,
-#:   favicon (fetchers), PageSpeed, Search Console, an AI agent's "<name>-User/", a checker, fetcher, harvester,
-#:   archiver, validator, indexer, analyzer, downloader or extractor, sitemaps, SEO, uptime, a feed fetcher's "N
-#:   subscribers", scraper, screenshot, thumbnail, capture, probe, tester, parser, collector, grabber, (site) sucker,
-#:   robot, survey, research, prerender, a build's "-SNAPSHOT", Pingdom, Catchpoint, Dotcom-Monitor's DMBrowser and
-#:   MarketGoo (monitors and SEO audits); a domain name outside a URL, subdomains too ("Criticalcss.com/2.0", "Match by
-#:   Siteimprove.com", "+devin.ai", "www.example.com)"): services name themselves so, browsers never, but not a phone or
-#:   tablet app named by its shop's or paper's domain with its device first in its own bracket ("bol.com/1.8.2 (iPad;
-#:   iOS 9.3; Scale/2.00)": iOS and Android apps' form, which crawlers do not send); "compatible;", Google's or any name
-#:   inserted in a WebKit browser's engine bracket ("(KHTML, like Gecko; compatible; BW/1.2)", "(KHTML, like Gecko;
-#:   GoogleAdSenseInfeed)", "(KHTML, like Gecko GomezAgent 3.0)"), a name after "rv:" in a desktop's Firefox or IE 11
-#:   bracket ("rv:45.0; Rigor)", "rv:11.0; Catchpoint)": browsers end it with their "rv:" version; KaiOS phones put
-#:   their model after it), the automation words Selenium, devtools and classifier, a bare name between that bracket and
-#:   the browser's "Version/" or "Mobile/" (a browser's own tokens always carry a version: "(KHTML, like Gecko) Hotjar
-#:   Version/11.0"), "-Google" ending a name (DuplexWeb-Google, APIs-Google), and "Mozilla/5.0 (compatible; Name/1.0)"
-#:   naming no platform: the forms crawlers that pose as browsers use.
+#:   person's browser says: inspector, diagnostics, observatory, synthetic (monitoring), link check, scan/scanner (a
+#:   word of its own: CamScanner is a phone app), favicon (fetchers), PageSpeed, Search Console, an AI agent's
+#:   "<name>-User/", a checker, fetcher, harvester, archiver, validator, indexer, analyzer, downloader or extractor,
+#:   sitemaps, SEO, uptime, a feed fetcher's "N subscribers", scraper, screenshot, thumbnail, capture, probe, tester,
+#:   parser, collector, grabber, (site) sucker, robot, survey, research, prerender, a build's "-SNAPSHOT", Pingdom,
+#:   Catchpoint, Dotcom-Monitor's DMBrowser and MarketGoo (monitors and SEO audits); a domain name outside a URL,
+#:   subdomains too ("Criticalcss.com/2.0", "Match by Siteimprove.com", "+devin.ai", "www.example.com)"): services name
+#:   themselves so, browsers never, but not a phone or tablet app named by its shop's or paper's domain with its device
+#:   first in its own bracket ("bol.com/1.8.2 (iPad; iOS 9.3; Scale/2.00)": iOS and Android apps' form, which crawlers
+#:   do not send); "compatible;", Google's or any name inserted in a WebKit browser's engine bracket ("(KHTML, like
+#:   Gecko; compatible; BW/1.2)", "(KHTML, like Gecko; GoogleAdSenseInfeed)", "(KHTML, like Gecko GomezAgent 3.0)"), a
+#:   name after "rv:" in a desktop's Firefox or IE 11 bracket ("rv:45.0; Rigor)", "rv:11.0; Catchpoint)": browsers end
+#:   it with their "rv:" version; KaiOS phones put their model after it), the automation words Selenium, devtools and
+#:   classifier, a bare name between that bracket and the browser's "Version/" or "Mobile/" (a browser's own tokens
+#:   always carry a version: "(KHTML, like Gecko) Hotjar Version/11.0"), "-Google" ending a name (DuplexWeb-Google,
+#:   APIs-Google), and "Mozilla/5.0 (compatible; Name/1.0)" naming no platform: the forms crawlers that pose as browsers
+#:   use.
+#: - security and vulnerability scanners by name (OpenVAS, Nessus, Nikto, sqlmap, Acunetix, Burp Collaborator, Nmap,
+#:   ZGrab, Nuclei, watchTowr, Netsparker, Qualys), Lightspeed Systems' web-filter crawler, the Siteimprove monitor
+#:   ("... by Siteimprove"), Daum's crawler Daumoa and the page-to-image converters (khtml2png, wkhtmltoimage/-pdf);
+#:   and a platform bracket written with a colon ("(Macintosh: Intel Mac OS X"): a hand-made imitation, since
+#:   browsers write a semicolon there. WhatsApp's desktop app (an Electron app) is not its link preview.
 _BOT_RE = re.compile(
     r"(?<=[a-z_.-])(?<!cu)bot(?![a-z])|crawl|spider|slurp|scrapy|[\w.-]@[\w-]+\.[a-z]{2,}|preview"
-    r"|facebookexternalhit|facebookcatalog|meta-external|whatsapp/|slack-imgproxy|^pinterest/"
+    r"|facebookexternalhit|facebookcatalog|meta-external|whatsapp/(?!.*electron/)|slack-imgproxy|^pinterest/"
     r"|ia_archiver|\bgoogle-[a-z]|chatgpt-|claude-|perplexity-|anthropic-ai|cohere-ai|-user/"
     r"|headless|lighthouse|phantomjs|\(unknown; linux (?!arm)|\bptst\b|monitor|inspector|diagnostic"
-    r"|observatory|synthetic|linkcheck"
-    r"|scan(?:ner)?\b|favicon|page ?speed|search console|checker\b|fetch(?:er|or)\b|harvester|archiver|validator"
+    r"|observatory|synthetic|linkcheck|(?<![a-z])scan(?:ner)?\b"
+    r"|favicon|page ?speed|search console|checker\b|fetch(?:er|or)\b|harvester|archiver|validator"
     r"|indexer|analy[sz]er|sitemap|\bseo|uptime|downloader|extractor|\d subscribers|scraper|screenshot|thumbnail"
     r"|capture|pingdom|catchpoint|dmbrowser|marketgoo|probe|tester\b|\bparser|collector|grabber|sucker|spyder|robot"
     r"|survey|research|prerender|snapshot"
+    r"|openvas|n(?:essus|ikto|uclei|etsparker|(?<=\bn)map\b)|s(?:qlmap|iteimprove)|acunetix|burpcollaborator|zgrab"
+    r"|qualys|w(?:atchtowr|khtmlto)|lightspeedsystems|daumoa|khtml2png|\((?:macintosh|windows|x11|linux):"
     r"|(?<![\w./@-])(?!^(?:[\w-]+\.)+[a-z]{2,}/[\d.]+ \((?:ipad|iphone|ipados|ios|android)\b)"
     r"(?:[\w-]+\.)+(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))"
     r"|like gecko(?:[;,] (?:compatible;|[^)]*google)| [a-z][^()]*\))|selenium|devtools|classifier"
@@ -192,7 +201,10 @@ _HTTP_LIBRARY_RE = re.compile(
 #: Android TV's WebView ("wv-atv"), TCL's TV engine, the OUYA console, and a model name with the word "TV" in it
 #: ("Rombica TV Fly", "net tv.plus") in a UA that does not say "Mobile"; and a model code that starts with the screen's
 #: size in inches ("24OVF6000H", "50OV6000U", "43LU8010T"): TV makers' scheme (every code of that shape in the model
-#: table is a TV's), even where the WebView says "Mobile"; and the SRAF/ browser framework of Hisense's and other TVs.
+#: table is a TV's), even where the WebView says "Mobile"; and the SRAF/ browser framework of Hisense's and other TVs;
+#: YouTube's TV app engine Cobalt and its Starboard porting layer (TVs, set-top boxes, consoles), the PlayStation 2's
+#: "(PS2;" bracket and the PS3's CellOS, Netgem's set-top boxes, and the set-top box browsers Zetakey and Espial's
+#: Escape ("Escape 5.1.8").
 _TV_RE = re.compile(
     r"smart[-_]?tv|\btv safari/|\stv$|\(tv;|hbbtv|ce-html|web0s|webos\.?tv|netcast|nettv/|opera tv|\bomi/"
     r"|\bviera|vidaa|vizio|bravia|\bmitv|\broku|crkey|chromecast|google ?tv|android ?tv|fire ?tv"
@@ -200,17 +212,21 @@ _TV_RE = re.compile(
     r"|youview|brightsign|led-?\d{2}|xbox|playstation ?[2-5]|\(ps[345]\)|\bwii"
     r"|linux (?:mips|sh4)|_tv_/|(?:tv|box) build/(?!.*mobile)|\b[a-z]+[ _]shell[ _]\w{6}|android (?:tv )?(?:box|stick)"
     r"|^tv bro/|qtwebengine.*\bgw-device/|\bwpe\b|wv-atv|tclwebkit|\bouya\b|\bsraf/"
+    r"|cobalt/\d|starboard/|\((?:ps[2-5][;)]|cellos\))|netgem|zetakey|escape[ /]\d"
     r"|webtv|tsbnettv|toshiba_tp|inettvbrowser|sonycebrowser|\bmaple\d|boxee|\bkylo/|\btivo\b|vewd|freebox|humax|dlnadoc"
     r"|;\s[^;()]*\btv\b[^;()]*(?:\sbuild/|\))(?!.*mobile)|;\s[2-9]\d[a-z]{2,}\d{3,}[a-z0-9]*(?:\sbuild/|[;)])",
 )
 
 #: Android TV boxes by their families' model names (MXQ, MXIII, H96, X96, T95, A95X, M8S, TX3 Pro..., the MK68, MK808,
 #: MK908 sticks), the chips only TV boxes carry (Amlogic S905, S912) as a model name, Amlogic's reference boards as the
-#: whole model ("p281", "q201") and Rockchip's "_dongle_" sticks: sold under many names, never as phones. Searched in
-#: Android UAs only, so that other UAs do not pay for it.
+#: whole model ("p281", "q201") and Rockchip's "_dongle_" sticks, Mecool's KM sticks and boxes ("KM8PRO", not the
+#: KM10xx tablets), A-Box and the CX-919 sticks, and TP Vision's (Philips) Android TV chassis codes ("QM151E",
+#: "QV151E", "QM164E"): sold under many names, never as phones. Searched in Android UAs only, so that other UAs do
+#: not pay for it.
 _TV_BOX_RE = re.compile(
     r"\bmx(?:q|iii|iv)|\b(?:h96|x96|t95|a95x|m8s)(?!\d)|\bmk\d{2,3}(?:[a-z]|\b)|\btx[3-9] (?:pro|mini|max|plus)\b"
-    r"|\bs9(?:0[35]|1[02])\b|; [pq]2\d\d build/|_dongle_",
+    r"|\bs9(?:0[35]|1[02])\b|; [pq]2\d\d build/|_dongle_"
+    r"|\b(?:km[1-9](?:pro|\b)|abox\b|cx-?919\b|q[mv]1[5-9]\d[a-z]\b)",
 )
 
 #: Amazon Fire TV model codes all start "AFT" (AFTB, AFTM, AFTMM, AFTT, AFTS, AFTKA, AFTR, AFTGAZL...);
@@ -227,10 +243,11 @@ _HONEYCOMB_RE = re.compile(r"Android 3\.\d")
 _MOBILE_APP_RE = re.compile(r"^okhttp/\d|^\[fban/")
 
 #: Handheld consoles with a phone-sized screen (PSP, PS Vita, Nintendo DS/DSi/3DS): their browsers name no
-#: phone platform (the Vita's says "Silk", which is otherwise a Kindle's); and Android watches ("Google Pixel
+#: phone platform (the Vita's says "Silk", which is otherwise a Kindle's; the DS's Opera names the DS by its
+#: codename, "Nitro"); and Android watches ("Google Pixel
 #: Watch"), whose browsers do not say "Mobile" either.
 _HANDHELD_RE = re.compile(
-    r"playstation portable|playstation vita|\(psp\b|nintendo (?:dsi?|3ds)\b|android[^()]*\bwatch\b",
+    r"playstation portable|playstation vita|\(psp\b|nintendo (?:dsi?|3ds)\b|; nitro\)|android[^()]*\bwatch\b",
 )
 
 #: HarmonyOS NEXT (OpenHarmony) browsers name the device type first in their bracket, in Huawei's documented
@@ -267,6 +284,11 @@ _TABLET_RE = re.compile(
 #: (Android tablet); "IP"/"AP" are phones, which the TV builds say as well, so only the tablets' are taken.
 _PUFFIN_TABLET_RE = re.compile(r"puffin/[\d.]+[ai]t\b")
 
+#: A device type as an item of its own in the platform bracket, as Firefox for Android ("(Android 4.4; Tablet;
+#: rv:41.0)"), Sailfish, Ubuntu Touch and apps' own stacks ("Bol.com/1.2.3 (Android 9; SM-G955F; Tablet)") say it: the
+#: device's own word for its screen, which outvotes a model code (one app build runs on a maker's phones and tablets).
+_TABLET_ITEM_RE = re.compile(r"[(;] ?Tablet[;)]")
+
 #: Asus's PadFone is a phone that docks into a tablet shell; docked, its browser drops "Mobile" (or asks for the
 #: desktop layout) and lays out for the tablet's screen.
 _DOCKED_PHONE_RE = re.compile(r"PadFone(?!.*Mobile)")
@@ -289,7 +311,10 @@ _BROWSER_RE = re.compile(r"Safari|Gecko/|Chrome/")
 #: mode ("WPDesktop") and iOS apps' Safari stack ("MobileSafari/…"); the feature phones' and early smartphones' browsers
 #: and platforms (Teleca/Obigo, Samsung's Dolfin and Bada, Nokia's Maemo, Openwave, Polaris, Danger's hiptop, AvantGo,
 #: and the Skyfire and BOLT browsers, which send a desktop platform), WAP (the feature phones' protocol) and a screen
-#: size under 500 pixels wide ("176x220", "240x320"), which only phones and old handhelds put in their UA.
+#: size under 500 pixels wide ("176x220", "240x320", also with a colour depth: "240x320x64K"), which only phones and
+#: old handhelds put in their UA; and Microsoft Mobile Explorer's "MMEF" version token. Then (``_FEATURE_PHONE_RE``)
+#: the feature phones' own "Maker-Model" UA with nothing else to go by ("SIE-3118", "ZTE-C77/1.0 SMIT-Browser/2.0.0",
+#: "HTC_Touch_Viva_T2223 Opera/9.50 (Windows NT 5.1…)"): the makers' scheme, which no crawler or program takes.
 _MOBILE_RE = re.compile(
     r"iphone|ipod|android.*\bmobile\b|\bmobile(?: safari|/|;|\))|windows phone|windows ce|iemobile|blackberry|\bbb10\b"
     r"|symbian|symbos|series ?[46]0|\bs60\b|j2me|midp|cldc|kaios|opera mini|opera mobi|ucweb|sailfish|ubuntu touch"
@@ -297,7 +322,13 @@ _MOBILE_RE = re.compile(
     r"|watch ?os|\biph\d|docomo|kddi-|softbank|vodafone/|j-phone|willcom|ddipocket|portalmmm|\bfoma\b|^emobile/"
     r"|jig browser|nf-browser|wpdesktop|mobilesafari/|teleca|obigo|dolfin|\bbada\b|maemo|openwave|polaris"
     r"|hiptop|avantgo|skyfire|^bolt/|\bwap\b"
-    r"|\b[1-4]\d\dx[1-9]\d\d\b",
+    r"|\b[1-4]\d\dx[1-9]\d\d(?:\b|x\d)|mmef\d",
+)
+
+#: The feature phones' own "Maker-Model" UA, matched at its start only.
+_FEATURE_PHONE_RE = re.compile(
+    r"(?:sie|mot|lge?|samsung|sec|sagem|panasonic|zte|alcatel|philips|sharp|nec|sanyo|kyocera|benq|sendo|mitsu"
+    r"|ericsson|amoi|haier|gionee|spice|micromax|karbonn|lava|htc)[-_]\w*?\d",
 )
 
 #: Windows RT (Windows 8 on ARM: Surface RT and 2, VivoTab RT, XPS 10), tablets all; its phone sibling says
@@ -367,7 +398,7 @@ def _classify_user_agent(ua: str) -> str:
         return _HARMONY_TYPES[harmony.group(1)]
     if _CHROMEBOOK_RE.search(ua):
         return "desktop"
-    if _PUFFIN_TABLET_RE.search(low) or _DOCKED_PHONE_RE.search(ua):
+    if _PUFFIN_TABLET_RE.search(low) or _DOCKED_PHONE_RE.search(ua) or _TABLET_ITEM_RE.search(ua):
         return "tablet"
     if _DESKTOP_OS_RE.search(low) and "android" not in low:
         return _classify_by_keywords(ua, low)  # Windows, macOS, iOS, X11: model codes there are PCs' or noise
@@ -375,8 +406,8 @@ def _classify_user_agent(ua: str) -> str:
     model = hit[0] if hit else None
     if model in (None, "mobile") and _HONEYCOMB_RE.search(ua):
         return "tablet"  # a phone's model code on Android 3 is another device's code reused
-    if hit and hit[1] and model == "mobile" and _android_browser_without_mobile(ua):
-        return "tablet"  # only a maker's name says phone; the browser's own layout says tablet
+    if hit and hit[1] and model == "mobile" and (_android_browser_without_mobile(ua) or _TABLET_RE.search(ua)):
+        return "tablet"  # only a maker's name says phone; the browser's layout or the model's name says tablet
     return model or _classify_by_keywords(ua, low)
 
 
@@ -390,7 +421,7 @@ def _classify_by_keywords(ua: str, low: str) -> str:
         return "tablet"
     if "Android" in ua and "Mobile" not in ua:
         return "tablet" if _android_browser_without_mobile(ua) else "mobile"
-    if _MOBILE_RE.search(low):
+    if _MOBILE_RE.search(low) or _FEATURE_PHONE_RE.match(low):
         return "mobile"
     if _WINDOWS_RT_RE.search(low):
         return "tablet"

@@ -41,6 +41,8 @@ _WORD_START = re.compile(r"(?<![A-Z0-9_-])[A-Z0-9]")
 _RUN = re.compile(r"[A-Z0-9 ._+-]{1,48}")
 _FIRST_TOKEN = re.compile(r"[^/ (]*")
 _BRACKET = re.compile(r"\(([^()]*)")
+#: An app's reverse-domain id as the first token ("com.google.android.youtube/2.4.4"): it names the app's publisher.
+_APP_ID = re.compile(r"[A-Z]{2,}\.[A-Z][A-Z0-9_]*\.[A-Z]")
 #: Shortest token in the table (``scripts/build_device_models.py`` writes none shorter).
 _MIN_TOKEN = 3
 
@@ -102,13 +104,14 @@ def model_match(user_agent: str) -> tuple[str, bool] | None:
 
 
 def _regions(ua: str):
-    """Where a UA names its device: its first product token (``SonyEricssonK800i/…``, ``Dalvik/…``) and
+    """Where a UA names its device: its first product token (``SonyEricssonK800i/…``, ``Dalvik/…``; not an app's
+    reverse-domain id, ``com.google.android.youtube/…``, whose maker is the app's publisher) and
     the inside of each bracket (``(Linux; Android 13; SM-X200 Build/…)``), or the rest of the UA when it has
     no bracket. Not the browser and engine tokens after the brackets (``SamsungBrowser/…``,
     ``YaSearchBrowser/…/apad``), which name no device."""
     first = _FIRST_TOKEN.match(ua)  # matches every UA (possibly empty); None would mean no first token
     first_end = first.end() if first is not None else 0
-    if first_end:
+    if first_end and not _APP_ID.match(ua):
         yield 0, first_end
     brackets = 0
     for bracket in _BRACKET.finditer(ua):
