@@ -59,14 +59,14 @@ def test_jpeg_scale_choice_keeps_the_margin_and_decodes_exactly():
 
     stored = (6028, 3391)
     full = (0.0, 0.0, 6028.0, 3391.0)
-    assert decode.choose_jpeg_scale(stored, full, (640, 360)) == 1  # 1/8: 754 px >= 1.15 x 640
-    assert decode.choose_jpeg_scale(stored, full, (700, 394)) == 2  # 1/4: 1507 px
-    assert decode.choose_jpeg_scale(stored, full, (1280, 720)) == 2  # 1/4: 1507 px >= 1.1 x 1280
-    assert decode.choose_jpeg_scale(stored, full, (1400, 788)) == 4  # 1/4 would leave 1.08x: 1/2, 3014 px
-    assert decode.choose_jpeg_scale(stored, full, (2048, 1152)) == 4  # 1/2: 3014 px >= 1.1 x 2048
-    assert decode.choose_jpeg_scale(stored, full, (2800, 1575)) == 8  # 1/2 would leave 1.08x
+    assert decode.choose_jpeg_scale(stored, full, (600, 338)) == 1  # 1/8: 754 px >= 1.25 x 600
+    assert decode.choose_jpeg_scale(stored, full, (640, 360)) == 2  # 1/8 would leave 1.18x: 1/4, 1507 px
+    assert decode.choose_jpeg_scale(stored, full, (1200, 675)) == 2  # 1/4: 1507 px >= 1.25 x 1200
+    assert decode.choose_jpeg_scale(stored, full, (1280, 720)) == 4  # 1/4 would leave 1.18x: 1/2, 3014 px
+    assert decode.choose_jpeg_scale(stored, full, (2048, 1152)) == 4  # 1/2: 3014 px >= 1.25 x 2048
+    assert decode.choose_jpeg_scale(stored, full, (2500, 1406)) == 8  # 1/2 would leave 1.21x
     assert decode.choose_jpeg_scale(stored, full, (4000, 2250)) == 8
-    crop = (1000.0, 500.0, 2000.0, 1500.0)  # a cover crop of 1000 px only keeps 1/8 for <= 108 px
+    crop = (1000.0, 500.0, 2000.0, 1500.0)  # a cover crop of 1000 px only keeps 1/8 for <= 100 px
     assert decode.choose_jpeg_scale(stored, crop, (100, 100)) == 1
     assert decode.choose_jpeg_scale(stored, crop, (300, 300)) == 4
     data = photo("nuthatch-20mp.jpg")
