@@ -454,8 +454,8 @@ def _png_strips(source: SourceImage, shrink: int) -> Image.Image:
 
 
 #: A PNG resampled in bands (``png_resampled``) assembles this many bytes of source rows per band at most
-#: (besides the LANCZOS support above and below it), as any large resample does.
-PNG_BAND_BYTES = resize.BAND_BYTES
+#: (besides the LANCZOS support above and below it).
+PNG_BAND_BYTES = 4 * 1024 * 1024
 
 
 def png_bands(source: SourceImage) -> bool:
