@@ -217,7 +217,8 @@ def resampled_in_bands(mode: str, size: tuple[int, int], crop: Box, out: tuple[i
             if end_row > available:
                 break
             source, origin = rows(first_row, end_row)
-            box = (crop[0], crop[1] + done * step - origin, crop[2], crop[1] + last * step - origin)
+            bottom = crop[3] if last == out[1] else crop[1] + last * step  # not past the crop by a rounding
+            box = (crop[0], crop[1] + done * step - origin, crop[2], bottom - origin)
             result.paste(_simd_lanczos(source, box, (out[0], last - done)), (0, done))
             done = last
             release(max(0, int(crop[1] + done * step - support)))

@@ -67,6 +67,15 @@ def test_a_large_region_resampled_in_bands_is_one_call(landscape, monkeypatch, m
     assert max(high for _, high in resize.band_extrema(ImageChops.difference(banded, whole))) <= 2
 
 
+def test_the_last_band_ends_at_the_region_not_past_it(landscape, monkeypatch):
+    """51 rows of 500 / 51 end at 500.00000000000006 in floating point, past the image: the last band
+    ends where the region does."""
+    source = landscape.crop((0, 0, 200, 500))
+    monkeypatch.setattr(resize, "BAND_BYTES", 4 * 40 * source.width)
+    banded = resize.simd_lanczos(source, (0.0, 0.0, 200.0, 500.0), (20, 51))
+    assert banded.tobytes() == resize._simd_lanczos(source, (0.0, 0.0, 200.0, 500.0), (20, 51)).tobytes()
+
+
 def test_rgba_is_premultiplied_no_hidden_colour_bleeds(landscape):
     """Fully transparent pixels carry pure red that must never show at the edge of the opaque part."""
     opaque = landscape.crop((0, 0, 800, 600)).convert("RGBA")
