@@ -172,23 +172,34 @@ def resample(image: Image.Image, region: Box, size: tuple[int, int]) -> Image.Im
     return image.resize(size, FILTER, box=region, reducing_gap=reducing_gap_for(region, size))
 
 
-#: A resample reads this many bytes of source rows per band (besides the filter's reach): a source region
-#: of more than two bands is resampled band by band (``resampled_in_bands``), so the resampler's
-#: intermediate image (the output's width by every source row, and a premultiplied copy of the source for
-#: RGBA) is a band's, not the whole region's: 54 -> 8 MiB on a 10 MP photo to 2048 px, in less time. Peak
-#: of a 2048 / 1920 px JPEG from the 10 MP portrait and the 24 MP render (validate): 4 MiB bands 87 / 81
-#: and 47 / 44 MiB, 2 MiB 84 / 78 and 44 / 41, 1 MiB 82 / 77 and 44 / 42.
-#: The pixels are one call's to the rounding of the filter's weights (``resampled_in_bands``).
+#: A resample whose intermediate images (the resampler's horizontal pass: the output's width by every source
+#: row; for RGBA also its premultiplied copy of the source) would pass ``BAND_ABOVE_BYTES`` is done band by
+#: band (``resampled_in_bands``), ``BAND_BYTES`` of source rows a band, so they are a band's: 54 -> 8 MiB
+#: on a 10 MP photo to 2048 px. Peak of a 2048 / 1920 px JPEG from the 10 MP portrait and the 24 MP render
+#: (validate): whole 93 / 88 and 51 / 48 MiB; 4 MiB bands 87 / 81 and 47 / 44, 2 MiB 84 / 78 and 44 / 41,
+#: 1 MiB 82 / 77 and 44 / 42 (libvips 87 / 83 and 48 / 46). The bands cost time (2 MiB: +6 to +11 ms on
+#: those, 10-30 ms resamples) where the one call's intermediate was reused warm, so smaller resamples, whose
+#: intermediate is small anyway, stay one call. The pixels are one call's to the rounding of the filter's
+#: weights (``resampled_in_bands``).
 BAND_BYTES = 2 * 1024 * 1024
+BAND_ABOVE_BYTES = 12 * 1024 * 1024
 
 
 def simd_lanczos(image: Image.Image, region: Box, size: tuple[int, int]) -> Image.Image:
     """Lanczos3 of ``region`` (fractional, in ``image``'s pixels) to ``size`` on the SIMD resampler: the
     same filter, support and pixel-centre geometry as Pillow's ``resize(size, LANCZOS, box=region)``;
-    band by band over a large region."""
-    if (region[3] - region[1]) * image.width * 4 > 2 * BAND_BYTES and size[1] > 1:
-        return resampled_in_bands(image.mode, image.size, region, size, iter((image.height,)),
-                                  lambda first, end: (image, 0), lambda row: None, BAND_BYTES)
+    band by band where one call would hold large intermediate images."""
+    rows = region[3] - region[1]
+    held = (size[0] + (image.width if image.mode == "RGBA" else 0)) * rows * 4
+    if held > BAND_ABOVE_BYTES and size[1] > 1:
+        if image.mode == "RGBA":  # each band's rows copied, or every call premultiplies the whole image
+            def band(first: int, end: int) -> tuple[Image.Image, int]:
+                return image.crop((0, first, image.width, end)), first
+        else:
+            def band(first: int, end: int) -> tuple[Image.Image, int]:
+                return image, 0
+        return resampled_in_bands(image.mode, image.size, region, size, iter((image.height,)), band,
+                                  lambda row: None, BAND_BYTES)
     return _simd_lanczos(image, region, size)
 
 

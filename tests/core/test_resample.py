@@ -53,12 +53,13 @@ def test_simd_lanczos_is_pillows_lanczos(landscape, mode, region, size):
     ((0, 0, 2560, 1600), (1279, 799)),  # 2.0013x: the weights' largest varies from row to row
 ])
 def test_a_large_region_resampled_in_bands_is_one_call(landscape, monkeypatch, mode, region, size):
-    """A region of more than two bands is resampled band by band (memory only): the pixels of one call, to
+    """A large region is resampled band by band (memory only): the pixels of one call, to
     the rounding of the filter's weights (their fixed-point precision is chosen per call)."""
     source = landscape.convert(mode)
     if mode == "RGBA":  # alpha that varies, so the premultiplied bands are checked too
         source.putalpha(landscape.convert("L").point(lambda v: 0 if v < 60 else v))
     monkeypatch.setattr(resize, "BAND_BYTES", 4 * 37 * source.width)  # 37 source rows a band
+    monkeypatch.setattr(resize, "BAND_ABOVE_BYTES", 0)
     banded = resize.simd_lanczos(source, region, size)
     whole = resize._simd_lanczos(source, region, size)
     assert banded.mode == mode and banded.size == whole.size
@@ -72,6 +73,7 @@ def test_the_last_band_ends_at_the_region_not_past_it(landscape, monkeypatch):
     ends where the region does."""
     source = landscape.crop((0, 0, 200, 500))
     monkeypatch.setattr(resize, "BAND_BYTES", 4 * 40 * source.width)
+    monkeypatch.setattr(resize, "BAND_ABOVE_BYTES", 0)
     banded = resize.simd_lanczos(source, (0.0, 0.0, 200.0, 500.0), (20, 51))
     assert banded.tobytes() == resize._simd_lanczos(source, (0.0, 0.0, 200.0, 500.0), (20, 51)).tobytes()
 
