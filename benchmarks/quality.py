@@ -92,6 +92,10 @@ CANDIDATES: dict[str, tuple[str, dict]] = {
     "avif-444-s6-cdq": ("avif", {"subsampling": "4:4:4", "speed": 6, "advanced": {"enable-chroma-deltaq": "1"}}),
     "avif-444-s6-psnr": ("avif", {"subsampling": "4:4:4", "speed": 6, "advanced": {"tune": "psnr"}}),
     "avif-444-s5-ssim": ("avif", {"subsampling": "4:4:4", "speed": 5, "advanced": {"tune": "ssim"}}),
+    # without AV1's intra block copy (aom turns it on for what it detects as screen content; its hash tables
+    # are most of the encoder's memory on a small flat graphic)
+    "avif-444-s6-ssim-nointrabc": ("avif", {"subsampling": "4:4:4", "speed": 6, "advanced": {
+        "tune": "ssim", "enable-intrabc": "0"}}),
     # what libheif (libvips, sharp) asks aom for: cpu-used 5 and aom's image-quality tuning
     "avif-444-s5-iq": ("avif", {"subsampling": "4:4:4", "speed": 5, "advanced": {"tune": "iq"}}),
     # speed 5 without rectangular, AB and 1:4 partitions: about 2x speed 6's encode CPU instead of 4-8x

@@ -35,7 +35,7 @@ import math
 import os
 import struct
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import ModuleType
@@ -470,7 +470,7 @@ def png_bands(source: SourceImage) -> bool:
 def png_resampled(source: SourceImage, crop: tuple[float, float, float, float], out: tuple[int, int]
                   ) -> Image.Image | None:
     """``crop`` of a large PNG (``png_bands``) LANCZOS-resampled to ``out`` band by band as its strips are
-    decoded (``_resampled_in_bands``), so the full-size image is never held; None where the strip decoder
+    decoded (``resize.resampled_in_bands``), so the full-size image is never held; None where the strip decoder
     rejects the PNG (decode it whole)."""
     mode = "RGBA" if source.image.mode == "RGBA" else "RGB"
     width = source.stored_size[0]
@@ -483,51 +483,22 @@ def png_resampled(source: SourceImage, crop: tuple[float, float, float, float], 
             held.append((top, strip.copy()))
             yield top + strip.height
 
-    def rows(first: int, end: int) -> Image.Image:
+    def rows(first: int, end: int) -> tuple[Image.Image, int]:
         band = Image.new(mode, (width, end - first))
         for strip_top, kept in held:
             if strip_top < end and strip_top + kept.height > first:
                 band.paste(kept, (0, strip_top - first))
-        return band
+        return band, first
 
     def release(row: int) -> None:
         held[:] = [(top, kept) for top, kept in held if top + kept.height > row]
 
     try:
-        result = _resampled_in_bands(mode, source.stored_size, crop, out, decoded(), rows, release, PNG_BAND_BYTES)
+        result = resize.resampled_in_bands(mode, source.stored_size, crop, out, decoded(), rows, release,
+                                           PNG_BAND_BYTES)
     except Exception:  # noqa: BLE001 - whatever the strip decoder rejects, the whole-image decoders try
         return None
     result.info = dict(source.image.info)
-    return result
-
-
-def _resampled_in_bands(mode: str, size: tuple[int, int], crop: tuple[float, float, float, float],
-                        out: tuple[int, int], decoded: Iterator[int], rows: Callable[[int, int], Image.Image],
-                        release: Callable[[int], None], band_bytes: int) -> Image.Image:
-    """``crop`` of an image of ``size`` being decoded top down LANCZOS-resampled to ``out`` band by band
-    (``band_bytes`` of source rows each, besides the filter's reach), each band of output rows from the
-    source rows under its filter support (exactly the whole image's resample): ``decoded`` yields how many
-    rows are done, ``rows(first, end)`` is those rows as an image, ``release(row)`` says no row above
-    ``row`` is needed again. ``ValueError`` if the rows run out."""
-    width, height = size
-    step = (crop[3] - crop[1]) / out[1]
-    support = 3.0 * max(step, 1.0) + 2  # Lanczos3's reach in source rows, and a row for rounding each side
-    band = max(1, int(band_bytes // (width * 4) / step))  # output rows per band
-    result = Image.new(mode, out)
-    done = 0
-    for available in decoded:
-        while done < out[1]:
-            last = min(out[1], done + band)
-            first_row = max(0, int(crop[1] + done * step - support))
-            end_row = min(height, math.ceil(crop[1] + last * step + support))
-            if end_row > available:
-                break
-            box = (crop[0], crop[1] + done * step - first_row, crop[2], crop[1] + last * step - first_row)
-            result.paste(resize.simd_lanczos(rows(first_row, end_row), box, (out[0], last - done)), (0, done))
-            done = last
-            release(max(0, int(crop[1] + done * step - support)))
-    if done < out[1]:
-        raise ValueError("the image's rows ended early")
     return result
 
 
@@ -562,8 +533,8 @@ def webp_resampled(source: SourceImage, crop: tuple[float, float, float, float],
                    size: tuple[int, int] | None = None) -> Image.Image | None:
     """``crop`` (stored pixels) of a still WebP (``webp_bands``) LANCZOS-resampled to ``out`` band by band
     as libwebp's incremental decoder finishes its rows (at ``size`` when given: ``webp_decode_size``), the
-    pages of the rows used handed back as it goes: exactly the whole decode's resample, without the
-    full-size image. None where libwebp rejects it (decode it whole)."""
+    pages of the rows used handed back as it goes: the whole decode's resample (to the rounding of
+    ``resize.resampled_in_bands``), without the full-size image. None where libwebp rejects it (decode it whole)."""
     rows_module = _webp_rows()
     if rows_module is None:
         return None
@@ -574,12 +545,12 @@ def webp_resampled(source: SourceImage, crop: tuple[float, float, float, float],
         region = (crop if decoded_size == source.stored_size else
                   geometry.scale_box(crop, decoded_scale(decoded_size, source.stored_size, 8), decoded_size))
 
-        def rows(first: int, end: int) -> Image.Image:
-            return _mapped(decoder.buffer, mode, (decoder.width, end - first), {}, first * decoder.stride)
+        def rows(first: int, end: int) -> tuple[Image.Image, int]:
+            return _mapped(decoder.buffer, mode, (decoder.width, end - first), {}, first * decoder.stride), first
 
         band_bytes = min(PNG_BAND_BYTES, max(WEBP_BAND_MIN_BYTES, decoder.stride * decoder.height // WEBP_BANDS))
-        result = _resampled_in_bands(mode, decoded_size, region, out, decoder.decoded(), rows, decoder.release,
-                                     band_bytes)
+        result = resize.resampled_in_bands(mode, decoded_size, region, out, decoder.decoded(), rows,
+                                           decoder.release, band_bytes)
     except Exception:  # noqa: BLE001 - whatever the incremental decoder rejects, the whole-image decoders try
         return None
     result.info = dict(source.image.info)

@@ -42,8 +42,15 @@ AVIF_SPEED = 6
 #: asks the same aom for IQ tuning at speed 5: at speed 6, IQ and aom's tool switches gain nothing and
 #: `tune=psnr` gains 0.03-0.24 dB PSNR but loses SSIMULACRA2; speed 5 costs 2-8x the encode CPU
 #: ("What libheif asks aom for").
+#: Without AV1's intra block copy (``enable-intrabc=0``): aom turns it on for what it detects as screen
+#: content (flat graphics, some paintings at small sizes), and its hash tables are most of the encoder's
+#: memory there: 29 -> 12 MiB for a 320 px AVIF of a 16 MP flat graphic (libvips 13), 18 -> 12 for a
+#: 24 MP painting. At equal bytes on the tune part it changed only one original (+0.01 dB); on validate,
+#: -0.18 dB on that painting at 320 px, ±0.03 elsewhere; byte-identical on photos. Without aom's temporal
+#: model (``enable-tpl-model=0``; nothing to look ahead to in a still): the same bytes, 2.5-4 MiB less at
+#: 1080 px (benchmarks/RESULTS.md, "Memory").
 AVIF_SUBSAMPLING = "4:4:4"
-AVIF_AOM_OPTIONS = {"tune": "ssim"}
+AVIF_AOM_OPTIONS = {"tune": "ssim", "enable-intrabc": "0", "enable-tpl-model": "0"}
 #: AVIF colour conversion: libavif turns 3-channel RGB into full-range 4:4:4 YUV with libyuv's fixed-point
 #: ``RAWToJ444``, whose round trip tops out at 48.7 dB on a smooth photo (storm, 1080 px, AV1 lossless);
 #: 4-channel RGBA has no libyuv path there, so libavif's own exact conversion runs (53.6 dB, what libheif

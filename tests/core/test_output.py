@@ -57,6 +57,26 @@ def test_effects_keep_transparent_pixels_transparent():
     assert abs(ImageStat.Stat(result.getchannel("A")).mean[0] - ImageStat.Stat(source.getchannel("A")).mean[0]) < 8
 
 
+@pytest.mark.parametrize("mode, colour", [("RGBA", "ffffff"), ("RGBA", "204080"), ("LA", "ffffff"),
+                                          ("LA", "336699"), ("RGBA", "20408080")])
+def test_flatten_in_strips_gives_the_whole_image_composite(monkeypatch, mode, colour):
+    """``effects.flatten`` composites strip by strip (memory only): the pixels of one whole composite."""
+    from imgedge.core import effects
+
+    noise = Image.effect_noise((301, 157), 90).convert("L")
+    alpha = noise.point(lambda v: 0 if v < 80 else 255 if v > 170 else v)  # clear, opaque and between
+    image = Image.merge("RGBA", (noise, noise.rotate(90), noise.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+                                 alpha)).convert(mode)
+    fill = effects.rgba(colour)
+    whole = Image.new("RGBA", image.size, fill)
+    whole.alpha_composite(image.convert("RGBA"))
+    if fill[3] == 255:
+        whole = whole.convert("L" if mode == "LA" and fill[0] == fill[1] == fill[2] else "RGB")
+    monkeypatch.setattr(effects, "FLATTEN_STRIP_BYTES", 301 * 4 * 10)  # 16 strips, the last one short
+    flat = effects.flatten(image, colour)
+    assert flat.mode == whole.mode and flat.tobytes() == whole.tobytes()
+
+
 def test_watermark_lands_in_its_corner_at_its_opacity():
     mark = encoded(Image.new("RGBA", (200, 100), (255, 0, 0, 255)), "PNG")
     config = Config(watermarks={"logo": {"key": "brand/logo.png", "position": "southeast", "opacity": 0.5,

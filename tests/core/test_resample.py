@@ -44,6 +44,40 @@ def test_simd_lanczos_is_pillows_lanczos(landscape, mode, region, size):
     assert psnr(ours.convert("RGB"), pillows.convert("RGB")) > 50
 
 
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "CMYK"])
+@pytest.mark.parametrize("region, size", [
+    ((0, 0, 2560, 1600), (1969, 1231)),  # 1.3x
+    ((10.25, 20.5, 2550.75, 1590.0), (1016, 632)),  # 2.5x, fractional box
+    ((400.5, 300.25, 1400.5, 1000.75), (127, 89)),  # 7.9x, a crop
+    ((1000, 700, 1200, 820), (300, 180)),  # 1.5x up (enlarge)
+    ((0, 0, 2560, 1600), (1279, 799)),  # 2.0013x: the weights' largest varies from row to row
+])
+def test_a_large_region_resampled_in_bands_is_one_call(landscape, monkeypatch, mode, region, size):
+    """A large region is resampled band by band (memory only): the pixels of one call, to
+    the rounding of the filter's weights (their fixed-point precision is chosen per call)."""
+    source = landscape.convert(mode)
+    if mode == "RGBA":  # alpha that varies, so the premultiplied bands are checked too
+        source.putalpha(landscape.convert("L").point(lambda v: 0 if v < 60 else v))
+    monkeypatch.setattr(resize, "BAND_BYTES", 4 * 37 * source.width)  # 37 source rows a band
+    monkeypatch.setattr(resize, "BAND_ABOVE_BYTES", 0)
+    banded = resize.simd_lanczos(source, region, size)
+    whole = resize._simd_lanczos(source, region, size)
+    assert banded.mode == mode and banded.size == whole.size
+    if mode == "RGBA":  # colour under low alpha is what rounding leaves there: compare what shows
+        banded, whole = banded.convert("RGBa"), whole.convert("RGBa")
+    assert max(high for _, high in resize.band_extrema(ImageChops.difference(banded, whole))) <= 2
+
+
+def test_the_last_band_ends_at_the_region_not_past_it(landscape, monkeypatch):
+    """51 rows of 500 / 51 end at 500.00000000000006 in floating point, past the image: the last band
+    ends where the region does."""
+    source = landscape.crop((0, 0, 200, 500))
+    monkeypatch.setattr(resize, "BAND_BYTES", 4 * 40 * source.width)
+    monkeypatch.setattr(resize, "BAND_ABOVE_BYTES", 0)
+    banded = resize.simd_lanczos(source, (0.0, 0.0, 200.0, 500.0), (20, 51))
+    assert banded.tobytes() == resize._simd_lanczos(source, (0.0, 0.0, 200.0, 500.0), (20, 51)).tobytes()
+
+
 def test_rgba_is_premultiplied_no_hidden_colour_bleeds(landscape):
     """Fully transparent pixels carry pure red that must never show at the edge of the opaque part."""
     opaque = landscape.crop((0, 0, 800, 600)).convert("RGBA")
