@@ -6,11 +6,12 @@ CDN serves millions of times are what a viewer pays for. So ``choose`` searches 
 1. the **seed** is the quality the format needs for the target on a typical photo (fitted on the tuning
    part of ``benchmarks/auto_quality.py``'s corpus);
 2. each **probe** encodes a sample of the output at a quality, decodes it and scores it with
-   ``perceptual.Reference`` (SSIMULACRA2 in numpy); the next quality steps from the last by the format's
-   typical slope, or interpolates between the two probes that bracket the goal;
+   ``perceptual.Reference`` (SSIMULACRA2 in numpy); the next quality steps from the last along the
+   format's typical curve (its slope at each score level), or by the slope two probes show, or
+   interpolates between the two probes that bracket the goal;
 3. after at most ``PROBES`` probes the **choice** is the interpolated quality for the goal (the target;
-   for a mosaic, plus the format's ``margin``, which covers how far a mosaic's score rises above the
-   whole image's), or the lowest probed quality that reached it.
+   for a mosaic, plus the format's margin for that mosaic, which covers how far its score rises above
+   the whole image's), or the lowest probed quality that reached it.
 
 The output is then encoded once at that quality. When the sample is the whole image, that encode is
 scored too; if the interpolation fell short of the target it interpolates once more in the narrower
@@ -74,13 +75,7 @@ class Search:
 
     def slope(self, score: float) -> float:
         """Score points per quality step at ``score``: linear between the fitted levels, flat past them."""
-        levels = self.slopes
-        if score <= levels[0][0]:
-            return levels[0][1]
-        for (s0, k0), (s1, k1) in zip(levels, levels[1:]):
-            if score <= s1:
-                return k0 + (score - s0) * (k1 - k0) / (s1 - s0)
-        return levels[-1][1]
+        return cost.interpolate(self.slopes, score)
 
     def steps(self, start: float, goal: float) -> float:
         """The quality steps a typical curve takes from score ``start`` to ``goal`` (negative going
