@@ -79,6 +79,17 @@ def part(name: str) -> str:
     return "validate" if hashlib.sha256(name.encode()).digest()[0] % 5 < 2 else "tune"
 
 
+def cases(source: str = "fixtures") -> list[tuple[Path, str]]:
+    """Each photo and its part: ``fixtures`` the photos above (``corpus``, ``part``); ``broad`` the stills of
+    ``corpus.py`` (every kind but animations, lossless twins dropped) with that corpus's own split."""
+    if source == "broad":
+        import corpus as broad
+
+        return [(Path(p["path"]), p["split"]) for p in broad.select(broad.ensure(), distinct_pixels=True)
+                if p["frames"] == 1]
+    return [(path, part(path.name)) for path in corpus()]
+
+
 def corpus() -> list[Path]:
     """The distinct photos: the fixtures, then the Debian set's sources (by content, first wins)."""
     manifest = fetch_photos.ensure()
@@ -226,11 +237,12 @@ def summarise_calibration(rows: list[dict]) -> None:
 
 
 def compare(parts: list[str], out: Path, formats: tuple[str, ...] = FORMATS,
-            allowances: tuple[float | None, ...] = (CONFIG.auto_quality_allowance,)) -> None:
+            allowances: tuple[float | None, ...] = (CONFIG.auto_quality_allowance,), source: str = "fixtures") -> None:
     rows = []
-    for path in corpus():
-        if part(path.name) not in parts:
+    for path, where in cases(source):
+        if where not in parts:
             continue
+        _PATHS[path.name] = path
         data = path.read_bytes()
         for width in SIZES:
             image = lossless(data, width)
@@ -240,7 +252,7 @@ def compare(parts: list[str], out: Path, formats: tuple[str, ...] = FORMATS,
                 for allowance in allowances:
                     config = replace(CONFIG, auto_quality_allowance=allowance)
                     auto_cpu, made = _timed(data, f"w={width}&fmt={fmt}&q=auto", config)
-                    row = {"photo": path.name, "part": part(path.name), "width": width, "format": fmt,
+                    row = {"photo": path.name, "part": where, "width": width, "format": fmt,
                            "allowance": "none" if allowance is None else allowance,
                            "bytes": len(made.data), "quality": made.encoding.quality if made.encoding else None,
                            "passes": made.encode_passes, "score": reference_score(image, made.data),
@@ -281,8 +293,12 @@ def _reference(photo: str, width: int) -> perceptual.Reference:
     return perceptual.Reference(lossless(_photo(photo).read_bytes(), width))
 
 
+#: The photos ``compare`` has read, by name (what ``_fixed`` encodes again).
+_PATHS: dict[str, Path] = {}
+
+
 def _photo(name: str) -> Path:
-    return next(path for path in corpus() if path.name == name)
+    return _PATHS[name]
 
 
 def _lowest_quality(row: dict, floor: float) -> tuple[int | None, float]:
@@ -339,6 +355,8 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--allowances", default="1", help="Config.auto_quality_allowance values (none: no limit)")
+    parser.add_argument("--corpus", choices=("fixtures", "broad"), default="fixtures",
+                        help="compare: the photos above, or corpus.py's stills with its split")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     if args.mode == "calibrate":
@@ -347,7 +365,7 @@ def main() -> None:
     elif args.mode == "compare":
         compare(args.parts.split(","), args.out or ROOT / ".bench-photos" / "auto-quality-compare.json",
                 tuple(args.formats.split(",")),
-                tuple(None if a == "none" else float(a) for a in args.allowances.split(",")))
+                tuple(None if a == "none" else float(a) for a in args.allowances.split(",")), args.corpus)
     else:
         report(json.loads((args.out or ROOT / ".bench-photos" / "auto-quality-compare.json").read_text()))
 
