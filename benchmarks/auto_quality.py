@@ -11,9 +11,11 @@ The corpus is every distinct photo in ``fixtures/photos/`` and the Debian photo 
 JPEG. The score of an output is the reference SSIMULACRA2 (PyPI ``ssimulacra2``) of its decoded pixels
 against the variant's pixels before encoding (``lossless``).
 
-``calibrate`` encodes each tuning case at a grid of qualities, whole and as ``perceptual.sample``'s
-mosaic, and prints how the fast metric on the mosaic relates to the reference on the whole encode, and
-the quality each format needs for a range of targets (the seed of the search).
+``calibrate`` encodes each tuning case at a grid of qualities (every 5 across each format's range),
+whole and as ``perceptual.sample``'s mosaics of 3 x 3 and 2 x 2 tiles, scores them with the fast metric
+(the reference checks it now and then on the whole encode), and prints what ``autoquality.SEARCH`` is
+fitted to: each format's seed, its slope at several score levels, and each mosaic's margin
+(``summarise_calibration``).
 
 ``compare`` runs ``q=auto`` through ``imgedge.transform`` on every case, and the fixed-quality grid:
 with m the lowest score ``q=auto`` delivered in a part and format, B is the bytes of the lowest fixed
@@ -32,6 +34,7 @@ import functools
 import hashlib
 import io
 import json
+import math
 import statistics
 import sys
 import time
@@ -63,12 +66,28 @@ FORMATS = ("avif", "webp", "jpeg")
 CHECK_EVERY = 12
 #: Qualities ``compare`` may pick a fixed quality from, and the ones ``calibrate`` encodes (around the targets).
 GRID = {"jpeg": range(20, 100, 5), "webp": range(10, 100, 5), "avif": range(10, 95, 5)}
-CALIBRATION = {"jpeg": (45, 60, 75), "webp": (40, 60, 80), "avif": (35, 45, 60)}
+CALIBRATION = {"jpeg": range(25, 100, 5), "webp": range(10, 100, 5), "avif": range(15, 90, 5)}
+#: Score levels ``calibrate`` fits the search's slope at, the scores its margins are measured at, and the
+#: share of the tuning cases a margin covers.
+SLOPE_LEVELS = (55, 60, 65, 70, 75, 80, 85)
+MARGIN_TARGETS = (65, 70, 75)
+MARGIN_QUANTILE = 0.9
 
 
 def part(name: str) -> str:
     """``validate`` for about two photos in five (by a hash of the file name), else ``tune``."""
     return "validate" if hashlib.sha256(name.encode()).digest()[0] % 5 < 2 else "tune"
+
+
+def cases(source: str = "fixtures") -> list[tuple[Path, str]]:
+    """Each photo and its part: ``fixtures`` the photos above (``corpus``, ``part``); ``broad`` the stills of
+    ``corpus.py`` (every kind but animations, lossless twins dropped) with that corpus's own split."""
+    if source == "broad":
+        import corpus as broad
+
+        return [(Path(p["path"]), p["split"]) for p in broad.select(broad.ensure(), distinct_pixels=True)
+                if p["frames"] == 1]
+    return [(path, part(path.name)) for path in corpus()]
 
 
 def corpus() -> list[Path]:
@@ -125,17 +144,24 @@ def calibrate(out: Path, sizes: tuple[int, ...] = SIZES) -> None:
         if part(path.name) != "tune":
             continue
         data = path.read_bytes()
+        done: set[tuple[int, int]] = set()
         for width in sizes:
             image = lossless(data, width)
-            mosaic = perceptual.sample(image)
-            whole_ref, mosaic_ref = perceptual.Reference(image), perceptual.Reference(mosaic)
+            if image.size in done:  # a small original is the same output at every width
+                continue
+            done.add(image.size)
+            mosaics = {grid: perceptual.sample(image, grid) for grid in (perceptual.GRID, perceptual.SMALL_GRID)
+                       if perceptual.tiles(image.size, grid) is not None}
+            whole_ref = perceptual.Reference(image)
+            mosaic_refs = {grid: perceptual.Reference(mosaic) for grid, mosaic in mosaics.items()}
             for fmt in FORMATS:
                 for quality in CALIBRATION[fmt]:
                     body = encode.encode(image.copy(), fmt, quality)
-                    probe = encode.encode(mosaic.copy(), fmt, quality)
-                    row = {"photo": path.name, "width": width, "format": fmt, "quality": quality,
-                           "bytes": len(body), "fast_whole": whole_ref.score(_decoded(body)),
-                           "fast_mosaic": mosaic_ref.score(_decoded(probe))}
+                    row = {"photo": path.name, "width": width, "size": image.size, "format": fmt,
+                           "quality": quality, "bytes": len(body), "fast_whole": whole_ref.score(_decoded(body))}
+                    for grid, mosaic in mosaics.items():
+                        probe = encode.encode(mosaic.copy(), fmt, quality)
+                        row[f"fast_mosaic{grid}"] = mosaic_refs[grid].score(_decoded(probe))
                     if len(rows) % CHECK_EVERY == 0:
                         row["reference"] = reference_score(image, body)
                     rows.append(row)
@@ -150,31 +176,73 @@ def _decoded(data: bytes) -> Image.Image:
     return image
 
 
+def _crossing(curve: list[tuple[int, float]], score: float) -> float | None:
+    """The quality where a (quality, score) curve, linear between its points, first reaches ``score``."""
+    for (q0, s0), (q1, s1) in zip(curve, curve[1:]):
+        if s0 < score <= s1:
+            return q0 + (score - s0) * (q1 - q0) / (s1 - s0)
+    return None
+
+
+def _at(curve: list[tuple[int, float]], quality: float) -> float:
+    """A (quality, score) curve's score at ``quality``, linear between its points."""
+    for (q0, s0), (q1, s1) in zip(curve, curve[1:]):
+        if q0 <= quality <= q1:
+            return s0 + (quality - q0) * (s1 - s0) / (q1 - q0)
+    raise ValueError("quality outside the curve")
+
+
+def _quantile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
+
+
 def summarise_calibration(rows: list[dict]) -> None:
+    """Per format, what ``autoquality.SEARCH`` is fitted to: the seed through the median quality the
+    whole image needs for scores 62 and 72; the median slope (score points per quality step, over ten
+    points of score) at each level of ``SLOPE_LEVELS``; and per mosaic the ``MARGIN_QUANTILE`` of how far
+    its score lies above the whole image's at the quality where the whole image reaches each of
+    ``MARGIN_TARGETS`` (a margin that covers it keeps misses rare)."""
     checked = [r["reference"] - r["fast_whole"] for r in rows if "reference" in r]
     print(f"reference - numpy metric, whole image: {len(checked)} encodes, max |difference| "
           f"{max(map(abs, checked)):.3f}")
     for fmt in FORMATS:
         mine = [r for r in rows if r["format"] == fmt]
-        sampled = [r["fast_whole"] - r["fast_mosaic"] for r in mine if 55 <= r["fast_whole"] <= 90]
-        print(f"{fmt}: whole - mosaic (scores 55-90) mean {statistics.mean(sampled):+.2f} "
-              f"sd {statistics.pstdev(sampled):.2f} min {min(sampled):+.2f}")
-        for target in (60, 65, 70, 75, 80, 85):
-            needed = []
-            for key in {(r["photo"], r["width"]) for r in mine}:
-                curve = sorted((r["quality"], r["fast_whole"]) for r in mine if (r["photo"], r["width"]) == key)
-                reached = [q for q, s in curve if s >= target]
-                needed.append(reached[0] if reached else 100)
-            print(f"  target {target}: quality needed median {statistics.median(needed)} "
-                  f"range {min(needed)}-{max(needed)}")
+        cases = sorted({(r["photo"], r["width"]) for r in mine})
+        curves = {key: sorted((r["quality"], r) for r in mine if (r["photo"], r["width"]) == key) for key in cases}
+        wholes = [[(q, r["fast_whole"]) for q, r in curve] for curve in curves.values()]
+        needed = {}
+        for target in (62, 72):
+            found = [q for q in (_crossing(whole, target) for whole in wholes) if q is not None]
+            needed[target] = statistics.median(found)
+        per_point = (needed[72] - needed[62]) / 10
+        slopes = []
+        for level in SLOPE_LEVELS:
+            spans = [(_crossing(whole, level - 5), _crossing(whole, level + 5)) for whole in wholes]
+            found = [10 / (high - low) for low, high in spans if low is not None and high is not None and high > low]
+            slopes.append((float(level), round(statistics.median(found), 2)))
+        margins = {}
+        for grid in (perceptual.GRID, perceptual.SMALL_GRID):
+            name = f"fast_mosaic{grid}"
+            over = []
+            for curve in curves.values():
+                if name in curve[0][1]:
+                    whole, mosaic = [(q, r["fast_whole"]) for q, r in curve], [(q, r[name]) for q, r in curve]
+                    over += [_at(mosaic, q) - t for t in MARGIN_TARGETS if (q := _crossing(whole, t)) is not None]
+            margins[grid] = round(_quantile(over, MARGIN_QUANTILE), 1)
+            print(f"{fmt} {grid}x{grid} mosaic - whole: n {len(over)} mean {statistics.mean(over):+.2f} "
+                  f"sd {statistics.pstdev(over):.2f} max {max(over):+.2f}")
+        print(f"{fmt} ({len(cases)} cases): seed ({needed[72] - 72 * per_point:.1f}, {per_point:.2f}), "
+              f"slopes {tuple(slopes)}, margins {margins}")
 
 
 def compare(parts: list[str], out: Path, formats: tuple[str, ...] = FORMATS,
-            allowances: tuple[float | None, ...] = (CONFIG.auto_quality_allowance,)) -> None:
+            allowances: tuple[float | None, ...] = (CONFIG.auto_quality_allowance,), source: str = "fixtures") -> None:
     rows = []
-    for path in corpus():
-        if part(path.name) not in parts:
+    for path, where in cases(source):
+        if where not in parts:
             continue
+        _PATHS[path.name] = path
         data = path.read_bytes()
         for width in SIZES:
             image = lossless(data, width)
@@ -184,7 +252,7 @@ def compare(parts: list[str], out: Path, formats: tuple[str, ...] = FORMATS,
                 for allowance in allowances:
                     config = replace(CONFIG, auto_quality_allowance=allowance)
                     auto_cpu, made = _timed(data, f"w={width}&fmt={fmt}&q=auto", config)
-                    row = {"photo": path.name, "part": part(path.name), "width": width, "format": fmt,
+                    row = {"photo": path.name, "part": where, "width": width, "format": fmt,
                            "allowance": "none" if allowance is None else allowance,
                            "bytes": len(made.data), "quality": made.encoding.quality if made.encoding else None,
                            "passes": made.encode_passes, "score": reference_score(image, made.data),
@@ -225,8 +293,12 @@ def _reference(photo: str, width: int) -> perceptual.Reference:
     return perceptual.Reference(lossless(_photo(photo).read_bytes(), width))
 
 
+#: The photos ``compare`` has read, by name (what ``_fixed`` encodes again).
+_PATHS: dict[str, Path] = {}
+
+
 def _photo(name: str) -> Path:
-    return next(path for path in corpus() if path.name == name)
+    return _PATHS[name]
 
 
 def _lowest_quality(row: dict, floor: float) -> tuple[int | None, float]:
@@ -283,6 +355,8 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--allowances", default="1", help="Config.auto_quality_allowance values (none: no limit)")
+    parser.add_argument("--corpus", choices=("fixtures", "broad"), default="fixtures",
+                        help="compare: the photos above, or corpus.py's stills with its split")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     if args.mode == "calibrate":
@@ -291,7 +365,7 @@ def main() -> None:
     elif args.mode == "compare":
         compare(args.parts.split(","), args.out or ROOT / ".bench-photos" / "auto-quality-compare.json",
                 tuple(args.formats.split(",")),
-                tuple(None if a == "none" else float(a) for a in args.allowances.split(",")))
+                tuple(None if a == "none" else float(a) for a in args.allowances.split(",")), args.corpus)
     else:
         report(json.loads((args.out or ROOT / ".bench-photos" / "auto-quality-compare.json").read_text()))
 

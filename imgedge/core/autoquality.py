@@ -6,11 +6,12 @@ CDN serves millions of times are what a viewer pays for. So ``choose`` searches 
 1. the **seed** is the quality the format needs for the target on a typical photo (fitted on the tuning
    part of ``benchmarks/auto_quality.py``'s corpus);
 2. each **probe** encodes a sample of the output at a quality, decodes it and scores it with
-   ``perceptual.Reference`` (SSIMULACRA2 in numpy); the next quality steps from the last by the format's
-   typical slope, or interpolates between the two probes that bracket the goal;
+   ``perceptual.Reference`` (SSIMULACRA2 in numpy); the next quality steps from the last along the
+   format's typical curve (its slope at each score level), or by the slope two probes show, or
+   interpolates between the two probes that bracket the goal;
 3. after at most ``PROBES`` probes the **choice** is the interpolated quality for the goal (the target;
-   for a mosaic, plus the format's ``margin``, which covers how far a mosaic's score rises above the
-   whole image's), or the lowest probed quality that reached it.
+   for a mosaic, plus the format's margin for that mosaic, which covers how far its score rises above
+   the whole image's), or the lowest probed quality that reached it.
 
 The output is then encoded once at that quality. When the sample is the whole image, that encode is
 scored too; if the interpolation fell short of the target it interpolates once more in the narrower
@@ -37,7 +38,7 @@ import io
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
 from PIL import Image
 
@@ -48,15 +49,16 @@ from . import cost
 @dataclass(frozen=True)
 class Search:
     """One format's search: the qualities it may choose, its seed (quality ~ ``seed[0] + seed[1] *
-    target``), its score points per quality step near the targets, the margin over the target a
-    sample must reach, and the most quality steps a choice may go past the highest probe when every probe
-    fell short (a step by the typical slope from one low probe overshoots on a steep curve)."""
+    target``), its score points per quality step at a few score levels (a curve flattens as it rises,
+    so a step from a low probe by one slope overshoots, from a high one falls short), the margin over
+    the target a mosaic must reach, by its tiles a side (``perceptual.GRID``, ``perceptual.SMALL_GRID``),
+    and the most quality steps a choice may go past the highest probe when every probe fell short."""
 
     low: int
     high: int
     seed: tuple[float, float]
-    slope: float
-    margin: float
+    slopes: tuple[tuple[float, float], ...]
+    margins: Mapping[int, float]
     reach: int
 
     def seed_for(self, target: float) -> int:
@@ -65,16 +67,46 @@ class Search:
     def clamp(self, quality: float) -> int:
         return max(self.low, min(self.high, int(quality)))
 
+    def margin(self, grid: int | None) -> float:
+        """The margin over the target for a sample: the whole output (only the interpolation's error), or
+        a mosaic of ``grid`` x ``grid`` tiles (a smaller one samples less of the image, so its score
+        strays further from the whole image's)."""
+        return WHOLE_MARGIN if grid is None else self.margins[grid]
 
-#: Fitted on the tuning part of the corpus (``benchmarks/auto_quality.py calibrate``): the seed through the
-#: median quality each format needed for scores 62 and 72, the median slope there, and a margin that
-#: covers most of how far a mosaic's score rose above the whole image's (JPEG up to ~3.5 points at
-#: scores 60-80; WebP's mosaic scores lower than the whole, AVIF's either way by ~2). The reach is how far
-#: above the seed for score 70 the tuning part's searches without an allowance chose at most.
+    def slope(self, score: float) -> float:
+        """Score points per quality step at ``score``: linear between the fitted levels, flat past them."""
+        return cost.interpolate(self.slopes, score)
+
+    def steps(self, start: float, goal: float) -> float:
+        """The quality steps a typical curve takes from score ``start`` to ``goal`` (negative going
+        down): the slope's reciprocal summed point by point."""
+        sign = 1.0 if goal >= start else -1.0
+        total, score = 0.0, start
+        while sign * (goal - score) > 0:
+            width = min(1.0, abs(goal - score))
+            total += width / self.slope(score + sign * width / 2)
+            score += sign * width
+        return sign * total
+
+
+#: Fitted on the tuning part of the corpus (``benchmarks/auto_quality.py calibrate``). The seed: the quality
+#: each format needs for scores 62 and 72 on a typical photo (JPEG's and WebP's from before, AVIF's refitted
+#: after it became 4:4:4 with exact colour: it needs ~5 more). The slopes: the median score points per
+#: quality step at scores 55-85 (JPEG's curve flattens from ~1 at 55 to ~0.5 at 70, AVIF's from 1.3 to
+#: 0.35). The margins: the 90th percentile of how far a mosaic's score lies above the whole image's where
+#: the whole image scores 65, 70 or 75 (the four-tile mosaic strays further: JPEG up to +7.8, WebP +7.6). The
+#: reach is how far above the seed for score 70 the tuning part's searches without an allowance chose at
+#: most.
 SEARCH: dict[str, Search] = {
-    "jpeg": Search(20, 95, (-106.0, 2.35), 0.43, 4.0, 13),
-    "webp": Search(10, 95, (-134.0, 2.8), 0.33, 2.0, 25),
-    "avif": Search(15, 90, (-39.0, 1.2), 0.71, 3.0, 16),
+    "jpeg": Search(20, 95, (-106.0, 2.35),
+                   ((55.0, 0.95), (60.0, 0.75), (65.0, 0.56), (70.0, 0.48), (75.0, 0.47), (80.0, 0.52), (85.0, 0.73)),
+                   {3: 3.5, 2: 5.0}, 13),
+    "webp": Search(10, 95, (-134.0, 2.8),
+                   ((55.0, 0.59), (60.0, 0.48), (65.0, 0.4), (70.0, 0.45), (75.0, 0.52), (80.0, 0.72), (85.0, 0.3)),
+                   {3: 2.1, 2: 4.1}, 25),
+    "avif": Search(15, 90, (-39.6, 1.28),
+                   ((55.0, 1.3), (60.0, 1.21), (65.0, 1.04), (70.0, 0.88), (75.0, 0.69), (80.0, 0.47), (85.0, 0.35)),
+                   {3: 3.4, 2: 4.5}, 12),
 }
 #: The margin over the target when the probe is the whole image: only the interpolation's error.
 WHOLE_MARGIN = 0.5
@@ -170,7 +202,7 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
         return Choice(seed, None, 0, 0.0)
     sampled = image if grid is None else perceptual.sample(image, grid)
     whole = sampled is image
-    goal = target + (WHOLE_MARGIN if whole else search.margin)
+    goal = target + search.margin(grid)
     scores: dict[int, float] = {}
     bodies: dict[int, bytes] = {}
     _, encode_s, measure_s = cost.probe_costs(fmt, seed, sampled.size[0] * sampled.size[1], avif_speed)
@@ -218,19 +250,19 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
 
 def next_quality(scores: dict[int, float], goal: float, search: Search) -> int:
     """The quality to probe next: between the two probes that bracket ``goal``, else a step from the
-    nearest probe by the slope the probes show (the format's typical one until two do)."""
+    nearest probe by the slope the probes show (until two do, the format's typical curve from the
+    probe's score to the goal)."""
     below = sorted((q, s) for q, s in scores.items() if s < goal)
     above = sorted((q, s) for q, s in scores.items() if s >= goal)
     if below and above:
         return _between(below[-1], above[0], goal)
     side = below if below else above
     nearest = side[-1] if below else side[0]
-    slope = search.slope
+    step = search.steps(nearest[1], goal)
     if len(side) >= 2:
         (q0, s0), (q1, s1) = (side[-2], side[-1]) if below else (side[0], side[1])
         if q1 != q0 and (s1 - s0) / (q1 - q0) > 0.05:
-            slope = (s1 - s0) / (q1 - q0)
-    step = (goal - nearest[1]) / slope
+            step = (goal - nearest[1]) * (q1 - q0) / (s1 - s0)
     return search.clamp(nearest[0] + (math.ceil(step) if below else min(-1, math.floor(step))))
 
 

@@ -189,7 +189,7 @@ def encode_seconds(fmt: str, quality: int | None, pixels: int, *, animated: bool
         table = ENCODE_NS[fmt]
     else:
         return PLACEHOLDER_SECONDS
-    seconds = _interpolate(table, quality if quality is not None else 80) * pixels / 1e9
+    seconds = interpolate(table, quality if quality is not None else 80) * pixels / 1e9
     return seconds * (ANIMATION_FACTOR if animated else 1.0)
 
 
@@ -277,11 +277,11 @@ def rate_for_report(name: str) -> str | None:
     if rest.startswith("q"):
         quality = int(rest[1:])
         if kind.startswith("avif-s"):
-            return f"{_interpolate(AVIF_ENCODE_NS[int(kind[6:])], quality):.1f}"
+            return f"{interpolate(AVIF_ENCODE_NS[int(kind[6:])], quality):.1f}"
         table = AVIF_ENCODE_NS[6] if kind == "avif" else ENCODE_NS.get(kind)
-        return f"{_interpolate(table, quality):.1f}" if table else None
+        return f"{interpolate(table, quality):.1f}" if table else None
     if kind in ENCODE_NS:
-        return f"{_interpolate(ENCODE_NS[kind], 80):.1f}"
+        return f"{interpolate(ENCODE_NS[kind], 80):.1f}"
     return None
 
 
@@ -292,7 +292,8 @@ def _lambda_memory_mb() -> int | None:
         return None
 
 
-def _interpolate(table: tuple[tuple[int, float], ...], quality: int) -> float:
+def interpolate(table: tuple[tuple[float, float], ...], quality: float) -> float:
+    """A table of (x, value) pairs, x ascending, at ``quality``: linear between its points, flat past them."""
     if quality <= table[0][0]:
         return table[0][1]
     for (q0, v0), (q1, v1) in zip(table, table[1:]):

@@ -5,6 +5,7 @@ uses is the reference's computation."""
 from __future__ import annotations
 
 import io
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -123,6 +124,25 @@ def test_a_choice_past_every_probe_stays_within_the_format_s_reach():
     assert autoquality.pick({58: 50.0}, 74.0, search) == 58 + search.reach
     # a short step is not cut
     assert autoquality.pick({58: 73.0}, 74.0, search) == autoquality.next_quality({58: 73.0}, 74.0, search)
+
+
+@pytest.mark.parametrize("fmt", autoquality.FORMATS)
+def test_each_mosaic_has_its_own_margin(fmt):
+    search = autoquality.SEARCH[fmt]
+    assert set(search.margins) == {perceptual.GRID, perceptual.SMALL_GRID}
+    assert search.margin(None) == autoquality.WHOLE_MARGIN
+    assert search.margin(perceptual.SMALL_GRID) == search.margins[perceptual.SMALL_GRID]
+
+
+def test_a_step_follows_the_typical_curve_s_slope_at_each_score():
+    search = autoquality.Search(20, 95, (0.0, 1.0), ((60.0, 1.0), (80.0, 0.5)), {3: 0.0, 2: 0.0}, 13)
+    assert search.slope(50.0) == 1.0 and search.slope(70.0) == pytest.approx(0.75) and search.slope(90.0) == 0.5
+    # ten points cost ten steps where the curve is steep, twenty where it is flat, and as many going down
+    assert search.steps(40.0, 50.0) == pytest.approx(10.0)
+    assert search.steps(85.0, 95.0) == pytest.approx(20.0)
+    assert search.steps(75.0, 65.0) == pytest.approx(-search.steps(65.0, 75.0))
+    # one probe far below: the step from its score, not from the goal's slope
+    assert autoquality.next_quality({50: 45.0}, 75.0, search) == 50 + math.ceil(search.steps(45.0, 75.0))
 
 
 def test_the_plan_takes_the_most_probes_that_fit_on_the_most_faithful_sample():
