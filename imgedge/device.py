@@ -222,8 +222,8 @@ _TV_RE = re.compile(
 
 #: Android TV boxes by their families' model names (MXQ, MXIII, H96, X96, T95, A95X, M8S, TX3 Pro..., the MK68, MK808,
 #: MK908 sticks), the chips only TV boxes carry (Amlogic S905, S912) as a model name, Amlogic's reference boards as the
-#: whole model ("p281", "q201"; also after "##", which some labelled strings write for ";") and Rockchip's "_dongle_" sticks,
-#: Mecool's KM sticks and boxes ("KM8PRO", not the KM10xx tablets), A-Box and the CX-919 sticks, and TP Vision's
+#: whole model ("p281", "q201"; also after "##", which some labelled strings write for ";") and Rockchip's "_dongle_"
+#: sticks, Mecool's KM sticks and boxes ("KM8PRO", not the KM10xx tablets), A-Box and the CX-919 sticks, and TP Vision's
 #: (Philips) Android TV chassis codes ("QM151E", "QV151E", "QM164E"), and "4K" as a part of a model name ("KN-4KASB",
 #: "AS_4K_CI_PRO": the boxes' and TVs' output resolution, which phone and tablet makers do not name their screens by):
 #: sold under many names, never as phones. Searched in Android UAs only, so that other UAs do not pay for it.
