@@ -221,15 +221,16 @@ _TV_RE = re.compile(
 )
 
 #: Android TV boxes by their families' model names (MXQ, MXIII, H96, X96, T95, A95X, M8S, TX3 Pro..., the MK68, MK808,
-#: MK908 sticks), the chips only TV boxes carry (Amlogic S905, S912) as a model name, Amlogic's reference boards as the
-#: whole model ("p281", "q201"; also after "##", which some labelled strings write for ";") and Rockchip's "_dongle_"
-#: sticks, Mecool's KM sticks and boxes ("KM8PRO", not the KM10xx tablets), A-Box and the CX-919 sticks, and TP Vision's
-#: (Philips) Android TV chassis codes ("QM151E", "QV151E", "QM164E"), and "4K" as a part of a model name ("KN-4KASB",
-#: "AS_4K_CI_PRO": the boxes' and TVs' output resolution, which phone and tablet makers do not name their screens by):
-#: sold under many names, never as phones. Searched in Android UAs only, so that other UAs do not pay for it.
+#: MK908 sticks), the chips only TV boxes carry (Amlogic S905, S912) as a model name, Amlogic's reference boards and the
+#: M8 family as the whole model ("p281", "q201", "M8"; also after "##", which some labelled strings write for ";") and
+#: Rockchip's "_dongle_" sticks, Mecool's KM sticks and boxes ("KM8PRO", not the KM10xx tablets), A-Box and the CX-919
+#: sticks, and TP Vision's (Philips) Android TV chassis codes ("QM151E", "QV151E", "QM164E"), and "4K" as a part of a
+#: model name ("KN-4KASB", "AS_4K_CI_PRO": the boxes' and TVs' output resolution, which phone and tablet makers do not
+#: name their screens by): sold under many names, never as phones. Searched in Android UAs only, so that other UAs do
+#: not pay for it.
 _TV_BOX_RE = re.compile(
     r"\bmx(?:q|iii|iv)|\b(?:h96|x96|t95|a95x|m8s)(?!\d)|\bmk\d{2,3}(?:[a-z]|\b)|\btx[3-9] (?:pro|mini|max|plus)\b"
-    r"|\bs9(?:0[35]|1[02])\b|[;#] [pq]2\d\d build/|_dongle_|[-_ ]4k(?=[^()]*\))"
+    r"|\bs9(?:0[35]|1[02])\b|[;#] (?:[pq]2\d\d|m8) build/|_dongle_|[-_ ]4k(?=[^()]*\))"
     r"|\b(?:km[1-9](?:pro|\b)|abox\b|cx-?919\b|q[mv]1[5-9]\d[a-z]\b)",
 )
 
@@ -248,10 +249,12 @@ _MOBILE_APP_RE = re.compile(r"^okhttp/\d|^\[fban/")
 
 #: Handheld consoles with a phone-sized screen (PSP, PS Vita, Nintendo DS/DSi/3DS): their browsers name no
 #: phone platform (the Vita's says "Silk", which is otherwise a Kindle's; the DS's Opera names the DS by its
-#: codename, "Nitro"); and Android watches ("Google Pixel
-#: Watch"), whose browsers do not say "Mobile" either.
+#: codename, "Nitro"); Android watches ("Google Pixel Watch"), whose browsers do not say "Mobile" either; and the VR
+#: headsets' browsers (Meta's OculusBrowser, PicoBrowser, "like Quest", "VR Safari"), which send a desktop's or a
+#: tablet's platform: the labels' sources call them wearables, as they do watches.
 _HANDHELD_RE = re.compile(
-    r"playstation portable|playstation vita|\(psp\b|nintendo (?:dsi?|3ds)\b|; nitro\)|android[^()]*\bwatch\b",
+    r"playstation portable|playstation vita|\(psp\b|nintendo (?:dsi?|3ds)\b|; nitro\)|android[^()]*\bwatch\b"
+    r"|oculusbrowser|picobrowser|like quest|\bvr safari",
 )
 
 #: HarmonyOS NEXT (OpenHarmony) browsers name the device type first in their bracket, in Huawei's documented
@@ -342,11 +345,13 @@ _WINDOWS_RT_RE = re.compile(r"windows nt 6\.[23]; arm;")
 #: X11 Linux/BSD/Unix and the hobby desktops (Amiga, MorphOS, Haiku, BeOS, Syllable, OpenVMS, Cygwin), apps that say
 #: "Desktop", and Apple's CFNetwork stack when it names a Mac model (``(MacBookPro5%2C3)``, ``(iMac11%2C2)``); the
 #: desktops of the past: OS/2, RISC OS, the classic Mac OS ("Mac_PowerPC", "Mac_PPC", "Mac_68000") and its OmniWeb
-#: browser, "UNIX"; and the text browsers (Lynx, Links, w3m), which run in a desktop's terminal.
+#: browser, "UNIX"; the Linux distributions by name (SUSE, Ubuntu, Fedora...: "Akregator/4.12.3; syndication SUSE");
+#: and the text browsers (Lynx, Links, w3m), which run in a desktop's terminal.
 _DESKTOP_RE = re.compile(
     r"windows|\bwin(?:32|64|\d+|9x|nt)\b|macintosh|mac ?os|os=mac|\(i?mac|darwin|\bcros\b|x11|linux|freebsd"
     r"|openbsd|netbsd|sunos|haiku|beos|amiga|syllable|openvms|cygwin|electron/|\bdesktop\b"
-    r"|os/2|risc ?os|mac_(?:powerpc|ppc|68)|\bunix\b|morphos|omniweb|^(?:lynx|w3m|e?links)\b",
+    r"|os/2|risc ?os|mac_(?:powerpc|ppc|68)|\bunix\b|morphos|omniweb|^(?:lynx|w3m|e?links)\b"
+    r"|\b(?:ubuntu|suse|fedora|debian|gentoo|centos|mandriva|slackware)\b",
 )
 
 #: Platforms whose UAs never carry a phone, tablet or TV model code (iOS names "like Mac OS X", iOS apps' own UAs

@@ -405,6 +405,12 @@ def test_independent_sources_accuracy_per_class(source):
         ("Dalvik/2.1.0 (Linux; U; Android 9; EX-4KBOX2 Build/PPR1.180610.011)", "smarttv"),
         ("Dalvik/2.1.0 (Linux## U## Android 7.1.2## q201 Build/NHG47L)", "smarttv"),
         ("Mozilla/5.0 (Windows NT 6.1; rv:52.0;Example Agent) Gecko/20100101 Firefox/52.0", "bot"),
+        # A VR headset's browser (a wearable, as the sources call it); a Linux distribution named as the platform;
+        # the M8 boxes.
+        ("Mozilla/5.0 (X11; Linux x86_64; Quest 3) AppleWebKit/537.36 (KHTML, like Gecko) OculusBrowser/33.0.0.7 "
+         "SamsungBrowser/4.0 Chrome/126.0.6478.122 VR Safari/537.36", "mobile"),
+        ("ExampleFeeds/2.1; Fedora", "desktop"),
+        ("Dalvik/2.1.0 (Linux; U; Android 7.1.2; M8 Build/NHG47L)", "smarttv"),
     ],
 )
 def test_devices_known_by_model_or_kind(user_agent, expected):
