@@ -222,15 +222,14 @@ _TV_RE = re.compile(
 
 #: Android TV boxes by their families' model names (MXQ, MXIII, H96, X96, T95, A95X, M8S, TX3 Pro..., the MK68, MK808,
 #: MK908 sticks), the chips only TV boxes carry (Amlogic S905, S912) as a model name, Amlogic's reference boards and the
-#: M8 family as the whole model ("p281", "q201", "M8"; also after "##", which some labelled strings write for ";") and
-#: Rockchip's "_dongle_" sticks, Mecool's KM sticks and boxes ("KM8PRO", not the KM10xx tablets), A-Box and the CX-919
-#: sticks, and TP Vision's (Philips) Android TV chassis codes ("QM151E", "QV151E", "QM164E"), and "4K" as a part of a
-#: model name ("KN-4KASB", "AS_4K_CI_PRO": the boxes' and TVs' output resolution, which phone and tablet makers do not
-#: name their screens by): sold under many names, never as phones. Searched in Android UAs only, so that other UAs do
-#: not pay for it.
+#: M8 family as the whole model ("p281", "q201", "M8") and Rockchip's "_dongle_" sticks, Mecool's KM sticks and boxes
+#: ("KM8PRO", not the KM10xx tablets), A-Box and the CX-919 sticks, and TP Vision's (Philips) Android TV chassis codes
+#: ("QM151E", "QV151E", "QM164E"), and "4K" as a part of a model name ("KN-4KASB", "AS_4K_CI_PRO": the boxes' and TVs'
+#: output resolution, which phone and tablet makers do not name their screens by): sold under many names, never as
+#: phones. Searched in Android UAs only, so that other UAs do not pay for it.
 _TV_BOX_RE = re.compile(
     r"\bmx(?:q|iii|iv)|\b(?:h96|x96|t95|a95x|m8s)(?!\d)|\bmk\d{2,3}(?:[a-z]|\b)|\btx[3-9] (?:pro|mini|max|plus)\b"
-    r"|\bs9(?:0[35]|1[02])\b|[;#] (?:[pq]2\d\d|m8) build/|_dongle_|[-_ ]4k(?=[^()]*\))"
+    r"|\bs9(?:0[35]|1[02])\b|; (?:[pq]2\d\d|m8) build/|_dongle_|[-_ ]4k(?=[^()]*\))"
     r"|\b(?:km[1-9](?:pro|\b)|abox\b|cx-?919\b|q[mv]1[5-9]\d[a-z]\b)",
 )
 

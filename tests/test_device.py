@@ -396,14 +396,13 @@ def test_independent_sources_accuracy_per_class(source):
         # An app's reverse-domain id names its publisher ("google"), not the device.
         ("com.google.android.youtube/5.1.2(Linux; U; Android 2.3.6; en_US; SCH-I500 Build/GINGERBREAD) gzip",
          "mobile"),
-        # Puffin's iPhone build; nabi's tablets; "4K" in a TV box's model name, a reference board after "##"; a
-        # monitor's two-word name after Firefox's "rv:" with no space.
+        # Puffin's iPhone build; nabi's tablets; "4K" in a TV box's model name; a monitor's two-word name after
+        # Firefox's "rv:" with no space.
         ("Mozilla/5.0 (X11; U; Linux x86_64; xx) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/30.0.1599.114 "
          "Safari/537.36 Puffin/4.5.0IP", "mobile"),
         ("Mozilla/5.0 (Linux; U; Android 4.0.4; en-us; Nabi Jr Build/IMM76D) AppleWebKit/534.30 (KHTML, like Gecko) "
          "Version/4.0 Mobile Safari/534.30", "tablet"),
         ("Dalvik/2.1.0 (Linux; U; Android 9; EX-4KBOX2 Build/PPR1.180610.011)", "smarttv"),
-        ("Dalvik/2.1.0 (Linux## U## Android 7.1.2## q201 Build/NHG47L)", "smarttv"),
         ("Mozilla/5.0 (Windows NT 6.1; rv:52.0;Example Agent) Gecko/20100101 Firefox/52.0", "bot"),
         # A VR headset's browser (a wearable, as the sources call it); a Linux distribution named as the platform;
         # the M8 boxes.
