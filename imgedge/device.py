@@ -173,13 +173,15 @@ _APP_HOMEPAGE_RE = re.compile(
 #: (at the start, or after a space/bracket, followed by "/") so "curl" inside a word does not count; not
 #: "Java/" in a feature phone's UA, where it names the phone's J2ME runtime ("Java/ASVM/1.0 Profile/MIDP-2.0").
 #: Also a Go runtime's version as an item of a bracket ("gitlab-runner 17.5.3 (17-5-stable; go1.22.7; linux/amd64)"):
-#: Go programs name it so, browsers and apps on a screen never.
+#: Go programs name it so, browsers and apps on a screen never. And the package managers (apt, pip, npm, yarn, conda),
+#: whose UAs name a Linux distribution, which the desktop rule would take for a desktop's platform.
 _HTTP_LIBRARY_RE = re.compile(
     r"(?:^|[\s(;])(?:curl|libcurl|pycurl|wget|python-requests|python-urllib|python-httpx|httpx|aiohttp"
     r"|python|go-http-client|java(?!/.*\b(?:midp|cldc))|java-http-client|apache-httpclient|jakarta commons-httpclient"
     r"|grpc-[\w-]+|axios|node-fetch|node-superagent|undici|node|libwww-perl|lwp-\w+|perl"
     r"|postmanruntime|insomnia|httpie|ruby|faraday|guzzle|guzzlehttp|php|typhoeus|restsharp|winhttp"
-    r"|reqwest|deno|bun|powershell|aws-sdk-[\w-]+|boto3|botocore|hackney)/|[(; ]go1\.\d+(?:\.\d+)?[;)]",
+    r"|reqwest|deno|bun|powershell|aws-sdk-[\w-]+|boto3|botocore|hackney|apt-http|pip|npm|pnpm|yarn|conda)/"
+    r"|[(; ]go1\.\d+(?:\.\d+)?[;)]",
 )
 
 #: Smart TVs, streaming sticks/boxes and TV consoles, by the markers of their platforms. By maker: SMART-TV/SmartTV and

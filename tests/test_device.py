@@ -411,6 +411,8 @@ def test_independent_sources_accuracy_per_class(source):
         ("Mozilla/5.0 (X11; Linux x86_64; Quest 3) AppleWebKit/537.36 (KHTML, like Gecko) OculusBrowser/33.0.0.7 "
          "SamsungBrowser/4.0 Chrome/126.0.6478.122 VR Safari/537.36", "mobile"),
         ("ExampleFeeds/2.1; Fedora", "desktop"),
+        # ...but a package manager naming its distribution is a program.
+        ("Debian APT-HTTP/1.3 (2.6.1)", "bot"),
         ("Dalvik/2.1.0 (Linux; U; Android 7.1.2; M8 Build/NHG47L)", "smarttv"),
     ],
 )
