@@ -255,7 +255,7 @@ _MOBILE_APP_RE = re.compile(r"^okhttp/\d|^\[fban/")
 #: tablet's platform: the labels' sources call them wearables, as they do watches.
 _HANDHELD_RE = re.compile(
     r"playstation portable|playstation vita|\(psp\b|nintendo (?:dsi?|3ds)\b|; nitro\)|android[^()]*\bwatch\b"
-    r"|oculusbrowser|picobrowser|like quest|\bvr safari",
+    r"|oculusbrowser|picobrowser|like quest| vr safari",
 )
 
 #: HarmonyOS NEXT (OpenHarmony) browsers name the device type first in their bracket, in Huawei's documented
@@ -352,7 +352,7 @@ _DESKTOP_RE = re.compile(
     r"windows|\bwin(?:32|64|\d+|9x|nt)\b|macintosh|mac ?os|os=mac|\(i?mac|darwin|\bcros\b|x11|linux|freebsd"
     r"|openbsd|netbsd|sunos|haiku|beos|amiga|syllable|openvms|cygwin|electron/|\bdesktop\b"
     r"|os/2|risc ?os|mac_(?:powerpc|ppc|68)|\bunix\b|morphos|omniweb|^(?:lynx|w3m|e?links)\b"
-    r"|\b(?:ubuntu|suse|fedora|debian|gentoo|centos|mandriva|slackware)\b",
+    r"|ubuntu|suse|fedora|debian|gentoo|centos|mandriva|slackware",
 )
 
 #: Platforms whose UAs never carry a phone, tablet or TV model code (iOS names "like Mac OS X", iOS apps' own UAs
