@@ -28,7 +28,8 @@ reference parser run also calls differently from the label (label policy, or a d
 "cannot tell", the misses whose string names nothing that tells its class (``cannot_tell``): an Android UA with no
 model in its bracket ("Linux; Android 10; K"), a phone, tablet or TV sending a desktop's platform (iPadOS Safari's
 Mac UA, a Samsung DeX session's X11, a Windows tablet's "Touch"), or a string labelled bot that is a stock browser's
-UA with nothing added. Both are counts, read from no string: they are what the README's note on the bar cites.
+UA with nothing added; and "open", the misses that are neither, all a rule could still take without fitting the
+labels. All three are counts, read from no string: they are what the README's note on the bar cites.
 
 ``--misses`` lists those strings ("its only" and "both wrong"), for the tuning halves only: the validation
 halves and the never-looked-at sources are measured, never read.
@@ -188,8 +189,11 @@ def main(argv: list[str] | None = None) -> int:
         dd = is_right(label, references["device-detector"][ua])
         split[(group, label)][("both right", "ours only", "its only", "both wrong")[(not ours) * 2 + (not dd)]] += 1
         split[(group, label)]["ours"] += ours
-        split[(group, label)]["all wrong"] += not ours and not any(is_right(label, a[ua]) for a in references.values())
-        split[(group, label)]["cannot tell"] += not ours and cannot_tell(ua, label)
+        all_wrong = not ours and not any(is_right(label, a[ua]) for a in references.values())
+        unreadable = not ours and cannot_tell(ua, label)
+        split[(group, label)]["all wrong"] += all_wrong
+        split[(group, label)]["cannot tell"] += unreadable
+        split[(group, label)]["open"] += not ours and not all_wrong and not unreadable
         for name, answers in references.items():
             split[(group, label)][name] += is_right(label, answers[ua])
         if args.misses and not ours and group.endswith("tune"):
@@ -197,16 +201,17 @@ def main(argv: list[str] | None = None) -> int:
                   f": {ua}  ({note})")
     names = ["ours", *references]
     header = ("| source, half | class | UAs | " + " | ".join(names)
-              + " | both right | ours only | its only | both wrong | either right | all wrong | cannot tell |")
+              + " | both right | ours only | its only | both wrong | either right | all wrong | cannot tell | open |")
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     order = (*DEVICE_CLASSES, SCREEN)
     for (group, label), c in sorted(split.items(), key=lambda kv: (kv[0][0], order.index(kv[0][1]))):
         n = sum(c[k] for k in ("both right", "ours only", "its only", "both wrong"))
-        counts = ("both right", "ours only", "its only", "both wrong", "all wrong", "cannot tell")
+        counts = ("both right", "ours only", "its only", "both wrong", "all wrong", "cannot tell", "open")
         figures[group][label] = {"n": n, **{name: c[name] / n for name in names}, **{k: c[k] for k in counts}}
         lines.append(f"| {group} | {label} | {n} | " + " | ".join(f"{100 * c[k] / n:.1f}" for k in names)
                      + f" | {c['both right']} | {c['ours only']} | {c['its only']} | {c['both wrong']}"
-                     + f" | {100 * (n - c['both wrong']) / n:.1f} | {c['all wrong']} | {c['cannot tell']} |")
+                     + f" | {100 * (n - c['both wrong']) / n:.1f} | {c['all wrong']} | {c['cannot tell']}"
+                     + f" | {c['open']} |")
     print(json.dumps(figures, indent=1) if args.json else "\n".join(lines))
     return 0
 

@@ -11,7 +11,8 @@ How a class is decided, first match wins:
 2. Keyword rules that no device model overrides: crawlers, preview fetchers, monitors and HTTP libraries
    (``bot``), then TVs, streaming boxes and home consoles (``smarttv``), then phone apps' own HTTP stacks
    (``mobile``), then HarmonyOS NEXT's own device type, then Android apps on Chromebooks (``desktop``), then a
-   "Tablet" item in the platform bracket (Firefox for Android's, apps') and Puffin's tablet builds (``tablet``).
+   "Tablet" item in the platform bracket (Firefox for Android's, apps') and Puffin's tablet builds (``tablet``; its
+   iPhone build ``mobile``).
 3. The device model, for UAs that can name one (not Windows, macOS, iOS or X11 ones, whose brackets
    hold no phone, tablet or TV model code): ``imgedge.device_models`` looks the UA's model tokens up in a
    table of ~47,000 generated at build time from Matomo device-detector's device regexes and Mobile-Detect's
@@ -114,7 +115,8 @@ _CLOUDFRONT_HEADERS: tuple[tuple[str, str], ...] = (
 #:   first in its own bracket ("bol.com/1.8.2 (iPad; iOS 9.3; Scale/2.00)": iOS and Android apps' form, which crawlers
 #:   do not send); "compatible;", Google's or any name inserted in a WebKit browser's engine bracket ("(KHTML, like
 #:   Gecko; compatible; BW/1.2)", "(KHTML, like Gecko; GoogleAdSenseInfeed)", "(KHTML, like Gecko GomezAgent 3.0)"), a
-#:   name after "rv:" in a desktop's Firefox or IE 11 bracket ("rv:45.0; Rigor)", "rv:11.0; Catchpoint)": browsers end
+#:   name after "rv:" in a desktop's Firefox or IE 11 bracket ("rv:45.0; Rigor)", "rv:11.0; Catchpoint)", also of two
+#:   words and without the space: "rv:1.9.2.8;baidu Transcoder)"): browsers end
 #:   it with their "rv:" version; KaiOS phones put their model after it), the automation words Selenium, devtools and
 #:   classifier, a bare name between that bracket and the browser's "Version/" or "Mobile/" (a browser's own tokens
 #:   always carry a version: "(KHTML, like Gecko) Hotjar Version/11.0"), "-Google" ending a name (DuplexWeb-Google,
@@ -140,7 +142,8 @@ _BOT_RE = re.compile(
     r"|(?<![\w./@-])(?!^(?:[\w-]+\.)+[a-z]{2,}/[\d.]+ \((?:ipad|iphone|ipados|ios|android)\b)"
     r"(?:[\w-]+\.)+(?:com|net|org|io|ai)(?:/|\b(?![.\w-]))"
     r"|like gecko(?:[;,] (?:compatible;|[^)]*google)| [a-z][^()]*\))|selenium|devtools|classifier"
-    r"|(?:windows|x11|macintosh)[^()]*rv:[\d.]+; [a-z][\w-]*\)|like gecko\) [a-z][\w-]* (?:version|mobile)/|-google\b"
+    r"|(?:windows|x11|macintosh)[^()]*rv:[\d.]+; ?[a-z][\w-]*(?: [a-z][\w-]*)?\)"
+    r"|like gecko\) [a-z][\w-]* (?:version|mobile)/|-google\b"
     r"|^mozilla/\d\.\d \(compatible; [^;()]+\)$",
 )
 
@@ -170,13 +173,15 @@ _APP_HOMEPAGE_RE = re.compile(
 #: (at the start, or after a space/bracket, followed by "/") so "curl" inside a word does not count; not
 #: "Java/" in a feature phone's UA, where it names the phone's J2ME runtime ("Java/ASVM/1.0 Profile/MIDP-2.0").
 #: Also a Go runtime's version as an item of a bracket ("gitlab-runner 17.5.3 (17-5-stable; go1.22.7; linux/amd64)"):
-#: Go programs name it so, browsers and apps on a screen never.
+#: Go programs name it so, browsers and apps on a screen never. And the package managers (apt, pip, npm, yarn, conda),
+#: whose UAs name a Linux distribution, which the desktop rule would take for a desktop's platform.
 _HTTP_LIBRARY_RE = re.compile(
     r"(?:^|[\s(;])(?:curl|libcurl|pycurl|wget|python-requests|python-urllib|python-httpx|httpx|aiohttp"
     r"|python|go-http-client|java(?!/.*\b(?:midp|cldc))|java-http-client|apache-httpclient|jakarta commons-httpclient"
     r"|grpc-[\w-]+|axios|node-fetch|node-superagent|undici|node|libwww-perl|lwp-\w+|perl"
     r"|postmanruntime|insomnia|httpie|ruby|faraday|guzzle|guzzlehttp|php|typhoeus|restsharp|winhttp"
-    r"|reqwest|deno|bun|powershell|aws-sdk-[\w-]+|boto3|botocore|hackney)/|[(; ]go1\.\d+(?:\.\d+)?[;)]",
+    r"|reqwest|deno|bun|powershell|aws-sdk-[\w-]+|boto3|botocore|hackney|apt-http|pip|npm|pnpm|yarn|conda)/"
+    r"|[(; ]go1\.\d+(?:\.\d+)?[;)]",
 )
 
 #: Smart TVs, streaming sticks/boxes and TV consoles, by the markers of their platforms. By maker: SMART-TV/SmartTV and
@@ -218,14 +223,15 @@ _TV_RE = re.compile(
 )
 
 #: Android TV boxes by their families' model names (MXQ, MXIII, H96, X96, T95, A95X, M8S, TX3 Pro..., the MK68, MK808,
-#: MK908 sticks), the chips only TV boxes carry (Amlogic S905, S912) as a model name, Amlogic's reference boards as the
-#: whole model ("p281", "q201") and Rockchip's "_dongle_" sticks, Mecool's KM sticks and boxes ("KM8PRO", not the
-#: KM10xx tablets), A-Box and the CX-919 sticks, and TP Vision's (Philips) Android TV chassis codes ("QM151E",
-#: "QV151E", "QM164E"): sold under many names, never as phones. Searched in Android UAs only, so that other UAs do
-#: not pay for it.
+#: MK908 sticks), the chips only TV boxes carry (Amlogic S905, S912) as a model name, Amlogic's reference boards and the
+#: M8 family as the whole model ("p281", "q201", "M8") and Rockchip's "_dongle_" sticks, Mecool's KM sticks and boxes
+#: ("KM8PRO", not the KM10xx tablets), A-Box and the CX-919 sticks, and TP Vision's (Philips) Android TV chassis codes
+#: ("QM151E", "QV151E", "QM164E"), and "4K" as a part of a model name ("KN-4KASB", "AS_4K_CI_PRO": the boxes' and TVs'
+#: output resolution, which phone and tablet makers do not name their screens by): sold under many names, never as
+#: phones. Searched in Android UAs only, so that other UAs do not pay for it.
 _TV_BOX_RE = re.compile(
     r"\bmx(?:q|iii|iv)|\b(?:h96|x96|t95|a95x|m8s)(?!\d)|\bmk\d{2,3}(?:[a-z]|\b)|\btx[3-9] (?:pro|mini|max|plus)\b"
-    r"|\bs9(?:0[35]|1[02])\b|; [pq]2\d\d build/|_dongle_"
+    r"|\bs9(?:0[35]|1[02])\b|; (?:[pq]2\d\d|m8) build/|_dongle_|[-_ ]4k(?=[^()]*\))"
     r"|\b(?:km[1-9](?:pro|\b)|abox\b|cx-?919\b|q[mv]1[5-9]\d[a-z]\b)",
 )
 
@@ -244,10 +250,12 @@ _MOBILE_APP_RE = re.compile(r"^okhttp/\d|^\[fban/")
 
 #: Handheld consoles with a phone-sized screen (PSP, PS Vita, Nintendo DS/DSi/3DS): their browsers name no
 #: phone platform (the Vita's says "Silk", which is otherwise a Kindle's; the DS's Opera names the DS by its
-#: codename, "Nitro"); and Android watches ("Google Pixel
-#: Watch"), whose browsers do not say "Mobile" either.
+#: codename, "Nitro"); Android watches ("Google Pixel Watch"), whose browsers do not say "Mobile" either; and the VR
+#: headsets' browsers (Meta's OculusBrowser, PicoBrowser, "like Quest", "VR Safari"), which send a desktop's or a
+#: tablet's platform: the labels' sources call them wearables, as they do watches.
 _HANDHELD_RE = re.compile(
-    r"playstation portable|playstation vita|\(psp\b|nintendo (?:dsi?|3ds)\b|; nitro\)|android[^()]*\bwatch\b",
+    r"playstation portable|playstation vita|\(psp\b|nintendo (?:dsi?|3ds)\b|; nitro\)|android[^()]*\bwatch\b"
+    r"|oculusbrowser|picobrowser|like quest| vr safari",
 )
 
 #: HarmonyOS NEXT (OpenHarmony) browsers name the device type first in their bracket, in Huawei's documented
@@ -259,30 +267,29 @@ _HARMONY_TYPES = {"phone": "mobile", "wearable": "mobile", "tablet": "tablet", "
 #: Android apps on ChromeOS name the Chromebook as their device; they would look like Android tablets.
 _CHROMEBOOK_RE = re.compile(r"Chromebook")
 
-#: Tablet model names and words, for models the table does not know: mostly Android tablets whose WebView
-#: or browser says "Mobile Safari" (or app UAs that say neither): Samsung Galaxy Tab (SM-T/SM-P/SM-X, GT-P,
-#: GT-N5/N8 Note tablets), Amazon Fire (KF + 2-6 capitals: KFTT, KFTRWI), Lenovo Tab (TB-X605F, TB-8506F, TB350FU) and
-#: Yoga Tab/Book (YT-, YT3-, YB1-), Huawei MediaPad/MatePad model codes (AGS, AGR, BAH, BG2, BTV, CMR, DBY,
-#: JDN, KOB, KRJ, MRX, SCM, with a generation digit: "DBY2-"), Nexus 7/9/10, Pixel C/Pixel Tablet, the
-#: word Tablet (not Windows' "Tablet PC" capability flag), "Tab" as a model word or prefix ("Galaxy Tab",
-#: "Lenovo Tab M10", "XTAB 7", "VTAB7"), and a model name ending in "Pad" (iPad, MediaPad, MatePad, ZenPad,
-#: "Redmi Pad SE", "MI PAD", "iPad8,9" in app UAs; not the ThinkPad/IdeaPad laptops nor Coolpad phones); the
-#: e-readers and older tablets by name (Kindle and Fire's Silk browser, BlackBerry PlayBook, Motorola Xoom,
-#: HP TouchPad, Barnes & Noble NOOK/BNTV/BNRV, PocketBook, Kobo, Pandigital, whose devices were all tablets and
-#: e-readers); apps' "iPadOS" platform; "Tab" also after an underscore ("GALAXY_Tab");
-#: and iPhone OS 3.2, which shipped on the first iPad only (as Android 3 on tablets only).
+#: Tablet model names and words, for models the table does not know: mostly Android tablets whose WebView or browser
+#: says "Mobile Safari" (or app UAs that say neither): Samsung Galaxy Tab (SM-T/SM-P/SM-X, GT-P, GT-N5/N8 Note tablets),
+#: Amazon Fire (KF + 2-6 capitals: KFTT, KFTRWI), Lenovo Tab (TB-X605F, TB-8506F, TB350FU) and Yoga Tab/Book (YT-, YT3-,
+#: YB1-), Huawei MediaPad/MatePad model codes (AGS, AGR, BAH, BG2, BTV, CMR, DBY, JDN, KOB, KRJ, MRX, SCM, with a
+#: generation digit: "DBY2-"), Nexus 7/9/10, Pixel C/Pixel Tablet, the word Tablet (not Windows' "Tablet PC" capability
+#: flag), "Tab" as a model word or prefix ("Galaxy Tab", "Lenovo Tab M10", "XTAB 7", "VTAB7"), and a model name ending
+#: in "Pad" (iPad, MediaPad, MatePad, ZenPad, "Redmi Pad SE", "MI PAD", "iPad8,9" in app UAs; not the ThinkPad/IdeaPad
+#: laptops nor Coolpad phones); the e-readers and older tablets by name (Kindle and Fire's Silk browser, BlackBerry
+#: PlayBook, Motorola Xoom, HP TouchPad, Barnes & Noble NOOK/BNTV/BNRV, PocketBook, Kobo, Pandigital, whose devices were
+#: all tablets and e-readers), Fuhu's nabi and WeTab (makers of tablets only); apps' "iPadOS" platform; "Tab" also after
+#: an underscore ("GALAXY_Tab"); and iPhone OS 3.2, which shipped on the first iPad only (as Android 3 on tablets only).
 _TABLET_RE = re.compile(
     r"\b(?:SM-[TPX]\d{3}|GT-P\d{4}|GT-N[58]\d{3}|KF[A-Z]{2,6}\b|Lenovo TB|TB-?[A-Z0-9]{4,}\b|YT\d?-[A-Z0-9]"
     r"|YB\d?-[A-Z0-9]|(?:AGS|AGR|BAH|BG2|BTV|CMR|DBY|JDN|KOB|KRJ|MRX|SCM)\d?-[A-Z]"
     r"|Nexus (?:7|9|10)\b|Pixel C\b|Pixel Tablet|Tablet(?! PC)|[A-Za-z]?(?i:tab)(?=\b|\d)"
     r"|OS 3_2 like Mac OS X|Kindle|Silk/|PlayBook|RIM Tablet|Xoom|TouchPad|hp-tablet|NOOK|Nook\b|BNTV|BNRV"
-    r"|PocketBook|Kobo|iPadOS|pandigital)"
+    r"|PocketBook|Kobo|iPadOS|pandigital|(?i:nabi|wetab))"
     r"|_(?i:tab)(?=\b|\d)|(?<!Think)(?<!Idea)(?<!Cool)(?<!COOL)(?:Pad|PAD)(?:\b|\d|_)",
 )
 
 #: Puffin sends a desktop Linux UA from every device and says which in its version's suffix: "IT" (iPad), "AT"
-#: (Android tablet); "IP"/"AP" are phones, which the TV builds say as well, so only the tablets' are taken.
-_PUFFIN_TABLET_RE = re.compile(r"puffin/[\d.]+[ai]t\b")
+#: (Android tablet), "IP" (iPhone); "AP" (Android phones) the TV builds say as well, so it is not taken.
+_PUFFIN_RE = re.compile(r"puffin/[\d.]+(ip|[ai]t)\b")
 
 #: A device type as an item of its own in the platform bracket, as Firefox for Android ("(Android 4.4; Tablet;
 #: rv:41.0)"), Sailfish, Ubuntu Touch and apps' own stacks ("Bol.com/1.2.3 (Android 9; SM-G955F; Tablet)") say it: the
@@ -339,11 +346,13 @@ _WINDOWS_RT_RE = re.compile(r"windows nt 6\.[23]; arm;")
 #: X11 Linux/BSD/Unix and the hobby desktops (Amiga, MorphOS, Haiku, BeOS, Syllable, OpenVMS, Cygwin), apps that say
 #: "Desktop", and Apple's CFNetwork stack when it names a Mac model (``(MacBookPro5%2C3)``, ``(iMac11%2C2)``); the
 #: desktops of the past: OS/2, RISC OS, the classic Mac OS ("Mac_PowerPC", "Mac_PPC", "Mac_68000") and its OmniWeb
-#: browser, "UNIX"; and the text browsers (Lynx, Links, w3m), which run in a desktop's terminal.
+#: browser, "UNIX"; the Linux distributions by name (SUSE, Ubuntu, Fedora...: "Akregator/4.12.3; syndication SUSE");
+#: and the text browsers (Lynx, Links, w3m), which run in a desktop's terminal.
 _DESKTOP_RE = re.compile(
     r"windows|\bwin(?:32|64|\d+|9x|nt)\b|macintosh|mac ?os|os=mac|\(i?mac|darwin|\bcros\b|x11|linux|freebsd"
     r"|openbsd|netbsd|sunos|haiku|beos|amiga|syllable|openvms|cygwin|electron/|\bdesktop\b"
-    r"|os/2|risc ?os|mac_(?:powerpc|ppc|68)|\bunix\b|morphos|omniweb|^(?:lynx|w3m|e?links)\b",
+    r"|os/2|risc ?os|mac_(?:powerpc|ppc|68)|\bunix\b|morphos|omniweb|^(?:lynx|w3m|e?links)\b"
+    r"|ubuntu|suse|fedora|debian|gentoo|centos|mandriva|slackware",
 )
 
 #: Platforms whose UAs never carry a phone, tablet or TV model code (iOS names "like Mac OS X", iOS apps' own UAs
@@ -398,7 +407,10 @@ def _classify_user_agent(ua: str) -> str:
         return _HARMONY_TYPES[harmony.group(1)]
     if _CHROMEBOOK_RE.search(ua):
         return "desktop"
-    if _PUFFIN_TABLET_RE.search(low) or _DOCKED_PHONE_RE.search(ua) or _TABLET_ITEM_RE.search(ua):
+    puffin = _PUFFIN_RE.search(low)
+    if puffin:
+        return "mobile" if puffin.group(1) == "ip" else "tablet"
+    if _DOCKED_PHONE_RE.search(ua) or _TABLET_ITEM_RE.search(ua):
         return "tablet"
     if _DESKTOP_OS_RE.search(low) and "android" not in low:
         return _classify_by_keywords(ua, low)  # Windows, macOS, iOS, X11: model codes there are PCs' or noise
