@@ -80,8 +80,9 @@ def test_a_probe_starts_only_while_the_deadline_holds_it_and_the_final_encode(mo
     calls: list[int] = []
     slow = _slow_jpeg(clock, calls)  # each probe takes 0.25 s
     deadline = Deadline(1.0, clock=lambda: clock[0])
-    choice = autoquality.choose(image, "jpeg", TARGET, slow, deadline=deadline, reserve=0.3)
-    # after two probes 0.5 s are left: not enough for a third (0.25 s) and the final encode (0.3 s)
+    choice = autoquality.choose(image, "jpeg", TARGET, slow, deadline=deadline, reserve=0.4)
+    # after two probes 0.5 s are left: not enough for a third (0.25 s) and the final encode (0.4 s), nor
+    # for scoring the output (a share of the last probe's 0.25 s) and the final encode
     assert len(calls) == choice.probes == 2
     assert autoquality.SEARCH["jpeg"].low <= choice.quality <= autoquality.SEARCH["jpeg"].high
 
