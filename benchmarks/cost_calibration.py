@@ -7,7 +7,9 @@ originals made from them, since Debian's wallpapers are JPEG-heavy), and prints 
 of every rate the cost model has beside the value the model holds now, so a change of libraries or of
 machine shows up as a difference: decode per decoded pixel (JPEG baseline and progressive at each DCT
 scale, PNG by mode, GIF and WebP frames, AVIF), resample per source and per output pixel, encode per
-output pixel by format and quality (AVIF by speed), the animation encoders per frame pixel.
+output pixel by format and quality (AVIF by speed), the animation encoders per frame pixel; and
+``q=auto``'s probes (the score and its reference side on the samples ``autoquality`` takes, 64,000-307,000
+px) as a fixed part per call plus ns per sample pixel, fitted by least squares.
 Each figure is the median of ``--rounds`` runs. The model takes the upper end of what it sees here and
 a safety factor on top (``cost.SAFETY``): a prediction that is too low lets a generation run out of its
 budget, one that is too high refuses or degrades what would have fitted.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import math
 import os
 import statistics
 import sys
@@ -132,6 +135,48 @@ def encode_rates(photos: list[Path], rounds: int) -> dict[str, list[float]]:
     return rates
 
 
+def probe_fits(photos: list[Path], rounds: int) -> dict[str, tuple[float, float, float]]:
+    """``q=auto``'s score and reference side: (seconds a call, ns per sample pixel, the fit's largest
+    relative error) over the whole output and both mosaics at 320, 480 and 640 px, process CPU (best of
+    ``rounds``: what the allowance counts)."""
+    import numpy as np
+
+    from imgedge.core import autoquality, perceptual
+
+    def cpu(fn) -> float:
+        best = math.inf
+        for _ in range(rounds):
+            start = time.process_time()
+            fn()
+            best = min(best, time.process_time() - start)
+        return best
+
+    config = Config()
+    points: dict[str, list[tuple[int, float]]] = {"score": [], "reference": []}
+    for path in photos:
+        full = decode.load_pixels(decode.open_source(path.read_bytes(), config)).convert("RGB")
+        for width in (320, 480, 640):
+            image = full.resize((width, round(full.height * width / full.width)), Image.Resampling.LANCZOS)
+            for grid in (None, perceptual.GRID, perceptual.SMALL_GRID):
+                sample = image if grid is None else perceptual.sample(image, grid)
+                if grid is not None and sample is image:
+                    continue
+                pixels = sample.width * sample.height
+                reference = perceptual.Reference(sample)
+                candidate = autoquality._decoded(encode.encode(sample, "jpeg", 60))
+                points["reference"].append((pixels, cpu(lambda: perceptual.Reference(sample))))
+                points["score"].append((pixels, cpu(lambda: reference.score(candidate))))
+    fits = {}
+    for name, values in points.items():
+        pixels = np.array([p for p, _ in values], dtype=float)
+        seconds = np.array([s for _, s in values])
+        design = np.vstack([np.ones_like(pixels), pixels]).T
+        (fixed, per_pixel), *_ = np.linalg.lstsq(design, seconds, rcond=None)
+        error = float(np.max(np.abs(design @ [fixed, per_pixel] - seconds) / seconds))
+        fits[name] = (float(fixed), float(per_pixel) * 1e9, error)
+    return fits
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", default=str(HERE.parent / "fixtures" / "photos"))
@@ -152,6 +197,12 @@ def main(argv: list[str] | None = None) -> int:
         model = cost.rate_for_report(name)
         print(f"| {name} | {min(values):.1f} / {statistics.median(values):.1f} / {max(values):.1f} | "
               f"{model if model is not None else '-'} |")
+    models = {"score": cost.PROBE_SCORE, "reference": cost.PROBE_REFERENCE}
+    print("\n| q=auto probe | measured: ms a call + ns/px (largest error of the fit) | model |")
+    print("|---|---|---|")
+    for name, (fixed, per_pixel, error) in probe_fits(photos, rounds).items():
+        model = models[name]
+        print(f"| {name} | {fixed * 1e3:.2f} + {per_pixel:.1f} ({error:.0%}) | {model[0] * 1e3:.2f} + {model[1]:.1f} |")
     return 0
 
 

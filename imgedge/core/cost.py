@@ -279,9 +279,8 @@ def rate_for_report(name: str) -> str | None:
         return f"{RESAMPLE_OUT_NS:.1f}"
     if rest.startswith("q"):
         quality = int(rest[1:])
-        if kind.startswith("avif-s"):
-            return f"{interpolate(AVIF_ENCODE_NS[int(kind[6:])], quality):.1f}"
-        table = AVIF_ENCODE_NS[6] if kind == "avif" else ENCODE_NS.get(kind)
+        table = (AVIF_ENCODE_NS.get(int(kind[6:])) if kind.startswith("avif-s") else
+                 AVIF_ENCODE_NS[6] if kind == "avif" else ENCODE_NS.get(kind))  # speeds the model lacks: none
         return f"{interpolate(table, quality):.1f}" if table else None
     if kind in ENCODE_NS:
         return f"{interpolate(ENCODE_NS[kind], 80):.1f}"
