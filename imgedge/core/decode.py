@@ -87,12 +87,12 @@ if "PILLOW_BLOCKS_MAX" not in os.environ and Image.core.get_blocks_max() < BLOCK
 #: DCT scales as (numerator over 8, denominator handed to Pillow's decoder).
 JPEG_SCALES: tuple[tuple[int, int], ...] = ((1, 8), (2, 4), (4, 2), (8, 1))
 #: How many times the output size the DCT-scaled crop must keep, per scale (eighths), for the LANCZOS
-#: step after it (benchmarks/RESULTS.md, "Decode: the JPEG DCT scale"). A scaled IDCT keeps only a
-#: block's lowest frequencies and aliases what lies near its cut-off, which the step after it must
-#: remove: on camera photos 1.1x was enough, but on the corpus a detailed render lost 1.8 dB at equal
-#: bytes (its 1/4 decode at 1.10x: 34.5 dB before encoding, libvips 48.5), and 1.25x gains at equal
-#: bytes on 18 of the 20 (original, case) pairs it changes. libvips keeps 2x.
-SCALE_MARGIN: dict[int, float] = {1: 1.25, 2: 1.25, 4: 1.25}
+#: step after it (benchmarks/RESULTS.md, "Decode: the JPEG DCT scale" and "The resize before encoding").
+#: A scaled IDCT keeps only each block's lowest frequencies: the blocks' truncated detail comes back as
+#: error at every frequency, which no filter after it removes. Below 2x the resize loses to libvips
+#: (which keeps 2x) before any encoding on detailed photos: 3-6 dB at 1.5-1.98x on 9 of the tune part's
+#: 15 JPEGs, 13 dB at 1.27x on a validate one. At 2x no original of either part is below libvips.
+SCALE_MARGIN: dict[int, float] = {1: 2.0, 2: 2.0, 4: 2.0}
 
 
 @dataclass

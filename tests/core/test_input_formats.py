@@ -59,16 +59,18 @@ def test_jpeg_scale_choice_keeps_the_margin_and_decodes_exactly():
 
     stored = (6028, 3391)
     full = (0.0, 0.0, 6028.0, 3391.0)
-    assert decode.choose_jpeg_scale(stored, full, (600, 338)) == 1  # 1/8: 754 px >= 1.25 x 600
-    assert decode.choose_jpeg_scale(stored, full, (640, 360)) == 2  # 1/8 would leave 1.18x: 1/4, 1507 px
-    assert decode.choose_jpeg_scale(stored, full, (1200, 675)) == 2  # 1/4: 1507 px >= 1.25 x 1200
-    assert decode.choose_jpeg_scale(stored, full, (1280, 720)) == 4  # 1/4 would leave 1.18x: 1/2, 3014 px
-    assert decode.choose_jpeg_scale(stored, full, (2048, 1152)) == 4  # 1/2: 3014 px >= 1.25 x 2048
-    assert decode.choose_jpeg_scale(stored, full, (2500, 1406)) == 8  # 1/2 would leave 1.21x
+    assert decode.choose_jpeg_scale(stored, full, (376, 211)) == 1  # 1/8: 753.5 px >= 2 x 376
+    assert decode.choose_jpeg_scale(stored, full, (380, 214)) == 2  # 1/8 would leave 1.98x: 1/4, 1507 px
+    assert decode.choose_jpeg_scale(stored, full, (750, 422)) == 2  # 1/4: 1507 px >= 2 x 750
+    assert decode.choose_jpeg_scale(stored, full, (760, 428)) == 4  # 1/4 would leave 1.98x: 1/2, 3014 px
+    assert decode.choose_jpeg_scale(stored, full, (1500, 844)) == 4  # 1/2: 3014 px >= 2 x 1500
+    assert decode.choose_jpeg_scale(stored, full, (1600, 900)) == 8  # 1/2 would leave 1.88x
     assert decode.choose_jpeg_scale(stored, full, (4000, 2250)) == 8
-    crop = (1000.0, 500.0, 2000.0, 1500.0)  # a cover crop of 1000 px only keeps 1/8 for <= 100 px
-    assert decode.choose_jpeg_scale(stored, crop, (100, 100)) == 1
-    assert decode.choose_jpeg_scale(stored, crop, (300, 300)) == 4
+    crop = (1000.0, 500.0, 2000.0, 1500.0)  # a cover crop of 1000 px only keeps 1/8 for <= 62 px
+    assert decode.choose_jpeg_scale(stored, crop, (60, 60)) == 1
+    assert decode.choose_jpeg_scale(stored, crop, (100, 100)) == 2
+    assert decode.choose_jpeg_scale(stored, crop, (250, 250)) == 4
+    assert decode.choose_jpeg_scale(stored, crop, (300, 300)) == 8
     data = photo("nuthatch-20mp.jpg")
     from imgedge.config import Config
 
