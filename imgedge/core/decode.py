@@ -45,7 +45,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..config import Config
 from ..errors import PayloadTooLarge, UnprocessableImage, UnsupportedMediaType
-from . import geometry, resize
+from . import cost, geometry, resize
 
 #: Container signatures we decode, mapped to the Pillow plugin that reads them. Restricting Pillow to
 #: these plugins means a polyglot or an exotic format (EPS, PSD, ICO, ...) is never handed to a
@@ -93,6 +93,13 @@ JPEG_SCALES: tuple[tuple[int, int], ...] = ((1, 8), (2, 4), (4, 2), (8, 1))
 #: (which keeps 2x) before any encoding on detailed photos: 3-6 dB at 1.5-1.98x on 9 of the tune part's
 #: 15 JPEGs, 13 dB at 1.27x on a validate one. At 2x no original of either part is below libvips.
 SCALE_MARGIN: dict[int, float] = {1: 2.0, 2: 2.0, 4: 2.0}
+#: ... where the decode at that scale (``cost.decode_bytes``: the decoded frame and a progressive JPEG's
+#: coefficients) holds at most this; past it, the smallest scale that keeps 1x the output (libvips'
+#: rule), so a variant's peak memory stays at or below libvips' (which streams its decode): on the tune
+#: part's JPEGs the 2x scale went above libvips' peak from a 5.9 MiB decode (a 6 MP photo to 640 px;
+#: libvips' peaks there are 10-17 MiB) and nowhere at or below 4.9 (benchmarks/RESULTS.md, "The DCT
+#: margin within memory").
+SCALE_MARGIN_BYTES = 5 * 1024 * 1024
 
 
 @dataclass
@@ -165,18 +172,30 @@ def png_exif(data: bytes) -> bytes:
 
 
 def choose_jpeg_scale(
-    stored_size: tuple[int, int], crop: tuple[float, float, float, float], out: tuple[int, int]
+    stored_size: tuple[int, int], crop: tuple[float, float, float, float], out: tuple[int, int],
+    mode: str = "RGB", coefficient_bytes: float = 0.0,
 ) -> int:
-    """The smallest DCT scale, in eighths (1, 2, 4 or 8), that keeps the crop ``SCALE_MARGIN`` x ``out``."""
+    """The DCT scale, in eighths (1, 2, 4 or 8), to decode at: the smallest that keeps the crop
+    ``SCALE_MARGIN`` x ``out`` where its decode (``mode``; a progressive JPEG's ``coefficient_bytes`` per
+    stored pixel, ``cost.coefficient_bytes``) stays within ``SCALE_MARGIN_BYTES``, else the smallest that
+    keeps 1x."""
     crop_w = max(crop[2] - crop[0], 1.0)
     crop_h = max(crop[3] - crop[1], 1.0)
-    for eighths, _denom in JPEG_SCALES:
-        if eighths == 8:
-            return 8
-        margin = SCALE_MARGIN[eighths]
-        if crop_w * eighths / 8 >= out[0] * margin and crop_h * eighths / 8 >= out[1] * margin:
-            return eighths
-    return 8
+
+    def keeps(eighths: int, margin: float) -> bool:
+        return eighths == 8 or (crop_w * eighths / 8 >= out[0] * margin and crop_h * eighths / 8 >= out[1] * margin)
+
+    eighths = next(e for e, _denom in JPEG_SCALES if keeps(e, SCALE_MARGIN.get(e, 1.0)))
+    width, height = decoded_size(stored_size, eighths)
+    if cost.decode_bytes(width * height, mode, stored_size[0] * stored_size[1],
+                         coefficient_bytes) <= SCALE_MARGIN_BYTES:
+        return eighths
+    return next(e for e, _denom in JPEG_SCALES if keeps(e, 1.0))
+
+
+def decoded_size(stored_size: tuple[int, int], eighths: int) -> tuple[int, int]:
+    """The size libjpeg decodes ``stored_size`` to at ``eighths``/8 (rounded up)."""
+    return -(-stored_size[0] * eighths // 8), -(-stored_size[1] * eighths // 8)
 
 
 #: A still opaque WebP is decoded shrunk by libwebp's own scaler (an area average, as libvips'
@@ -623,7 +642,7 @@ def decoded_scale(decoded: tuple[int, int], stored: tuple[int, int], eighths: in
     """Stored → decoded coordinate factors: exactly eighths/8 after a DCT-scaled decode (libjpeg rounds
     the size up, the geometry is still eighths/8), 1/shrink after a strip-wise reduce (the size rounded up
     the same way), else the size ratio."""
-    if eighths != 8 and decoded == (-(-stored[0] * eighths // 8), -(-stored[1] * eighths // 8)):
+    if eighths != 8 and decoded == decoded_size(stored, eighths):
         return eighths / 8, eighths / 8
     if shrink != 1 and decoded == (-(-stored[0] // shrink), -(-stored[1] // shrink)):
         return 1 / shrink, 1 / shrink

@@ -174,7 +174,8 @@ def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | N
         animated = spec.animated and spec.format in ANIMATED_FORMATS and animate.is_animated(source.image)
         frames = animate.check_limits(source.image, layout.plan.output_size, config) if animated else 1
         stored_crop, stored_out = geometry.to_stored_plan(layout.plan, layout.space, layout.orientation)
-        eighths = (decode.choose_jpeg_scale(source.stored_size, stored_crop, stored_out)
+        eighths = (decode.choose_jpeg_scale(source.stored_size, stored_crop, stored_out, source.image.mode,
+                                            cost.coefficient_bytes(source.image))
                    if source.format == "JPEG" else 8)
         # a large PNG is reduced as its strips are decoded for a lossy still only (an animation's frames are
         # read whole by Pillow, ``animate.read``: its region stays at full size)
