@@ -5,19 +5,19 @@ float reference, and for JPEG originals what each DCT scale would give.
                                           [--margins 1=1.25,2=1.25,4=1.25] [--report]
 
 For every still of the corpus (``corpus.py``; lossless twins left out) and every output width below the
-original's: PSNR of the pixels imgedge hands its encoder and of libvips' ``thumbnail`` pixels against
-``quality.reference`` (full decode, sRGB, LANCZOS in float in one step; composited as ``quality.measure``
-does). For a JPEG also the PSNR of the SIMD Lanczos3 from each DCT scale (1/8, 1/4, 1/2, full) that keeps
-the output's size, with its margin (decoded size / output size): from those, ``--margins`` evaluates any
-``decode.SCALE_MARGIN`` without decoding again. Rows are cached in ``.benchmarks/resample-quality.jsonl``
-keyed by original, width and a fingerprint of imgedge's resize and decode sources.
+original's: PSNR of the pixels imgedge hands its encoder (``quality._imgedge_lossless``) and of libvips'
+``thumbnail`` pixels against ``quality.reference`` (full decode, sRGB, LANCZOS in float in one step;
+composited as ``quality.measure`` does). For a JPEG also the PSNR of the SIMD Lanczos3 from each DCT scale
+(1/8, 1/4, 1/2, full) that keeps the output's size, with its margin (decoded size / output size): from
+those, ``--margins`` evaluates any ``decode.SCALE_MARGIN`` without decoding again. Rows are cached in
+``.benchmarks/resample-quality.jsonl`` keyed by original, width and a fingerprint of imgedge's sources
+(``quality.imgedge_fingerprint``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import statistics
 import sys
@@ -40,34 +40,6 @@ import quality  # noqa: E402
 ROWS = ROOT / ".benchmarks" / "resample-quality.jsonl"
 WIDTHS = (320, 640, 1080, 1280, 2048)
 KINDS = ("camera", "render", "webp", "png-rgb", "png-rgba")
-
-
-class _Handed(Exception):
-    """Raised by the patched encoder to stop at the pixels it was handed."""
-
-    def __init__(self, image: Image.Image) -> None:
-        super().__init__("handed")
-        self.image = image
-
-
-def imgedge_pixels(path: str, width: int) -> Image.Image:
-    """The image imgedge's encoder receives for a ``width`` px lossy (WebP) output, not encoded."""
-    import imgedge
-    from imgedge.core import encode
-
-    real = encode.encode
-
-    def capture(image: Image.Image, *args, **kwargs) -> bytes:
-        raise _Handed(image.copy())
-
-    encode.encode = capture
-    try:
-        imgedge.transform(quality._data(path), f"w={width}&fmt=webp&q=80", config=quality._config())
-    except _Handed as handed:
-        return handed.image
-    finally:
-        encode.encode = real
-    raise RuntimeError("the encoder was never called")
 
 
 def libvips_pixels(path: str, width: int) -> Image.Image:
@@ -140,7 +112,7 @@ def measure(entries: list[dict], widths: list[int]) -> dict[tuple, dict]:
             for width in widths:
                 if width >= max(entry["width"], entry["height"]) or (key, entry["name"], width) in rows:
                     continue
-                ours = imgedge_pixels(entry["path"], width)
+                ours = quality._imgedge_lossless(entry["path"], width)
                 row = {"fingerprint": key, "original": entry["name"], "split": entry["split"], "width": width,
                        "size": list(ours.size), "imgedge": psnr(ours, entry["path"]),
                        "libvips": psnr(libvips_pixels(entry["path"], width), entry["path"])}
@@ -183,24 +155,10 @@ def report(rows: list[dict], margins: dict[int, float] | None) -> str:
     return "\n".join(lines)
 
 
-#: The PSNR of a typical encode at the benchmark's default qualities (38-41 dB): ``after_encode`` adds the
-#: resize's error to it.
-ENCODED_DB = 40.0
-
-
-def after_encode(ours_db: float, theirs_db: float) -> float:
-    """The resize's difference in dB once an encode's own error (``ENCODED_DB``, taken as independent of
-    the resize's, so the squared errors add) is on top of both."""
-    def mse(db: float) -> float:
-        return 255.0 ** 2 / 10 ** (db / 10)
-
-    return 10 * math.log10((mse(ENCODED_DB) + mse(theirs_db)) / (mse(ENCODED_DB) + mse(ours_db)))
-
-
 def summary(rows: list[dict], margins: dict[int, float] | None) -> str:
     """Per part and width: mean and worst of imgedge − libvips (dB, before encoding)."""
-    lines = ["| part | width | rows | imgedge − libvips mean | worst (original) | rows below libvips | "
-             f"after a {ENCODED_DB:g} dB encode: mean | worst |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| part | width | rows | imgedge − libvips mean | worst (original) | rows below libvips |",
+             "|---|---|---|---|---|---|"]
     for split in corpus.SPLITS:
         for width in WIDTHS:
             part = [r for r in rows if r["split"] == split and r["width"] == width]
@@ -209,10 +167,8 @@ def summary(rows: list[dict], margins: dict[int, float] | None) -> str:
             diffs = [((by_margins(r, margins)["psnr"] if margins and r.get("scales") else r["imgedge"])
                       - r["libvips"], r["original"]) for r in part]
             worst = min(diffs)
-            encoded = [after_encode(d + r["libvips"], r["libvips"]) for (d, _), r in zip(diffs, part)]
             lines.append(f"| {split} | {width} | {len(part)} | {statistics.mean(d for d, _ in diffs):+.2f} | "
-                         f"{worst[0]:+.2f} ({worst[1].split('.')[0]}) | {sum(d < 0 for d, _ in diffs)} | "
-                         f"{statistics.mean(encoded):+.2f} | {min(encoded):+.2f} |")
+                         f"{worst[0]:+.2f} ({worst[1].split('.')[0]}) | {sum(d < 0 for d, _ in diffs)} |")
     return "\n".join(lines)
 
 

@@ -89,9 +89,10 @@ JPEG_SCALES: tuple[tuple[int, int], ...] = ((1, 8), (2, 4), (4, 2), (8, 1))
 #: How many times the output size the DCT-scaled crop must keep, per scale (eighths), for the LANCZOS
 #: step after it (benchmarks/RESULTS.md, "Decode: the JPEG DCT scale" and "The resize before encoding").
 #: A scaled IDCT keeps only each block's lowest frequencies: the blocks' truncated detail comes back as
-#: error at every frequency, which no filter after it removes. Below 2x the resize loses to libvips
-#: (which keeps 2x) before any encoding on detailed photos: 3-6 dB at 1.5-1.98x on 9 of the tune part's
-#: 15 JPEGs, 13 dB at 1.27x on a validate one. At 2x no original of either part is below libvips.
+#: error at every frequency, which no filter after it removes. Below 2x the resize lost to libvips
+#: (which keeps 2x) before any encoding: 2.2-6.6 dB at 1.3-1.98x on 12 of the tune part's 15 JPEGs, 13 dB
+#: at 1.27x on a validate photo; at 2x no row of either part is below libvips. At equal bytes that was
+#: worth up to 0.86 dB (0.57 on the worst original); at 2048 px, 0.09 at most.
 SCALE_MARGIN: dict[int, float] = {1: 2.0, 2: 2.0, 4: 2.0}
 #: ... where the decode at that scale (``cost.decode_bytes``: the decoded frame and a progressive JPEG's
 #: coefficients) holds at most this; past it, the smallest scale that keeps 1x the output (libvips'
