@@ -7,7 +7,8 @@ the original's JSON description). One path for every request:
 3. ``admission``: the cost model prices the work from the header and the plan, inside the generation's
    deadline and the function's memory (refused here, before any pixel, when it cannot fit);
    ``fmt=json`` is described here (``placeholder.describe``);
-4. ``decode.load_pixels``: JPEG at the smallest DCT scale that keeps the crop ``SCALE_MARGIN`` x the output,
+4. ``decode.load_pixels``: JPEG at the smallest DCT scale that keeps the crop ``SCALE_MARGIN`` x the output
+   where that decode fits ``SCALE_MARGIN_BYTES``, else 1x (``decode.choose_jpeg_scale``),
    a still WebP shrunk by libwebp to ``WEBP_SHRINK_MARGIN`` x the output, a large PNG to a lossy format
    decoded in strips and box-reduced as it goes (``decode.png_shrink``) or resampled band by band
    (``decode.png_resampled``: the output's pixels, the resample step then has nothing left to do), a still

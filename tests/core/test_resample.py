@@ -135,7 +135,8 @@ def test_tiny_regions_and_outputs(landscape):
     assert psnr(sliver, landscape.resize((1, 40), LANCZOS, box=(1280, 0, 1281, 1600))) > 40
 
 
-@pytest.mark.parametrize("query", ["w=640&fmt=jpeg&q=80", "w=1280&fmt=webp&q=80", "w=300&h=300&fit=cover&fmt=png",
+# 1200 px, not 1280: from 2560 px the 1/2 DCT scale keeps 1x of 1280 and nothing is left to resample
+@pytest.mark.parametrize("query", ["w=640&fmt=jpeg&q=80", "w=1200&fmt=webp&q=80", "w=300&h=300&fit=cover&fmt=png",
                                    "w=480&h=320&fit=contain&bg=102030&fmt=avif&q=60"])
 def test_transform_is_the_same_picture_with_either_resampler(query, monkeypatch):
     calls = []
