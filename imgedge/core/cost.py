@@ -230,9 +230,15 @@ def work_bytes(work: Work) -> int:
 
 
 def decode_bytes(decoded_pixels: int, mode: str, stored_pixels: int, coefficient_bytes: float) -> int:
-    """What a whole-image decode holds at its end: the decoded frame (``decoded_pixels`` in ``mode``) and,
-    for a progressive JPEG, its coefficients for every stored pixel (``coefficient_bytes`` per pixel)."""
-    return decoded_pixels * _BYTES_PER_PIXEL.get(mode, 4) + int(stored_pixels * coefficient_bytes)
+    """What a whole-image decode holds at its end: the decoded frame (``frame_bytes``) and, for a
+    progressive JPEG, its coefficients for every stored pixel (``coefficient_bytes`` per pixel)."""
+    return frame_bytes(decoded_pixels, mode) + int(stored_pixels * coefficient_bytes)
+
+
+def frame_bytes(pixels: int, mode: str) -> int:
+    """Bytes of a decoded frame of ``pixels`` in ``mode``: the part of a decode that depends on its scale
+    (a progressive JPEG's coefficients are held at every DCT scale, by libvips' decoder too)."""
+    return pixels * _BYTES_PER_PIXEL.get(mode, 4)
 
 
 def coefficient_bytes(image: Image.Image) -> float:

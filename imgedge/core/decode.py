@@ -94,13 +94,13 @@ JPEG_SCALES: tuple[tuple[int, int], ...] = ((1, 8), (2, 4), (4, 2), (8, 1))
 #: at 1.27x on a validate photo; at 2x no row of either part is below libvips. At equal bytes that was
 #: worth up to 0.86 dB (0.57 on the worst original); at 2048 px, 0.09 at most.
 SCALE_MARGIN: dict[int, float] = {1: 2.0, 2: 2.0, 4: 2.0}
-#: ... where the decode at that scale (``cost.decode_bytes``: the decoded frame and a progressive JPEG's
-#: coefficients) holds at most this; past it, the smallest scale that keeps 1x the output (libvips'
-#: rule), so a variant's peak memory stays at or below libvips' (which streams its decode): on the tune
-#: part's JPEGs the 2x scale went above libvips' peak from a 5.9 MiB decode (a 6 MP photo to 640 px;
-#: libvips' peaks there are 10-17 MiB) and nowhere at or below 4.9 (benchmarks/RESULTS.md, "The DCT
-#: margin within memory").
-SCALE_MARGIN_BYTES = 5 * 1024 * 1024
+#: ... where the frame decoded at that scale (``cost.frame_bytes``) holds at most this; past it, the
+#: smallest scale that keeps 1x the output (libvips' rule). Only the frame depends on the scale: a
+#: progressive JPEG's coefficients are held at every scale, and by libvips' decoder too. Chosen on the
+#: tune part's JPEGs (benchmarks/RESULTS.md, "The DCT margin within memory"): a 12 MP photo decoded whole
+#: (46.5 MiB) keeps 2x, which 1280 px WebP needs at equal bytes (1x: -0.28 dB), while a 17 MP one (64 MiB,
+#: the first frame that takes a case's largest peak above libvips') does not.
+SCALE_MARGIN_BYTES = 48 * 1024 * 1024
 
 
 @dataclass
@@ -174,12 +174,11 @@ def png_exif(data: bytes) -> bytes:
 
 def choose_jpeg_scale(
     stored_size: tuple[int, int], crop: tuple[float, float, float, float], out: tuple[int, int],
-    mode: str = "RGB", coefficient_bytes: float = 0.0,
+    mode: str = "RGB",
 ) -> int:
     """The DCT scale, in eighths (1, 2, 4 or 8), to decode at: the smallest that keeps the crop
-    ``SCALE_MARGIN`` x ``out`` where its decode (``mode``; a progressive JPEG's ``coefficient_bytes`` per
-    stored pixel, ``cost.coefficient_bytes``) stays within ``SCALE_MARGIN_BYTES``, else the smallest that
-    keeps 1x."""
+    ``SCALE_MARGIN`` x ``out`` where its frame (in ``mode``) stays within ``SCALE_MARGIN_BYTES``, else the
+    smallest that keeps 1x."""
     crop_w = max(crop[2] - crop[0], 1.0)
     crop_h = max(crop[3] - crop[1], 1.0)
 
@@ -188,8 +187,7 @@ def choose_jpeg_scale(
 
     eighths = next(e for e, _denom in JPEG_SCALES if keeps(e, SCALE_MARGIN.get(e, 1.0)))
     width, height = decoded_size(stored_size, eighths)
-    if cost.decode_bytes(width * height, mode, stored_size[0] * stored_size[1],
-                         coefficient_bytes) <= SCALE_MARGIN_BYTES:
+    if cost.frame_bytes(width * height, mode) <= SCALE_MARGIN_BYTES:
         return eighths
     return next(e for e, _denom in JPEG_SCALES if keeps(e, 1.0))
 

@@ -54,18 +54,15 @@ def test_jpeg_scale_keeps_the_margin_only_within_its_memory():
 
     stored = (6028, 3391)
     full = (0.0, 0.0, 6028.0, 3391.0)
-    # 1/4 (1507 x 848, 4.9 MiB as RGB) keeps 2x of 750 px within the budget
-    assert cost.decode_bytes(1507 * 848, "RGB", 0, 0.0) <= decode.SCALE_MARGIN_BYTES
-    assert decode.choose_jpeg_scale(stored, full, (750, 422)) == 2
-    # 2x of 760 px needs 1/2 (19.5 MiB): over it, the smallest scale that keeps 1x, 1/4 (1507 >= 760)
-    assert decode.choose_jpeg_scale(stored, full, (760, 428)) == 2
-    assert decode.choose_jpeg_scale(stored, full, (1600, 900)) == 4  # 1/2: 3014 px >= 1600, not full size
+    # 1/2 (3014 x 1696, 19.5 MiB as RGB) keeps 2x of 1500 px within the budget
+    assert cost.frame_bytes(3014 * 1696, "RGB") <= decode.SCALE_MARGIN_BYTES
+    assert decode.choose_jpeg_scale(stored, full, (1500, 844)) == 4
+    # 2x of 1600 px needs full size (78 MiB): over it, the smallest scale that keeps 1x, 1/2 (3014 >= 1600)
+    assert cost.frame_bytes(6028 * 3391, "RGB") > decode.SCALE_MARGIN_BYTES
+    assert decode.choose_jpeg_scale(stored, full, (1600, 900)) == 4
     assert decode.choose_jpeg_scale(stored, full, (3100, 1744)) == 8  # no scale keeps 1x
-    # as L (one byte a pixel) 1/2 fits: 2x of 760 px again
-    assert decode.choose_jpeg_scale(stored, full, (760, 428), "L") == 4
-    # a progressive JPEG's coefficients count: 1/4 for 380 px (2x) is over the budget with them, 1/8 keeps 1x
-    assert decode.choose_jpeg_scale(stored, full, (380, 214)) == 2
-    assert decode.choose_jpeg_scale(stored, full, (380, 214), "RGB", 2.0) == 1
+    # as L (one byte a pixel, 19.5 MiB) the full-size frame fits: 2x of 1600 px again
+    assert decode.choose_jpeg_scale(stored, full, (1600, 900), "L") == 8
 
 
 def test_palette_expands_once_to_rgb_without_transparency():
