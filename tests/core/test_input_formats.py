@@ -65,6 +65,27 @@ def test_jpeg_scale_keeps_the_margin_only_within_its_memory():
     assert decode.choose_jpeg_scale(stored, full, (1600, 900), "L") == 8
 
 
+def test_a_progressive_jpeg_decodes_at_its_baseline_twins_scale(monkeypatch):
+    """The scale's memory rule counts the frame alone: a progressive JPEG's coefficients are held at every
+    scale, so its 12 MP frame (46 MiB; 80 with the coefficients) keeps the 2x margin as the baseline's does."""
+    from imgedge.core import cost, decode
+
+    ramp = Image.linear_gradient("L")
+    picture = Image.merge("RGB", [ramp, ramp.rotate(90), ramp.rotate(180)]).resize((4000, 3000))
+    scales = []
+    load = decode.load_pixels
+    monkeypatch.setattr(decode, "load_pixels", lambda source, eighths=8, *rest: scales.append(eighths) or load(
+        source, eighths, *rest))
+    for progressive in (False, True):
+        data = encoded(picture, "JPEG", quality=80, progressive=progressive)
+        image = open_bytes(data)
+        stored = image.width * image.height
+        assert (cost.decode_bytes(stored, "RGB", stored, cost.coefficient_bytes(image))
+                > decode.SCALE_MARGIN_BYTES >= cost.frame_bytes(stored, "RGB")) == progressive
+        imgedge.transform(data, "w=1280&fmt=webp")
+    assert scales == [8, 8]  # 2x of 1280 px needs the full size (1/2 keeps 2000 px)
+
+
 def test_palette_expands_once_to_rgb_without_transparency():
     palette = Image.new("RGB", (64, 64), (200, 10, 10)).quantize(8)
     assert resize.normalise_mode(palette).mode == "RGB"
