@@ -151,20 +151,29 @@ def _imgedge_lossless(path: str, width: int) -> Image.Image:
     import imgedge
     from imgedge.core import encode
 
-    handed: list[Image.Image] = []
     real = encode.encode
 
-    def capture(image: Image.Image, fmt: str, *args, **kwargs) -> bytes:
-        handed.append(image.copy())
-        return real(image, fmt, *args, **kwargs)
+    def capture(image: Image.Image, *args, **kwargs) -> bytes:
+        raise _Handed(image.copy())
 
     encode.encode = capture
     try:
         imgedge.transform(_data(path), f"w={width}&fmt=avif&q=1", config=_config())
+    except _Handed as handed:
+        image = handed.image
+    else:
+        raise RuntimeError("the encoder was never called")
     finally:
         encode.encode = real
-    image = handed[0]
     return image.convert("RGBA" if image.mode in ("RGBA", "LA") else "RGB")
+
+
+class _Handed(Exception):
+    """Raised by the patched encoder with the image it was handed: no need to encode it."""
+
+    def __init__(self, image: Image.Image) -> None:
+        super().__init__("handed")
+        self.image = image
 
 
 def _candidate(name: str, entry: dict, case: RDCase, quality: int) -> bytes:

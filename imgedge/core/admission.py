@@ -51,7 +51,7 @@ def work_for(source: decode.SourceImage, eighths: int, frames: int, out_format: 
     ``decode.webp_resampled``)."""
     image = source.image
     width, height = source.stored_size
-    decoded_size = (-(-width * eighths // 8), -(-height * eighths // 8))
+    decoded_size = decode.decoded_size(source.stored_size, eighths)
     decoded = decoded_size[0] * decoded_size[1]
     converts = resize.converts_at_full_size(image)
     if crop is None:

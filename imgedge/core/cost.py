@@ -208,7 +208,7 @@ def avif_speed(quality: int | None, pixels: int, seconds: float, default: int) -
 
 def work_bytes(work: Work) -> int:
     """Bytes the generation adds to the process at its peak."""
-    decoded = work.decoded_pixels * _BYTES_PER_PIXEL.get(work.decoded_mode, 4)
+    decoded = decode_bytes(work.decoded_pixels, work.decoded_mode, work.stored_pixels, work.coefficient_bytes)
     if work.banded:  # the output (counted below) and one band are held
         decoded = PNG_STRIP_WORK_BYTES + PNG_BAND_WORK_BYTES
     elif work.strip_shrink:  # only the (reduced) result and one strip are held
@@ -219,15 +219,26 @@ def work_bytes(work: Work) -> int:
     copies = 0 if work.banded else copies  # resampled in bands, only a band is premultiplied at a time
     reduced = work.decoded_pixels // (work.reduce_factor ** 2)
     converted = (reduced * 4 * copies + STRIP_BYTES) if work.reduce_factor > 1 else work.decoded_pixels * 4 * copies
-    coefficients = int(work.stored_pixels * work.coefficient_bytes)
     per_output = work.output_pixels * 4
     # resampled frame + the output-sized steps after it (colour, orientation, effects, padding) + encoder
     still = per_output * 3 + work.output_pixels * ENCODER_BYTES_PER_PIXEL.get(work.out_format, 4)
     # every output frame is kept until the encode, which holds a copy of each (and GIF a palette image)
     frames = (per_output * 2 + work.output_pixels) * (work.frames - 1) if work.frames > 1 else 0
     probes = work.probe_pixels * PROBE_BYTES_PER_PIXEL if work.probes else 0
-    return (decoded + converted + coefficients + still + frames + probes + work.decoder_copy_bytes
+    return (decoded + converted + still + frames + probes + work.decoder_copy_bytes
             + work.decoder_plane_bytes)
+
+
+def decode_bytes(decoded_pixels: int, mode: str, stored_pixels: int, coefficient_bytes: float) -> int:
+    """What a whole-image decode holds at its end: the decoded frame (``frame_bytes``) and, for a
+    progressive JPEG, its coefficients for every stored pixel (``coefficient_bytes`` per pixel)."""
+    return frame_bytes(decoded_pixels, mode) + int(stored_pixels * coefficient_bytes)
+
+
+def frame_bytes(pixels: int, mode: str) -> int:
+    """Bytes of a decoded frame of ``pixels`` in ``mode``: the part of a decode that depends on its scale
+    (a progressive JPEG's coefficients are held at every DCT scale, by libvips' decoder too)."""
+    return pixels * _BYTES_PER_PIXEL.get(mode, 4)
 
 
 def coefficient_bytes(image: Image.Image) -> float:

@@ -45,7 +45,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..config import Config
 from ..errors import PayloadTooLarge, UnprocessableImage, UnsupportedMediaType
-from . import geometry, resize
+from . import cost, geometry, resize
 
 #: Container signatures we decode, mapped to the Pillow plugin that reads them. Restricting Pillow to
 #: these plugins means a polyglot or an exotic format (EPS, PSD, ICO, ...) is never handed to a
@@ -87,12 +87,20 @@ if "PILLOW_BLOCKS_MAX" not in os.environ and Image.core.get_blocks_max() < BLOCK
 #: DCT scales as (numerator over 8, denominator handed to Pillow's decoder).
 JPEG_SCALES: tuple[tuple[int, int], ...] = ((1, 8), (2, 4), (4, 2), (8, 1))
 #: How many times the output size the DCT-scaled crop must keep, per scale (eighths), for the LANCZOS
-#: step after it (benchmarks/RESULTS.md, "Decode: the JPEG DCT scale"). A scaled IDCT keeps only a
-#: block's lowest frequencies and aliases what lies near its cut-off, which the step after it must
-#: remove: on camera photos 1.1x was enough, but on the corpus a detailed render lost 1.8 dB at equal
-#: bytes (its 1/4 decode at 1.10x: 34.5 dB before encoding, libvips 48.5), and 1.25x gains at equal
-#: bytes on 18 of the 20 (original, case) pairs it changes. libvips keeps 2x.
-SCALE_MARGIN: dict[int, float] = {1: 1.25, 2: 1.25, 4: 1.25}
+#: step after it (benchmarks/RESULTS.md, "Decode: the JPEG DCT scale" and "The resize before encoding").
+#: A scaled IDCT keeps only each block's lowest frequencies: the blocks' truncated detail comes back as
+#: error at every frequency, which no filter after it removes. Below 2x the resize lost to libvips
+#: (which keeps 2x) before any encoding: 2.2-6.6 dB at 1.3-1.98x on 12 of the tune part's 15 JPEGs, 13 dB
+#: at 1.27x on a validate photo; at 2x no row of either part is below libvips. At equal bytes that was
+#: worth up to 0.86 dB (0.57 on the worst original); at 2048 px, 0.09 at most.
+SCALE_MARGIN: dict[int, float] = {1: 2.0, 2: 2.0, 4: 2.0}
+#: ... where the frame decoded at that scale (``cost.frame_bytes``) holds at most this; past it, the
+#: smallest scale that keeps 1x the output (libvips' rule). Only the frame depends on the scale: a
+#: progressive JPEG's coefficients are held at every scale, and by libvips' decoder too. Chosen on the
+#: tune part's JPEGs (benchmarks/RESULTS.md, "The DCT margin within memory"): a 12 MP photo decoded whole
+#: (46.5 MiB) keeps 2x, which 1280 px WebP needs at equal bytes (1x: -0.28 dB), while a 17 MP one (64 MiB,
+#: the first frame that takes a case's largest peak above libvips') does not.
+SCALE_MARGIN_BYTES = 48 * 1024 * 1024
 
 
 @dataclass
@@ -165,18 +173,28 @@ def png_exif(data: bytes) -> bytes:
 
 
 def choose_jpeg_scale(
-    stored_size: tuple[int, int], crop: tuple[float, float, float, float], out: tuple[int, int]
+    stored_size: tuple[int, int], crop: tuple[float, float, float, float], out: tuple[int, int],
+    mode: str = "RGB",
 ) -> int:
-    """The smallest DCT scale, in eighths (1, 2, 4 or 8), that keeps the crop ``SCALE_MARGIN`` x ``out``."""
+    """The DCT scale, in eighths (1, 2, 4 or 8), to decode at: the smallest that keeps the crop
+    ``SCALE_MARGIN`` x ``out`` where its frame (in ``mode``) stays within ``SCALE_MARGIN_BYTES``, else the
+    smallest that keeps 1x."""
     crop_w = max(crop[2] - crop[0], 1.0)
     crop_h = max(crop[3] - crop[1], 1.0)
-    for eighths, _denom in JPEG_SCALES:
-        if eighths == 8:
-            return 8
-        margin = SCALE_MARGIN[eighths]
-        if crop_w * eighths / 8 >= out[0] * margin and crop_h * eighths / 8 >= out[1] * margin:
-            return eighths
-    return 8
+
+    def keeps(eighths: int, margin: float) -> bool:
+        return eighths == 8 or (crop_w * eighths / 8 >= out[0] * margin and crop_h * eighths / 8 >= out[1] * margin)
+
+    eighths = next(e for e, _denom in JPEG_SCALES if keeps(e, SCALE_MARGIN.get(e, 1.0)))
+    width, height = decoded_size(stored_size, eighths)
+    if cost.frame_bytes(width * height, mode) <= SCALE_MARGIN_BYTES:
+        return eighths
+    return next(e for e, _denom in JPEG_SCALES if keeps(e, 1.0))
+
+
+def decoded_size(stored_size: tuple[int, int], eighths: int) -> tuple[int, int]:
+    """The size libjpeg decodes ``stored_size`` to at ``eighths``/8 (rounded up)."""
+    return -(-stored_size[0] * eighths // 8), -(-stored_size[1] * eighths // 8)
 
 
 #: A still opaque WebP is decoded shrunk by libwebp's own scaler (an area average, as libvips'
@@ -623,7 +641,7 @@ def decoded_scale(decoded: tuple[int, int], stored: tuple[int, int], eighths: in
     """Stored → decoded coordinate factors: exactly eighths/8 after a DCT-scaled decode (libjpeg rounds
     the size up, the geometry is still eighths/8), 1/shrink after a strip-wise reduce (the size rounded up
     the same way), else the size ratio."""
-    if eighths != 8 and decoded == (-(-stored[0] * eighths // 8), -(-stored[1] * eighths // 8)):
+    if eighths != 8 and decoded == decoded_size(stored, eighths):
         return eighths / 8, eighths / 8
     if shrink != 1 and decoded == (-(-stored[0] // shrink), -(-stored[1] // shrink)):
         return 1 / shrink, 1 / shrink

@@ -7,7 +7,8 @@ the original's JSON description). One path for every request:
 3. ``admission``: the cost model prices the work from the header and the plan, inside the generation's
    deadline and the function's memory (refused here, before any pixel, when it cannot fit);
    ``fmt=json`` is described here (``placeholder.describe``);
-4. ``decode.load_pixels``: JPEG at the smallest DCT scale that keeps the crop ``SCALE_MARGIN`` x the output,
+4. ``decode.load_pixels``: JPEG at the smallest DCT scale that keeps the crop ``SCALE_MARGIN`` x the output
+   where that decoded frame fits ``SCALE_MARGIN_BYTES``, else 1x (``decode.choose_jpeg_scale``),
    a still WebP shrunk by libwebp to ``WEBP_SHRINK_MARGIN`` x the output, a large PNG to a lossy format
    decoded in strips and box-reduced as it goes (``decode.png_shrink``) or resampled band by band
    (``decode.png_resampled``: the output's pixels, the resample step then has nothing left to do), a still
@@ -174,7 +175,7 @@ def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | N
         animated = spec.animated and spec.format in ANIMATED_FORMATS and animate.is_animated(source.image)
         frames = animate.check_limits(source.image, layout.plan.output_size, config) if animated else 1
         stored_crop, stored_out = geometry.to_stored_plan(layout.plan, layout.space, layout.orientation)
-        eighths = (decode.choose_jpeg_scale(source.stored_size, stored_crop, stored_out)
+        eighths = (decode.choose_jpeg_scale(source.stored_size, stored_crop, stored_out, source.image.mode)
                    if source.format == "JPEG" else 8)
         # a large PNG is reduced as its strips are decoded for a lossy still only (an animation's frames are
         # read whole by Pillow, ``animate.read``: its region stays at full size)

@@ -49,26 +49,66 @@ def test_opaque_alpha_is_dropped_before_resampling():
     assert resize.normalise_mode(rgba).mode == "RGBA"
 
 
+def test_jpeg_scale_keeps_the_margin_only_within_its_memory():
+    from imgedge.core import cost, decode
+
+    stored = (6028, 3391)
+    full = (0.0, 0.0, 6028.0, 3391.0)
+    # 1/2 (3014 x 1696, 19.5 MiB as RGB) keeps 2x of 1500 px within the budget
+    assert cost.frame_bytes(3014 * 1696, "RGB") <= decode.SCALE_MARGIN_BYTES
+    assert decode.choose_jpeg_scale(stored, full, (1500, 844)) == 4
+    # 2x of 1600 px needs full size (78 MiB): over it, the smallest scale that keeps 1x, 1/2 (3014 >= 1600)
+    assert cost.frame_bytes(6028 * 3391, "RGB") > decode.SCALE_MARGIN_BYTES
+    assert decode.choose_jpeg_scale(stored, full, (1600, 900)) == 4
+    assert decode.choose_jpeg_scale(stored, full, (3100, 1744)) == 8  # no scale keeps 1x
+    # as L (one byte a pixel, 19.5 MiB) the full-size frame fits: 2x of 1600 px again
+    assert decode.choose_jpeg_scale(stored, full, (1600, 900), "L") == 8
+
+
+def test_a_progressive_jpeg_decodes_at_its_baseline_twins_scale(monkeypatch):
+    """The scale's memory rule counts the frame alone: a progressive JPEG's coefficients are held at every
+    scale, so its 12 MP frame (46 MiB; 80 with the coefficients) keeps the 2x margin as the baseline's does."""
+    from imgedge.core import cost, decode
+
+    ramp = Image.linear_gradient("L")
+    picture = Image.merge("RGB", [ramp, ramp.rotate(90), ramp.rotate(180)]).resize((4000, 3000))
+    scales = []
+    load = decode.load_pixels
+    monkeypatch.setattr(decode, "load_pixels", lambda source, eighths=8, *rest: scales.append(eighths) or load(
+        source, eighths, *rest))
+    for progressive in (False, True):
+        data = encoded(picture, "JPEG", quality=80, progressive=progressive)
+        image = open_bytes(data)
+        stored = image.width * image.height
+        assert (cost.decode_bytes(stored, "RGB", stored, cost.coefficient_bytes(image))
+                > decode.SCALE_MARGIN_BYTES >= cost.frame_bytes(stored, "RGB")) == progressive
+        imgedge.transform(data, "w=1280&fmt=webp")
+    assert scales == [8, 8]  # 2x of 1280 px needs the full size (1/2 keeps 2000 px)
+
+
 def test_palette_expands_once_to_rgb_without_transparency():
     palette = Image.new("RGB", (64, 64), (200, 10, 10)).quantize(8)
     assert resize.normalise_mode(palette).mode == "RGB"
 
 
-def test_jpeg_scale_choice_keeps_the_margin_and_decodes_exactly():
+def test_jpeg_scale_choice_keeps_the_margin_and_decodes_exactly(monkeypatch):
     from imgedge.core import decode
 
+    monkeypatch.setattr(decode, "SCALE_MARGIN_BYTES", 10**12)  # the margin alone; its memory rule below
     stored = (6028, 3391)
     full = (0.0, 0.0, 6028.0, 3391.0)
-    assert decode.choose_jpeg_scale(stored, full, (600, 338)) == 1  # 1/8: 754 px >= 1.25 x 600
-    assert decode.choose_jpeg_scale(stored, full, (640, 360)) == 2  # 1/8 would leave 1.18x: 1/4, 1507 px
-    assert decode.choose_jpeg_scale(stored, full, (1200, 675)) == 2  # 1/4: 1507 px >= 1.25 x 1200
-    assert decode.choose_jpeg_scale(stored, full, (1280, 720)) == 4  # 1/4 would leave 1.18x: 1/2, 3014 px
-    assert decode.choose_jpeg_scale(stored, full, (2048, 1152)) == 4  # 1/2: 3014 px >= 1.25 x 2048
-    assert decode.choose_jpeg_scale(stored, full, (2500, 1406)) == 8  # 1/2 would leave 1.21x
+    assert decode.choose_jpeg_scale(stored, full, (376, 211)) == 1  # 1/8: 753.5 px >= 2 x 376
+    assert decode.choose_jpeg_scale(stored, full, (380, 214)) == 2  # 1/8 would leave 1.98x: 1/4, 1507 px
+    assert decode.choose_jpeg_scale(stored, full, (750, 422)) == 2  # 1/4: 1507 px >= 2 x 750
+    assert decode.choose_jpeg_scale(stored, full, (760, 428)) == 4  # 1/4 would leave 1.98x: 1/2, 3014 px
+    assert decode.choose_jpeg_scale(stored, full, (1500, 844)) == 4  # 1/2: 3014 px >= 2 x 1500
+    assert decode.choose_jpeg_scale(stored, full, (1600, 900)) == 8  # 1/2 would leave 1.88x
     assert decode.choose_jpeg_scale(stored, full, (4000, 2250)) == 8
-    crop = (1000.0, 500.0, 2000.0, 1500.0)  # a cover crop of 1000 px only keeps 1/8 for <= 100 px
-    assert decode.choose_jpeg_scale(stored, crop, (100, 100)) == 1
-    assert decode.choose_jpeg_scale(stored, crop, (300, 300)) == 4
+    crop = (1000.0, 500.0, 2000.0, 1500.0)  # a cover crop of 1000 px only keeps 1/8 for <= 62 px
+    assert decode.choose_jpeg_scale(stored, crop, (60, 60)) == 1
+    assert decode.choose_jpeg_scale(stored, crop, (100, 100)) == 2
+    assert decode.choose_jpeg_scale(stored, crop, (250, 250)) == 4
+    assert decode.choose_jpeg_scale(stored, crop, (300, 300)) == 8
     data = photo("nuthatch-20mp.jpg")
     from imgedge.config import Config
 
