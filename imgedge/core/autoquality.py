@@ -110,6 +110,9 @@ SEARCH: dict[str, Search] = {
 }
 #: The margin over the target when the probe is the whole image: only the interpolation's error.
 WHOLE_MARGIN = 0.5
+#: How far above the target plus ``WHOLE_MARGIN`` a mosaic's choice, checked on the whole output, may
+#: score before a step down is tried.
+VERIFY_SLACK = 2.0
 #: Probe encodes at most.
 PROBES = 3
 #: When the sample is the whole output: encodes at the chosen quality, each scored, before the lowest
@@ -228,7 +231,7 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
             bodies[quality] = data
         last, last_cpu = time.perf_counter() - begun, time.process_time() - begun_cpu
         quality = next_quality(scores, goal, search)
-    chosen = pick(scores, goal, search) if scores else seed
+    chosen = pick(scores, goal, search, checked=whole) if scores else seed
     for check in range(CHECKS if whole and scores else 0):
         # The output is encoded at the chosen quality anyway: score it too (the first check costs only
         # the score); where the interpolation fell short, interpolate again in the narrower bracket, and
@@ -241,11 +244,53 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
         last, last_cpu = time.perf_counter() - begun, time.process_time() - begun_cpu
         if scores[chosen] >= target:
             break
-        chosen = pick(scores, goal, search)
+        chosen = pick(scores, goal, search, checked=whole)
     reached = sorted(q for q, s in scores.items() if s >= target and q in bodies)
     if whole and reached and (chosen not in bodies or scores[chosen] < target):
         chosen = reached[0]
+    if not whole and scores and allowance is not None:
+        verified = _verify(image, fmt, target, encode, chosen, search, avif_speed, deadline, reserve,
+                           allowance - (time.process_time() - started))
+        if verified is not None:
+            return Choice(verified[0], verified[1], len(scores) + verified[2], verified[3])
     return Choice(chosen, bodies.get(chosen), len(scores), last)
+
+
+def _verify(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Image, int], bytes], chosen: int,
+            search: Search, avif_speed: int, deadline: Deadline | None, reserve: float,
+            left: float) -> tuple[int, bytes, int, float] | None:
+    """A mosaic's choice checked on the whole output, when what is ``left`` of the allowance holds the
+    whole output's reference and score (its encode is the output's own): the mosaic's score strays from
+    the whole image's by a few points, the whole output's does not. Where the output falls short of the
+    target, or lies well above it, one more encode steps along the format's curve towards the target
+    (priced by what the first took), and the step down is kept only if it still reaches the target.
+    The quality, its bytes, the encodes made and the seconds the output's encode took; None when the
+    check does not fit."""
+    from . import perceptual
+
+    pixels = image.size[0] * image.size[1]
+    reference_s, _, measure_s = cost.probe_costs(fmt, chosen, pixels, avif_speed)
+    if reference_s + measure_s > left or (deadline is not None and not deadline.allows(reserve + reference_s + measure_s)):
+        return None
+    begun, begun_wall = time.process_time(), time.perf_counter()
+    data = encode(image, chosen)
+    encode_cpu, encode_wall = time.process_time() - begun, time.perf_counter() - begun_wall
+    reference = perceptual.Reference(image)
+    score = reference.score(_decoded(data))
+    checked = time.process_time() - begun - encode_cpu  # the reference and the score
+    goal = target + WHOLE_MARGIN
+    if target <= score <= goal + VERIFY_SLACK:
+        return chosen, data, 1, encode_wall
+    step = search.steps(score, goal)
+    other = search.clamp(chosen + (math.ceil(step) if score < target else min(-1, math.floor(step))))
+    # the output's own encode is outside the allowance; a second one is not
+    if other == chosen or checked + encode_cpu + measure_s > left or (
+            deadline is not None and not deadline.allows(reserve + measure_s)):
+        return chosen, data, 1, encode_wall
+    again = encode(image, other)
+    if score < target or reference.score(_decoded(again)) >= target:
+        return other, again, 2, encode_wall
+    return chosen, data, 2, encode_wall
 
 
 def next_quality(scores: dict[int, float], goal: float, search: Search) -> int:
@@ -266,15 +311,17 @@ def next_quality(scores: dict[int, float], goal: float, search: Search) -> int:
     return search.clamp(nearest[0] + (math.ceil(step) if below else min(-1, math.floor(step))))
 
 
-def pick(scores: dict[int, float], goal: float, search: Search) -> int:
-    """The chosen quality: interpolated for ``goal`` between the probes that bracket it; else the lowest
-    probe that reached it; else (none did) a step past the best probe, at most the format's reach."""
+def pick(scores: dict[int, float], goal: float, search: Search, *, checked: bool = False) -> int:
+    """The chosen quality: interpolated for ``goal`` between the probes that bracket it; else, when every
+    probe reached it, the lowest, or (``checked``: the choice will be scored, and the lowest probe kept if
+    it falls short) a step below it along the format's curve; else (none did) a step past the best probe,
+    at most the format's reach."""
     below = sorted((q, s) for q, s in scores.items() if s < goal)
     above = sorted((q, s) for q, s in scores.items() if s >= goal)
     if below and above:
         return _between(below[-1], above[0], goal)
     if above:
-        return above[0][0]
+        return next_quality(scores, goal, search) if checked else above[0][0]
     return min(next_quality(scores, goal, search), search.clamp(below[-1][0] + search.reach))
 
 
