@@ -113,6 +113,9 @@ WHOLE_MARGIN = 0.5
 #: How far above the target plus ``WHOLE_MARGIN`` a mosaic's choice, checked on the whole output, may
 #: score before a step down is tried.
 VERIFY_SLACK = 2.0
+#: The share of the allowance the whole output's check may cost at most: next to a slow encode (AVIF) it
+#: is cheap, next to a fast one (a 640 px JPEG) it would cost as much as the generation.
+VERIFY_SHARE = 0.25
 #: Probe encodes at most.
 PROBES = 3
 #: When the sample is the whole output: encodes at the chosen quality, each scored, before the lowest
@@ -250,7 +253,7 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
         chosen = reached[0]
     if not whole and scores and allowance is not None:
         verified = _verify(image, fmt, target, encode, chosen, search, avif_speed, deadline, reserve,
-                           allowance - (time.process_time() - started))
+                           min(allowance - (time.process_time() - started), VERIFY_SHARE * allowance))
         if verified is not None:
             return Choice(verified[0], verified[1], len(scores) + verified[2], verified[3])
     return Choice(chosen, bodies.get(chosen), len(scores), last)
@@ -259,18 +262,19 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
 def _verify(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Image, int], bytes], chosen: int,
             search: Search, avif_speed: int, deadline: Deadline | None, reserve: float,
             left: float) -> tuple[int, bytes, int, float] | None:
-    """A mosaic's choice checked on the whole output, when what is ``left`` of the allowance holds the
-    whole output's reference and score (its encode is the output's own): the mosaic's score strays from
-    the whole image's by a few points, the whole output's does not. Where the output falls short of the
-    target, or lies well above it, one more encode steps along the format's curve towards the target
-    (priced by what the first took), and the step down is kept only if it still reaches the target.
-    The quality, its bytes, the encodes made and the seconds the output's encode took; None when the
-    check does not fit."""
+    """A mosaic's choice checked on the whole output, when ``left`` seconds hold the whole output's
+    reference and score (its encode is the output's own): the mosaic's score strays from the whole
+    image's by a few points, the whole output's does not. Where the output falls short of the target,
+    one more encode steps up along the format's curve (within the deadline: a miss is what the search
+    must not deliver); where it lies well above, a step down is tried if ``left`` holds it (priced by
+    what the first encode took) and kept only if it still reaches the target. The quality, its bytes,
+    the encodes made and the seconds the output's encode took; None when the check does not fit."""
     from . import perceptual
 
     pixels = image.size[0] * image.size[1]
     reference_s, _, measure_s = cost.probe_costs(fmt, chosen, pixels, avif_speed)
-    if reference_s + measure_s > left or (deadline is not None and not deadline.allows(reserve + reference_s + measure_s)):
+    if reference_s + measure_s > left or (
+            deadline is not None and not deadline.allows(reserve + reference_s + measure_s)):
         return None
     begun, begun_wall = time.process_time(), time.perf_counter()
     data = encode(image, chosen)
@@ -284,7 +288,7 @@ def _verify(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.I
     step = search.steps(score, goal)
     other = search.clamp(chosen + (math.ceil(step) if score < target else min(-1, math.floor(step))))
     # the output's own encode is outside the allowance; a second one is not
-    if other == chosen or checked + encode_cpu + measure_s > left or (
+    if other == chosen or (score >= target and checked + encode_cpu + measure_s > left) or (
             deadline is not None and not deadline.allows(reserve + measure_s)):
         return chosen, data, 1, encode_wall
     again = encode(image, other)
