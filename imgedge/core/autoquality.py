@@ -253,7 +253,7 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
         chosen = reached[0]
     if not whole and scores and allowance is not None:
         verified = _verify(image, fmt, target, encode, chosen, search, avif_speed, deadline, reserve,
-                           min(allowance - (time.process_time() - started), VERIFY_SHARE * allowance))
+                           allowance - (time.process_time() - started), VERIFY_SHARE * allowance)
         if verified is not None:
             return Choice(verified[0], verified[1], len(scores) + verified[2], verified[3])
     return Choice(chosen, bodies.get(chosen), len(scores), last)
@@ -261,19 +261,20 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
 
 def _verify(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Image, int], bytes], chosen: int,
             search: Search, avif_speed: int, deadline: Deadline | None, reserve: float,
-            left: float) -> tuple[int, bytes, int, float] | None:
-    """A mosaic's choice checked on the whole output, when ``left`` seconds hold the whole output's
-    reference and score (its encode is the output's own): the mosaic's score strays from the whole
-    image's by a few points, the whole output's does not. Where the output falls short of the target,
-    one more encode steps up along the format's curve (within the deadline: a miss is what the search
-    must not deliver); where it lies well above, a step down is tried if ``left`` holds it (priced by
-    what the first encode took) and kept only if it still reaches the target. The quality, its bytes,
-    the encodes made and the seconds the output's encode took; None when the check does not fit."""
+            left: float, share: float) -> tuple[int, bytes, int, float] | None:
+    """A mosaic's choice checked on the whole output, when ``left`` seconds of the allowance, and its
+    ``share`` for the check, hold the whole output's reference and score (its encode is the output's
+    own): the mosaic's score strays from the whole image's by a few points, the whole output's does not.
+    Where the output falls short of the target, one more encode steps up along the format's curve
+    (within the deadline: a miss is what the search must not deliver); where it lies well above, a step
+    down is tried if ``left`` holds it (priced by what the first encode took) and kept only if it still
+    reaches the target. The quality, its bytes, the encodes made and the seconds the output's encode
+    took; None when the check does not fit."""
     from . import perceptual
 
     pixels = image.size[0] * image.size[1]
     reference_s, _, measure_s = cost.probe_costs(fmt, chosen, pixels, avif_speed)
-    if reference_s + measure_s > left or (
+    if reference_s + measure_s > min(left, share) or (
             deadline is not None and not deadline.allows(reserve + reference_s + measure_s)):
         return None
     begun, begun_wall = time.process_time(), time.perf_counter()
@@ -286,7 +287,8 @@ def _verify(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.I
     if target <= score <= goal + VERIFY_SLACK:
         return chosen, data, 1, encode_wall
     step = search.steps(score, goal)
-    other = search.clamp(chosen + (math.ceil(step) if score < target else min(-1, math.floor(step))))
+    # up at least two qualities: AVIF's map onto fewer quantizer levels, so one step may encode the same
+    other = search.clamp(chosen + (max(2, math.ceil(step)) if score < target else min(-1, math.floor(step))))
     # the output's own encode is outside the allowance; a second one is not
     if other == chosen or (score >= target and checked + encode_cpu + measure_s > left) or (
             deadline is not None and not deadline.allows(reserve + measure_s)):
