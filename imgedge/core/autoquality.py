@@ -110,9 +110,6 @@ SEARCH: dict[str, Search] = {
 }
 #: The margin over the target when the probe is the whole image: only the interpolation's error.
 WHOLE_MARGIN = 0.5
-#: How far above the target plus ``WHOLE_MARGIN`` a mosaic's choice, checked on the whole output, may
-#: score before a step down is tried.
-VERIFY_SLACK = 2.0
 #: The share of the allowance the whole output's check may cost at most: next to a slow encode (AVIF) it
 #: is cheap, next to a fast one (a 640 px JPEG) it would cost as much as the generation.
 VERIFY_SHARE = 0.25
@@ -252,8 +249,8 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
     if whole and reached and (chosen not in bodies or scores[chosen] < target):
         chosen = reached[0]
     if not whole and scores and allowance is not None:
-        verified = _verify(image, fmt, target, encode, chosen, search, avif_speed, deadline, reserve,
-                           allowance - (time.process_time() - started), VERIFY_SHARE * allowance)
+        left = min(allowance - (time.process_time() - started), VERIFY_SHARE * allowance)
+        verified = _verify(image, fmt, target, encode, chosen, search, avif_speed, deadline, reserve, left)
         if verified is not None:
             return Choice(verified[0], verified[1], len(scores) + verified[2], verified[3])
     return Choice(chosen, bodies.get(chosen), len(scores), last)
@@ -261,42 +258,29 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
 
 def _verify(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Image, int], bytes], chosen: int,
             search: Search, avif_speed: int, deadline: Deadline | None, reserve: float,
-            left: float, share: float) -> tuple[int, bytes, int, float] | None:
-    """A mosaic's choice checked on the whole output, when ``left`` seconds of the allowance, and its
-    ``share`` for the check, hold the whole output's reference and score (its encode is the output's
-    own): the mosaic's score strays from the whole image's by a few points, the whole output's does not.
-    Where the output falls short of the target, one more encode steps up along the format's curve
-    (within the deadline: a miss is what the search must not deliver); where it lies well above, a step
-    down is tried if ``left`` holds it (priced by what the first encode took) and kept only if it still
-    reaches the target. The quality, its bytes, the encodes made and the seconds the output's encode
-    took; None when the check does not fit."""
+            left: float) -> tuple[int, bytes, int, float] | None:
+    """A mosaic's choice checked on the whole output, when ``left`` seconds hold the whole output's
+    reference and score (its encode is the output's own): a mosaic's score strays from the whole
+    image's by a few points, beyond its margin for one output in ten, and such a miss is what sets the
+    floor. Where the output falls short of the target, one more encode steps up along the format's curve
+    (within the deadline, not the allowance: a miss is what the search must not deliver). The quality,
+    its bytes, the encodes made and the seconds the output's encode took; None when the check does not
+    fit."""
     from . import perceptual
 
-    pixels = image.size[0] * image.size[1]
-    reference_s, _, measure_s = cost.probe_costs(fmt, chosen, pixels, avif_speed)
-    if reference_s + measure_s > min(left, share) or (
+    reference_s, _, measure_s = cost.probe_costs(fmt, chosen, image.size[0] * image.size[1], avif_speed)
+    if reference_s + measure_s > left or (
             deadline is not None and not deadline.allows(reserve + reference_s + measure_s)):
         return None
-    begun, begun_wall = time.process_time(), time.perf_counter()
+    begun = time.perf_counter()
     data = encode(image, chosen)
-    encode_cpu, encode_wall = time.process_time() - begun, time.perf_counter() - begun_wall
-    reference = perceptual.Reference(image)
-    score = reference.score(_decoded(data))
-    checked = time.process_time() - begun - encode_cpu  # the reference and the score
-    goal = target + WHOLE_MARGIN
-    if target <= score <= goal + VERIFY_SLACK:
-        return chosen, data, 1, encode_wall
-    step = search.steps(score, goal)
+    seconds = time.perf_counter() - begun
+    score = perceptual.Reference(image).score(_decoded(data))
+    if score >= target or (deadline is not None and not deadline.allows(reserve)):
+        return chosen, data, 1, seconds
     # up at least two qualities: AVIF's map onto fewer quantizer levels, so one step may encode the same
-    other = search.clamp(chosen + (max(2, math.ceil(step)) if score < target else min(-1, math.floor(step))))
-    # the output's own encode is outside the allowance; a second one is not
-    if other == chosen or (score >= target and checked + encode_cpu + measure_s > left) or (
-            deadline is not None and not deadline.allows(reserve + measure_s)):
-        return chosen, data, 1, encode_wall
-    again = encode(image, other)
-    if score < target or reference.score(_decoded(again)) >= target:
-        return other, again, 2, encode_wall
-    return chosen, data, 2, encode_wall
+    higher = search.clamp(chosen + max(2, math.ceil(search.steps(score, target + WHOLE_MARGIN))))
+    return (higher, encode(image, higher), 2, seconds) if higher > chosen else (chosen, data, 1, seconds)
 
 
 def next_quality(scores: dict[int, float], goal: float, search: Search) -> int:
