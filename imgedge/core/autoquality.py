@@ -26,7 +26,9 @@ image. ``plan`` then picks the sample (the whole output up to ``perceptual.SAMPL
 that fit, priced by the cost model (``cost.probe_costs``), most probes first, then the most faithful
 sample; each probe and check starts only while what the last one took still fits. An allowance too
 small for any probe still pays one on the smallest sample (``least``); an allowance of 0 takes the
-seed. Without an allowance the search takes ``PROBES`` probes on the whole output or, above
+seed. Where the whole output's reference and score cost at most ``VERIFY_SHARE`` of the allowance (next
+to a slow encode), a mosaic's choice is encoded and scored whole, and a miss encoded once more, higher
+(``_verify``). Without an allowance the search takes ``PROBES`` probes on the whole output or, above
 ``perceptual.SAMPLE_PIXELS``, the larger mosaic. Either way the cost model prices the
 probes (``cost.Work.probes``) and a probe starts only while the deadline still holds it and the final
 encode.
