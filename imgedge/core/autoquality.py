@@ -26,7 +26,9 @@ image. ``plan`` then picks the sample (the whole output up to ``perceptual.SAMPL
 that fit, priced by the cost model (``cost.probe_costs``), most probes first, then the most faithful
 sample; each probe and check starts only while what the last one took still fits. An allowance too
 small for any probe still pays one on the smallest sample (``least``); an allowance of 0 takes the
-seed. Without an allowance the search takes ``PROBES`` probes on the whole output or, above
+seed. Where the whole output's reference and score cost at most ``VERIFY_SHARE`` of the allowance (next
+to a slow encode), a mosaic's choice is encoded and scored whole, and a miss encoded once more, higher
+(``_verify``). Without an allowance the search takes ``PROBES`` probes on the whole output or, above
 ``perceptual.SAMPLE_PIXELS``, the larger mosaic. Either way the cost model prices the
 probes (``cost.Work.probes``) and a probe starts only while the deadline still holds it and the final
 encode.
@@ -110,6 +112,9 @@ SEARCH: dict[str, Search] = {
 }
 #: The margin over the target when the probe is the whole image: only the interpolation's error.
 WHOLE_MARGIN = 0.5
+#: The share of the allowance the whole output's check may cost at most: next to a slow encode (AVIF) it
+#: is cheap, next to a fast one (a 640 px JPEG) it would cost as much as the generation.
+VERIFY_SHARE = 0.25
 #: Probe encodes at most.
 PROBES = 3
 #: When the sample is the whole output: encodes at the chosen quality, each scored, before the lowest
@@ -228,7 +233,7 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
             bodies[quality] = data
         last, last_cpu = time.perf_counter() - begun, time.process_time() - begun_cpu
         quality = next_quality(scores, goal, search)
-    chosen = pick(scores, goal, search) if scores else seed
+    chosen = pick(scores, goal, search, checked=whole) if scores else seed
     for check in range(CHECKS if whole and scores else 0):
         # The output is encoded at the chosen quality anyway: score it too (the first check costs only
         # the score); where the interpolation fell short, interpolate again in the narrower bracket, and
@@ -241,11 +246,43 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
         last, last_cpu = time.perf_counter() - begun, time.process_time() - begun_cpu
         if scores[chosen] >= target:
             break
-        chosen = pick(scores, goal, search)
+        chosen = pick(scores, goal, search, checked=whole)
     reached = sorted(q for q, s in scores.items() if s >= target and q in bodies)
     if whole and reached and (chosen not in bodies or scores[chosen] < target):
         chosen = reached[0]
+    if not whole and scores and allowance is not None:
+        left = min(allowance - (time.process_time() - started), VERIFY_SHARE * allowance)
+        verified = _verify(image, fmt, target, encode, chosen, search, avif_speed, deadline, reserve, left)
+        if verified is not None:
+            return Choice(verified[0], verified[1], len(scores) + verified[2], verified[3])
     return Choice(chosen, bodies.get(chosen), len(scores), last)
+
+
+def _verify(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Image, int], bytes], chosen: int,
+            search: Search, avif_speed: int, deadline: Deadline | None, reserve: float,
+            left: float) -> tuple[int, bytes, int, float] | None:
+    """A mosaic's choice checked on the whole output, when ``left`` seconds hold the whole output's
+    reference and score (its encode is the output's own): a mosaic's score strays from the whole
+    image's by a few points, beyond its margin for one output in ten, and such a miss is what sets the
+    floor. Where the output falls short of the target, one more encode steps up along the format's curve
+    (within the deadline, not the allowance: a miss is what the search must not deliver). The quality,
+    its bytes, the encodes made and the seconds the output's encode took; None when the check does not
+    fit."""
+    from . import perceptual
+
+    reference_s, _, measure_s = cost.probe_costs(fmt, chosen, image.size[0] * image.size[1], avif_speed)
+    if reference_s + measure_s > left or (
+            deadline is not None and not deadline.allows(reserve + reference_s + measure_s)):
+        return None
+    begun = time.perf_counter()
+    data = encode(image, chosen)
+    seconds = time.perf_counter() - begun
+    score = perceptual.Reference(image).score(_decoded(data))
+    if score >= target or (deadline is not None and not deadline.allows(reserve)):
+        return chosen, data, 1, seconds
+    # up at least two qualities: AVIF's map onto fewer quantizer levels, so one step may encode the same
+    higher = search.clamp(chosen + max(2, math.ceil(search.steps(score, target + WHOLE_MARGIN))))
+    return (higher, encode(image, higher), 2, seconds) if higher > chosen else (chosen, data, 1, seconds)
 
 
 def next_quality(scores: dict[int, float], goal: float, search: Search) -> int:
@@ -266,15 +303,17 @@ def next_quality(scores: dict[int, float], goal: float, search: Search) -> int:
     return search.clamp(nearest[0] + (math.ceil(step) if below else min(-1, math.floor(step))))
 
 
-def pick(scores: dict[int, float], goal: float, search: Search) -> int:
-    """The chosen quality: interpolated for ``goal`` between the probes that bracket it; else the lowest
-    probe that reached it; else (none did) a step past the best probe, at most the format's reach."""
+def pick(scores: dict[int, float], goal: float, search: Search, *, checked: bool = False) -> int:
+    """The chosen quality: interpolated for ``goal`` between the probes that bracket it; else, when every
+    probe reached it, the lowest, or (``checked``: the choice will be scored, and the lowest probe kept if
+    it falls short) a step below it along the format's curve; else (none did) a step past the best probe,
+    at most the format's reach."""
     below = sorted((q, s) for q, s in scores.items() if s < goal)
     above = sorted((q, s) for q, s in scores.items() if s >= goal)
     if below and above:
         return _between(below[-1], above[0], goal)
     if above:
-        return above[0][0]
+        return next_quality(scores, goal, search) if checked else above[0][0]
     return min(next_quality(scores, goal, search), search.clamp(below[-1][0] + search.reach))
 
 

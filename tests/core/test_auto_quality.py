@@ -173,3 +173,69 @@ def test_a_fixed_quality_render_does_not_load_the_metric():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert run.stdout.split() == ["False", "True"], run.stderr
+
+
+def test_a_whole_output_search_whose_probes_all_reached_the_goal_steps_below_them():
+    search = autoquality.SEARCH["jpeg"]
+    # unchecked, the lowest probe that reached the goal is kept; checked (the choice is scored, and that
+    # probe kept if it falls short), the choice steps below it along the format's curve
+    probes = {58: 80.0}
+    assert autoquality.pick(probes, 70.5, search) == 58
+    stepped = autoquality.pick(probes, 70.5, search, checked=True)
+    assert stepped == autoquality.next_quality(probes, 70.5, search) < 58
+
+
+class _Scripted:
+    """A stand-in for ``perceptual.Reference``: a mosaic always scores ``mosaic``; the whole output scores
+    the next of ``whole`` on each call."""
+
+    whole: list[float] = []
+    mosaic = 0.0
+
+    def __init__(self, image: Image.Image) -> None:
+        self.size = image.size
+
+    def score(self, candidate: Image.Image) -> float:
+        return _Scripted.whole.pop(0) if candidate.size == _WIDE else _Scripted.mosaic
+
+
+_WIDE = (1280, 800)
+
+
+def _recording(sizes: list[tuple[tuple[int, int], int]]) -> Callable[[Image.Image, int], bytes]:
+    def encode(img: Image.Image, quality: int) -> bytes:
+        sizes.append((img.size, quality))
+        out = io.BytesIO()
+        img.save(out, "JPEG", quality=quality)
+        return out.getvalue()
+
+    return encode
+
+
+def test_a_mosaic_s_choice_is_checked_on_the_whole_output_when_the_allowance_holds_it():
+    image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize(_WIDE)
+    made: list[tuple[tuple[int, int], int]] = []
+    choice = autoquality.choose(image, "jpeg", TARGET, _recording(made), allowance=10.0)
+    whole = [q for size, q in made if size == _WIDE]
+    assert whole and whole[-1] == choice.quality and choice.data is not None  # the output's own bytes
+    assert open_bytes(choice.data).size == _WIDE
+    # an allowance whose share cannot hold the whole output's score leaves the output to the pipeline
+    reference, _, measure = cost.probe_costs("jpeg", choice.quality, _WIDE[0] * _WIDE[1])
+    made.clear()
+    small = (reference + measure) / autoquality.VERIFY_SHARE * 0.9
+    choice = autoquality.choose(image, "jpeg", TARGET, _recording(made), allowance=small)
+    assert all(size != _WIDE for size, _ in made) and choice.data is None
+
+
+def test_a_miss_the_whole_output_s_check_finds_steps_up(monkeypatch):
+    image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize(_WIDE)
+    monkeypatch.setattr(perceptual, "Reference", _Scripted)
+    goal = TARGET + autoquality.SEARCH["jpeg"].margin(perceptual.GRID)
+    monkeypatch.setattr(_Scripted, "mosaic", goal + 0.1)  # the mosaic reaches the goal at once
+    monkeypatch.setattr(_Scripted, "whole", [TARGET - 3.0, TARGET + 1.0])  # the whole output does not
+    made: list[tuple[tuple[int, int], int]] = []
+    choice = autoquality.choose(image, "jpeg", TARGET, _recording(made), allowance=10.0)
+    first, second = [q for size, q in made if size == _WIDE]
+    assert second > first and choice.quality == second
+    step = autoquality.SEARCH["jpeg"].steps(TARGET - 3.0, TARGET + autoquality.WHOLE_MARGIN)
+    assert second == first + math.ceil(step)
