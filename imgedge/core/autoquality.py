@@ -190,11 +190,13 @@ def least(output_size: tuple[int, int], fmt: str, quality: int, avif_speed: int 
 
 def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Image, int], bytes], *,
            probes: int = PROBES, deadline: Deadline | None = None, reserve: float = 0.0,
-           allowance: float | None = None, avif_speed: int = 6) -> Choice:
+           allowance: float | None = None, avif_speed: int = 6, verify: bool = True) -> Choice:
     """The quality for ``image`` as ``fmt`` (``encode(image, quality)`` makes the bytes) to reach
     ``target``, after at most ``probes`` probes, spending at most ``allowance`` seconds on them and the
     checks (``plan``); a probe starts only while ``deadline`` still holds it (as long as the last one
-    took) and ``reserve`` seconds for the final encode."""
+    took) and ``reserve`` seconds for the final encode. ``verify``: a mosaic's choice may be checked on the
+    whole ``image`` (``_verify``); off where the output is not ``image``'s encode (an animation's first
+    frame), since the check's encode would be thrown away."""
     from . import perceptual
 
     started = time.process_time()
@@ -250,7 +252,7 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
     reached = sorted(q for q, s in scores.items() if s >= target and q in bodies)
     if whole and reached and (chosen not in bodies or scores[chosen] < target):
         chosen = reached[0]
-    if not whole and scores and allowance is not None:
+    if verify and not whole and scores and allowance is not None:
         left = min(allowance - (time.process_time() - started), VERIFY_SHARE * allowance)
         verified = _verify(image, fmt, target, encode, chosen, search, avif_speed, deadline, reserve, left)
         if verified is not None:

@@ -303,7 +303,7 @@ def _auto_quality(image: Image.Image, fmt: str, spec: VariantSpec, encoder: Call
         allowance = search.share * fixed
     choice = autoquality.choose(image, fmt, spec.target, encoder, probes=predicted.probes, deadline=deadline,
                                 reserve=predicted.encode_s * cost.SAFETY, allowance=allowance,
-                                avif_speed=search.avif_speed)
+                                avif_speed=search.avif_speed, verify=search.frames == 1)
     return choice.quality, choice.probes, choice.data, choice.probe_seconds
 
 
