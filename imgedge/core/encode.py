@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 
-from PIL import Image
+from PIL import Image, ImageChops
 
 from . import effects, palette
 from .resize import band_extrema, drop_opaque_alpha
@@ -65,11 +65,11 @@ AVIF_EXACT_YUV = True
 #: fewer bytes as a correct decoder (Pillow, Firefox) reads them (``avif_alpha``; benchmarks/RESULTS.md,
 #: "AVIF transparency").
 AVIF_PREMULTIPLIED_ALPHA = True
-#: "One colour": every colour band of the pixels with at least this alpha spans at most
-#: ``AVIF_UNIFORM_COLOUR_RANGE`` levels. Fainter pixels are left out: an un-premultiplied resize or
-#: renderer rounds their colour coarsely (at alpha 1, any colour becomes 0 or 255).
-AVIF_UNIFORM_MIN_ALPHA = 16
-AVIF_UNIFORM_COLOUR_RANGE = 8
+#: "One colour": flattened to one colour, no pixel would show more than this many levels differently
+#: (over any background: colour x alpha changes by at most this), which leaves room for the rounding of
+#: faint edges' colour by an un-premultiplied renderer or resize (at alpha 16, a colour is known to about
+#: +-8 levels) and is well within AVIF's own error at these qualities.
+AVIF_UNIFORM_TOLERANCE = 8
 #: None = Pillow's default (every core); the benchmarks set 1 to compare single-threaded.
 AVIF_MAX_THREADS: int | None = None
 
@@ -141,48 +141,58 @@ def webp_settings(quality: int) -> dict:
 def avif_alpha(frames: list[Image.Image]) -> tuple[list[Image.Image], bool]:
     """How AVIF ``frames`` (a still, or every frame of an animation: the file has one alpha mode) carry
     their alpha: ``(frames to encode, premultiplied)``. Premultiplied, unless the frames are transparent
-    and their visible colour is one colour (``uniform_colour``): then straight, with that colour also
-    under the fully transparent pixels (which hold black after a resize), so the colour planes are flat
-    (arc at 1080 px: 3.2 KB instead of 5.6 KB at q64, the same pixels shown)."""
-    alpha_frames = [frame for frame in frames if frame.mode in ("LA", "RGBA")]
-    if not alpha_frames or not AVIF_PREMULTIPLIED_ALPHA:
+    and what they show is one colour under varying alpha: then straight, every pixel's colour set to that
+    colour (``one_colour``), so the colour planes are entirely flat (the faint edges' rounding noise and
+    the black under transparent pixels would cost bytes: arc at 1080 px, 3.2 KB instead of 5.6 KB at q64)."""
+    if not frames or frames[0].mode not in _PREMULTIPLIED_MODES or not AVIF_PREMULTIPLIED_ALPHA:
         return frames, False
-    colour = uniform_colour(alpha_frames)
+    colour = uniform_colour(frames)
     if colour is None:
         return frames, True
-    return [_under_transparent(frame, colour) if frame.mode in ("LA", "RGBA") else frame for frame in frames], False
+    flat = [one_colour(frame, colour) for frame in frames]
+    if any(_shown_difference(frame, flattened) > AVIF_UNIFORM_TOLERANCE for frame, flattened in zip(frames, flat)):
+        return frames, True
+    return flat, False
+
+
+_PREMULTIPLIED_MODES = {"RGBA": "RGBa", "LA": "La"}
 
 
 def uniform_colour(frames: list[Image.Image]) -> tuple[int, ...] | None:
-    """The one colour (mid-range per band) of the pixels with at least ``AVIF_UNIFORM_MIN_ALPHA`` in every
-    LA/RGBA frame, or None when a band spans more than ``AVIF_UNIFORM_COLOUR_RANGE`` levels or no pixel is
-    that opaque. One masked histogram per frame (about 3 ms at 1080 x 1080)."""
+    """The candidate one colour of LA/RGBA ``frames``: each colour band's mid-range over each frame's
+    more opaque pixels (alpha at least half the frame's highest: there rounding has moved the colour by
+    a level or two at most), or None when a band spans more than 4 x ``AVIF_UNIFORM_TOLERANCE`` there (a
+    photo, a many-coloured graphic: one masked histogram pass and out) or a frame is fully transparent."""
     lows: list[int] = []
     highs: list[int] = []
     for frame in frames:
-        mask = frame.getchannel("A").point(_SHOWN)
-        histogram = frame.histogram(mask=mask)
+        alpha = frame.getchannel("A")
+        floor = (band_extrema(alpha)[0][1] + 1) // 2
+        if not floor:
+            return None
+        histogram = frame.histogram(mask=alpha.point([255 if level >= floor else 0 for level in range(256)]))
         for band in range(len(frame.getbands()) - 1):
-            counts = histogram[band * 256:(band + 1) * 256]
-            used = [level for level, count in enumerate(counts) if count]
-            if not used:
-                return None
+            used = [level for level, count in enumerate(histogram[band * 256:(band + 1) * 256]) if count]
             if len(lows) <= band:
                 lows.append(used[0])
                 highs.append(used[-1])
             lows[band], highs[band] = min(lows[band], used[0]), max(highs[band], used[-1])
-            if highs[band] - lows[band] > AVIF_UNIFORM_COLOUR_RANGE:
+            if highs[band] - lows[band] > 4 * AVIF_UNIFORM_TOLERANCE:
                 return None
     return tuple((low + high) // 2 for low, high in zip(lows, highs))
 
 
-_SHOWN = [255 if level >= AVIF_UNIFORM_MIN_ALPHA else 0 for level in range(256)]
+def one_colour(frame: Image.Image, colour: tuple[int, ...]) -> Image.Image:
+    """``frame``'s alpha under ``colour`` everywhere."""
+    planes = Image.new(frame.mode[:-1], frame.size, colour if len(colour) > 1 else colour[0]).split()
+    return Image.merge(frame.mode, (*planes, frame.getchannel("A")))
 
 
-def _under_transparent(frame: Image.Image, colour: tuple[int, ...]) -> Image.Image:
-    """``frame`` with ``colour`` under its fully transparent pixels (nothing shown changes)."""
-    transparent = frame.getchannel("A").point([255] + [0] * 255)
-    return Image.composite(Image.new(frame.mode, frame.size, (*colour, 0)), frame, transparent)
+def _shown_difference(frame: Image.Image, other: Image.Image) -> int:
+    """The largest difference, in levels of any band, between the two images' colour x alpha."""
+    mode = _PREMULTIPLIED_MODES[frame.mode]
+    extrema = ImageChops.difference(frame.convert(mode), other.convert(mode)).getextrema()
+    return max(high for _low, high in extrema[:-1])
 
 
 def avif_settings(quality: int, speed: int | None = None, *, grey: bool = False, alpha: bool = False) -> dict:
