@@ -153,6 +153,73 @@ def test_transparent_avif_is_premultiplied_and_composites_like_the_png():
         assert psnr(over(avif, grey), over(png, grey)) > 35, grey
 
 
+def one_colour_graphic(colour: tuple[int, int, int], size: tuple[int, int] = (1200, 800)) -> Image.Image:
+    """A symbolic-icon-like graphic: ``colour`` under an alpha of hard-edged shapes and a soft glow."""
+    from PIL import ImageDraw, ImageFilter
+
+    alpha = Image.new("L", size, 0)
+    draw = ImageDraw.Draw(alpha)
+    draw.ellipse((100, 100, 700, 700), fill=96)
+    alpha = alpha.filter(ImageFilter.GaussianBlur(40))
+    draw = ImageDraw.Draw(alpha)
+    draw.rounded_rectangle((500, 150, 1100, 650), 60, fill=255)
+    draw.line((150, 750, 1150, 100), fill=180, width=30)
+    graphic = Image.new("RGB", size, colour)
+    graphic.putalpha(alpha)
+    return graphic
+
+
+@pytest.mark.parametrize("colour", [(255, 255, 255), (46, 52, 54)])
+def test_one_colour_graphic_avif_has_straight_flat_colour(colour):
+    """A graphic of one colour under varying alpha is written with straight alpha and that colour in every
+    pixel (``encode.avif_alpha``): flat colour planes, fewer bytes than premultiplied, read back by Pillow
+    as a plain resize of the graphic shows over white and over black."""
+    from imgedge.core import encode
+
+    graphic = one_colour_graphic(colour)
+    data = imgedge.transform(encoded(graphic, "PNG"), "w=320&fmt=avif&q=80").data
+    avif = open_bytes(data)
+    resized = graphic.resize(avif.size, Image.Resampling.LANCZOS)
+    assert b"prem" not in data and avif.mode == "RGBA"
+    for grey in (255, 0):
+        assert psnr(over(avif, grey), over(resized, grey)) > 40, grey
+    premultiplied = io.BytesIO()
+    resized.save(premultiplied, "AVIF", **encode.avif_settings(80, alpha=True))
+    assert len(data) < len(premultiplied.getvalue())
+
+
+def test_avif_alpha_keeps_premultiplied_where_flattening_would_show():
+    """A white graphic with a faint black shadow (alpha below half the highest, so not where the colour is
+    read) is not one colour: flattening would whiten the shadow, so premultiplied stays. An L+alpha
+    graphic of one colour stays LA and straight; an opaque image has no alpha to premultiply."""
+    from imgedge.core import encode
+
+    graphic = one_colour_graphic((255, 255, 255), (300, 200))
+    shadow = Image.new("RGBA", graphic.size, (0, 0, 0, 60))
+    shadow.alpha_composite(graphic)
+    assert encode.avif_alpha([graphic])[1] is False
+    assert encode.avif_alpha([shadow])[1] is True
+    (grey,), premultiplied = encode.avif_alpha([graphic.convert("LA")])
+    assert grey.mode == "LA" and premultiplied is False
+    assert grey.getchannel("L").getextrema() == (255, 255)
+    assert encode.avif_alpha([graphic.convert("RGB")])[1] is False
+
+
+def test_animated_avif_decides_its_alpha_on_every_frame():
+    """One alpha mode for the whole file: straight when every frame is the same one colour, premultiplied
+    as soon as one frame is a photo."""
+    from imgedge.core import animate
+
+    graphic = one_colour_graphic((46, 52, 54), (240, 160))
+    moved = graphic.rotate(10)
+    photo_frame = open_bytes(photo(LANDSCAPE)).convert("RGB").resize(graphic.size)
+    photo_frame.putalpha(graphic.getchannel("A"))
+    for frames, premultiplied in (([graphic, moved], False), ([graphic, photo_frame], True)):
+        data = animate.encode(animate.Animation(frames, [100, 100], 0), "avif", 80)
+        assert (b"prem" in data) is premultiplied
+        assert Image.open(io.BytesIO(data)).n_frames == 2
+
+
 def test_opaque_avif_is_converted_to_yuv_exactly_and_has_no_alpha():
     """An opaque image reaches libavif as RGBA (``encode.AVIF_EXACT_YUV``): its exact RGB -> YUV runs, not
     libyuv's fixed-point one, and no alpha item is written. At q100 (AV1 lossless) only the conversion is
