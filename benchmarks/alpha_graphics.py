@@ -1,6 +1,7 @@
 """Transparent graphics from outside the corpus, for the AVIF alpha rule (``encode.avif_alpha``).
 
-    python benchmarks/alpha_graphics.py        # builds them and prints each one's visible colour range
+    python benchmarks/alpha_graphics.py          # builds them; prints each one's colour and imgedge's choice
+    python benchmarks/alpha_graphics.py --time   # the rule's cost at 1080 px, beside the encode's
 
 The corpus has two one-colour graphics, both in its validate part, so the rule's threshold is decided on
 these as well, each with a tune / validate part of its own:
@@ -91,9 +92,44 @@ def graphics(split: str | None = None) -> list[dict]:
     return [e for e in entries if split is None or e["split"] == split]
 
 
-def main() -> int:
-    from imgedge.core.encode import _shown_difference, avif_alpha, one_colour, uniform_colour
+def timings(rounds: int = 15) -> None:
+    """The rule's cost at 1080 px (median ``perf_counter`` ms of ``avif_alpha`` on the encoder's input),
+    beside the AVIF encode it precedes: on the corpus' RGBA originals and one graphic of each kind here."""
+    import io
+    import statistics
+    import time
+
+    from imgedge.core.encode import avif_alpha, avif_settings
+
     from quality import _imgedge_lossless
+
+    entries = corpus.select(corpus.ensure(), None, ["png-rgba"], distinct_pixels=True)
+    entries += [next(e for e in graphics() if e["kind"] == kind) for kind in ("symbolic", "colour", "derived")]
+    print("| image | size | choice | avif_alpha ms (median) | AVIF q60 encode ms |")
+    print("|---|---|---|---|---|")
+    for entry in entries:
+        image = _imgedge_lossless(entry["path"], 1080).convert("RGBA")
+        spent = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            (flat,), premultiplied = avif_alpha([image])
+            spent.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        flat.save(io.BytesIO(), "AVIF", **{**avif_settings(60, alpha=premultiplied), "max_threads": 1})
+        encode_ms = (time.perf_counter() - started) * 1000
+        print(f"| {entry['name']} | {image.width}x{image.height} | "
+              f"{'premultiplied' if premultiplied else 'straight, one colour'} | {statistics.median(spent):.1f} "
+              f"| {encode_ms:.0f} |", flush=True)
+
+
+def main() -> int:
+    from imgedge.core.encode import avif_alpha, shown_change, uniform_colour
+
+    from quality import _imgedge_lossless
+
+    if "--time" in sys.argv:
+        timings()
+        return 0
 
     print("| graphic | part | width | colour (alpha >= 128) | largest shown change if flattened, levels "
           "| imgedge's choice |")
@@ -102,7 +138,7 @@ def main() -> int:
         for width in (320, 1080):
             image = _imgedge_lossless(entry["path"], width).convert("RGBA")
             colour = uniform_colour([image])
-            change = "-" if colour is None else _shown_difference(image, one_colour(image, colour))
+            change = "-" if colour is None else shown_change(image, colour)
             choice = "premultiplied" if avif_alpha([image])[1] else "straight, one colour"
             print(f"| {entry['name']} | {entry['split']} | {image.width} | {colour or 'not one'} | {change} "
                   f"| {choice} |", flush=True)

@@ -66,9 +66,11 @@ AVIF_EXACT_YUV = True
 #: "AVIF transparency").
 AVIF_PREMULTIPLIED_ALPHA = True
 #: "One colour": flattened to one colour, no pixel would show more than this many levels differently
-#: (over any background: colour x alpha changes by at most this), which leaves room for the rounding of
-#: faint edges' colour by an un-premultiplied renderer or resize (at alpha 16, a colour is known to about
-#: +-8 levels) and is well within AVIF's own error at these qualities.
+#: (over any background: colour x alpha changes by at most this). Room for what a resize does to a
+#: one-colour graphic: Lanczos rings at a sharp edge where alpha is already 255, so the colour there
+#: overshoots (a dark-grey symbolic icon drawn at 1600 px, at 1080 px: up to 7 levels), and an
+#: un-premultiplied renderer rounds the colour of faint pixels. Chosen on the tune part's graphics
+#: (benchmarks/alpha_graphics.py): 4 kept half of the 1080 px icons premultiplied.
 AVIF_UNIFORM_TOLERANCE = 8
 #: None = Pillow's default (every core); the benchmarks set 1 to compare single-threaded.
 AVIF_MAX_THREADS: int | None = None
@@ -142,17 +144,17 @@ def avif_alpha(frames: list[Image.Image]) -> tuple[list[Image.Image], bool]:
     """How AVIF ``frames`` (a still, or every frame of an animation: the file has one alpha mode) carry
     their alpha: ``(frames to encode, premultiplied)``. Premultiplied, unless the frames are transparent
     and what they show is one colour under varying alpha: then straight, every pixel's colour set to that
-    colour (``one_colour``), so the colour planes are entirely flat (the faint edges' rounding noise and
-    the black under transparent pixels would cost bytes: arc at 1080 px, 3.2 KB instead of 5.6 KB at q64)."""
+    colour (``one_colour``), so the colour planes are entirely flat: the resize's ringing and rounding at
+    the edges and the black under transparent pixels would cost bytes (arc at 1080 px q64: 3.2 KB,
+    straight as it was 5.6 KB, premultiplied 5.8 KB, the same PSNR)."""
     if not frames or frames[0].mode not in _PREMULTIPLIED_MODES or not AVIF_PREMULTIPLIED_ALPHA:
         return frames, False
     colour = uniform_colour(frames)
     if colour is None:
         return frames, True
-    flat = [one_colour(frame, colour) for frame in frames]
-    if any(_shown_difference(frame, flattened) > AVIF_UNIFORM_TOLERANCE for frame, flattened in zip(frames, flat)):
+    if any(shown_change(frame, colour) > AVIF_UNIFORM_TOLERANCE for frame in frames):
         return frames, True
-    return flat, False
+    return [one_colour(frame, colour) for frame in frames], False
 
 
 _PREMULTIPLIED_MODES = {"RGBA": "RGBa", "LA": "La"}
@@ -162,14 +164,15 @@ def uniform_colour(frames: list[Image.Image]) -> tuple[int, ...] | None:
     """The candidate one colour of LA/RGBA ``frames``: each colour band's mid-range over each frame's
     more opaque pixels (alpha at least half the frame's highest: there rounding has moved the colour by
     a level or two at most), or None when a band spans more than 4 x ``AVIF_UNIFORM_TOLERANCE`` there (a
-    photo, a many-coloured graphic: one masked histogram pass and out) or a frame is fully transparent."""
+    photo, a many-coloured graphic: one masked histogram pass and out) or every frame is fully
+    transparent (a blank frame, say an animation's first, shows no colour and is left out)."""
     lows: list[int] = []
     highs: list[int] = []
     for frame in frames:
         alpha = frame.getchannel("A")
         floor = (band_extrema(alpha)[0][1] + 1) // 2
         if not floor:
-            return None
+            continue
         histogram = frame.histogram(mask=alpha.point([255 if level >= floor else 0 for level in range(256)]))
         for band in range(len(frame.getbands()) - 1):
             used = [level for level, count in enumerate(histogram[band * 256:(band + 1) * 256]) if count]
@@ -179,20 +182,25 @@ def uniform_colour(frames: list[Image.Image]) -> tuple[int, ...] | None:
             lows[band], highs[band] = min(lows[band], used[0]), max(highs[band], used[-1])
             if highs[band] - lows[band] > 4 * AVIF_UNIFORM_TOLERANCE:
                 return None
-    return tuple((low + high) // 2 for low, high in zip(lows, highs))
+    return tuple((low + high) // 2 for low, high in zip(lows, highs)) if lows else None
 
 
 def one_colour(frame: Image.Image, colour: tuple[int, ...]) -> Image.Image:
     """``frame``'s alpha under ``colour`` everywhere."""
-    planes = Image.new(frame.mode[:-1], frame.size, colour if len(colour) > 1 else colour[0]).split()
-    return Image.merge(frame.mode, (*planes, frame.getchannel("A")))
+    flat = Image.new(frame.mode, frame.size, (*colour, 0))
+    flat.putalpha(frame.getchannel("A"))
+    return flat
 
 
-def _shown_difference(frame: Image.Image, other: Image.Image) -> int:
-    """The largest difference, in levels of any band, between the two images' colour x alpha."""
-    mode = _PREMULTIPLIED_MODES[frame.mode]
-    extrema = ImageChops.difference(frame.convert(mode), other.convert(mode)).getextrema()
-    return max(high for _low, high in extrema[:-1])
+def shown_change(frame: Image.Image, colour: tuple[int, ...]) -> int:
+    """The largest change, in levels of colour x alpha (what any background shows), if ``frame``'s colour
+    were ``colour`` everywhere: its premultiplied bands against ``colour`` x alpha (a lookup on alpha,
+    rounded as Pillow premultiplies)."""
+    alpha = frame.getchannel("A")
+    premultiplied = frame.convert(_PREMULTIPLIED_MODES[frame.mode])
+    return max(ImageChops.difference(premultiplied.getchannel(band),
+                                     alpha.point([round(value * level / 255) for level in range(256)])).getextrema()[1]
+               for band, value in enumerate(colour))
 
 
 def avif_settings(quality: int, speed: int | None = None, *, grey: bool = False, alpha: bool = False) -> dict:

@@ -206,18 +206,18 @@ def test_avif_alpha_keeps_premultiplied_where_flattening_would_show():
 
 
 def test_animated_avif_decides_its_alpha_on_every_frame():
-    """One alpha mode for the whole file: straight when every frame is the same one colour, premultiplied
-    as soon as one frame is a photo."""
+    """One alpha mode for the whole file: straight when every frame shows the same one colour (a blank
+    frame shows none), premultiplied as soon as one frame is a photo."""
     from imgedge.core import animate
 
     graphic = one_colour_graphic((46, 52, 54), (240, 160))
-    moved = graphic.rotate(10)
+    blank = Image.new("RGBA", graphic.size)
     photo_frame = open_bytes(photo(LANDSCAPE)).convert("RGB").resize(graphic.size)
     photo_frame.putalpha(graphic.getchannel("A"))
-    for frames, premultiplied in (([graphic, moved], False), ([graphic, photo_frame], True)):
-        data = animate.encode(animate.Animation(frames, [100, 100], 0), "avif", 80)
+    for frames, premultiplied in (([blank, graphic, graphic.rotate(10)], False), ([blank, graphic, photo_frame], True)):
+        data = animate.encode(animate.Animation(frames, [100] * 3, 0), "avif", 80)
         assert (b"prem" in data) is premultiplied
-        assert Image.open(io.BytesIO(data)).n_frames == 2
+        assert Image.open(io.BytesIO(data)).n_frames == 3
 
 
 def test_opaque_avif_is_converted_to_yuv_exactly_and_has_no_alpha():
