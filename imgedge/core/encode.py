@@ -198,9 +198,9 @@ def shown_change(frame: Image.Image, colour: tuple[int, ...]) -> int:
     rounded as Pillow premultiplies)."""
     alpha = frame.getchannel("A")
     premultiplied = frame.convert(_PREMULTIPLIED_MODES[frame.mode])
-    return max(ImageChops.difference(premultiplied.getchannel(band),
-                                     alpha.point([round(value * level / 255) for level in range(256)])).getextrema()[1]
-               for band, value in enumerate(colour))
+    return max(int(band_extrema(ImageChops.difference(
+        premultiplied.getchannel(band), alpha.point([round(value * level / 255) for level in range(256)])))[0][1])
+        for band, value in enumerate(colour))
 
 
 def avif_settings(quality: int, speed: int | None = None, *, grey: bool = False, alpha: bool = False) -> dict:
