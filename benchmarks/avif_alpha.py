@@ -1,11 +1,14 @@
-"""AVIF transparency: straight against premultiplied alpha, as a browser shows it and as Pillow reads it.
+"""AVIF transparency: straight against premultiplied alpha and imgedge's choice, as a browser shows it and as
+Pillow reads it.
 
-    python benchmarks/avif_alpha.py [--split tune|validate] [--widths 320,1080] [--qualities 40,52,64,76]
-    python benchmarks/avif_alpha.py --peers [--split tune|validate] [--widths 320,1080]
+    python benchmarks/avif_alpha.py [--split tune|validate] [--graphics] [--widths 320,1080] [--qualities 40,52,64,76]
+    python benchmarks/avif_alpha.py --peers [--split tune|validate] [--graphics] [--widths 320,1080]
 
-For every RGBA original of the corpus, imgedge's own lossless resize (the encoder's input) is encoded as
-AVIF with imgedge's settings twice per quality: with straight alpha, and with libavif's premultiplied
-alpha (the colour planes hold colour x alpha, flagged by the ``prem`` item reference). Each file is then
+For every RGBA original of the corpus (``--graphics``: the transparent graphics of ``alpha_graphics.py``
+instead), imgedge's own lossless resize (the encoder's input) is encoded as AVIF with imgedge's settings
+three times per quality (``MODES``): with straight alpha, with libavif's premultiplied alpha (the colour
+planes hold colour x alpha, flagged by the ``prem`` item reference), and as imgedge chooses
+(``encode.avif_alpha``: straight with one flat colour for a one-colour graphic). Each file is then
 
 * drawn by headless Chromium (Debian's ``chromium``, through Playwright) onto a canvas filled white and one
   filled black, and read back (``toDataURL``, lossless);
