@@ -123,7 +123,9 @@ def timings(rounds: int = 15) -> None:
 
 
 def main() -> int:
-    from imgedge.core.encode import avif_alpha, shown_change, uniform_colour
+    import numpy as np
+
+    from imgedge.core.encode import avif_alpha, one_colour
 
     from quality import _imgedge_lossless
 
@@ -131,17 +133,21 @@ def main() -> int:
         timings()
         return 0
 
-    print("| graphic | part | width | colour (alpha >= 128) | largest shown change if flattened, levels "
-          "| imgedge's choice |")
-    print("|---|---|---|---|---|---|")
+    print("| graphic | part | width | colour span of the more opaque half (max band) | one colour "
+          "| pixels flattened | imgedge's choice |")
+    print("|---|---|---|---|---|---|---|")
     for entry in graphics():
         for width in (320, 1080):
             image = _imgedge_lossless(entry["path"], width).convert("RGBA")
-            colour = uniform_colour([image])
-            change = "-" if colour is None else shown_change(image, colour)
-            choice = "premultiplied" if avif_alpha([image])[1] else "straight, one colour"
-            print(f"| {entry['name']} | {entry['split']} | {image.width} | {colour or 'not one'} | {change} "
-                  f"| {choice} |", flush=True)
+            pixels = np.asarray(image)
+            shown = pixels[pixels[..., 3] >= (int(pixels[..., 3].max()) + 1) // 2][:, :3].astype(int)
+            span = int((shown.max(0) - shown.min(0)).max()) if len(shown) else 0
+            colour = one_colour([image])
+            (encoded,), premultiplied = avif_alpha([image])
+            same = np.asarray(encoded)[..., :3] == np.asarray(colour or (0, 0, 0), dtype=np.uint8)
+            flat = f"{same.all(-1)[pixels[..., 3] > 0].mean():.1%}" if colour else "-"
+            print(f"| {entry['name']} | {entry['split']} | {image.width} | {span} | {colour or '-'} | {flat} "
+                  f"| {'premultiplied' if premultiplied else 'straight'} |", flush=True)
     return 0
 
 

@@ -65,13 +65,16 @@ AVIF_EXACT_YUV = True
 #: fewer bytes as a correct decoder (Pillow, Firefox) reads them (``avif_alpha``; benchmarks/RESULTS.md,
 #: "AVIF transparency").
 AVIF_PREMULTIPLIED_ALPHA = True
-#: "One colour": flattened to one colour, no pixel would show more than this many levels differently
-#: (over any background: colour x alpha changes by at most this). Room for what a resize does to a
-#: one-colour graphic: Lanczos rings at a sharp edge where alpha is already 255, so the colour there
-#: overshoots (a dark-grey symbolic icon drawn at 1600 px, at 1080 px: up to 7 levels), and an
-#: un-premultiplied renderer rounds the colour of faint pixels. Chosen on the tune part's graphics
-#: (benchmarks/alpha_graphics.py): 4 kept half of the 1080 px icons premultiplied.
-AVIF_UNIFORM_TOLERANCE = 8
+#: "One colour": each colour band of the more opaque half of the pixels (alpha at least half the highest)
+#: spans at most this many levels. Not 0: a resize rings at a sharp edge where alpha is already 255, so the
+#: colour there overshoots (a dark-grey symbolic icon at 1080 px: up to 16 levels; white and black clip).
+#: Photos and many-coloured graphics span 100-255 (benchmarks/alpha_graphics.py, tune part).
+AVIF_ONE_COLOUR_RANGE = 32
+#: Straight, a pixel gets the one colour when its shown colour (colour x alpha) moves by at most this many
+#: levels: the rounding of a faint pixel's colour, which an un-premultiplied resize or renderer leaves
+#: anywhere from 0 to 255 at alpha 1. Pixels that would move more (the ringing, a shadow of another colour)
+#: keep theirs, so nothing shown changes by more than this.
+AVIF_FLAT_TOLERANCE = 2
 #: None = Pillow's default (every core); the benchmarks set 1 to compare single-threaded.
 AVIF_MAX_THREADS: int | None = None
 
@@ -143,31 +146,29 @@ def webp_settings(quality: int) -> dict:
 def avif_alpha(frames: list[Image.Image]) -> tuple[list[Image.Image], bool]:
     """How AVIF ``frames`` (a still, or every frame of an animation: the file has one alpha mode) carry
     their alpha: ``(frames to encode, premultiplied)``. Premultiplied, unless the frames are transparent
-    and what they show is one colour under varying alpha: then straight, every pixel's colour set to that
-    colour (``one_colour``), so the colour planes are entirely flat: the resize's ringing and rounding at
-    the edges and the black under transparent pixels would cost bytes (arc at 1080 px q64: 3.2 KB,
-    straight as it was 5.6 KB, premultiplied 5.8 KB, the same PSNR)."""
+    and what they show is one colour under varying alpha (``one_colour``): then straight, with that colour
+    in every pixel where it shows the same (``flattened``), so the colour planes are flat but for what
+    differs: the faint edges' rounding noise and the black under transparent pixels would cost bytes (arc
+    at 1080 px q64: 3.2 KB, straight as it was 5.6 KB, premultiplied 5.8 KB, the same PSNR)."""
     if not frames or frames[0].mode not in _PREMULTIPLIED_MODES or not AVIF_PREMULTIPLIED_ALPHA:
         return frames, False
-    colour = uniform_colour(frames)
+    colour = one_colour(frames)
     if colour is None:
         return frames, True
-    if any(shown_change(frame, colour) > AVIF_UNIFORM_TOLERANCE for frame in frames):
-        return frames, True
-    return [one_colour(frame, colour) for frame in frames], False
+    return [flattened(frame, colour) for frame in frames], False
 
 
 _PREMULTIPLIED_MODES = {"RGBA": "RGBa", "LA": "La"}
 
 
-def uniform_colour(frames: list[Image.Image]) -> tuple[int, ...] | None:
-    """The candidate one colour of LA/RGBA ``frames``: each colour band's mid-range over each frame's
-    more opaque pixels (alpha at least half the frame's highest: there rounding has moved the colour by
-    a level or two at most), or None when a band spans more than 4 x ``AVIF_UNIFORM_TOLERANCE`` there (a
-    photo, a many-coloured graphic: one masked histogram pass and out) or every frame is fully
-    transparent (a blank frame, say an animation's first, shows no colour and is left out)."""
-    lows: list[int] = []
-    highs: list[int] = []
+def one_colour(frames: list[Image.Image]) -> tuple[int, ...] | None:
+    """The one colour LA/RGBA ``frames`` show, or None. Each colour band's most frequent level over each
+    frame's more opaque pixels (alpha at least half the frame's highest: rounding has moved their colour by
+    a level or two at most; the mid-range would follow the ringing), if the band spans at most
+    ``AVIF_ONE_COLOUR_RANGE`` levels there over all frames; a blank frame
+    (an animation's first, say) shows no colour and is left out. One masked histogram per frame: a photo
+    is out after its first."""
+    counts: list[list[int]] = []
     for frame in frames:
         alpha = frame.getchannel("A")
         floor = (band_extrema(alpha)[0][1] + 1) // 2
@@ -175,32 +176,32 @@ def uniform_colour(frames: list[Image.Image]) -> tuple[int, ...] | None:
             continue
         histogram = frame.histogram(mask=alpha.point([255 if level >= floor else 0 for level in range(256)]))
         for band in range(len(frame.getbands()) - 1):
-            used = [level for level, count in enumerate(histogram[band * 256:(band + 1) * 256]) if count]
-            if len(lows) <= band:
-                lows.append(used[0])
-                highs.append(used[-1])
-            lows[band], highs[band] = min(lows[band], used[0]), max(highs[band], used[-1])
-            if highs[band] - lows[band] > 4 * AVIF_UNIFORM_TOLERANCE:
+            if len(counts) <= band:
+                counts.append([0] * 256)
+            counts[band] = [a + b for a, b in zip(counts[band], histogram[band * 256:(band + 1) * 256])]
+            used = [level for level, count in enumerate(counts[band]) if count]
+            if used[-1] - used[0] > AVIF_ONE_COLOUR_RANGE:
                 return None
-    return tuple((low + high) // 2 for low, high in zip(lows, highs)) if lows else None
+    return tuple(max(range(256), key=band.__getitem__) for band in counts) if counts else None
 
 
-def one_colour(frame: Image.Image, colour: tuple[int, ...]) -> Image.Image:
-    """``frame``'s alpha under ``colour`` everywhere."""
-    flat = Image.new(frame.mode, frame.size, (*colour, 0))
-    flat.putalpha(frame.getchannel("A"))
-    return flat
-
-
-def shown_change(frame: Image.Image, colour: tuple[int, ...]) -> int:
-    """The largest change, in levels of colour x alpha (what any background shows), if ``frame``'s colour
-    were ``colour`` everywhere: its premultiplied bands against ``colour`` x alpha (a lookup on alpha,
-    rounded as Pillow premultiplies)."""
+def flattened(frame: Image.Image, colour: tuple[int, ...]) -> Image.Image:
+    """``frame`` with ``colour`` in every pixel where colour x alpha stays within ``AVIF_FLAT_TOLERANCE``
+    levels of the pixel's own (Pillow's premultiplied bands against a lookup of ``colour`` x alpha)."""
     alpha = frame.getchannel("A")
+    flat = Image.new(frame.mode, frame.size, (*colour, 0))
+    flat.putalpha(alpha)
     premultiplied = frame.convert(_PREMULTIPLIED_MODES[frame.mode])
-    return max(int(band_extrema(ImageChops.difference(
-        premultiplied.getchannel(band), alpha.point([round(value * level / 255) for level in range(256)])))[0][1])
-        for band, value in enumerate(colour))
+    change = None
+    for band, value in enumerate(colour):
+        moved = ImageChops.difference(premultiplied.getchannel(band),
+                                      alpha.point([round(value * level / 255) for level in range(256)]))
+        change = moved if change is None else ImageChops.lighter(change, moved)
+    assert change is not None
+    if band_extrema(change)[0][1] <= AVIF_FLAT_TOLERANCE:
+        return flat
+    kept = change.point([0] * (AVIF_FLAT_TOLERANCE + 1) + [255] * (255 - AVIF_FLAT_TOLERANCE))
+    return Image.composite(frame, flat, kept)
 
 
 def avif_settings(quality: int, speed: int | None = None, *, grey: bool = False, alpha: bool = False) -> dict:

@@ -157,13 +157,14 @@ def one_colour_graphic(colour: tuple[int, int, int], size: tuple[int, int] = (12
     """A symbolic-icon-like graphic: ``colour`` under an alpha of hard-edged shapes and a soft glow."""
     from PIL import ImageDraw, ImageFilter
 
-    alpha = Image.new("L", size, 0)
+    alpha = Image.new("L", (1200, 800), 0)
     draw = ImageDraw.Draw(alpha)
     draw.ellipse((100, 100, 700, 700), fill=96)
     alpha = alpha.filter(ImageFilter.GaussianBlur(40))
     draw = ImageDraw.Draw(alpha)
     draw.rounded_rectangle((500, 150, 1100, 650), 60, fill=255)
     draw.line((150, 750, 1150, 100), fill=180, width=30)
+    alpha = alpha.resize(size, Image.Resampling.LANCZOS)
     graphic = Image.new("RGB", size, colour)
     graphic.putalpha(alpha)
     return graphic
@@ -188,20 +189,23 @@ def test_one_colour_graphic_avif_has_straight_flat_colour(colour):
     assert len(data) < len(premultiplied.getvalue())
 
 
-def test_avif_alpha_keeps_premultiplied_where_flattening_would_show():
-    """A white graphic with a faint black shadow (alpha below half the highest, so not where the colour is
-    read) is not one colour: flattening would whiten the shadow, so premultiplied stays. An L+alpha
-    graphic of one colour stays LA and straight; an opaque image has no alpha to premultiply."""
+def test_avif_alpha_flattens_only_what_shows_the_same():
+    """A white graphic with a faint black shadow beside it (alpha below half the highest, so not where the
+    colour is read) is one colour: straight, white wherever that shows the same, and the shadow keeps its
+    black. A graphic with a second opaque colour stays premultiplied. An L+alpha graphic stays LA."""
     from imgedge.core import encode
 
     graphic = one_colour_graphic((255, 255, 255), (300, 200))
-    shadow = Image.new("RGBA", graphic.size, (0, 0, 0, 60))
-    shadow.alpha_composite(graphic)
-    assert encode.avif_alpha([graphic])[1] is False
-    assert encode.avif_alpha([shadow])[1] is True
+    graphic.paste((0, 0, 0, 60), (0, 0, 300, 20))
+    (flat,), premultiplied = encode.avif_alpha([graphic])
+    assert premultiplied is False
+    assert flat.getpixel((10, 10)) == (0, 0, 0, 60) and flat.getpixel((150, 199)) == (255, 255, 255, 0)
+    assert flat.getchannel("A").tobytes() == graphic.getchannel("A").tobytes()
+    two_colours = graphic.copy()
+    two_colours.paste((200, 0, 0, 255), (250, 150, 300, 200))
+    assert encode.avif_alpha([two_colours])[1] is True
     (grey,), premultiplied = encode.avif_alpha([graphic.convert("LA")])
     assert grey.mode == "LA" and premultiplied is False
-    assert grey.getchannel("L").getextrema() == (255, 255)
     assert encode.avif_alpha([graphic.convert("RGB")])[1] is False
 
 
