@@ -60,20 +60,22 @@ AVIF_AOM_OPTIONS = {"tune": "ssim", "enable-intrabc": "0", "enable-tpl-model": "
 AVIF_EXACT_YUV = True
 #: AVIF transparency: premultiplied alpha (libavif's ``prem`` property; the colour planes hold colour x
 #: alpha), so colour under low alpha costs no bytes: 27-93 % fewer bytes at equal PSNR on photo-like RGBA
-#: originals. Except where the visible colour is one colour (a white or grey graphic under varying alpha):
-#: premultiplied, its colour planes would carry the alpha's shape; straight, they are flat, and cost 20-50 %
-#: fewer bytes as a correct decoder (Pillow, Firefox) reads them (``avif_alpha``; benchmarks/RESULTS.md,
-#: "AVIF transparency").
+#: originals. Except a graphic of one colour under varying alpha (``avif_alpha``): premultiplied, its
+#: colour planes carry the alpha's shape; straight and flattened, they are flat: 30-50 % fewer bytes on average as a
+#: correct decoder (Pillow, Firefox) reads them, on the tune and validate parts and on Debian's symbolic
+#: icons. Chromium reads every AVIF's alpha as limited-range, which shows worse on straight white
+#: graphics than on premultiplied ones (benchmarks/RESULTS.md, "AVIF transparency").
 AVIF_PREMULTIPLIED_ALPHA = True
 #: "One colour": each colour band of the more opaque half of the pixels (alpha at least half the highest)
 #: spans at most this many levels. Not 0: a resize rings at a sharp edge where alpha is already 255, so the
-#: colour there overshoots (a dark-grey symbolic icon at 1080 px: up to 16 levels; white and black clip).
-#: Photos and many-coloured graphics span 100-255 (benchmarks/alpha_graphics.py, tune part).
+#: colour there overshoots (dark-grey symbolic icons at 320-1080 px: 4-13 levels; white and black clip).
+#: Photos and many-coloured graphics span 97-255 (benchmarks/alpha_graphics.py).
 AVIF_ONE_COLOUR_RANGE = 32
 #: Straight, a pixel gets the one colour when its shown colour (colour x alpha) moves by at most this many
 #: levels: the rounding of a faint pixel's colour, which an un-premultiplied resize or renderer leaves
 #: anywhere from 0 to 255 at alpha 1. Pixels that would move more (the ringing, a shadow of another colour)
-#: keep theirs, so nothing shown changes by more than this.
+#: keep theirs, so nothing shown changes by more than this. 1 left gulp's faint pixels noisy (more bytes
+#: than premultiplied); flattening all within 8 capped the icons at 42-51 dB PSNR.
 AVIF_FLAT_TOLERANCE = 2
 #: None = Pillow's default (every core); the benchmarks set 1 to compare single-threaded.
 AVIF_MAX_THREADS: int | None = None
