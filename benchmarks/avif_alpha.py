@@ -1,11 +1,14 @@
-"""AVIF transparency: straight against premultiplied alpha, as a browser shows it and as Pillow reads it.
+"""AVIF transparency: straight against premultiplied alpha and imgedge's choice, as a browser shows it and as
+Pillow reads it.
 
-    python benchmarks/avif_alpha.py [--split tune|validate] [--widths 320,1080] [--qualities 40,52,64,76]
-    python benchmarks/avif_alpha.py --peers [--split tune|validate] [--widths 320,1080]
+    python benchmarks/avif_alpha.py [--split tune|validate] [--graphics] [--widths 320,1080] [--qualities 40,52,64,76]
+    python benchmarks/avif_alpha.py --peers [--split tune|validate] [--graphics] [--widths 320,1080]
 
-For every RGBA original of the corpus, imgedge's own lossless resize (the encoder's input) is encoded as
-AVIF with imgedge's settings twice per quality: with straight alpha, and with libavif's premultiplied
-alpha (the colour planes hold colour x alpha, flagged by the ``prem`` item reference). Each file is then
+For every RGBA original of the corpus (``--graphics``: the transparent graphics of ``alpha_graphics.py``
+instead), imgedge's own lossless resize (the encoder's input) is encoded as AVIF with imgedge's settings
+three times per quality (``MODES``): with straight alpha, with libavif's premultiplied alpha (the colour
+planes hold colour x alpha, flagged by the ``prem`` item reference), and as imgedge chooses
+(``encode.avif_alpha``: straight with one flat colour for a one-colour graphic). Each file is then
 
 * drawn by headless Chromium (Debian's ``chromium``, through Playwright) onto a canvas filled white and one
   filled black, and read back (``toDataURL``, lossless);
@@ -65,30 +68,59 @@ def psnr_over(a: list[np.ndarray], b: list[np.ndarray]) -> float:
     return psnr_of(statistics.mean(float(((x - y) ** 2).mean()) for x, y in zip(a, b)))
 
 
-def encode(image: Image.Image, quality: int, premultiplied: bool) -> bytes:
-    from imgedge.core.encode import avif_settings
+#: The encodings compared: straight alpha as the image is, premultiplied (every transparent AVIF before
+#: the one-colour rule), and imgedge's choice (``encode.avif_alpha``: straight and flattened for a
+#: one-colour graphic, premultiplied otherwise).
+MODES = ("straight", "premultiplied", "imgedge")
 
+
+def encode(image: Image.Image, quality: int, mode: str) -> bytes:
+    from imgedge.core.encode import avif_alpha, avif_settings
+
+    premultiplied = mode == "premultiplied"
+    if mode == "imgedge":
+        (image,), premultiplied = avif_alpha([image])
     out = io.BytesIO()
     image.save(out, "AVIF", **{**avif_settings(quality), "max_threads": 1, "alpha_premultiplied": premultiplied})
     return out.getvalue()
 
 
 def summary(curves: dict[tuple, list[dict]]) -> str:
-    """Premultiplied against straight per original and width: BD-PSNR (dB at equal bytes) and BD-rate
-    (% bytes at equal PSNR), as Pillow reads the files and as Chromium shows them."""
+    """Per original and width, premultiplied against straight, and imgedge's choice against premultiplied:
+    BD-PSNR (dB at equal bytes) and BD-rate (% bytes at equal PSNR), as Pillow reads the files and as
+    Chromium shows them; then the mean and worst of the second per part."""
     from quality import bd_quality, bd_rate
 
-    rows = ["", "| original | part | width | Pillow: BD-PSNR, BD-rate | Chromium: BD-PSNR, BD-rate |",
-            "|---|---|---|---|---|"]
-    for (name, split, width, premultiplied), points in curves.items():
-        if not premultiplied:
+    rows = ["", "| original | part | width | premultiplied vs straight: Pillow | Chromium "
+            "| imgedge's choice vs premultiplied: Pillow | Chromium |", "|---|---|---|---|---|---|---|"]
+    gains: dict[tuple, list[tuple[float, str]]] = {}
+    for (name, split, width, mode), points in curves.items():
+        if mode != "imgedge":
             continue
-        straight, cells = curves[(name, split, width, False)], []
-        for metric in ("pillow", "chromium"):
-            dq, dr = bd_quality(points, straight, metric), bd_rate(points, straight, metric)
-            cells.append(" , ".join("no overlap" if v is None else f"{v:+.2f}{unit}"
-                                    for v, unit in ((dq, " dB"), (dr, " %"))))
+        cells = []
+        for subject, base in (("premultiplied", "straight"), ("imgedge", "premultiplied")):
+            for metric in ("pillow", "chromium"):
+                a, b = curves[(name, split, width, subject)], curves[(name, split, width, base)]
+                if all(p["bytes"] == q["bytes"] for p, q in zip(a, b)):
+                    cells.append("the same files")
+                    dq = 0.0
+                else:
+                    dq, dr = bd_quality(a, b, metric), bd_rate(a, b, metric)
+                    cells.append(", ".join("no overlap" if v is None else f"{v:+.2f}{unit}"
+                                           for v, unit in ((dq, " dB"), (dr, " %"))))
+                if subject == "imgedge" and dq is not None:
+                    gains.setdefault((split, width, metric), []).append((dq, name))
         rows.append(f"| {name} | {split} | {width} | " + " | ".join(cells) + " |")
+    rows += ["", "| part | width | imgedge's choice vs premultiplied, BD-PSNR mean (worst): Pillow | Chromium |",
+             "|---|---|---|---|"]
+    for split, width in sorted({(s, w) for s, w, _ in gains}):
+        cells = []
+        for metric in ("pillow", "chromium"):
+            values = gains.get((split, width, metric), [])
+            worst = min(values) if values else (float("nan"), "")
+            cells.append(f"{statistics.mean(v for v, _ in values):+.2f} ({worst[0]:+.2f} {worst[1]}), "
+                         f"{len(values)} originals" if values else "-")
+        rows.append(f"| {split} | {width} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
@@ -150,10 +182,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--qualities", default="40,52,64,76")
     parser.add_argument("--peers", action="store_true",
                         help="imgedge's, libvips' and sharp's files as Chromium and Pillow show them")
-    args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    entries = corpus.select(corpus.ensure(), args.split, ["png-rgba"], distinct_pixels=True)
+    parser.add_argument("--graphics", action="store_true",
+                        help="the transparent graphics of alpha_graphics.py instead of the corpus' RGBA originals")
+    args = parser.parse_args(argv)
+    if args.graphics:
+        from alpha_graphics import graphics
+
+        entries = graphics(args.split)
+    else:
+        entries = corpus.select(corpus.ensure(), args.split, ["png-rgba"], distinct_pixels=True)
     if args.peers:
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
@@ -164,9 +203,9 @@ def main(argv: list[str] | None = None) -> int:
             chromium.close()
         print(peer_summary(curves))
         return 0
-    print("| original | part | width | q | straight: bytes; Pillow PSNR; Chromium PSNR over black, over white "
-          "| premultiplied: bytes; Pillow PSNR; Chromium PSNR over black, over white |")
-    print("|---|---|---|---|---|---|")
+    print("| original | part | width | q | " + " | ".join(f"{mode}: bytes; Pillow PSNR; Chromium PSNR over black, "
+                                                       "over white" for mode in MODES) + " |")
+    print("|---|---|---|---|" + "---|" * len(MODES))
     curves: dict[tuple, list[dict]] = {}
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
@@ -179,14 +218,14 @@ def main(argv: list[str] | None = None) -> int:
                 expected = composites(*_premultiplied(source))
                 for quality in (int(q) for q in args.qualities.split(",")):
                     cells = []
-                    for premultiplied in (False, True):
-                        avif = encode(source, quality, premultiplied)
+                    for mode in MODES:
+                        avif = encode(source, quality, mode)
                         shown, read = browser_composites(page, avif), pillow_composites(avif)
                         point = {"bytes": len(avif), "pillow": psnr_over(read, expected),
                                  "chromium": psnr_over(shown, expected)}
                         for background, drawn, wanted in zip(BACKGROUNDS, shown, expected):
                             point[f"over {background:.0f}"] = psnr_over([drawn], [wanted])
-                        curves.setdefault((entry["name"], entry["split"], width, premultiplied), []).append(point)
+                        curves.setdefault((entry["name"], entry["split"], width, mode), []).append(point)
                         cells.append(f"{len(avif):,} B; {point['pillow']:.2f}; {point['over 0']:.2f}, "
                                      f"{point['over 255']:.2f}")
                     print(f"| {entry['name']} | {entry['split']} | {width} | {quality} | " + " | ".join(cells) + " |",

@@ -23,7 +23,7 @@ from PIL import Image
 
 from ..config import Config
 from ..errors import PayloadTooLarge, UnprocessableImage
-from .encode import AVIF_PREMULTIPLIED_ALPHA
+from .encode import avif_alpha
 
 #: Shortest frame duration written (ms): browsers draw anything shorter at 100 ms (GIF) or clamp it.
 MIN_DURATION_MS = 20
@@ -109,8 +109,12 @@ def encode(animation: Animation, fmt: str, quality: int | None, exif: bytes | No
     if fmt == "webp":
         first.save(out, "WEBP", quality=quality or 80, method=4, **common, **({"exif": exif} if exif else {}))
     elif fmt == "avif":
-        first.save(out, "AVIF", quality=quality or 60, speed=max(avif_speed, AVIF_SPEED), **common,
-                   alpha_premultiplied=AVIF_PREMULTIPLIED_ALPHA, **({"exif": exif} if exif else {}))
+        # one alpha mode for the whole file: decided on every frame (a masked histogram each)
+        (first, *rest), premultiplied = avif_alpha(frames)
+        first.info = {}
+        first.save(out, "AVIF", quality=quality or 60, speed=max(avif_speed, AVIF_SPEED),
+                   **{**common, "append_images": rest}, alpha_premultiplied=premultiplied,
+                   **({"exif": exif} if exif else {}))
     elif fmt == "gif":
         first.save(out, "GIF", optimize=False, disposal=2, **common)
     else:

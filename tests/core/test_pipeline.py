@@ -153,6 +153,77 @@ def test_transparent_avif_is_premultiplied_and_composites_like_the_png():
         assert psnr(over(avif, grey), over(png, grey)) > 35, grey
 
 
+def one_colour_graphic(colour: tuple[int, int, int], size: tuple[int, int] = (1200, 800)) -> Image.Image:
+    """A symbolic-icon-like graphic: ``colour`` under an alpha of hard-edged shapes and a soft glow."""
+    from PIL import ImageDraw, ImageFilter
+
+    alpha = Image.new("L", (1200, 800), 0)
+    draw = ImageDraw.Draw(alpha)
+    draw.ellipse((100, 100, 700, 700), fill=96)
+    alpha = alpha.filter(ImageFilter.GaussianBlur(40))
+    draw = ImageDraw.Draw(alpha)
+    draw.rounded_rectangle((500, 150, 1100, 650), 60, fill=255)
+    draw.line((150, 750, 1150, 100), fill=180, width=30)
+    alpha = alpha.resize(size, Image.Resampling.LANCZOS)
+    graphic = Image.new("RGB", size, colour)
+    graphic.putalpha(alpha)
+    return graphic
+
+
+@pytest.mark.parametrize("colour", [(255, 255, 255), (46, 52, 54)])
+def test_one_colour_graphic_avif_has_straight_flat_colour(colour):
+    """A graphic of one colour under varying alpha is written with straight alpha and that colour in every
+    pixel (``encode.avif_alpha``): flat colour planes, fewer bytes than premultiplied, read back by Pillow
+    as a plain resize of the graphic shows over white and over black."""
+    from imgedge.core import encode
+
+    graphic = one_colour_graphic(colour)
+    data = imgedge.transform(encoded(graphic, "PNG"), "w=320&fmt=avif&q=80").data
+    avif = open_bytes(data)
+    resized = graphic.resize(avif.size, Image.Resampling.LANCZOS)
+    assert b"prem" not in data and avif.mode == "RGBA"
+    for grey in (255, 0):
+        assert psnr(over(avif, grey), over(resized, grey)) > 40, grey
+    premultiplied = io.BytesIO()
+    resized.save(premultiplied, "AVIF", **encode.avif_settings(80, alpha=True))
+    assert len(data) < len(premultiplied.getvalue())
+
+
+def test_avif_alpha_flattens_only_what_shows_the_same():
+    """A white graphic with a faint black shadow beside it (alpha below half the highest, so not where the
+    colour is read) is one colour: straight, white wherever that shows the same, and the shadow keeps its
+    black. A graphic with a second opaque colour stays premultiplied. An L+alpha graphic stays LA."""
+    from imgedge.core import encode
+
+    graphic = one_colour_graphic((255, 255, 255), (300, 200))
+    graphic.paste((0, 0, 0, 60), (0, 0, 300, 20))
+    (flat,), premultiplied = encode.avif_alpha([graphic])
+    assert premultiplied is False
+    assert flat.getpixel((10, 10)) == (0, 0, 0, 60) and flat.getpixel((150, 199)) == (255, 255, 255, 0)
+    assert flat.getchannel("A").tobytes() == graphic.getchannel("A").tobytes()
+    two_colours = graphic.copy()
+    two_colours.paste((200, 0, 0, 255), (250, 150, 300, 200))
+    assert encode.avif_alpha([two_colours])[1] is True
+    (grey,), premultiplied = encode.avif_alpha([graphic.convert("LA")])
+    assert grey.mode == "LA" and premultiplied is False
+    assert encode.avif_alpha([graphic.convert("RGB")])[1] is False
+
+
+def test_animated_avif_decides_its_alpha_on_every_frame():
+    """One alpha mode for the whole file: straight when every frame shows the same one colour (a blank
+    frame shows none), premultiplied as soon as one frame is a photo."""
+    from imgedge.core import animate
+
+    graphic = one_colour_graphic((46, 52, 54), (240, 160))
+    blank = Image.new("RGBA", graphic.size)
+    photo_frame = open_bytes(photo(LANDSCAPE)).convert("RGB").resize(graphic.size)
+    photo_frame.putalpha(graphic.getchannel("A"))
+    for frames, premultiplied in (([blank, graphic, graphic.rotate(10)], False), ([blank, graphic, photo_frame], True)):
+        data = animate.encode(animate.Animation(frames, [100] * 3, 0), "avif", 80)
+        assert (b"prem" in data) is premultiplied
+        assert Image.open(io.BytesIO(data)).n_frames == 3
+
+
 def test_opaque_avif_is_converted_to_yuv_exactly_and_has_no_alpha():
     """An opaque image reaches libavif as RGBA (``encode.AVIF_EXACT_YUV``): its exact RGB -> YUV runs, not
     libyuv's fixed-point one, and no alpha item is written. At q100 (AV1 lossless) only the conversion is
