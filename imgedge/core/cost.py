@@ -209,8 +209,8 @@ def avif_speed(quality: int | None, pixels: int, seconds: float, default: int) -
 def work_bytes(work: Work) -> int:
     """Bytes the generation adds to the process at its peak."""
     decoded = decode_bytes(work.decoded_pixels, work.decoded_mode, work.stored_pixels, work.coefficient_bytes)
-    if work.banded:  # the output (counted below) and one band are held
-        decoded = PNG_STRIP_WORK_BYTES + PNG_BAND_WORK_BYTES
+    if work.banded:  # the output (counted below) and one band are held, and a progressive JPEG's coefficients
+        decoded = PNG_STRIP_WORK_BYTES + PNG_BAND_WORK_BYTES + int(work.stored_pixels * work.coefficient_bytes)
     elif work.strip_shrink:  # only the (reduced) result and one strip are held
         decoded = work.decoded_pixels // work.strip_shrink ** 2 * 4 + PNG_STRIP_WORK_BYTES
     # A conversion's copy, and the premultiplied copy the resampler makes of an image with alpha; reduced
