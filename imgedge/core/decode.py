@@ -606,7 +606,9 @@ def jpeg_resampled(source: SourceImage, crop: tuple[float, float, float, float],
     except Exception:  # noqa: BLE001 - whatever the scanline decoder rejects, Pillow decodes or refuses
         return None
     try:
-        return _rows_resampled(source, decoder, decoder.mode, crop, out, eighths) if decoder.mode == source.image.mode else None
+        if decoder.mode != source.image.mode:
+            return None
+        return _rows_resampled(source, decoder, decoder.mode, crop, out, eighths)
     finally:
         decoder.close()  # the decoder's thread ends even where no row was asked for
 

@@ -20,6 +20,7 @@ YCbCr or greyscale) raises ``ValueError`` or ``OSError``, and the caller decodes
 
 from __future__ import annotations
 
+import importlib
 import queue
 import threading
 from collections.abc import Iterator
@@ -156,8 +157,7 @@ def _is_libjpeg(path: str) -> bool:
 def library() -> tuple[Any, Any]:
     """cffi's ``(ffi, lib)`` over the libjpeg Pillow's JPEG codec is linked with; ``OSError`` (or
     ``ImportError`` without cffi) where it cannot be had."""
-    import cffi
-
+    cffi = importlib.import_module("cffi")
     path = webprows.pillow_library("PIL._imaging", _is_libjpeg)
     if path is None:
         raise OSError("Pillow's libjpeg was not found")
@@ -252,8 +252,8 @@ class Rows(webprows.RowMap):
             source = ffi.from_buffer(self._data)
             lib.jpeg_mem_src(cinfo, source, len(self._data))
             lib.jpeg_read_header(cinfo, 1)
-            if truncated or cinfo.data_precision != 8 or (cinfo.jpeg_color_space, cinfo.num_components) not in ((_JCS_YCBCR, 3),
-                                                                                   (_JCS_GRAYSCALE, 1)):
+            colours = (cinfo.jpeg_color_space, cinfo.num_components)
+            if truncated or cinfo.data_precision != 8 or colours not in ((_JCS_YCBCR, 3), (_JCS_GRAYSCALE, 1)):
                 replies.put(("unusual", "not an 8-bit YCbCr or greyscale JPEG"))
                 return
             channels = 4 if cinfo.num_components == 3 else 1
