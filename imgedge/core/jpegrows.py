@@ -10,8 +10,9 @@ Errors: libjpeg's ``error_exit`` must not return, and Python cannot ``longjmp``.
 of its own, in lock step with the caller (never both at once); ``error_exit`` does what libjpeg's own does
 (``jpeg_destroy``: all of the decoder's memory is freed) but, instead of exiting the process, reports the
 error to the caller and parks that thread for good, never returning into libjpeg. A parked thread keeps
-only its stack and the original's bytes; after ``MAX_PARKED`` of them the scanline decode is off for the
-life of the process. (Decoding the file first with Pillow at 1/8 instead, which meets every error libjpeg
+its stack and what its malloc arena cannot hand back (1.4 MiB measured, after ``malloc_trim``), not the
+rows nor the original's bytes; after ``MAX_PARKED`` of them the scanline decode is off for the life of the
+process. (Decoding the file first with Pillow at 1/8 instead, which meets every error libjpeg
 would, cost 25-50 % of a baseline decode and 75-85 % of a progressive one: benchmarks/RESULTS.md.) A
 truncated file, which libjpeg only warns of (and decodes as grey), is an error here, as in Pillow.
 Anything unexpected (no library, another struct layout, a colour space or precision other than 8-bit
@@ -34,7 +35,7 @@ from . import webprows
 LIB_VERSION = 62
 _JCS_GRAYSCALE, _JCS_YCBCR, _JCS_EXT_RGBX = 1, 3, 7  # J_COLOR_SPACE
 #: Decoders parked after an error (``error_exit``) before the scanline decode is turned off.
-MAX_PARKED = 4
+MAX_PARKED = 8
 _parked: list[threading.Thread] = []
 #: libjpeg's warning of data that ends before the image does.
 _EOF_WARNING = b"Premature end of JPEG file"
@@ -144,6 +145,7 @@ int jpeg_read_header(struct jpeg_decompress_struct *cinfo, boolean require_image
 boolean jpeg_start_decompress(struct jpeg_decompress_struct *cinfo);
 JDIMENSION jpeg_read_scanlines(struct jpeg_decompress_struct *cinfo, JSAMPARRAY scanlines,
                                JDIMENSION max_lines);
+boolean jpeg_finish_decompress(struct jpeg_decompress_struct *cinfo);
 void jpeg_destroy_decompress(struct jpeg_decompress_struct *cinfo);
 """
 
@@ -182,12 +184,10 @@ class Rows(webprows.RowMap):
     for the count of finished rows as it grows; ``release`` the rows above one that are no longer needed."""
 
     def __init__(self, data: bytes, eighths: int = 8) -> None:
-        self._ffi, self._lib = library()
-        self._data = data
-        self._scale = 8 // eighths
         self._requests: queue.SimpleQueue[int | None] = queue.SimpleQueue()
         self._replies: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
-        threading.Thread(target=self._work, name="jpegrows", daemon=True).start()
+        threading.Thread(target=_decode, args=([data], 8 // eighths, self._requests, self._replies),
+                         name="jpegrows", daemon=True).start()
         kind, value = self._replies.get()
         if kind != "started":
             raise ValueError(f"libjpeg cannot decode this JPEG this way: {value}")
@@ -219,68 +219,84 @@ class Rows(webprows.RowMap):
         """Stop decoding: the decoder's thread frees libjpeg's memory and ends."""
         self._requests.put(None)
 
-    def _work(self) -> None:
-        """The decoder's thread: set up, then decode as many rows as asked at a time, until told to stop."""
-        ffi, lib, replies = self._ffi, self._lib, self._replies
 
-        def error_exit(cinfo: Any) -> None:
-            try:
-                message = ffi.new("char[200]")
-                err.format_message(cinfo, message)
-                lib.jpeg_destroy_decompress(decompress)  # what libjpeg's own error_exit does before exit()
-                _parked.append(threading.current_thread())
-                replies.put(("failed", ffi.string(message).decode("ascii", "replace")))
-            finally:
-                threading.Event().wait()  # never return into libjpeg; see the module's docstring
+def _trim() -> None:
+    """Hand the memory this thread's malloc arena keeps free back to the OS (a parked thread would hold it
+    for good); nothing where the C library has no ``malloc_trim``."""
+    libc = webprows.libc()
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
 
-        def emit_message(cinfo: Any, level: int) -> None:
-            """Warnings are not printed (libjpeg decodes around corrupt data, as in Pillow); data that ends
-            early is remembered."""
-            if level < 0 and 0 <= err.msg_code <= err.last_jpeg_message:
-                if ffi.string(err.jpeg_message_table[err.msg_code]) == _EOF_WARNING:
-                    truncated.append(True)
 
-        truncated: list[bool] = []
-        err = ffi.new("struct jpeg_error_mgr *")
-        lib.jpeg_std_error(err)
-        callbacks = (ffi.callback("void(void *)", error_exit), ffi.callback("void(void *, int)", emit_message))
-        err.error_exit, err.emit_message = callbacks
-        cinfo = decompress = ffi.new("struct jpeg_decompress_struct *")
-        cinfo.err = err
-        lib.jpeg_CreateDecompress(cinfo, LIB_VERSION, ffi.sizeof("struct jpeg_decompress_struct"))
+def _decode(data: list[bytes], scale: int, requests: queue.SimpleQueue[int | None],
+            replies: queue.SimpleQueue[tuple[str, Any]]) -> None:
+    """The decoder's thread: set up, then decode as many rows as asked at a time into the rows at the address
+    it is given, until told to stop. It holds neither the rows nor (once parked) the original's bytes."""
+    ffi, lib = library()
+
+    def error_exit(cinfo: Any) -> None:
         try:
-            source = ffi.from_buffer(self._data)
-            lib.jpeg_mem_src(cinfo, source, len(self._data))
-            lib.jpeg_read_header(cinfo, 1)
-            colours = (cinfo.jpeg_color_space, cinfo.num_components)
-            if truncated or cinfo.data_precision != 8 or colours not in ((_JCS_YCBCR, 3), (_JCS_GRAYSCALE, 1)):
-                replies.put(("unusual", "not an 8-bit YCbCr or greyscale JPEG"))
-                return
-            channels = 4 if cinfo.num_components == 3 else 1
-            cinfo.out_color_space = _JCS_EXT_RGBX if channels == 4 else _JCS_GRAYSCALE
-            if self._scale > 1:
-                cinfo.scale_num, cinfo.scale_denom = 1, self._scale
-            lib.jpeg_start_decompress(cinfo)
-            if cinfo.output_components != channels:
-                replies.put(("unusual", "libjpeg chose another output"))
-                return
+            message = ffi.new("char[200]")
+            err.format_message(cinfo, message)
+            lib.jpeg_destroy_decompress(decompress)  # what libjpeg's own error_exit does before exit()
+            data.clear()
+            _trim()
+            _parked.append(threading.current_thread())
+            replies.put(("failed", ffi.string(message).decode("ascii", "replace")))
+        finally:
+            threading.Event().wait()  # never return into libjpeg; see the module's docstring
+
+    def emit_message(cinfo: Any, level: int) -> None:
+        """Warnings are not printed (libjpeg decodes around corrupt data, as Pillow does); data that ends
+        early is remembered."""
+        if level < 0 and 0 <= err.msg_code <= err.last_jpeg_message:
+            if ffi.string(err.jpeg_message_table[err.msg_code]) == _EOF_WARNING:
+                truncated.append(True)
+
+    truncated: list[bool] = []
+    err = ffi.new("struct jpeg_error_mgr *")
+    lib.jpeg_std_error(err)
+    callbacks = (ffi.callback("void(void *)", error_exit), ffi.callback("void(void *, int)", emit_message))
+    err.error_exit, err.emit_message = callbacks
+    cinfo = decompress = ffi.new("struct jpeg_decompress_struct *")
+    cinfo.err = err
+    lib.jpeg_CreateDecompress(cinfo, LIB_VERSION, ffi.sizeof("struct jpeg_decompress_struct"))
+    try:
+        lib.jpeg_mem_src(cinfo, ffi.from_buffer(data[0]), len(data[0]))  # the bytes stay alive in ``data``
+        lib.jpeg_read_header(cinfo, 1)
+        colours = (cinfo.jpeg_color_space, cinfo.num_components)
+        if truncated or cinfo.data_precision != 8 or colours not in ((_JCS_YCBCR, 3), (_JCS_GRAYSCALE, 1)):
+            replies.put(("unusual", "not an 8-bit YCbCr or greyscale JPEG"))
+            return
+        channels = 4 if cinfo.num_components == 3 else 1
+        cinfo.out_color_space = _JCS_EXT_RGBX if channels == 4 else _JCS_GRAYSCALE
+        if scale > 1:
+            cinfo.scale_num, cinfo.scale_denom = 1, scale
+        lib.jpeg_start_decompress(cinfo)
+        if truncated or cinfo.output_components != channels:
+            replies.put(("failed", "the data ends early" if truncated else "libjpeg chose another output"))
+            return
+        replies.put(("started", (cinfo.output_width, cinfo.output_height, channels)))
+        address = requests.get()
+        if address is None:
+            return
+        stride = cinfo.output_width * channels
+        pointers = ffi.new("JSAMPROW[]", [ffi.cast("JSAMPROW", address + row * stride)
+                                          for row in range(cinfo.output_height)])
+        while (target := requests.get()) is not None:
+            while (row := cinfo.output_scanline) < target:
+                if not lib.jpeg_read_scanlines(cinfo, pointers + row, target - row):
+                    replies.put(("failed", "no rows"))
+                    return
             if truncated:
                 replies.put(("failed", "the data ends early"))
                 return
-            replies.put(("started", (cinfo.output_width, cinfo.output_height, channels)))
-            address = self._requests.get()
-            if address is None:
-                return
-            stride = cinfo.output_width * channels
-            pointers = ffi.new("JSAMPROW[]", [ffi.cast("JSAMPROW", address + row * stride)
-                                              for row in range(cinfo.output_height)])
-            while (target := self._requests.get()) is not None:
-                while (row := cinfo.output_scanline) < target:
-                    if not lib.jpeg_read_scanlines(cinfo, pointers + row, target - row):
-                        replies.put(("failed", "no rows"))
-                        return
-                replies.put(("failed", "the data ends early") if truncated else ("rows", cinfo.output_scanline))
-        except Exception as exc:  # noqa: BLE001 - reported to the caller, which decodes the image whole
-            replies.put(("failed", repr(exc)))
-        finally:
-            lib.jpeg_destroy_decompress(cinfo)
+            if target == cinfo.output_height:
+                # the markers after the last rows, as Pillow reads them: one it cannot parse is an error
+                # there too (a missing EOI, only warned of, is not)
+                lib.jpeg_finish_decompress(cinfo)
+            replies.put(("rows", target))
+    except Exception as exc:  # noqa: BLE001 - reported to the caller, which decodes the image whole
+        replies.put(("failed", repr(exc)))
+    finally:
+        lib.jpeg_destroy_decompress(cinfo)

@@ -43,7 +43,7 @@ _MREMAP_MAYMOVE_FIXED = 0x1 | 0x2
 
 
 @lru_cache(maxsize=None)
-def _libc() -> ctypes.CDLL | None:
+def libc() -> ctypes.CDLL | None:
     """The C library's ``mremap`` and ``mmap`` (Linux), or None."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -60,13 +60,13 @@ def _libc() -> ctypes.CDLL | None:
 def _move_pages(base: int, source: int, target: int, size: int) -> bool:
     """Move the ``size`` bytes of pages at ``base + source`` to ``base + target`` (page-aligned, not
     overlapping), filling the hole left with fresh untouched pages; False where that cannot be done."""
-    libc = _libc()
-    if libc is None:
+    c_library = libc()
+    if c_library is None:
         return False
-    moved = libc.mremap(base + source, size, size, _MREMAP_MAYMOVE_FIXED, base + target)
+    moved = c_library.mremap(base + source, size, size, _MREMAP_MAYMOVE_FIXED, base + target)
     if moved != base + target:
         return False
-    filled = libc.mmap(base + source, size, _PROT_READ_WRITE, _MAP_PRIVATE_ANONYMOUS_FIXED, -1, 0)
+    filled = c_library.mmap(base + source, size, _PROT_READ_WRITE, _MAP_PRIVATE_ANONYMOUS_FIXED, -1, 0)
     if filled != base + source:
         raise OSError("the rows' memory map could not be mended")
     return True
