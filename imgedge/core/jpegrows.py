@@ -13,7 +13,7 @@ error to the caller and parks that thread for good, never returning into libjpeg
 its stack and what its malloc arena cannot hand back (1.4 MiB measured, after ``malloc_trim``), not the
 rows nor the original's bytes; after ``MAX_PARKED`` of them the scanline decode is off for the life of the
 process. (Decoding the file first with Pillow at 1/8 instead, which meets every error libjpeg
-would, cost 25-50 % of a baseline decode and 75-85 % of a progressive one: benchmarks/RESULTS.md.) A
+would, cost 11-35 % of a baseline decode and 44-70 % of a progressive one: benchmarks/RESULTS.md.) A
 truncated file, which libjpeg only warns of (and decodes as grey), is an error here, as in Pillow.
 Anything unexpected (no library, another struct layout, a colour space or precision other than 8-bit
 YCbCr or greyscale) raises ``ValueError`` or ``OSError``, and the caller decodes the image whole.
