@@ -15,6 +15,7 @@ import imgedge
 from imgedge.config import Config
 from imgedge.core import decode, geometry, jpegrows, resize
 from imgedge.errors import UnprocessableImage
+from tests.metrics import psnr
 
 
 def _photo(mode: str) -> Image.Image:
@@ -134,3 +135,24 @@ def test_an_error_parks_the_decoder_and_enough_of_them_turn_it_off(monkeypatch):
     assert len(jpegrows._parked) == 1 and jpegrows._parked[0].is_alive()
     assert not jpegrows.available()
     assert threading.main_thread().is_alive()
+
+
+def test_a_large_jpeg_variant_is_made_from_its_rows(monkeypatch):
+    """A JPEG whose full-size frame passes ``JPEG_BANDS_FROM_BYTES`` goes through the scanline decoder in
+    the pipeline, to the variant the whole decode makes (within the bands' rounding and the encoder's)."""
+    if not resize.SIMD:
+        pytest.skip("cykooz.resizer has no wheel here: JPEGs decode whole")
+    noise = Image.effect_noise((2400, 1800), 40)
+    picture = Image.merge("RGB", [Image.linear_gradient("L").resize(noise.size), noise, noise.rotate(180)])
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=85)
+    data = buffer.getvalue()
+    calls = []
+    banded = decode.jpeg_resampled
+    monkeypatch.setattr(decode, "jpeg_resampled", lambda *args: calls.append(args[3]) or banded(*args))
+    rows = Image.open(io.BytesIO(imgedge.transform(data, "w=1200&fmt=webp&q=95").data)).convert("RGB")
+    assert calls == [8]
+    monkeypatch.setattr(decode, "jpeg_bands", lambda source, eighths: False)
+    whole = Image.open(io.BytesIO(imgedge.transform(data, "w=1200&fmt=webp&q=95").data)).convert("RGB")
+    assert len(calls) == 1 and rows.size == whole.size == (1200, 900)
+    assert psnr(rows, whole) >= 45
