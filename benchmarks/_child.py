@@ -50,6 +50,9 @@ def main() -> None:
         for codec in ("pyspng", "webp"):  # imported on a container's first decode, then resident
             decode._codec(codec)
         decode._webp_rows()  # ... and Pillow's libwebp through ctypes
+        rows = decode._jpeg_rows()  # ... and its libjpeg through cffi
+        if rows is not None:
+            rows.available()
     with open(path, "rb") as fh:
         data = fh.read()
     before = vm("VmHWM")

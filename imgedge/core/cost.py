@@ -95,7 +95,8 @@ PNG_STRIP_WORK_BYTES = 8 * 1024 * 1024
 #: ... and resampled band by band (``decode.png_resampled``), besides the output: the band of source rows
 #: (``decode.PNG_BAND_BYTES`` and the filter's reach), the strips it is pasted from, the band's output. A
 #: WebP resampled in bands (``decode.webp_resampled``) holds less with the same: the band's rows in the
-#: decoder's memory map and the rows of one feed step ahead of it (``webprows.FEED_ROWS``).
+#: decoder's memory map and the rows of one feed step ahead of it (``webprows.FEED_ROWS``), and so does a
+#: JPEG's (``decode.jpeg_resampled``, ``jpegrows.FEED_ROWS``), besides a progressive one's coefficients.
 PNG_BAND_WORK_BYTES = 16 * 1024 * 1024
 #: Encoder working memory, bytes per output pixel (AVIF's aom keeps several YUV planes and its analysis;
 #: at 4:4:4 with SSIM tuning, ``encode.AVIF_SUBSAMPLING``, VmHWM grew by 34.3 bytes/px on a 4 MP frame,
@@ -209,8 +210,8 @@ def avif_speed(quality: int | None, pixels: int, seconds: float, default: int) -
 def work_bytes(work: Work) -> int:
     """Bytes the generation adds to the process at its peak."""
     decoded = decode_bytes(work.decoded_pixels, work.decoded_mode, work.stored_pixels, work.coefficient_bytes)
-    if work.banded:  # the output (counted below) and one band are held
-        decoded = PNG_STRIP_WORK_BYTES + PNG_BAND_WORK_BYTES
+    if work.banded:  # the output (counted below) and one band are held, and a progressive JPEG's coefficients
+        decoded = PNG_STRIP_WORK_BYTES + PNG_BAND_WORK_BYTES + int(work.stored_pixels * work.coefficient_bytes)
     elif work.strip_shrink:  # only the (reduced) result and one strip are held
         decoded = work.decoded_pixels // work.strip_shrink ** 2 * 4 + PNG_STRIP_WORK_BYTES
     # A conversion's copy, and the premultiplied copy the resampler makes of an image with alpha; reduced

@@ -556,12 +556,71 @@ def webp_resampled(source: SourceImage, crop: tuple[float, float, float, float],
     rows_module = _webp_rows()
     if rows_module is None:
         return None
-    mode = source.image.mode
     try:
         decoder = rows_module.Rows(source.data, size)
+    except Exception:  # noqa: BLE001 - whatever the incremental decoder rejects, the whole-image decoders try
+        return None
+    return _rows_resampled(source, decoder, source.image.mode, crop, out, 8)
+
+
+#: A JPEG whose frame at its DCT scale (``cost.frame_bytes``) would take at least this many bytes is
+#: resampled in bands as libjpeg decodes its rows (``jpeg_resampled``): the full-size decodes whose peak
+#: was above libvips' (benchmarks/RESULTS.md, "JPEG rows as they are decoded").
+JPEG_BANDS_FROM_BYTES = 16 * 1024 * 1024
+
+
+def jpeg_bands(source: SourceImage, eighths: int) -> bool:
+    """Whether ``jpeg_resampled`` can resample this JPEG at ``eighths``/8 in bands, and its frame is large
+    enough for that to matter: an RGB or greyscale one, with the SIMD resampler, where Pillow's libjpeg
+    can be called (``jpegrows``)."""
+    if not (FAST_DECODE and resize.SIMD and source.format == "JPEG" and source.image.mode in ("RGB", "L")
+            and source.data):
+        return False
+    width, height = decoded_size(source.stored_size, eighths)
+    if cost.frame_bytes(width * height, source.image.mode) < JPEG_BANDS_FROM_BYTES:
+        return False
+    rows_module = _jpeg_rows()
+    return rows_module is not None and rows_module.available()
+
+
+@lru_cache(maxsize=None)
+def _jpeg_rows() -> ModuleType | None:
+    """``jpegrows`` (imported on first use: cffi), or None where it cannot be imported."""
+    try:
+        return importlib.import_module(f"{__package__}.jpegrows")
+    except ImportError:
+        return None
+
+
+def jpeg_resampled(source: SourceImage, crop: tuple[float, float, float, float], out: tuple[int, int],
+                   eighths: int) -> Image.Image | None:
+    """``crop`` (stored pixels) of a JPEG (``jpeg_bands``) decoded at ``eighths``/8 and LANCZOS-resampled to
+    ``out`` band by band as libjpeg's scanline decoder finishes its rows, the pages of the rows used handed
+    back as it goes: the whole decode's resample (to the rounding of ``resize.resampled_in_bands``),
+    without the full-size frame. None where libjpeg rejects it (decode it whole: Pillow decides)."""
+    rows_module = _jpeg_rows()
+    if rows_module is None:
+        return None
+    try:
+        decoder = rows_module.Rows(source.data, eighths)
+    except Exception:  # noqa: BLE001 - whatever the scanline decoder rejects, Pillow decodes or refuses
+        return None
+    try:
+        if decoder.mode != source.image.mode:
+            return None
+        return _rows_resampled(source, decoder, decoder.mode, crop, out, eighths)
+    finally:
+        decoder.close()  # the decoder's thread ends even where no row was asked for
+
+
+def _rows_resampled(source: SourceImage, decoder: Any, mode: str, crop: tuple[float, float, float, float],
+                    out: tuple[int, int], eighths: int) -> Image.Image | None:
+    """``crop`` (stored pixels) resampled to ``out`` in bands as ``decoder`` (a ``webprows.RowMap`` that
+    ``decoded()`` fills) finishes its rows; None where it fails."""
+    try:
         decoded_size = (decoder.width, decoder.height)
         region = (crop if decoded_size == source.stored_size else
-                  geometry.scale_box(crop, decoded_scale(decoded_size, source.stored_size, 8), decoded_size))
+                  geometry.scale_box(crop, decoded_scale(decoded_size, source.stored_size, eighths), decoded_size))
 
         def rows(first: int, end: int) -> tuple[Image.Image, int]:
             return _mapped(decoder.buffer, mode, (decoder.width, end - first), {}, first * decoder.stride), first
@@ -569,7 +628,7 @@ def webp_resampled(source: SourceImage, crop: tuple[float, float, float, float],
         band_bytes = min(PNG_BAND_BYTES, max(WEBP_BAND_MIN_BYTES, decoder.stride * decoder.height // WEBP_BANDS))
         result = resize.resampled_in_bands(mode, decoded_size, region, out, decoder.decoded(), rows,
                                            decoder.release, band_bytes)
-    except Exception:  # noqa: BLE001 - whatever the incremental decoder rejects, the whole-image decoders try
+    except Exception:  # noqa: BLE001 - whatever the row decoder rejects, the whole-image decoders try
         return None
     result.info = dict(source.image.info)
     return result

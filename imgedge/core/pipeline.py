@@ -13,7 +13,8 @@ the original's JSON description). One path for every request:
    decoded in strips and box-reduced as it goes (``decode.png_shrink``) or resampled band by band
    (``decode.png_resampled``: the output's pixels, the resample step then has nothing left to do), a still
    WebP to a lossy format resampled band by band as libwebp's incremental decoder finishes its rows
-   (``decode.webp_resampled``);
+   (``decode.webp_resampled``), and a JPEG whose decoded frame is large as libjpeg's scanline decoder
+   finishes its rows (``decode.jpeg_resampled``);
 5. ``smartcrop.output_focus`` (``g=smart`` only): re-plan around the salient window of the reduced pixels;
 6. per frame (one for a still, ``animate.read`` for an animation): ``steps.FRAME_STEPS``, the ordered
    tuple of per-pixel steps;
@@ -182,7 +183,7 @@ def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | N
         strips = spec.format in LOSSY and not animated
         shrink = decode.png_shrink(source, stored_crop, stored_out) if strips else 1
         bands = strips and shrink == 1 and layout.spec.gravity != "smart" and (
-            decode.png_bands(source) or decode.webp_bands(source))
+            decode.png_bands(source) or decode.webp_bands(source) or decode.jpeg_bands(source, eighths))
         work = admission.work_for(source, eighths, frames, admission.output_format(spec, animated),
                                   admission.priced_quality(spec), layout.spec.gravity == "smart", stored_out,
                                   stored_crop, probes=admission.probes_for(spec, animated), shrink=shrink,
@@ -192,7 +193,8 @@ def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | N
         pixels = None
         if bands:
             pixels = (decode.webp_resampled(source, stored_crop, stored_out, webp_size) if source.format == "WEBP"
-                      else decode.png_resampled(source, stored_crop, stored_out))
+                      else decode.jpeg_resampled(source, stored_crop, stored_out, eighths)
+                      if source.format == "JPEG" else decode.png_resampled(source, stored_crop, stored_out))
         if pixels is not None:  # already the output's pixels, in stored orientation
             region: geometry.Box = (0.0, 0.0, float(stored_out[0]), float(stored_out[1]))
         else:

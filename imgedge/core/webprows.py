@@ -21,7 +21,7 @@ import glob
 import importlib
 import mmap
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 #: ``WEBP_DECODER_ABI_VERSION`` of the ``decode.h`` the structures below follow.
@@ -43,7 +43,7 @@ _MREMAP_MAYMOVE_FIXED = 0x1 | 0x2
 
 
 @lru_cache(maxsize=None)
-def _libc() -> ctypes.CDLL | None:
+def libc() -> ctypes.CDLL | None:
     """The C library's ``mremap`` and ``mmap`` (Linux), or None."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -60,13 +60,13 @@ def _libc() -> ctypes.CDLL | None:
 def _move_pages(base: int, source: int, target: int, size: int) -> bool:
     """Move the ``size`` bytes of pages at ``base + source`` to ``base + target`` (page-aligned, not
     overlapping), filling the hole left with fresh untouched pages; False where that cannot be done."""
-    libc = _libc()
-    if libc is None:
+    c_library = libc()
+    if c_library is None:
         return False
-    moved = libc.mremap(base + source, size, size, _MREMAP_MAYMOVE_FIXED, base + target)
+    moved = c_library.mremap(base + source, size, size, _MREMAP_MAYMOVE_FIXED, base + target)
     if moved != base + target:
         return False
-    filled = libc.mmap(base + source, size, _PROT_READ_WRITE, _MAP_PRIVATE_ANONYMOUS_FIXED, -1, 0)
+    filled = c_library.mmap(base + source, size, _PROT_READ_WRITE, _MAP_PRIVATE_ANONYMOUS_FIXED, -1, 0)
     if filled != base + source:
         raise OSError("the rows' memory map could not be mended")
     return True
@@ -125,20 +125,24 @@ def layout_matches(ffi: object, lib: object) -> bool:
 
 
 def library_path() -> str | None:
-    """The libwebp Pillow's WebP plugin is linked with: as mapped into this process, else in the folder
-    its wheel keeps its libraries in."""
-    importlib.import_module("PIL._webp")  # loads it, if it is not loaded yet
+    """The libwebp Pillow's WebP plugin is linked with (``pillow_library``)."""
+    return pillow_library("PIL._webp", _is_libwebp)
+
+
+def pillow_library(module: str, is_it: Callable[[str], bool]) -> str | None:
+    """The library ``is_it`` picks among those Pillow's ``module`` is linked with: as mapped into this
+    process once ``module`` is loaded, else in the folder Pillow's wheel keeps its libraries in."""
+    importlib.import_module(module)  # loads it, if it is not loaded yet
     try:
         with open("/proc/self/maps", encoding="utf-8") as maps:
             for line in maps:
                 path = line.rsplit(" ", 1)[-1].strip()
-                if os.path.basename(path).startswith("libwebp") and _is_libwebp(path):
+                if path.startswith("/") and is_it(path):
                     return path
     except OSError:
         pass
     pil = os.path.dirname(importlib.import_module("PIL").__file__ or "")
-    found = [path for path in glob.glob(os.path.join(pil, os.pardir, "pillow.libs", "libwebp*"))
-             if _is_libwebp(path)]
+    found = [path for path in glob.glob(os.path.join(pil, os.pardir, "pillow.libs", "*")) if is_it(path)]
     return found[0] if len(found) == 1 else None
 
 
@@ -178,7 +182,39 @@ def library() -> ctypes.CDLL:
     return lib
 
 
-class Rows:
+class RowMap:
+    """Decoded rows (``stride`` bytes each, ``height`` of them) in an anonymous memory map that the decoder
+    writes top down; ``_done`` is how many it has finished. ``release`` hands the pages above a row on."""
+
+    def __init__(self, stride: int, height: int) -> None:
+        self.stride, self.height = stride, height
+        # private: a page handed back is freed (a shared one would stay in its shared-memory object); an
+        # untouched one is not resident
+        self.buffer = mmap.mmap(-1, stride * height, flags=mmap.MAP_PRIVATE)
+        self._address = ctypes.addressof(ctypes.c_char.from_buffer(self.buffer))
+        self._released = 0  # end of the pages handed on
+        self._done = 0  # rows the decoder has finished
+        self._moved_to = 0  # end of the pages moved ahead so far
+
+    def release(self, row: int) -> None:
+        """The rows above ``row`` are not needed again (whole pages only; they read as zeros after). Their
+        pages are moved under rows the decoder has yet to write (``mremap``), so the decode writes into pages
+        already resident instead of faulting in fresh zeroed ones, which took about a third of the decode's
+        time; where they cannot be moved, they are handed back to the OS."""
+        end = row * self.stride // mmap.PAGESIZE * mmap.PAGESIZE
+        size = end - self._released
+        if size <= 0:
+            return
+        ahead = -(-(self._done + _AHEAD_ROWS) * self.stride // mmap.PAGESIZE) * mmap.PAGESIZE
+        target = max(self._moved_to, ahead)
+        if target + size <= len(self.buffer) and _move_pages(self._address, self._released, target, size):
+            self._moved_to = target + size
+        else:
+            self.buffer.madvise(mmap.MADV_DONTNEED, self._released, size)
+        self._released = end
+
+
+class Rows(RowMap):
     """A still WebP being decoded into ``buffer`` (``stride`` bytes a row, RGBA), at ``size`` when given
     (libwebp's scaler). Iterate ``decoded()`` for the count of finished rows as it grows; ``release`` the
     rows above one that are no longer needed."""
@@ -199,17 +235,10 @@ class Rows:
             config.options.use_scaling = 1
             config.options.scaled_width, config.options.scaled_height = size
             self.width, self.height = size
-        self.stride = self.width * 4
-        # private: a page handed back is freed (a shared one would stay in its shared-memory object); an
-        # untouched one is not resident
-        self.buffer = mmap.mmap(-1, self.stride * self.height, flags=mmap.MAP_PRIVATE)
-        self._released = 0  # end of the pages handed on
+        RowMap.__init__(self, self.width * 4, self.height)
         output = config.output
         output.colorspace = MODE_RGBA
         output.is_external_memory = 1
-        self._address = ctypes.addressof(ctypes.c_char.from_buffer(self.buffer))
-        self._done = 0  # rows libwebp has finished
-        self._moved_to = 0  # end of the pages moved ahead so far
         output.u.RGBA.rgba = self._address
         output.u.RGBA.stride = self.stride
         output.u.RGBA.size = len(self.buffer)
@@ -238,20 +267,3 @@ class Rows:
                 raise ValueError("the WebP's data ends early")
         finally:
             lib.WebPIDelete(decoder)
-
-    def release(self, row: int) -> None:
-        """The rows above ``row`` are not needed again (whole pages only; they read as zeros after). Their
-        pages are moved under rows libwebp has yet to write (``mremap``), so the decode writes into pages
-        already resident instead of faulting in fresh zeroed ones, which took about a third of the decode's
-        time; where they cannot be moved, they are handed back to the OS."""
-        end = row * self.stride // mmap.PAGESIZE * mmap.PAGESIZE
-        size = end - self._released
-        if size <= 0:
-            return
-        ahead = -(-(self._done + _AHEAD_ROWS) * self.stride // mmap.PAGESIZE) * mmap.PAGESIZE
-        target = max(self._moved_to, ahead)
-        if target + size <= len(self.buffer) and _move_pages(self._address, self._released, target, size):
-            self._moved_to = target + size
-        else:
-            self.buffer.madvise(mmap.MADV_DONTNEED, self._released, size)
-        self._released = end

@@ -76,6 +76,9 @@ def test_a_progressive_jpeg_decodes_at_its_baseline_twins_scale(monkeypatch):
     load = decode.load_pixels
     monkeypatch.setattr(decode, "load_pixels", lambda source, eighths=8, *rest: scales.append(eighths) or load(
         source, eighths, *rest))
+    banded = decode.jpeg_resampled  # a large frame's rows, where libjpeg's scanline decoder is at hand
+    monkeypatch.setattr(decode, "jpeg_resampled", lambda source, crop, out, eighths: scales.append(eighths) or banded(
+        source, crop, out, eighths))
     for progressive in (False, True):
         data = encoded(picture, "JPEG", quality=80, progressive=progressive)
         image = open_bytes(data)
