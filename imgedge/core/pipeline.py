@@ -230,6 +230,7 @@ def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | N
             return _result(placeholder.text(image, spec.format).encode(), spec.format, image.size, source, stages,
                            predicted)
         admission.require_encode(predicted, stages.since_start(), deadline)
+        decode.release_cached_blocks()
         return _encode_still(image, kept, frame, spec, exif, avif_speed, deadline, source, stages, predicted,
                              config.auto_quality_allowance)
 
