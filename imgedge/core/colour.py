@@ -21,14 +21,16 @@ from PIL import Image
 _CONVERTIBLE = {b"RGB ": ("RGB", "RGBA"), b"CMYK": ("CMYK",)}
 
 
-def to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
-    """``image`` in sRGB (L, LA, RGB or RGBA), with ``icc_profile`` applied when it is not sRGB."""
+def to_srgb(image: Image.Image, icc_profile: bytes | None, *, in_place: bool = False) -> Image.Image:
+    """``image`` in sRGB (L, LA, RGB or RGBA), with ``icc_profile`` applied when it is not sRGB.
+    ``in_place``: the caller owns ``image``, so an RGB or RGBA conversion may write into it (the same
+    pixels without a second output-sized image)."""
     if icc_profile and len(icc_profile) >= 128:
         modes = _CONVERTIBLE.get(icc_profile[16:20])
         if modes and image.mode in modes and not is_srgb(icc_profile):
             transform = _transform(icc_profile, image.mode)
             if transform is not None:
-                return transform.apply(image)
+                return transform.apply_in_place(image) if in_place and image.mode != "CMYK" else transform.apply(image)
     if image.mode == "CMYK":
         return image.convert("RGB")
     return image

@@ -84,6 +84,14 @@ BLOCKS_MAX = 8
 if "PILLOW_BLOCKS_MAX" not in os.environ and Image.core.get_blocks_max() < BLOCKS_MAX:
     Image.core.set_blocks_max(BLOCKS_MAX)
 
+
+def release_cached_blocks() -> None:
+    """Hand the blocks the steps freed back to the OS before the encode: the encoders allocate with
+    ``malloc``, which cannot reuse Pillow's cached blocks, so they would sit under the encoder's own
+    memory (an EXIF-rotated 4 MP portrait to 1920 px JPEG: 50 -> 36 MiB). The images still alive at the
+    end of the request refill the cache for the next one."""
+    Image.core.clear_cache()
+
 #: DCT scales as (numerator over 8, denominator handed to Pillow's decoder).
 JPEG_SCALES: tuple[tuple[int, int], ...] = ((1, 8), (2, 4), (4, 2), (8, 1))
 #: How many times the output size the DCT-scaled crop must keep, per scale (eighths), for the LANCZOS

@@ -218,13 +218,20 @@ def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | N
             return _encode_animation(animation, spec, exif, avif_speed, deadline, source, stages, predicted,
                                  config.auto_quality_allowance)
     with stages.stage("resize"):
-        image = steps.process(pixels, frame)
+        # a lossy still never reads the decoded pixels again (PNG and GIF palettes do): unless they are the
+        # source's own (Pillow's decode), the steps get the only reference, so each image is freed (or
+        # written into) as soon as the next step has made its own, and none is held through the encode
+        handed = spec.format in LOSSY and pixels is not source.image
+        given, kept = [pixels], None if handed else pixels
+        del pixels
+        image = steps.process(given.pop(), frame, owned=handed)
     with stages.stage("encode"):
         if spec.format in PLACEHOLDER_FORMATS:
             return _result(placeholder.text(image, spec.format).encode(), spec.format, image.size, source, stages,
                            predicted)
         admission.require_encode(predicted, stages.since_start(), deadline)
-        return _encode_still(image, pixels, frame, spec, exif, avif_speed, deadline, source, stages, predicted,
+        decode.release_cached_blocks()
+        return _encode_still(image, kept, frame, spec, exif, avif_speed, deadline, source, stages, predicted,
                              config.auto_quality_allowance)
 
 
@@ -243,16 +250,19 @@ def _watermark(spec: VariantSpec, data: bytes | None, config: Config) -> dict:
     return {"mark": mark, "mark_settings": config.watermark(spec.watermark)}
 
 
-def _encode_still(image: Image.Image, pixels: Image.Image, frame: steps.Frame, spec: VariantSpec,
+def _encode_still(image: Image.Image, pixels: Image.Image | None, frame: steps.Frame, spec: VariantSpec,
                   exif: bytes | None, avif_speed: int, deadline: Deadline, source: decode.SourceImage,
                   stages: _Stages, predicted: cost.Estimate, allowance: float | None) -> TransformResult:
     """The encode step of a still: the format (``legacy`` resolved on the pixels), PNG/GIF palettes from
-    the source's colours, then a byte budget's quality and size steps."""
+    the source's colours, then a byte budget's quality and size steps. ``pixels``: the decoded image,
+    None for a lossy format (never read: ``_render`` let the steps free it)."""
     fmt = encode.choose_format(spec.format, image)
     icc = frame.icc
-    plain = palette.plain_reference(pixels, frame.region, frame.size, frame.orientation, spec) if fmt == "png" and (
-        frame.plan.canvas is None and (not icc or colour.is_srgb(icc))) else None
-    colours = palette.colour_count(pixels) if fmt in ("png", "gif") else None  # the source's, before resampling
+    palettes = pixels if fmt in ("png", "gif") else None
+    plain = palette.plain_reference(palettes, frame.region, frame.size, frame.orientation, spec) if (
+        palettes is not None and fmt == "png" and frame.plan.canvas is None and (not icc or colour.is_srgb(icc))
+    ) else None
+    colours = palette.colour_count(palettes) if palettes is not None else None  # the source's, before resampling
 
     def encoder(img: Image.Image, quality: int | None) -> bytes:
         return encode.encode(img, fmt, quality, exif=exif, source_colours=colours, avif_speed=avif_speed)

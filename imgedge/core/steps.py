@@ -31,6 +31,9 @@ class Frame:
     plan: geometry.Plan
     mark: Image.Image | None = None  # the watermark image, when the request names one
     mark_settings: Mapping[str, Any] | None = None
+    #: The image the next step gets belongs to the steps (made by an earlier one, or handed over by the
+    #: caller), so a step may change it in place rather than make another output-sized image.
+    owned: bool = False
 
 
 Step = Callable[[Image.Image, Frame], Image.Image]
@@ -47,7 +50,7 @@ def resample(image: Image.Image, frame: Frame) -> Image.Image:
 
 
 def to_srgb(image: Image.Image, frame: Frame) -> Image.Image:
-    return colour.to_srgb(image, frame.icc)
+    return colour.to_srgb(image, frame.icc, in_place=frame.owned)
 
 
 def orient(image: Image.Image, frame: Frame) -> Image.Image:
@@ -89,9 +92,13 @@ def watermark(image: Image.Image, frame: Frame) -> Image.Image:
 FRAME_STEPS: tuple[Step, ...] = (normalise, resample, to_srgb, orient, adjust, blur, sharpen, flatten, pad, watermark)
 
 
-def process(image: Image.Image, frame: Frame) -> Image.Image:
-    """``image`` through every step, with its own copy of ``frame``."""
-    own = replace(frame)
+def process(image: Image.Image, frame: Frame, *, owned: bool = False) -> Image.Image:
+    """``image`` through every step, with its own copy of ``frame``. ``owned``: the caller keeps no other
+    reference to ``image`` (nor does anything else), so the steps may write into it and each image is
+    freed as soon as the next step has made its own."""
+    own = replace(frame, owned=owned)
     for step in FRAME_STEPS:
-        image = step(image, own)
+        made = step(image, own)
+        own.owned = own.owned or made is not image
+        image = made
     return image

@@ -7,6 +7,7 @@ import pytest
 from PIL import Image, ImageCms
 
 import imgedge
+from imgedge.core import colour, steps
 from tests.metrics import psnr
 from tests.photos import encoded, open_bytes, photo
 
@@ -92,3 +93,31 @@ def test_few_colour_images_become_lossless_palette_pngs():
     out = open_bytes(imgedge.transform(encoded(art, "PNG"), "w=800&fmt=png").data)  # no resample: 3 colours
     assert out.mode == "P"
     assert out.convert("RGBA").tobytes() == art.tobytes()
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+def test_the_conversion_in_place_makes_the_same_pixels(mode):
+    image = wide_gamut_version(open_bytes(photo(LANDSCAPE)).convert("RGB").resize((300, 200))).convert(mode)
+    copied = colour.to_srgb(image, WIDE)
+    written = image.copy()
+    assert colour.to_srgb(written, WIDE, in_place=True) is written
+    assert written.tobytes() == copied.tobytes() and copied.tobytes() != image.tobytes()
+
+
+@pytest.mark.parametrize(("fmt", "size", "query"), [("JPEG", (2400, 1800), "w=1600&fmt=webp"),
+                                                    ("JPEG", None, "w=400&fmt=jpeg"),
+                                                    ("PNG", None, "w=300&fmt=avif"), ("PNG", None, "w=300&fmt=png")])
+def test_handing_the_decoded_pixels_to_the_steps_changes_no_pixel(monkeypatch, fmt, size, query):
+    """A lossy still's steps own the decoded pixels (converted in place, freed before the encode): the
+    same bytes as steps that copy, and a PNG output still reads the source's colours. 2400x1800 is a
+    JPEG frame large enough to be resampled as its rows are decoded."""
+    source = open_bytes(photo(LANDSCAPE)).convert("RGB")
+    wide = wide_gamut_version(source.resize(size) if size else source)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways: the steps transpose the converted image
+    data = encoded(wide, fmt, icc_profile=WIDE, exif=exif)
+    owned = imgedge.transform(data, query).data
+    process, to_srgb = steps.process, colour.to_srgb
+    monkeypatch.setattr(steps, "process", lambda image, frame, owned=False: process(image, frame))
+    monkeypatch.setattr(colour, "to_srgb", lambda image, icc, in_place=False: to_srgb(image, icc))
+    assert imgedge.transform(data, query).data == owned
