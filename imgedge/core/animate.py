@@ -110,8 +110,7 @@ def encode(animation: Animation, fmt: str, quality: int | None, exif: bytes | No
         first.save(out, "WEBP", quality=quality or 80, method=4, **common, **({"exif": exif} if exif else {}))
     elif fmt == "avif":
         # one alpha mode for the whole file: decided on every frame (a masked histogram each)
-        (first, *rest), premultiplied = avif_alpha(frames)
-        first.info = {}
+        (first, *rest), premultiplied = avif_alpha(frames)  # a flattened frame is a new image: no info either
         first.save(out, "AVIF", quality=quality or 60, speed=max(avif_speed, AVIF_SPEED),
                    **{**common, "append_images": rest}, alpha_premultiplied=premultiplied,
                    **({"exif": exif} if exif else {}))
