@@ -98,10 +98,25 @@ def admit(work: cost.Work, config: Config, deadline: Deadline, source_bytes: int
     return speed, estimate
 
 
+def graphic_alpha_speed(quality: int | None, pixels: int, avif_speed: int, predicted: cost.Estimate, spent: float,
+                        deadline: Deadline) -> int | None:
+    """The alpha plane's AVIF speed should the image be a one-colour graphic (``encode.AVIF_GRAPHIC_ALPHA_SPEED``),
+    when the generation runs at the default speed and that slower encode, priced by the cost model and
+    scaled by the pace so far (``require_encode``), still fits with the store's reserve; None otherwise."""
+    if avif_speed != encode.AVIF_SPEED:
+        return None
+    seconds = cost.graphic_alpha_seconds(quality, pixels) * _pace(predicted, spent) * cost.SAFETY
+    return encode.AVIF_GRAPHIC_ALPHA_SPEED if deadline.allows(seconds + STORE_RESERVE_SECONDS) else None
+
+
+def _pace(predicted: cost.Estimate, spent: float) -> float:
+    """How much slower than predicted the decode and resample ran (1 to 4)."""
+    expected = predicted.decode_s + predicted.resample_s
+    return min(4.0, max(1.0, spent / expected)) if expected > 0 else 1.0
+
+
 def require_encode(predicted: cost.Estimate, spent: float, deadline: Deadline) -> None:
     """Before the encode (which nothing can interrupt): its predicted time, scaled by how much slower
     than predicted the decode and resample actually ran (``spent`` seconds so far), must fit in what is
     left."""
-    expected = predicted.decode_s + predicted.resample_s
-    pace = min(4.0, max(1.0, spent / expected)) if expected > 0 else 1.0
-    deadline.require(predicted.encode_s * pace * cost.SAFETY, "encoding this variant")
+    deadline.require(predicted.encode_s * _pace(predicted, spent) * cost.SAFETY, "encoding this variant")

@@ -77,6 +77,13 @@ AVIF_ONE_COLOUR_RANGE = 32
 #: keep theirs, so nothing shown changes by more than this. 1 left gulp's faint pixels noisy (more bytes
 #: than premultiplied); flattening all within 8 capped the icons at 42-51 dB PSNR.
 AVIF_FLAT_TOLERANCE = 2
+#: A one-colour graphic's alpha plane (``avif_alpha``: its colour planes are flat, so the alpha is nearly
+#: the whole file) is encoded at aom speed 5, libheif's and so libvips' default, when the cost model finds
+#: the time (``admission.graphic_alpha_speed``): at speed 6 aom prunes the intra modes that draw an
+#: alpha's stripes and curves, 0.3-1.2 dB at equal bytes on the corpus' graphics (320 and 1080 px); speed
+#: 5 takes 2-6x the alpha's time, which on a photo would be most of the encode (benchmarks/RESULTS.md,
+#: "AVIF transparency").
+AVIF_GRAPHIC_ALPHA_SPEED = 5
 #: None = Pillow's default (every core); the benchmarks set 1 to compare single-threaded.
 AVIF_MAX_THREADS: int | None = None
 
@@ -105,11 +112,13 @@ def choose_format(fmt: str, image: Image.Image) -> str:
 
 
 def encode(image: Image.Image, fmt: str, quality: int | None, *, exif: bytes | None = None,
-           source_colours: int | None = None, plain: Image.Image | None = None, avif_speed: int | None = None) -> bytes:
+           source_colours: int | None = None, plain: Image.Image | None = None, avif_speed: int | None = None,
+           graphic_alpha_speed: int | None = None) -> bytes:
     """Encode ``image`` (L, LA, RGB or RGBA) as ``fmt`` (jpeg, webp, avif, png, gif), with the EXIF block
     ``exif`` if any. PNG/GIF: ``source_colours`` (``palette.colour_count`` of the source) and ``plain``
     (``palette.plain_reference``) keep few-colour images small. ``avif_speed``: the cost model's choice
-    when the default speed would not finish in time (``cost.avif_speed``)."""
+    when the default speed would not finish in time (``cost.avif_speed``); ``graphic_alpha_speed``: the
+    alpha plane's, should the image be a one-colour graphic (``AVIF_GRAPHIC_ALPHA_SPEED`` where it fits)."""
     if fmt == "png":
         return palette.encode_png(drop_opaque_alpha(image), source_colours=source_colours, plain=plain, exif=exif)
     out = io.BytesIO()
@@ -127,7 +136,9 @@ def encode(image: Image.Image, fmt: str, quality: int | None, *, exif: bytes | N
     elif fmt == "avif":
         flat = drop_opaque_alpha(image)
         (flat,), premultiplied = avif_alpha([flat])
-        settings = avif_settings(quality or 60, avif_speed, grey=flat.mode in ("L", "LA"), alpha=premultiplied)
+        one_colour_graphic = AVIF_PREMULTIPLIED_ALPHA and flat.mode in _PREMULTIPLIED_MODES and not premultiplied
+        settings = avif_settings(quality or 60, avif_speed, grey=flat.mode in ("L", "LA"), alpha=premultiplied,
+                                 alpha_speed=graphic_alpha_speed if one_colour_graphic else None)
         if flat.mode == "RGB" and AVIF_EXACT_YUV:
             flat = flat.convert("RGBA")
         flat.save(out, "AVIF", **settings, **extra)
@@ -206,16 +217,19 @@ def flattened(frame: Image.Image, colour: tuple[int, ...]) -> Image.Image:
     return Image.composite(frame, flat, kept)
 
 
-def avif_settings(quality: int, speed: int | None = None, *, grey: bool = False, alpha: bool = False) -> dict:
+def avif_settings(quality: int, speed: int | None = None, *, grey: bool = False, alpha: bool = False,
+                  alpha_speed: int | None = None) -> dict:
     """Pillow's AVIF options; ``grey`` (an L/LA image) keeps Pillow's 4:0:0 (no chroma planes at all);
-    ``alpha``: premultiplied alpha (``avif_alpha``)."""
+    ``alpha``: premultiplied alpha (``avif_alpha``); ``alpha_speed``: aom's speed for the alpha plane
+    alone (libavif's ``a:`` options reach only the alpha's encoder)."""
     settings: dict = {"quality": quality, "speed": speed or AVIF_SPEED}
     if alpha:
         settings["alpha_premultiplied"] = True
     if not grey:
         settings["subsampling"] = AVIF_SUBSAMPLING
     if _aom_encodes():
-        settings["advanced"] = AVIF_AOM_OPTIONS
+        settings["advanced"] = AVIF_AOM_OPTIONS if alpha_speed is None else {**AVIF_AOM_OPTIONS,
+                                                                            "a:cpu-used": str(alpha_speed)}
     if AVIF_MAX_THREADS is not None:
         settings["max_threads"] = AVIF_MAX_THREADS
     return settings

@@ -270,9 +270,11 @@ def _encode_still(image: Image.Image, pixels: Image.Image | None, frame: steps.F
     quality, probes, body, seconds = _auto_quality(image, fmt, spec, encoder, predicted, deadline,
                                                    _Search(stages.cpu_since_start(), allowance, avif_speed))
     if body is None:
+        graphic = admission.graphic_alpha_speed(quality, image.size[0] * image.size[1], avif_speed, predicted,
+                                                stages.since_start(), deadline) if fmt == "avif" else None
         started = time.perf_counter()
         body = encode.encode(image, fmt, quality, exif=exif, source_colours=colours, plain=plain,
-                             avif_speed=avif_speed)
+                             avif_speed=avif_speed, graphic_alpha_speed=graphic)
         seconds = time.perf_counter() - started
     size, passes = image.size, 1 + probes
     if spec.max_bytes is not None and len(body) > spec.max_bytes:

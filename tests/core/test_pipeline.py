@@ -189,6 +189,35 @@ def test_one_colour_graphic_avif_has_straight_flat_colour(colour):
     assert len(data) < len(premultiplied.getvalue())
 
 
+def test_one_colour_graphic_alpha_is_encoded_at_the_slower_speed_where_it_fits():
+    """A one-colour graphic's alpha plane goes to aom at ``AVIF_GRAPHIC_ALPHA_SPEED`` when the pipeline
+    passes it (a different file, the same picture); a photo-like RGBA image is premultiplied and its file
+    does not change. The pipeline passes it only at the default speed and while the cost model's price of
+    that encode, with the store's reserve, fits what is left of the deadline."""
+    from imgedge.core import admission, cost, encode
+    from imgedge.deadline import Deadline
+
+    graphic = one_colour_graphic((255, 255, 255)).resize((320, 213), Image.Resampling.LANCZOS)
+    faster = encode.encode(graphic.copy(), "avif", 60)
+    slower = encode.encode(graphic.copy(), "avif", 60, graphic_alpha_speed=encode.AVIF_GRAPHIC_ALPHA_SPEED)
+    assert faster != slower
+    for data in (faster, slower):
+        assert psnr(open_bytes(data).getchannel("A"), graphic.getchannel("A")) > 40
+    picture = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize((320, 213))
+    picture.putalpha(graphic.getchannel("A"))
+    assert encode.encode(picture.copy(), "avif", 60) == encode.encode(
+        picture.copy(), "avif", 60, graphic_alpha_speed=encode.AVIF_GRAPHIC_ALPHA_SPEED)
+
+    pixels = 1080 * 720
+    predicted = cost.Estimate(decode_s=0.1, resample_s=0.05, encode_s=0.7, work_bytes=0)
+    price = cost.graphic_alpha_seconds(60, pixels) * cost.SAFETY + admission.STORE_RESERVE_SECONDS
+    assert admission.graphic_alpha_speed(60, pixels, encode.AVIF_SPEED, predicted, 0.15, Deadline(30)) == 5
+    assert admission.graphic_alpha_speed(60, pixels, encode.AVIF_SPEED, predicted, 0.15, Deadline(price * 0.9)) is None
+    assert admission.graphic_alpha_speed(60, pixels, 8, predicted, 0.15, Deadline(30)) is None
+    # a decode that ran four times slower than predicted scales the price: no longer fits in 1.5x it
+    assert admission.graphic_alpha_speed(60, pixels, encode.AVIF_SPEED, predicted, 0.6, Deadline(price * 1.5)) is None
+
+
 def test_avif_alpha_flattens_only_what_shows_the_same():
     """A white graphic with a faint black shadow beside it (alpha below half the highest, so not where the
     colour is read) is one colour: straight, white wherever that shows the same, and the shadow keeps its
