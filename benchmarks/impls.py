@@ -79,7 +79,8 @@ def naive_impl(data: bytes, case: Case) -> bytes:
     return pillow_save(image, case)
 
 
-def vips_save(image, case: Case) -> bytes:
+def vips_save(image, case: Case, avif_speed: int | None = None) -> bytes:
+    """``image`` saved by libvips with imgedge's settings for ``case`` (AVIF at ``avif_speed`` if given)."""
     if case.fmt == "jpeg":
         s = enc.jpeg_settings(case.quality)
         return image.jpegsave_buffer(
@@ -93,7 +94,7 @@ def vips_save(image, case: Case) -> bytes:
         s = enc.avif_settings(case.quality)
         # libheif's aom "speed" is 9 - effort; the same chroma. libvips' ``tune`` stays libheif's ``auto``,
         # aom's IQ tuning, which costs 0.9-1.4x imgedge's SSIM tuning (RESULTS.md, "What libheif asks aom for")
-        return image.heifsave_buffer(Q=s["quality"], effort=9 - s["speed"], compression="av1",
+        return image.heifsave_buffer(Q=s["quality"], effort=9 - (avif_speed or s["speed"]), compression="av1",
                                      subsample_mode="off" if s.get("subsampling") == "4:4:4" else "on",
                                      bitdepth=8, keep="none")
     return image.pngsave_buffer(compression=palette.PNG_LEVEL, keep="none")
