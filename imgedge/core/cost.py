@@ -59,8 +59,8 @@ AVIF_ENCODE_NS: dict[int, tuple[tuple[int, float], ...]] = {
 }
 #: A one-colour graphic's AVIF with its alpha plane at ``encode.AVIF_GRAPHIC_ALPHA_SPEED`` (speed 5) and flat
 #: colour planes at speed 6: the highest rate of three corpus graphics (white stripes, a white arc, bubbles)
-#: at 320 and 1080 px, one core, plus ~5 %.
-AVIF_GRAPHIC_ALPHA_NS = ((30, 970.0), (60, 1290.0), (80, 1650.0), (90, 2210.0), (95, 2530.0), (100, 2810.0))
+#: at 320 and 1080 px, one core, plus ~5 % (`benchmarks/graphic_alpha_speed.py --rates`).
+AVIF_GRAPHIC_ALPHA_NS = ((30, 970.0), (60, 1290.0), (80, 1650.0), (90, 2210.0), (95, 2600.0), (100, 3300.0))
 #: Animated WebP and AVIF frames cost about what a still of the frame's size costs (measured on 30 frames
 #: of 1000x1000: WebP q100 256 ns/px, q80 172; AVIF q60 at speed 8 176); an animated GIF is written
 #: without the still path's palette search (32 ns/px measured).
