@@ -81,11 +81,13 @@ def part(name: str) -> str:
 
 def cases(source: str = "fixtures") -> list[tuple[Path, str]]:
     """Each photo and its part: ``fixtures`` the photos above (``corpus``, ``part``); ``broad`` the stills of
-    ``corpus.py`` (every kind but animations, lossless twins dropped) with that corpus's own split."""
-    if source == "broad":
+    ``corpus.py`` (every kind but animations, lossless twins dropped) with that corpus's own split;
+    ``camera`` only its camera JPEGs (a second source of photos for JPEG, none of them fitted on)."""
+    if source in ("broad", "camera"):
         import corpus as broad
 
-        return [(Path(p["path"]), p["split"]) for p in broad.select(broad.ensure(), distinct_pixels=True)
+        kinds = ("camera",) if source == "camera" else None
+        return [(Path(p["path"]), p["split"]) for p in broad.select(broad.ensure(), kinds=kinds, distinct_pixels=True)
                 if p["frames"] == 1]
     return [(path, part(path.name)) for path in corpus()]
 
@@ -355,8 +357,8 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--allowances", default="1", help="Config.auto_quality_allowance values (none: no limit)")
-    parser.add_argument("--corpus", choices=("fixtures", "broad"), default="fixtures",
-                        help="compare: the photos above, or corpus.py's stills with its split")
+    parser.add_argument("--corpus", choices=("fixtures", "broad", "camera"), default="fixtures",
+                        help="compare: the photos above, or corpus.py's stills (camera: its camera JPEGs), its split")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     if args.mode == "calibrate":
