@@ -165,22 +165,25 @@ def plan(output_size: tuple[int, int], fmt: str, quality: int, allowance: float 
     """The sample (mosaic grid, or None for the whole output), the number of probes at most, and whether
     a mosaic's choice is checked on the whole output (``_verify``; ``check``: it may be), for a search
     that may spend ``allowance`` seconds (None: no limit but ``probes``, and no check), priced by the cost
-    model at ``quality``: first the plans that end on a score of the whole output (the whole output's
-    own probes, or a mosaic's and the check), then the most probes, then the most faithful sample. A
-    whole-output sample also scores the output itself (its first check)."""
+    model at ``quality``: for a format whose checked mosaics aim lower (``Search.checked``), first the
+    plans that end on a score of the whole output (the whole output's own probes, or a mosaic's and the
+    check), then the most probes; for the others the most probes, then a plan that ends on the whole
+    output; then the most faithful sample. A whole-output sample also scores the output itself (its
+    first check)."""
     options = samples(output_size)
     if allowance is None:
         return options[0][0], probes, False
+    check_first = SEARCH[fmt].checked is not None
     best: tuple[int | None, int, bool] = (options[0][0], 0, False)
-    rank = (False, 0)
+    rank = (0, 0)
     for grid, pixels in options:
         fixed, each = _search_costs(fmt, quality, grid, pixels, avif_speed)
         checks = [0.0] + ([_check_cost(output_size, fmt, pixels)] if check and grid is not None else [])
         for check_s in checks:
             fits = min(probes, max(0, math.floor((allowance - fixed - check_s) / each)))
-            whole = fits > 0 and (grid is None or check_s > 0)  # ends on a score of the whole output
-            if (whole, fits) > rank:
-                best, rank = (grid, fits, check_s > 0), (whole, fits)
+            whole = int(fits > 0 and (grid is None or check_s > 0))  # ends on a score of the whole output
+            if ((whole, fits) if check_first else (fits, whole)) > rank:
+                best, rank = (grid, fits, check_s > 0), ((whole, fits) if check_first else (fits, whole))
     return best
 
 
@@ -290,10 +293,10 @@ def _verify(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.I
     for one output in ten, and such a miss is what sets the floor. The check measures the finest scales
     on the mosaic's ``grid`` x ``grid`` tiles and the coarser ones, where a mosaic strays, on the whole
     output (``perceptual.Reference(image, grid)``): it costs about half the whole output's score and
-    strays from it by tenths of a point. Where the output falls short of the target, one more encode
-    steps up along the format's curve (within the deadline, not the allowance: a miss is what the search
-    must not deliver). The quality, its bytes, the encodes made and the seconds the output's encode
-    took; None when the check does not fit."""
+    strays from it by sd 0.4-1 point (``perceptual.FINE_SCALES``). Where the output falls short of the
+    target, one more encode steps up along the format's curve (within the deadline, not the allowance: a
+    miss is what the search must not deliver). The quality, its bytes, the encodes made and the seconds
+    the output's encode took; None when the check does not fit."""
     from . import perceptual
 
     tiles = (grid * perceptual.TILE) ** 2

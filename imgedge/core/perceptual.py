@@ -62,9 +62,9 @@ SMALL_GRID = 2
 #: five times leave a few pixels of context), which cost little on the whole image; the full scale is a
 #: third of the score and, with three times the pixels of every coarser scale together, most of its work.
 #: So the check of an output (``Reference(image, grid)``) measures the finest ``FINE_SCALES`` scales on
-#: the tiles and the rest on every pixel: on the tuning part's 640 px JPEGs it strays from the whole
-#: image's score by sd 0.7 points (2 x 2 tiles; 3 x 3: 0.4) where the mosaic encoded on its own strays by
-#: 1.2 (1.0) (``benchmarks/RESULTS.md``, "Auto quality").
+#: the tiles and the rest on every pixel: on the tuning part's JPEGs (640 and 1280 px, scores 65-75) it
+#: strays from the whole image's score by sd 0.95 points (2 x 2 tiles; 3 x 3: 0.37) where the mosaic
+#: encoded on its own strays by 1.78 (1.41) (``benchmarks/auto_quality.py calibrate``).
 FINE_SCALES = 2
 #: Side of a sampled tile: a multiple of 2**5, so every scale's downsampling stays inside one tile, and of
 #: 64, AVIF's superblock.

@@ -165,6 +165,17 @@ def test_the_plan_takes_the_most_probes_that_fit_on_the_most_faithful_sample():
     assert autoquality.plan(size, "jpeg", seed, checkable)[1:] == (autoquality.PROBES, False)
     # too little for the check and a probe: probes only
     assert autoquality.plan(size, "jpeg", seed, check * 1.01, check=True)[2] is False
+    # a format whose checked mosaics aim as the unchecked (WebP: its encode is most of its generation)
+    # takes the most probes first, and the check only beside them
+    webp_seed = autoquality.SEARCH["webp"].seed_for(TARGET)
+    assert autoquality.SEARCH["webp"].checked is None
+    webp_reference, webp_encode, webp_measure = cost.probe_costs("webp", webp_seed, tiles)
+    webp_check = sum(cost.check_costs("webp", size[0] * size[1], tiles))
+    one = (webp_reference + webp_encode + webp_measure + webp_check) * 1.01
+    assert autoquality.plan(size, "webp", webp_seed, one, check=True)[1:] == (
+        autoquality.plan(size, "webp", webp_seed, one)[1], False)
+    three = (webp_reference + 3 * (webp_encode + webp_measure) + webp_check) * 1.01
+    assert autoquality.plan(size, "webp", webp_seed, three, check=True) == (perceptual.SMALL_GRID, 3, True)
 
 
 def test_the_check_measures_the_coarser_scales_where_a_mosaic_strays_on_the_whole_output():
