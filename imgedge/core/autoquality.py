@@ -24,9 +24,9 @@ the cost model's rate), so ``q=auto`` stays within about twice a fixed-quality g
 image. ``plan`` then picks the sample (the whole output up to ``perceptual.SAMPLE_PIXELS``, a mosaic of
 3 x 3 tiles, ``perceptual.GRID``, or of 2 x 2, ``perceptual.SMALL_GRID``), the number of probes that
 fit, and whether a mosaic's choice is checked on the whole output, priced by the cost model
-(``cost.probe_costs``, ``cost.check_costs``): a search that ends on a score of the whole output first,
-then the most probes, then the most faithful sample; each probe and check starts only while what the
-last one took still fits. An allowance too small for any probe still pays one on the smallest sample
+(``cost.probe_costs``, ``cost.check_costs``): for JPEG a search that ends on a score of the whole output
+first, for the others the most probes first, then the most faithful sample; each probe and check starts
+only while what the last one took still fits. An allowance too small for any probe still pays one on the smallest sample
 (``least``); an allowance of 0 takes the seed. The check encodes the mosaic's choice whole (the
 output's own encode), scores it with the finest scales on the mosaic's tiles and the coarser ones on
 every pixel (where a mosaic strays from the whole image), and encodes a miss once more, higher
