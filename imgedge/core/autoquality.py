@@ -167,9 +167,9 @@ def plan(output_size: tuple[int, int], fmt: str, quality: int, allowance: float 
     that may spend ``allowance`` seconds (None: no limit but ``probes``, and no check), priced by the cost
     model at ``quality``: for a format whose checked mosaics aim lower (``Search.checked``), first the
     plans that end on a score of the whole output (the whole output's own probes, or a mosaic's and the
-    check), then the most probes; for the others the most probes, then a plan that ends on the whole
-    output; then the most faithful sample. A whole-output sample also scores the output itself (its
-    first check)."""
+    check), then the most probes, then the most faithful sample; for the others the most probes on the
+    most faithful sample that holds them, and the check where it still fits beside them. A whole-output
+    sample also scores the output itself (its first check)."""
     options = samples(output_size)
     if allowance is None:
         return options[0][0], probes, False
@@ -178,12 +178,17 @@ def plan(output_size: tuple[int, int], fmt: str, quality: int, allowance: float 
     rank = (0, 0)
     for grid, pixels in options:
         fixed, each = _search_costs(fmt, quality, grid, pixels, avif_speed)
-        checks = [0.0] + ([_check_cost(output_size, fmt, pixels)] if check and grid is not None else [])
-        for check_s in checks:
-            fits = min(probes, max(0, math.floor((allowance - fixed - check_s) / each)))
-            whole = int(fits > 0 and (grid is None or check_s > 0))  # ends on a score of the whole output
-            if ((whole, fits) if check_first else (fits, whole)) > rank:
-                best, rank = (grid, fits, check_s > 0), ((whole, fits) if check_first else (fits, whole))
+        check_s = _check_cost(output_size, fmt, pixels) if check and grid is not None else math.inf
+        if check_first:
+            for checked in (False, True) if check_s < math.inf else (False,):
+                fits = min(probes, max(0, math.floor((allowance - fixed - (check_s if checked else 0.0)) / each)))
+                whole = int(fits > 0 and (grid is None or checked))  # ends on a score of the whole output
+                if (whole, fits) > rank:
+                    best, rank = (grid, fits, checked), (whole, fits)
+        else:
+            fits = min(probes, max(0, math.floor((allowance - fixed) / each)))
+            if fits > rank[1]:
+                best, rank = (grid, fits, allowance - fixed - fits * each >= check_s), (0, fits)
     return best
 
 
