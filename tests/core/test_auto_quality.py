@@ -133,6 +133,13 @@ def test_each_mosaic_has_its_own_margin(fmt):
     assert set(search.margins) == {perceptual.GRID, perceptual.SMALL_GRID}
     assert search.margin(None) == autoquality.WHOLE_MARGIN
     assert search.margin(perceptual.SMALL_GRID) == search.margins[perceptual.SMALL_GRID]
+    # a checked mosaic aims lower where its format says so (JPEG: a step up is one cheap encode), else as
+    # an unchecked one
+    for grid in (perceptual.GRID, perceptual.SMALL_GRID):
+        if search.checked is None:
+            assert search.margin(grid, checked=True) == search.margin(grid)
+        else:
+            assert 0 < search.margin(grid, checked=True) < search.margin(grid)
 
 
 def test_a_step_follows_the_typical_curve_s_slope_at_each_score():
