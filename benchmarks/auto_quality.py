@@ -1,6 +1,6 @@
 """``q=auto`` against fixed qualities, scored by the reference SSIMULACRA2.
 
-    python benchmarks/auto_quality.py calibrate [--out FILE]     # tuning part only: the search's constants
+    python benchmarks/auto_quality.py calibrate [--formats jpeg] [--out FILE]  # tuning part only: the constants
     python benchmarks/auto_quality.py compare [--parts tune,validate] [--formats avif,webp,jpeg]
                                               [--allowances 1,none] [--out FILE]
 
@@ -13,9 +13,10 @@ against the variant's pixels before encoding (``lossless``).
 
 ``calibrate`` encodes each tuning case at a grid of qualities (every 5 across each format's range),
 whole and as ``perceptual.sample``'s mosaics of 3 x 3 and 2 x 2 tiles, scores them with the fast metric
-(the reference checks it now and then on the whole encode), and prints what ``autoquality.SEARCH`` is
-fitted to: each format's seed, its slope at several score levels, and each mosaic's margin
-(``summarise_calibration``).
+(the reference checks it now and then on the whole encode; the whole encode is also scored as
+``autoquality``'s check measures it, ``perceptual.Reference(image, grid)``), and prints what
+``autoquality.SEARCH`` is fitted to: each format's seed, its slope at several score levels, and each
+mosaic's margins, unchecked and checked (``summarise_calibration``).
 
 ``compare`` runs ``q=auto`` through ``imgedge.transform`` on every case, and the fixed-quality grid:
 with m the lowest score ``q=auto`` delivered in a part and format, B is the bytes of the lowest fixed
@@ -81,11 +82,13 @@ def part(name: str) -> str:
 
 def cases(source: str = "fixtures") -> list[tuple[Path, str]]:
     """Each photo and its part: ``fixtures`` the photos above (``corpus``, ``part``); ``broad`` the stills of
-    ``corpus.py`` (every kind but animations, lossless twins dropped) with that corpus's own split."""
-    if source == "broad":
+    ``corpus.py`` (every kind but animations, lossless twins dropped) with that corpus's own split;
+    ``camera`` only its camera JPEGs (a second source of photos for JPEG, none of them fitted on)."""
+    if source in ("broad", "camera"):
         import corpus as broad
 
-        return [(Path(p["path"]), p["split"]) for p in broad.select(broad.ensure(), distinct_pixels=True)
+        kinds = ("camera",) if source == "camera" else None
+        return [(Path(p["path"]), p["split"]) for p in broad.select(broad.ensure(), kinds=kinds, distinct_pixels=True)
                 if p["frames"] == 1]
     return [(path, part(path.name)) for path in corpus()]
 
@@ -138,7 +141,7 @@ def lossless(data: bytes, width: int) -> Image.Image:
     return handed[0]
 
 
-def calibrate(out: Path, sizes: tuple[int, ...] = SIZES) -> None:
+def calibrate(out: Path, sizes: tuple[int, ...] = SIZES, formats: tuple[str, ...] = FORMATS) -> None:
     rows = []
     for path in corpus():
         if part(path.name) != "tune":
@@ -154,20 +157,23 @@ def calibrate(out: Path, sizes: tuple[int, ...] = SIZES) -> None:
                        if perceptual.tiles(image.size, grid) is not None}
             whole_ref = perceptual.Reference(image)
             mosaic_refs = {grid: perceptual.Reference(mosaic) for grid, mosaic in mosaics.items()}
-            for fmt in FORMATS:
+            check_refs = {grid: perceptual.Reference(image, grid) for grid in mosaics}
+            for fmt in formats:
                 for quality in CALIBRATION[fmt]:
                     body = encode.encode(image.copy(), fmt, quality)
+                    decoded = _decoded(body)
                     row = {"photo": path.name, "width": width, "size": image.size, "format": fmt,
-                           "quality": quality, "bytes": len(body), "fast_whole": whole_ref.score(_decoded(body))}
+                           "quality": quality, "bytes": len(body), "fast_whole": whole_ref.score(decoded)}
                     for grid, mosaic in mosaics.items():
                         probe = encode.encode(mosaic.copy(), fmt, quality)
                         row[f"fast_mosaic{grid}"] = mosaic_refs[grid].score(_decoded(probe))
+                        row[f"fast_check{grid}"] = check_refs[grid].score(decoded)
                     if len(rows) % CHECK_EVERY == 0:
                         row["reference"] = reference_score(image, body)
                     rows.append(row)
                     print(json.dumps(row), flush=True)
     out.write_text(json.dumps(rows))
-    summarise_calibration(rows)
+    summarise_calibration(rows, formats)
 
 
 def _decoded(data: bytes) -> Image.Image:
@@ -197,16 +203,17 @@ def _quantile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
-def summarise_calibration(rows: list[dict]) -> None:
+def summarise_calibration(rows: list[dict], formats: tuple[str, ...] = FORMATS) -> None:
     """Per format, what ``autoquality.SEARCH`` is fitted to: the seed through the median quality the
     whole image needs for scores 62 and 72; the median slope (score points per quality step, over ten
     points of score) at each level of ``SLOPE_LEVELS``; and per mosaic the ``MARGIN_QUANTILE`` of how far
     its score lies above the whole image's at the quality where the whole image reaches each of
-    ``MARGIN_TARGETS`` (a margin that covers it keeps misses rare)."""
+    ``MARGIN_TARGETS`` (a margin that covers it keeps misses rare), and its median (the checked margin:
+    half the checked choices are stepped up); and how far the check's score lies from the whole image's."""
     checked = [r["reference"] - r["fast_whole"] for r in rows if "reference" in r]
     print(f"reference - numpy metric, whole image: {len(checked)} encodes, max |difference| "
           f"{max(map(abs, checked)):.3f}")
-    for fmt in FORMATS:
+    for fmt in formats:
         mine = [r for r in rows if r["format"] == fmt]
         cases = sorted({(r["photo"], r["width"]) for r in mine})
         curves = {key: sorted((r["quality"], r) for r in mine if (r["photo"], r["width"]) == key) for key in cases}
@@ -221,19 +228,22 @@ def summarise_calibration(rows: list[dict]) -> None:
             spans = [(_crossing(whole, level - 5), _crossing(whole, level + 5)) for whole in wholes]
             found = [10 / (high - low) for low, high in spans if low is not None and high is not None and high > low]
             slopes.append((float(level), round(statistics.median(found), 2)))
-        margins = {}
+        margins, checked = {}, {}
         for grid in (perceptual.GRID, perceptual.SMALL_GRID):
-            name = f"fast_mosaic{grid}"
-            over = []
-            for curve in curves.values():
-                if name in curve[0][1]:
-                    whole, mosaic = [(q, r["fast_whole"]) for q, r in curve], [(q, r[name]) for q, r in curve]
-                    over += [_at(mosaic, q) - t for t in MARGIN_TARGETS if (q := _crossing(whole, t)) is not None]
-            margins[grid] = round(_quantile(over, MARGIN_QUANTILE), 1)
-            print(f"{fmt} {grid}x{grid} mosaic - whole: n {len(over)} mean {statistics.mean(over):+.2f} "
-                  f"sd {statistics.pstdev(over):.2f} max {max(over):+.2f}")
+            for kind in ("mosaic", "check"):
+                name = f"fast_{kind}{grid}"
+                over = []
+                for curve in curves.values():
+                    if name in curve[0][1]:
+                        whole, mosaic = [(q, r["fast_whole"]) for q, r in curve], [(q, r[name]) for q, r in curve]
+                        over += [_at(mosaic, q) - t for t in MARGIN_TARGETS if (q := _crossing(whole, t)) is not None]
+                if kind == "mosaic":
+                    margins[grid] = round(_quantile(over, MARGIN_QUANTILE), 1)
+                    checked[grid] = round(statistics.median(over), 1)
+                print(f"{fmt} {grid}x{grid} {kind} - whole: n {len(over)} mean {statistics.mean(over):+.2f} "
+                      f"median {statistics.median(over):+.2f} sd {statistics.pstdev(over):.2f} max {max(over):+.2f}")
         print(f"{fmt} ({len(cases)} cases): seed ({needed[72] - 72 * per_point:.1f}, {per_point:.2f}), "
-              f"slopes {tuple(slopes)}, margins {margins}")
+              f"slopes {tuple(slopes)}, margins {margins}, checked margins (the median) {checked}")
 
 
 def compare(parts: list[str], out: Path, formats: tuple[str, ...] = FORMATS,
@@ -355,13 +365,13 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--allowances", default="1", help="Config.auto_quality_allowance values (none: no limit)")
-    parser.add_argument("--corpus", choices=("fixtures", "broad"), default="fixtures",
-                        help="compare: the photos above, or corpus.py's stills with its split")
+    parser.add_argument("--corpus", choices=("fixtures", "broad", "camera"), default="fixtures",
+                        help="compare: the photos above, or corpus.py's stills (camera: its camera JPEGs), its split")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     if args.mode == "calibrate":
         calibrate(args.out or ROOT / ".bench-photos" / "auto-quality-calibration.json",
-                  tuple(int(w) for w in args.sizes.split(",")))
+                  tuple(int(w) for w in args.sizes.split(",")), tuple(args.formats.split(",")))
     elif args.mode == "compare":
         compare(args.parts.split(","), args.out or ROOT / ".bench-photos" / "auto-quality-compare.json",
                 tuple(args.formats.split(",")),

@@ -22,12 +22,14 @@ hand).
 the pipeline sets to what a fixed quality would cost (the generation so far and the output's encode at
 the cost model's rate), so ``q=auto`` stays within about twice a fixed-quality generation whatever the
 image. ``plan`` then picks the sample (the whole output up to ``perceptual.SAMPLE_PIXELS``, a mosaic of
-3 x 3 tiles, ``perceptual.GRID``, or of 2 x 2, ``perceptual.SMALL_GRID``) and the number of probes
-that fit, priced by the cost model (``cost.probe_costs``), most probes first, then the most faithful
-sample; each probe and check starts only while what the last one took still fits. An allowance too
-small for any probe still pays one on the smallest sample (``least``); an allowance of 0 takes the
-seed. Where the whole output's reference and score cost at most ``VERIFY_SHARE`` of the allowance (next
-to a slow encode), a mosaic's choice is encoded and scored whole, and a miss encoded once more, higher
+3 x 3 tiles, ``perceptual.GRID``, or of 2 x 2, ``perceptual.SMALL_GRID``), the number of probes that
+fit, and whether a mosaic's choice is checked on the whole output, priced by the cost model
+(``cost.probe_costs``, ``cost.check_costs``): for JPEG a search that ends on a score of the whole output
+first, for the others the most probes first, then the most faithful sample; each probe and check starts
+only while what the last one took still fits. An allowance too small for any probe still pays one on the smallest sample
+(``least``); an allowance of 0 takes the seed. The check encodes the mosaic's choice whole (the
+output's own encode), scores it with the finest scales on the mosaic's tiles and the coarser ones on
+every pixel (where a mosaic strays from the whole image), and encodes a miss once more, higher
 (``_verify``). Without an allowance the search takes ``PROBES`` probes on the whole output or, above
 ``perceptual.SAMPLE_PIXELS``, the larger mosaic. Either way the cost model prices the
 probes (``cost.Work.probes``) and a probe starts only while the deadline still holds it and the final
@@ -54,7 +56,9 @@ class Search:
     target``), its score points per quality step at a few score levels (a curve flattens as it rises,
     so a step from a low probe by one slope overshoots, from a high one falls short), the margin over
     the target a mosaic must reach, by its tiles a side (``perceptual.GRID``, ``perceptual.SMALL_GRID``),
-    and the most quality steps a choice may go past the highest probe when every probe fell short."""
+    the most quality steps a choice may go past the highest probe when every probe fell short, and the
+    margins a mosaic aims at when its choice will be checked on the whole output (``_verify``; None: the
+    same margins)."""
 
     low: int
     high: int
@@ -62,6 +66,7 @@ class Search:
     slopes: tuple[tuple[float, float], ...]
     margins: Mapping[int, float]
     reach: int
+    checked: Mapping[int, float] | None = None
 
     def seed_for(self, target: float) -> int:
         return self.clamp(round(self.seed[0] + self.seed[1] * target))
@@ -69,11 +74,13 @@ class Search:
     def clamp(self, quality: float) -> int:
         return max(self.low, min(self.high, int(quality)))
 
-    def margin(self, grid: int | None) -> float:
+    def margin(self, grid: int | None, checked: bool = False) -> float:
         """The margin over the target for a sample: the whole output (only the interpolation's error), or
         a mosaic of ``grid`` x ``grid`` tiles (a smaller one samples less of the image, so its score
-        strays further from the whole image's)."""
-        return WHOLE_MARGIN if grid is None else self.margins[grid]
+        strays further from the whole image's), whose choice may be ``checked``."""
+        if grid is None:
+            return WHOLE_MARGIN
+        return (self.checked or self.margins)[grid] if checked else self.margins[grid]
 
     def slope(self, score: float) -> float:
         """Score points per quality step at ``score``: linear between the fitted levels, flat past them."""
@@ -98,11 +105,14 @@ class Search:
 #: 0.35). The margins: the 90th percentile of how far a mosaic's score lies above the whole image's where
 #: the whole image scores 65, 70 or 75 (the four-tile mosaic strays further: JPEG up to +7.8, WebP +7.6). The
 #: reach is how far above the seed for score 70 the tuning part's searches without an allowance chose at
-#: most.
+#: most. JPEG's checked margins are the median of the mosaics' stray: about half its checked choices
+#: reach the target as they are and the rest are stepped up by one more encode, cheap next to a JPEG
+#: generation; AVIF's and WebP's encode is most of their generation, so their checked mosaics aim as
+#: the unchecked do.
 SEARCH: dict[str, Search] = {
     "jpeg": Search(20, 95, (-106.0, 2.35),
                    ((55.0, 0.95), (60.0, 0.75), (65.0, 0.56), (70.0, 0.48), (75.0, 0.47), (80.0, 0.52), (85.0, 0.73)),
-                   {3: 3.5, 2: 5.0}, 13),
+                   {3: 3.5, 2: 5.0}, 13, {3: 1.5, 2: 2.2}),
     "webp": Search(10, 95, (-134.0, 2.8),
                    ((55.0, 0.59), (60.0, 0.48), (65.0, 0.4), (70.0, 0.45), (75.0, 0.52), (80.0, 0.72), (85.0, 0.3)),
                    {3: 2.1, 2: 4.1}, 25),
@@ -112,9 +122,6 @@ SEARCH: dict[str, Search] = {
 }
 #: The margin over the target when the probe is the whole image: only the interpolation's error.
 WHOLE_MARGIN = 0.5
-#: The share of the allowance the whole output's check may cost at most: next to a slow encode (AVIF) it
-#: is cheap, next to a fast one (a 640 px JPEG) it would cost as much as the generation.
-VERIFY_SHARE = 0.25
 #: Probe encodes at most.
 PROBES = 3
 #: When the sample is the whole output: encodes at the chosen quality, each scored, before the lowest
@@ -154,21 +161,40 @@ def samples(output_size: tuple[int, int]) -> list[tuple[int | None, int]]:
 
 
 def plan(output_size: tuple[int, int], fmt: str, quality: int, allowance: float | None, *,
-         probes: int = PROBES, avif_speed: int = 6) -> tuple[int | None, int]:
-    """The sample (mosaic grid, or None for the whole output) and the number of probes at most for a
-    search that may spend ``allowance`` seconds (None: no limit but ``probes``): the most probes that fit,
-    on the most faithful sample that holds them, priced by the cost model at ``quality``. A whole-output
+         probes: int = PROBES, avif_speed: int = 6, check: bool = False) -> tuple[int | None, int, bool]:
+    """The sample (mosaic grid, or None for the whole output), the number of probes at most, and whether
+    a mosaic's choice is checked on the whole output (``_verify``; ``check``: it may be), for a search
+    that may spend ``allowance`` seconds (None: no limit but ``probes``, and no check), priced by the cost
+    model at ``quality``: for a format whose checked mosaics aim lower (``Search.checked``), first the
+    plans that end on a score of the whole output (the whole output's own probes, or a mosaic's and the
+    check), then the most probes, then the most faithful sample; for the others the most probes on the
+    most faithful sample that holds them, and the check where it still fits beside them. A whole-output
     sample also scores the output itself (its first check)."""
     options = samples(output_size)
     if allowance is None:
-        return options[0][0], probes
-    best: tuple[int | None, int] = (options[0][0], 0)
+        return options[0][0], probes, False
+    check_first = SEARCH[fmt].checked is not None
+    best: tuple[int | None, int, bool] = (options[0][0], 0, False)
+    rank = (0, 0)
     for grid, pixels in options:
         fixed, each = _search_costs(fmt, quality, grid, pixels, avif_speed)
-        fits = min(probes, max(0, math.floor((allowance - fixed) / each)))
-        if fits > best[1]:
-            best = (grid, fits)
+        check_s = _check_cost(output_size, fmt, pixels) if check and grid is not None else math.inf
+        if check_first:
+            for checked in (False, True) if check_s < math.inf else (False,):
+                fits = min(probes, max(0, math.floor((allowance - fixed - (check_s if checked else 0.0)) / each)))
+                whole = int(fits > 0 and (grid is None or checked))  # ends on a score of the whole output
+                if (whole, fits) > rank:
+                    best, rank = (grid, fits, checked), (whole, fits)
+        else:
+            fits = min(probes, max(0, math.floor((allowance - fixed) / each)))
+            if fits > rank[1]:
+                best, rank = (grid, fits, allowance - fixed - fits * each >= check_s), (0, fits)
     return best
+
+
+def _check_cost(output_size: tuple[int, int], fmt: str, tile_pixels: int) -> float:
+    """The seconds of a mosaic's check on the whole output (its encode is the output's own)."""
+    return sum(cost.check_costs(fmt, output_size[0] * output_size[1], tile_pixels))
 
 
 def _search_costs(fmt: str, quality: int, grid: int | None, pixels: int, avif_speed: int) -> tuple[float, float]:
@@ -204,12 +230,15 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
     seed = search.seed_for(target)
     if allowance:  # 0: no search, the seed
         allowance = max(allowance, least(image.size, fmt, seed, avif_speed))
-    grid, probes = plan(image.size, fmt, seed, allowance, probes=probes, avif_speed=avif_speed)
+    grid, probes, checked = plan(image.size, fmt, seed, allowance, probes=probes, avif_speed=avif_speed,
+                                 check=verify)
     if not probes:
         return Choice(seed, None, 0, 0.0)
     sampled = image if grid is None else perceptual.sample(image, grid)
     whole = sampled is image
-    goal = target + search.margin(grid)
+    # the probes leave the check what the plan priced it at
+    kept = _check_cost(image.size, fmt, sampled.size[0] * sampled.size[1]) if checked else 0.0
+    goal = target + search.margin(grid, checked)
     scores: dict[int, float] = {}
     bodies: dict[int, bytes] = {}
     _, encode_s, measure_s = cost.probe_costs(fmt, seed, sampled.size[0] * sampled.size[1], avif_speed)
@@ -217,11 +246,11 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
     last = last_cpu = encode_s + measure_s
 
     def holds(share: float) -> bool:
-        """Whether ``share`` of the last probe's time still fits the deadline and the allowance (CPU
-        seconds: what the work costs, whatever else shares the core)."""
+        """Whether ``share`` of the last probe's time still fits the deadline and the allowance, less the
+        check's (CPU seconds: what the work costs, whatever else shares the core)."""
         if deadline is not None and not deadline.allows(last * share + reserve):
             return False
-        return allowance is None or time.process_time() - started + last_cpu * share <= allowance
+        return allowance is None or time.process_time() - started + last_cpu * share <= allowance - kept
 
     reference = perceptual.Reference(sampled)
     quality = seed
@@ -252,34 +281,37 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
     reached = sorted(q for q, s in scores.items() if s >= target and q in bodies)
     if whole and reached and (chosen not in bodies or scores[chosen] < target):
         chosen = reached[0]
-    if verify and not whole and scores and allowance is not None:
-        left = min(allowance - (time.process_time() - started), VERIFY_SHARE * allowance)
-        verified = _verify(image, fmt, target, encode, chosen, search, avif_speed, deadline, reserve, left)
+    if checked and scores and allowance is not None and grid is not None:
+        left = allowance - (time.process_time() - started)
+        verified = _verify(image, fmt, target, encode, chosen, search, grid, deadline, reserve, left)
         if verified is not None:
             return Choice(verified[0], verified[1], len(scores) + verified[2], verified[3])
+        chosen = pick(scores, target + search.margin(grid), search)  # unchecked after all: the full margin
     return Choice(chosen, bodies.get(chosen), len(scores), last)
 
 
 def _verify(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Image, int], bytes], chosen: int,
-            search: Search, avif_speed: int, deadline: Deadline | None, reserve: float,
+            search: Search, grid: int, deadline: Deadline | None, reserve: float,
             left: float) -> tuple[int, bytes, int, float] | None:
-    """A mosaic's choice checked on the whole output, when ``left`` seconds hold the whole output's
-    reference and score (its encode is the output's own): a mosaic's score strays from the whole
-    image's by a few points, beyond its margin for one output in ten, and such a miss is what sets the
-    floor. Where the output falls short of the target, one more encode steps up along the format's curve
-    (within the deadline, not the allowance: a miss is what the search must not deliver). The quality,
-    its bytes, the encodes made and the seconds the output's encode took; None when the check does not
-    fit."""
+    """A mosaic's choice checked on the whole output, when ``left`` seconds hold the check (its encode is
+    the output's own): a mosaic's score strays from the whole image's by a few points, beyond its margin
+    for one output in ten, and such a miss is what sets the floor. The check measures the finest scales
+    on the mosaic's ``grid`` x ``grid`` tiles and the coarser ones, where a mosaic strays, on the whole
+    output (``perceptual.Reference(image, grid)``): it costs about half the whole output's score and
+    strays from it by sd 0.4-1 point (``perceptual.FINE_SCALES``). Where the output falls short of the
+    target, one more encode steps up along the format's curve (within the deadline, not the allowance: a
+    miss is what the search must not deliver). The quality, its bytes, the encodes made and the seconds
+    the output's encode took; None when the check does not fit."""
     from . import perceptual
 
-    reference_s, _, measure_s = cost.probe_costs(fmt, chosen, image.size[0] * image.size[1], avif_speed)
-    if reference_s + measure_s > left or (
-            deadline is not None and not deadline.allows(reserve + reference_s + measure_s)):
+    tiles = (grid * perceptual.TILE) ** 2
+    needed = sum(cost.check_costs(fmt, image.size[0] * image.size[1], tiles))
+    if needed > left or (deadline is not None and not deadline.allows(reserve + needed)):
         return None
     begun = time.perf_counter()
     data = encode(image, chosen)
     seconds = time.perf_counter() - begun
-    score = perceptual.Reference(image).score(_decoded(data))
+    score = perceptual.Reference(image, grid).score(_decoded(data))
     if score >= target or (deadline is not None and not deadline.allows(reserve)):
         return chosen, data, 1, seconds
     # up at least two qualities: AVIF's map onto fewer quantizer levels, so one step may encode the same

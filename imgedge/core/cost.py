@@ -72,6 +72,12 @@ ANIMATED_GIF_NS = 45.0
 #: validation photos but for one score, 20 %); the encode is priced like any other.
 PROBE_SCORE = (0.0008, 57.0)
 PROBE_REFERENCE = (0.0010, 44.0)
+#: The check of a mosaic's choice on the whole output (``autoquality``; ``perceptual.Reference(image, grid)``:
+#: the finest scales on the mosaic's tiles, the coarser on the whole output): seconds a call, ns per output
+#: pixel and ns per tile pixel (process CPU on a shared core, tuning photos at 640-1280 px with 4 and 9
+#: tiles: within 30 %); the output's decode is priced as a probe's.
+CHECK_SCORE = (0.0010, 16.0, 25.0)
+CHECK_REFERENCE = (0.0006, 16.0, 19.0)
 #: ... and the numpy planes the score holds at its peak, bytes per sample pixel.
 PROBE_BYTES_PER_PIXEL = 250
 #: Placeholders and fmt=json: a tiny encode, whatever the size.
@@ -172,11 +178,16 @@ def estimate(work: Work, avif_speed: int = 6) -> Estimate:
 def probe_seconds(work: Work, avif_speed: int = 6) -> float:
     """``q=auto``'s probes: each an encode, a decode and a score of the sample; plus the reference side,
     and, when the sample is the whole output, the score of the output itself and one more encode and
-    score where its interpolation fell short (``autoquality.CHECKS``)."""
+    score where its interpolation fell short (``autoquality.CHECKS``), or for a mosaic, the check of its
+    choice on the output (``check_costs``; a miss's encode once more starts only while the deadline holds
+    it and the final encode)."""
     if not work.probes:
         return 0.0
     reference, encode, check = probe_costs(work.out_format, work.quality, work.probe_pixels, avif_speed)
-    return (work.probes + 1) * (encode + check) + check + reference
+    # a mosaic's choice may be checked on the whole output
+    whole = sum(check_costs(work.out_format, work.output_pixels, work.probe_pixels)) if (
+        work.probe_pixels < work.output_pixels) else 0.0
+    return (work.probes + 1) * (encode + check) + check + reference + whole
 
 
 def probe_costs(fmt: str, quality: int | None, pixels: int, avif_speed: int = 6) -> tuple[float, float, float]:
@@ -185,6 +196,15 @@ def probe_costs(fmt: str, quality: int | None, pixels: int, avif_speed: int = 6)
     check = PROBE_SCORE[0] + (DECODE_NS.get(fmt.upper(), 30.0) + PROBE_SCORE[1]) * pixels / 1e9
     reference = PROBE_REFERENCE[0] + PROBE_REFERENCE[1] * pixels / 1e9
     return reference, encode_seconds(fmt, quality, pixels, avif_speed=avif_speed), check
+
+
+def check_costs(fmt: str, output_pixels: int, tile_pixels: int) -> tuple[float, float]:
+    """The check of a ``q=auto`` output of ``output_pixels`` measured at the full scale on ``tile_pixels``,
+    in seconds: its reference side, and the output's decode and score (its encode is the output's own)."""
+    reference = CHECK_REFERENCE[0] + (CHECK_REFERENCE[1] * output_pixels + CHECK_REFERENCE[2] * tile_pixels) / 1e9
+    score = CHECK_SCORE[0] + ((DECODE_NS.get(fmt.upper(), 30.0) + CHECK_SCORE[1]) * output_pixels
+                              + CHECK_SCORE[2] * tile_pixels) / 1e9
+    return reference, score
 
 
 def encode_seconds(fmt: str, quality: int | None, pixels: int, *, animated: bool = False, avif_speed: int = 6) -> float:

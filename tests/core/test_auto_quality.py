@@ -133,6 +133,13 @@ def test_each_mosaic_has_its_own_margin(fmt):
     assert set(search.margins) == {perceptual.GRID, perceptual.SMALL_GRID}
     assert search.margin(None) == autoquality.WHOLE_MARGIN
     assert search.margin(perceptual.SMALL_GRID) == search.margins[perceptual.SMALL_GRID]
+    # a checked mosaic aims lower where its format says so (JPEG: a step up is one cheap encode), else as
+    # an unchecked one
+    for grid in (perceptual.GRID, perceptual.SMALL_GRID):
+        if search.checked is None:
+            assert search.margin(grid, checked=True) == search.margin(grid)
+        else:
+            assert 0 < search.margin(grid, checked=True) < search.margin(grid)
 
 
 def test_a_step_follows_the_typical_curve_s_slope_at_each_score():
@@ -148,14 +155,57 @@ def test_a_step_follows_the_typical_curve_s_slope_at_each_score():
 
 def test_the_plan_takes_the_most_probes_that_fit_on_the_most_faithful_sample():
     size, seed = (640, 480), autoquality.SEARCH["jpeg"].seed_for(TARGET)
-    assert autoquality.plan(size, "jpeg", seed, None) == (None, autoquality.PROBES)  # no allowance: whole
-    assert autoquality.plan((1280, 960), "jpeg", seed, None) == (perceptual.GRID, autoquality.PROBES)
-    assert autoquality.plan(size, "jpeg", seed, 0.0) == (None, 0)
-    assert autoquality.plan(size, "jpeg", seed, 10.0) == (None, autoquality.PROBES)
-    reference, encode, measure = cost.probe_costs("jpeg", seed, (perceptual.SMALL_GRID * perceptual.TILE) ** 2)
+    assert autoquality.plan(size, "jpeg", seed, None) == (None, autoquality.PROBES, False)  # no allowance: whole
+    assert autoquality.plan((1280, 960), "jpeg", seed, None, check=True) == (perceptual.GRID, autoquality.PROBES, False)
+    assert autoquality.plan(size, "jpeg", seed, 0.0) == (None, 0, False)
+    assert autoquality.plan(size, "jpeg", seed, 10.0, check=True) == (None, autoquality.PROBES, False)
+    tiles = (perceptual.SMALL_GRID * perceptual.TILE) ** 2
+    reference, encode, measure = cost.probe_costs("jpeg", seed, tiles)
     # three probes on the small mosaic, and no more on a larger sample
     tight = reference + 3 * (encode + measure)
-    assert autoquality.plan(size, "jpeg", seed, tight * 1.01) == (perceptual.SMALL_GRID, autoquality.PROBES)
+    assert autoquality.plan(size, "jpeg", seed, tight * 1.01) == (perceptual.SMALL_GRID, autoquality.PROBES, False)
+    # where the check of the whole output fits beside a probe, it comes first: one probe and the check
+    # instead of more probes
+    check = sum(cost.check_costs("jpeg", size[0] * size[1], tiles))
+    checkable = (reference + encode + measure + check) * 1.01
+    assert autoquality.plan(size, "jpeg", seed, checkable, check=True) == (perceptual.SMALL_GRID, 1, True)
+    assert autoquality.plan(size, "jpeg", seed, checkable)[1:] == (autoquality.PROBES, False)
+    # too little for the check and a probe: probes only
+    assert autoquality.plan(size, "jpeg", seed, check * 1.01, check=True)[2] is False
+    # a format whose checked mosaics aim as the unchecked (WebP: its encode is most of its generation)
+    # takes the most probes first, and the check only beside them
+    webp_seed = autoquality.SEARCH["webp"].seed_for(TARGET)
+    assert autoquality.SEARCH["webp"].checked is None
+    webp_reference, webp_encode, webp_measure = cost.probe_costs("webp", webp_seed, tiles)
+    webp_check = sum(cost.check_costs("webp", size[0] * size[1], tiles))
+    one = (webp_reference + webp_encode + webp_measure + webp_check) * 1.01
+    assert autoquality.plan(size, "webp", webp_seed, one, check=True)[1:] == (
+        autoquality.plan(size, "webp", webp_seed, one)[1], False)
+    three = (webp_reference + 3 * (webp_encode + webp_measure) + webp_check) * 1.01
+    assert autoquality.plan(size, "webp", webp_seed, three, check=True) == (perceptual.SMALL_GRID, 3, True)
+
+
+def test_the_check_measures_the_coarser_scales_where_a_mosaic_strays_on_the_whole_output():
+    # a landscape whose four-tile mosaic scores 7 points above the whole picture
+    image = open_bytes(photo("storm-landscape-exif6.jpg")).convert("RGB").resize((1280, 853), Image.LANCZOS)
+    decoded = open_bytes(_jpeg(image, 60))
+    whole = perceptual.Reference(image).score(decoded)
+    mosaic = perceptual.sample(image, perceptual.SMALL_GRID)
+    sampled = perceptual.Reference(mosaic).score(open_bytes(_jpeg(mosaic, 60)))
+    checked = perceptual.Reference(image, perceptual.SMALL_GRID).score(decoded)
+    assert sampled - whole > 4.0
+    assert abs(checked - whole) < 0.5
+    # an image too small for the tiles is measured whole
+    small = image.resize((300, 200))
+    small_decoded = open_bytes(_jpeg(small, 60))
+    assert perceptual.Reference(small, perceptual.SMALL_GRID).score(small_decoded) == pytest.approx(
+        perceptual.Reference(small).score(small_decoded))
+
+
+def _jpeg(image: Image.Image, quality: int) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality)
+    return out.getvalue()
 
 
 def test_with_no_allowance_left_q_auto_is_the_seed_quality():
@@ -192,7 +242,7 @@ class _Scripted:
     whole: list[float] = []
     mosaic = 0.0
 
-    def __init__(self, image: Image.Image) -> None:
+    def __init__(self, image: Image.Image, grid: int | None = None) -> None:
         self.size = image.size
 
     def score(self, candidate: Image.Image) -> float:
@@ -219,12 +269,11 @@ def test_a_mosaic_s_choice_is_checked_on_the_whole_output_when_the_allowance_hol
     whole = [q for size, q in made if size == _WIDE]
     assert whole and whole[-1] == choice.quality and choice.data is not None  # the output's own bytes
     assert open_bytes(choice.data).size == _WIDE
-    # an allowance whose share cannot hold the whole output's score leaves the output to the pipeline
-    reference, _, measure = cost.probe_costs("jpeg", choice.quality, _WIDE[0] * _WIDE[1])
+    # an allowance that cannot hold the check beside a probe leaves the output to the pipeline
     made.clear()
-    small = (reference + measure) / autoquality.VERIFY_SHARE * 0.9
+    small = sum(cost.check_costs("jpeg", _WIDE[0] * _WIDE[1], (perceptual.SMALL_GRID * perceptual.TILE) ** 2))
     choice = autoquality.choose(image, "jpeg", TARGET, _recording(made), allowance=small)
-    assert all(size != _WIDE for size, _ in made) and choice.data is None
+    assert made and all(size != _WIDE for size, _ in made) and choice.data is None
     # nor is it checked where the output is not this image's encode (an animation's first frame)
     made.clear()
     choice = autoquality.choose(image, "jpeg", TARGET, _recording(made), allowance=10.0, verify=False)
@@ -234,7 +283,7 @@ def test_a_mosaic_s_choice_is_checked_on_the_whole_output_when_the_allowance_hol
 def test_a_miss_the_whole_output_s_check_finds_steps_up(monkeypatch):
     image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize(_WIDE)
     monkeypatch.setattr(perceptual, "Reference", _Scripted)
-    goal = TARGET + autoquality.SEARCH["jpeg"].margin(perceptual.GRID)
+    goal = TARGET + autoquality.SEARCH["jpeg"].margin(perceptual.GRID, checked=True)
     monkeypatch.setattr(_Scripted, "mosaic", goal + 0.1)  # the mosaic reaches the goal at once
     monkeypatch.setattr(_Scripted, "whole", [TARGET - 3.0, TARGET + 1.0])  # the whole output does not
     made: list[tuple[tuple[int, int], int]] = []
