@@ -156,3 +156,30 @@ def test_a_large_jpeg_variant_is_made_from_its_rows(monkeypatch):
     whole = Image.open(io.BytesIO(imgedge.transform(data, "w=1200&fmt=webp&q=95").data)).convert("RGB")
     assert len(calls) == 1 and rows.size == whole.size == (1200, 900)
     assert psnr(rows, whole) >= 45
+
+
+def test_the_generated_declarations_are_the_ones_declared(tmp_path):
+    """``libjpeg_ffi`` is what cffi generates from ``jpegrows.DECLARATIONS`` (regenerate it with
+    ``python -m tooling.libjpeg_ffi`` after changing them)."""
+    from tooling import libjpeg_ffi
+
+    fresh = tmp_path / "libjpeg_ffi.py"
+    libjpeg_ffi.generate(fresh)
+    assert fresh.read_bytes() == libjpeg_ffi.MODULE.read_bytes()
+
+
+def test_without_pillows_libjpeg_the_rows_are_off_and_jpegs_decode_whole(monkeypatch):
+    if not resize.SIMD:
+        pytest.skip("cykooz.resizer has no wheel here: JPEGs decode whole")
+    monkeypatch.setattr(decode, "JPEG_BANDS_FROM_BYTES", 0)
+    source = decode.open_source(JPEGS["420"], Config())
+    assert decode.jpeg_bands(source, 8)
+    jpegrows.library.cache_clear()
+    monkeypatch.setattr(jpegrows.webprows, "pillow_library", lambda module, is_it: None)
+    try:
+        assert not jpegrows.available() and not decode.jpeg_bands(source, 8)
+        assert Image.open(io.BytesIO(imgedge.transform(JPEGS["420"], "w=300&fmt=webp").data)).size == (300, 220)
+    finally:
+        monkeypatch.undo()
+        jpegrows.library.cache_clear()
+    assert jpegrows.available()
