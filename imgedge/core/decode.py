@@ -576,7 +576,8 @@ def webp_resampled(source: SourceImage, crop: tuple[float, float, float, float],
 #: was above libvips' (benchmarks/RESULTS.md, "JPEG rows as they are decoded").
 JPEG_BANDS_FROM_BYTES = 16 * 1024 * 1024
 #: ... and so is a smaller frame at least ``JPEG_BANDS_FRAME_PER_OUTPUT`` times its output where the output
-#: takes ``JPEG_BANDS_OUTPUT_FROM_BYTES`` or more (a 1280 px one and up): there the whole frame was most of
+#: takes ``JPEG_BANDS_OUTPUT_FROM_BYTES`` or more (a 1280 px one and up), unless a progressive JPEG's
+#: coefficients (held either way, by libvips too) outweigh the frame: there the whole frame was most of
 #: the peak, and the row path's cost (about 5-10 ms a frame: fresh pages for the rows, a resampler call a
 #: band, the decoder's thread) is a few percent of the request. Not for smaller outputs, whose requests
 #: (20-50 ms) it would slow by 10-50 %, nor for a frame the output nearly matches (the output-sized steps
@@ -595,8 +596,9 @@ def jpeg_bands(source: SourceImage, eighths: int, out: tuple[int, int]) -> bool:
     width, height = decoded_size(source.stored_size, eighths)
     frame = cost.frame_bytes(width * height, source.image.mode)
     output = cost.frame_bytes(out[0] * out[1], source.image.mode)
-    if frame < JPEG_BANDS_FROM_BYTES and not (
-            output >= JPEG_BANDS_OUTPUT_FROM_BYTES and frame >= JPEG_BANDS_FRAME_PER_OUTPUT * output):
+    coefficients = source.stored_size[0] * source.stored_size[1] * cost.coefficient_bytes(source.image)
+    if frame < JPEG_BANDS_FROM_BYTES and not (output >= JPEG_BANDS_OUTPUT_FROM_BYTES and frame >= coefficients
+                                              and frame >= JPEG_BANDS_FRAME_PER_OUTPUT * output):
         return False
     rows_module = _jpeg_rows()
     return rows_module is not None and rows_module.available()

@@ -185,13 +185,15 @@ def test_without_pillows_libjpeg_the_rows_are_off_and_jpegs_decode_whole(monkeyp
     assert jpegrows.available()
 
 
+@pytest.mark.parametrize("progressive", [False, True])
 @pytest.mark.parametrize("out, rows", [((1280, 960), True), ((640, 480), False), ((1800, 1350), False)])
-def test_a_smaller_frame_goes_through_the_rows_only_for_a_large_output_it_is_twice_the_size_of(out, rows):
+def test_a_smaller_frame_goes_through_the_rows_only_for_a_large_output_it_is_twice_the_size_of(out, rows, progressive):
     """A 3 MP frame (11.4 MiB as RGBX, under ``JPEG_BANDS_FROM_BYTES``): to 1280 px (4.7 MiB) in rows; to
-    640 px (a short request the row path would slow) and to 1800 px (the output nearly the frame) whole."""
+    640 px (a short request the row path would slow) and to 1800 px (the output nearly the frame) whole; and
+    whole where it is progressive (its coefficients, 17 MiB, held either way, outweigh the frame)."""
     if not resize.SIMD:
         pytest.skip("cykooz.resizer has no wheel here: JPEGs decode whole")
     buffer = io.BytesIO()
-    Image.new("RGB", (2000, 1500), (90, 120, 200)).save(buffer, "JPEG")
+    Image.new("RGB", (2000, 1500), (90, 120, 200)).save(buffer, "JPEG", progressive=progressive, subsampling=0)
     source = decode.open_source(buffer.getvalue(), Config())
-    assert decode.jpeg_bands(source, 8, out) == rows
+    assert decode.jpeg_bands(source, 8, out) == (rows and not progressive)
