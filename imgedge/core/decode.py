@@ -577,11 +577,12 @@ def webp_resampled(source: SourceImage, crop: tuple[float, float, float, float],
 JPEG_BANDS_FROM_BYTES = 16 * 1024 * 1024
 #: ... and so is a smaller frame at least ``JPEG_BANDS_FRAME_PER_OUTPUT`` times its output where the output
 #: takes ``JPEG_BANDS_OUTPUT_FROM_BYTES`` or more (a 1280 px one and up), unless a progressive JPEG's
-#: coefficients (held either way, by libvips too) outweigh the frame: there the whole frame was most of
-#: the peak, and the row path's cost (about 5-10 ms a frame: fresh pages for the rows, a resampler call a
-#: band, the decoder's thread) is a few percent of the request. Not for smaller outputs, whose requests
-#: (20-50 ms) it would slow by 10-50 %, nor for a frame the output nearly matches (the output-sized steps
-#: then make the peak either way). Measured in benchmarks/RESULTS.md, "Smaller JPEG frames in rows".
+#: coefficients (held either way, by libvips too) outweigh the frame: there the whole frame made the peak
+#: (1.5-1.7x libvips', 0.7-0.9x in rows), and the row path's cost (5-16 ms a frame: fresh pages for the
+#: rows, a resampler call a band, the decoder's thread) was 6-23 % of those requests. Not for smaller
+#: outputs, whose requests (20-50 ms) it would slow by 10-50 %, nor for a frame the output nearly matches
+#: (the output-sized steps then make the peak either way). benchmarks/RESULTS.md, "Smaller JPEG frames
+#: in rows".
 JPEG_BANDS_OUTPUT_FROM_BYTES = 3 * 1024 * 1024
 JPEG_BANDS_FRAME_PER_OUTPUT = 2
 
