@@ -575,17 +575,31 @@ def webp_resampled(source: SourceImage, crop: tuple[float, float, float, float],
 #: resampled in bands as libjpeg decodes its rows (``jpeg_resampled``): the full-size decodes whose peak
 #: was above libvips' (benchmarks/RESULTS.md, "JPEG rows as they are decoded").
 JPEG_BANDS_FROM_BYTES = 16 * 1024 * 1024
+#: ... and so is a smaller frame at least ``JPEG_BANDS_FRAME_PER_OUTPUT`` times its output where the output
+#: takes ``JPEG_BANDS_OUTPUT_FROM_BYTES`` or more (a 1280 px one and up), unless a progressive JPEG's
+#: coefficients (held either way, by libvips too) outweigh the frame: there the whole frame made the peak
+#: (1.5-1.7x libvips', 0.7-0.9x in rows), and the row path's cost (5-16 ms a frame: fresh pages for the
+#: rows, a resampler call a band, the decoder's thread) was 6-23 % of those requests. Not for smaller
+#: outputs, whose requests (20-50 ms) it would slow by 10-50 %, nor for a frame the output nearly matches
+#: (the output-sized steps then make the peak either way). benchmarks/RESULTS.md, "Smaller JPEG frames
+#: in rows".
+JPEG_BANDS_OUTPUT_FROM_BYTES = 3 * 1024 * 1024
+JPEG_BANDS_FRAME_PER_OUTPUT = 2
 
 
-def jpeg_bands(source: SourceImage, eighths: int) -> bool:
-    """Whether ``jpeg_resampled`` can resample this JPEG at ``eighths``/8 in bands, and its frame is large
-    enough for that to matter: an RGB or greyscale one, with the SIMD resampler, where Pillow's libjpeg
-    can be called (``jpegrows``)."""
+def jpeg_bands(source: SourceImage, eighths: int, out: tuple[int, int]) -> bool:
+    """Whether ``jpeg_resampled`` can resample this JPEG at ``eighths``/8 to ``out`` in bands, and its frame
+    is large enough for that to matter (``JPEG_BANDS_FROM_BYTES``, ``JPEG_BANDS_OUTPUT_FROM_BYTES``): an RGB
+    or greyscale one, with the SIMD resampler, where Pillow's libjpeg can be called (``jpegrows``)."""
     if not (FAST_DECODE and resize.SIMD and source.format == "JPEG" and source.image.mode in ("RGB", "L")
             and source.data):
         return False
     width, height = decoded_size(source.stored_size, eighths)
-    if cost.frame_bytes(width * height, source.image.mode) < JPEG_BANDS_FROM_BYTES:
+    frame = cost.frame_bytes(width * height, source.image.mode)
+    output = cost.frame_bytes(out[0] * out[1], source.image.mode)
+    coefficients = source.stored_size[0] * source.stored_size[1] * cost.coefficient_bytes(source.image)
+    if frame < JPEG_BANDS_FROM_BYTES and not (output >= JPEG_BANDS_OUTPUT_FROM_BYTES and frame >= coefficients
+                                              and frame >= JPEG_BANDS_FRAME_PER_OUTPUT * output):
         return False
     rows_module = _jpeg_rows()
     return rows_module is not None and rows_module.available()

@@ -1,7 +1,8 @@
 """A JPEG decoded row by row, so that no full-size frame is ever resident.
 
 libjpeg's scanline API (``jpeg_read_scanlines``) on the libjpeg-turbo Pillow's wheel bundles, through cffi
-in ABI mode (no compiler, no new binary): rows are written, as Pillow lays them out (RGBX or L), into a
+in out-of-line ABI mode (``libjpeg_ffi``, generated pure Python: no compiler, no new binary, no parse of the
+declarations at first use): rows are written, as Pillow lays them out (RGBX or L), into a
 ``webprows.RowMap`` whose pages are handed on as the caller is done with them. The decoder is set up as
 Pillow's: the DCT scale as ``scale_num = 1``, ``scale_denom``, and libjpeg's defaults otherwise (the
 accurate integer IDCT, fancy upsampling, block smoothing), so the rows are Pillow's, byte for byte.
@@ -43,7 +44,9 @@ _EOF_WARNING = b"Premature end of JPEG file"
 #: the caller can use and release them).
 FEED_ROWS = 64
 
-_CDEF = """
+#: The declarations of libjpeg 62 (``jpeglib.h``) the decoder calls, the structs up to the fields it reads.
+#: cffi's generated module ``libjpeg_ffi`` holds them parsed (``python -m tooling.libjpeg_ffi`` writes it).
+DECLARATIONS = """
 typedef int boolean;
 typedef unsigned int JDIMENSION;
 typedef unsigned char JSAMPLE;
@@ -159,12 +162,10 @@ def _is_libjpeg(path: str) -> bool:
 def library() -> tuple[Any, Any]:
     """cffi's ``(ffi, lib)`` over the libjpeg Pillow's JPEG codec is linked with; ``OSError`` (or
     ``ImportError`` without cffi) where it cannot be had."""
-    cffi = importlib.import_module("cffi")
     path = webprows.pillow_library("PIL._imaging", _is_libjpeg)
     if path is None:
         raise OSError("Pillow's libjpeg was not found")
-    ffi = cffi.FFI()
-    ffi.cdef(_CDEF)
+    ffi = importlib.import_module(f"{__package__}.libjpeg_ffi").ffi  # cffi's backend: ImportError without it
     return ffi, ffi.dlopen(path)
 
 

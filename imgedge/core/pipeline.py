@@ -183,7 +183,8 @@ def _render(data: bytes, spec: VariantSpec, config: Config, watermark: bytes | N
         strips = spec.format in LOSSY and not animated
         shrink = decode.png_shrink(source, stored_crop, stored_out) if strips else 1
         bands = strips and shrink == 1 and layout.spec.gravity != "smart" and (
-            decode.png_bands(source) or decode.webp_bands(source) or decode.jpeg_bands(source, eighths))
+            decode.png_bands(source) or decode.webp_bands(source)
+            or decode.jpeg_bands(source, eighths, stored_out))
         work = admission.work_for(source, eighths, frames, admission.output_format(spec, animated),
                                   admission.priced_quality(spec), layout.spec.gravity == "smart", stored_out,
                                   stored_crop, probes=admission.probes_for(spec, animated), shrink=shrink,

@@ -152,7 +152,48 @@ def test_a_large_jpeg_variant_is_made_from_its_rows(monkeypatch):
     monkeypatch.setattr(decode, "jpeg_resampled", lambda *args: calls.append(args[3]) or banded(*args))
     rows = Image.open(io.BytesIO(imgedge.transform(data, "w=1200&fmt=webp&q=95").data)).convert("RGB")
     assert calls == [8]
-    monkeypatch.setattr(decode, "jpeg_bands", lambda source, eighths: False)
+    monkeypatch.setattr(decode, "jpeg_bands", lambda source, eighths, out: False)
     whole = Image.open(io.BytesIO(imgedge.transform(data, "w=1200&fmt=webp&q=95").data)).convert("RGB")
     assert len(calls) == 1 and rows.size == whole.size == (1200, 900)
     assert psnr(rows, whole) >= 45
+
+
+def test_the_generated_declarations_are_the_ones_declared(tmp_path):
+    """``libjpeg_ffi`` is what cffi generates from ``jpegrows.DECLARATIONS`` (regenerate it with
+    ``python -m tooling.libjpeg_ffi`` after changing them)."""
+    from tooling import libjpeg_ffi
+
+    fresh = tmp_path / "libjpeg_ffi.py"
+    libjpeg_ffi.generate(fresh)
+    assert fresh.read_bytes() == libjpeg_ffi.MODULE.read_bytes()
+
+
+def test_without_pillows_libjpeg_the_rows_are_off_and_jpegs_decode_whole(monkeypatch):
+    if not resize.SIMD:
+        pytest.skip("cykooz.resizer has no wheel here: JPEGs decode whole")
+    monkeypatch.setattr(decode, "JPEG_BANDS_FROM_BYTES", 0)
+    source = decode.open_source(JPEGS["420"], Config())
+    assert decode.jpeg_bands(source, 8, (300, 220))
+    jpegrows.library.cache_clear()
+    monkeypatch.setattr(jpegrows.webprows, "pillow_library", lambda module, is_it: None)
+    try:
+        assert not jpegrows.available() and not decode.jpeg_bands(source, 8, (300, 220))
+        assert Image.open(io.BytesIO(imgedge.transform(JPEGS["420"], "w=300&fmt=webp").data)).size == (300, 220)
+    finally:
+        monkeypatch.undo()
+        jpegrows.library.cache_clear()
+    assert jpegrows.available()
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+@pytest.mark.parametrize("out, rows", [((1280, 960), True), ((640, 480), False), ((1800, 1350), False)])
+def test_a_smaller_frame_goes_through_the_rows_only_for_a_large_output_it_is_twice_the_size_of(out, rows, progressive):
+    """A 3 MP frame (11.4 MiB as RGBX, under ``JPEG_BANDS_FROM_BYTES``): to 1280 px (4.7 MiB) in rows; to
+    640 px (a short request the row path would slow) and to 1800 px (the output nearly the frame) whole; and
+    whole where it is progressive (its coefficients, 17 MiB, held either way, outweigh the frame)."""
+    if not resize.SIMD:
+        pytest.skip("cykooz.resizer has no wheel here: JPEGs decode whole")
+    buffer = io.BytesIO()
+    Image.new("RGB", (2000, 1500), (90, 120, 200)).save(buffer, "JPEG", progressive=progressive, subsampling=0)
+    source = decode.open_source(buffer.getvalue(), Config())
+    assert decode.jpeg_bands(source, 8, out) == (rows and not progressive)
