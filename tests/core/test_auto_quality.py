@@ -292,3 +292,21 @@ def test_a_miss_the_whole_output_s_check_finds_steps_up(monkeypatch):
     assert second > first and choice.quality == second
     step = autoquality.SEARCH["jpeg"].steps(TARGET - 3.0, TARGET + autoquality.WHOLE_MARGIN)
     assert second == first + math.ceil(step)
+
+
+def test_a_check_that_no_longer_fits_leaves_the_mosaic_its_full_margin(monkeypatch):
+    """Planned but not made (the allowance or the deadline ran short by then): the choice aims with the
+    unchecked margin, as a search that never planned the check would, not with the lower checked one."""
+    image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize(_WIDE)
+    monkeypatch.setattr(perceptual, "Reference", _Scripted)
+    search = autoquality.SEARCH["jpeg"]
+    # every mosaic probe reaches the checked aim, none the unchecked one
+    monkeypatch.setattr(_Scripted, "mosaic", TARGET + search.margin(perceptual.GRID, checked=True) + 0.1)
+    monkeypatch.setattr(autoquality, "_verify", lambda *args, **kwargs: None)
+    made: list[tuple[tuple[int, int], int]] = []
+    choice = autoquality.choose(image, "jpeg", TARGET, _recording(made), allowance=10.0)
+    probed = [q for size, q in made if size != _WIDE]
+    assert probed and all(size != _WIDE for size, _ in made) and choice.data is None
+    assert choice.quality > max(probed)  # past every probe: none reached the unchecked goal
+    assert choice.quality == autoquality.pick({q: _Scripted.mosaic for q in probed},
+                                              TARGET + search.margin(perceptual.GRID), search)
