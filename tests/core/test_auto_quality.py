@@ -109,6 +109,24 @@ def test_an_allowance_too_small_for_a_probe_still_pays_one_on_the_smallest_sampl
     assert autoquality.least(image.size, "jpeg", seed) > 1e-6
 
 
+def test_the_first_probe_is_paid_even_when_the_reference_side_overran_the_allowance(monkeypatch):
+    """The plan priced one probe (and a check) into the allowance; the reference side then took longer than
+    priced (a loaded core): the search still makes its first probe rather than fall back to the seed."""
+    image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize((640, 480))
+    cpu = [0.0]
+    monkeypatch.setattr(autoquality.time, "process_time", lambda: cpu[0])
+    real = perceptual.Reference
+
+    def overrunning(*args, **kwargs):
+        cpu[0] += 10.0  # far past any allowance
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(perceptual, "Reference", overrunning)
+    calls: list[int] = []
+    choice = autoquality.choose(image, "jpeg", TARGET, _slow_jpeg(cpu, calls), allowance=0.6)
+    assert len(calls) == choice.probes == 1  # the first probe, and nothing after it
+
+
 @pytest.mark.parametrize("size", [(200, 150), (250, 250), (320, 213), (640, 480)])
 @pytest.mark.parametrize("fmt", autoquality.FORMATS)
 def test_the_least_allowance_buys_a_probe_on_every_output(size, fmt):
