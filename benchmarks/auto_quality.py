@@ -228,7 +228,7 @@ def summarise_calibration(rows: list[dict], formats: tuple[str, ...] = FORMATS) 
             spans = [(_crossing(whole, level - 5), _crossing(whole, level + 5)) for whole in wholes]
             found = [10 / (high - low) for low, high in spans if low is not None and high is not None and high > low]
             slopes.append((float(level), round(statistics.median(found), 2)))
-        margins, checked = {}, {}
+        margins, checked, tiled = {}, {}, {}
         for grid in (perceptual.GRID, perceptual.SMALL_GRID):
             for kind in ("mosaic", "check"):
                 name = f"fast_{kind}{grid}"
@@ -240,10 +240,13 @@ def summarise_calibration(rows: list[dict], formats: tuple[str, ...] = FORMATS) 
                 if kind == "mosaic":
                     margins[grid] = round(_quantile(over, MARGIN_QUANTILE), 1)
                     checked[grid] = round(statistics.median(over), 1)
+                else:
+                    tiled[grid] = round(max(0.0, _quantile(over, MARGIN_QUANTILE)), 1)
                 print(f"{fmt} {grid}x{grid} {kind} - whole: n {len(over)} mean {statistics.mean(over):+.2f} "
                       f"median {statistics.median(over):+.2f} sd {statistics.pstdev(over):.2f} max {max(over):+.2f}")
         print(f"{fmt} ({len(cases)} cases): seed ({needed[72] - 72 * per_point:.1f}, {per_point:.2f}), "
-              f"slopes {tuple(slopes)}, margins {margins}, checked margins (the median) {checked}")
+              f"slopes {tuple(slopes)}, margins {margins}, checked margins (the median) {checked}, "
+              f"tiled margins {tiled}")
 
 
 def compare(parts: list[str], out: Path, formats: tuple[str, ...] = FORMATS,

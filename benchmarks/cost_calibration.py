@@ -123,6 +123,9 @@ def encode_rates(photos: list[Path], rounds: int) -> dict[str, list[float]]:
             for quality in (50, 80, 95, 100):
                 seconds = timed(lambda: encode.encode(image.copy(), fmt, quality), rounds)
                 rates.setdefault(f"{fmt}@q{quality}", []).append(seconds / px * 1e9)
+                if fmt in encode.PREVIEW_FORMATS:
+                    seconds = timed(lambda: encode.preview(image, fmt, quality), rounds)
+                    rates.setdefault(f"{fmt}-preview@q{quality}", []).append(seconds / px * 1e9)
         for speed in (8, 9, 10):
             for quality in (60, 100):
                 def avif() -> bytes:
@@ -143,14 +146,6 @@ def probe_fits(photos: list[Path], rounds: int) -> dict[str, tuple[float, float,
 
     from imgedge.core import autoquality, perceptual
 
-    def cpu(fn) -> float:
-        best = math.inf
-        for _ in range(rounds):
-            start = time.process_time()
-            fn()
-            best = min(best, time.process_time() - start)
-        return best
-
     config = Config()
     points: dict[str, list[tuple[int, float]]] = {"score": [], "reference": []}
     for path in photos:
@@ -164,8 +159,8 @@ def probe_fits(photos: list[Path], rounds: int) -> dict[str, tuple[float, float,
                 pixels = sample.width * sample.height
                 reference = perceptual.Reference(sample)
                 candidate = autoquality._decoded(encode.encode(sample, "jpeg", 60))
-                points["reference"].append((pixels, cpu(lambda: perceptual.Reference(sample))))
-                points["score"].append((pixels, cpu(lambda: reference.score(candidate))))
+                points["reference"].append((pixels, _cpu(lambda: perceptual.Reference(sample), rounds)))
+                points["score"].append((pixels, _cpu(lambda: reference.score(candidate), rounds)))
     fits = {}
     for name, values in points.items():
         pixels = np.array([p for p, _ in values], dtype=float)
@@ -175,6 +170,48 @@ def probe_fits(photos: list[Path], rounds: int) -> dict[str, tuple[float, float,
         error = float(np.max(np.abs(design @ [fixed, per_pixel] - seconds) / seconds))
         fits[name] = (float(fixed), float(per_pixel) * 1e9, error)
     return fits
+
+
+def check_fits(photos: list[Path], rounds: int) -> dict[str, tuple[float, float, float, float]]:
+    """The score and reference side of ``q=auto``'s whole-output measure on a mosaic's tiles
+    (``perceptual.Reference(image, grid)``: the check of a mosaic's choice, and a tiled probe): (seconds a
+    call, ns per output pixel, ns per tile pixel, the fit's largest relative error) over both mosaics at
+    640, 960 and 1280 px, process CPU (best of ``rounds``)."""
+    import numpy as np
+
+    from imgedge.core import autoquality, perceptual
+
+    config = Config()
+    points: dict[str, list[tuple[int, int, float]]] = {"check-score": [], "check-reference": []}
+    for path in photos:
+        full = decode.load_pixels(decode.open_source(path.read_bytes(), config)).convert("RGB")
+        for width in (640, 960, 1280):
+            image = full.resize((width, round(full.height * width / full.width)), Image.Resampling.LANCZOS)
+            candidate = autoquality._decoded(encode.preview(image, "jpeg", 60))
+            for grid in (perceptual.GRID, perceptual.SMALL_GRID):
+                if perceptual.tiles(image.size, grid) is None:
+                    continue
+                reference = perceptual.Reference(image, grid)
+                shape = (image.width * image.height, (grid * perceptual.TILE) ** 2)
+                points["check-reference"].append((*shape, _cpu(lambda: perceptual.Reference(image, grid), rounds)))
+                points["check-score"].append((*shape, _cpu(lambda: reference.score(candidate), rounds)))
+    fits = {}
+    for name, values in points.items():
+        design = np.array([(1.0, output, tiles) for output, tiles, _ in values])
+        seconds = np.array([s for _, _, s in values])
+        (fixed, per_output, per_tile), *_ = np.linalg.lstsq(design, seconds, rcond=None)
+        error = float(np.max(np.abs(design @ [fixed, per_output, per_tile] - seconds) / seconds))
+        fits[name] = (float(fixed), float(per_output) * 1e9, float(per_tile) * 1e9, error)
+    return fits
+
+
+def _cpu(fn, rounds: int) -> float:
+    best = math.inf
+    for _ in range(rounds):
+        start = time.process_time()
+        fn()
+        best = min(best, time.process_time() - start)
+    return best
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,6 +240,13 @@ def main(argv: list[str] | None = None) -> int:
     for name, (fixed, per_pixel, error) in probe_fits(photos, rounds).items():
         model = models[name]
         print(f"| {name} | {fixed * 1e3:.2f} + {per_pixel:.1f} ({error:.0%}) | {model[0] * 1e3:.2f} + {model[1]:.1f} |")
+    checks = {"check-score": cost.CHECK_SCORE, "check-reference": cost.CHECK_REFERENCE}
+    print("\n| q=auto on tiles | measured: ms a call + ns/output px + ns/tile px (largest error of the fit) | model |")
+    print("|---|---|---|")
+    for name, (fixed, per_output, per_tile, error) in check_fits(photos, rounds).items():
+        model = checks[name]
+        print(f"| {name} | {fixed * 1e3:.2f} + {per_output:.1f} + {per_tile:.1f} ({error:.0%}) "
+              f"| {model[0] * 1e3:.2f} + {model[1]:.1f} + {model[2]:.1f} |")
     return 0
 
 

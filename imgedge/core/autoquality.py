@@ -58,7 +58,9 @@ class Search:
     the target a mosaic must reach, by its tiles a side (``perceptual.GRID``, ``perceptual.SMALL_GRID``),
     the most quality steps a choice may go past the highest probe when every probe fell short, and the
     margins a mosaic aims at when its choice will be checked on the whole output (``_verify``; None: the
-    same margins)."""
+    same margins), and the margins a probe of the whole output scored at its finest scales on a mosaic's
+    tiles aims at, by the mosaic's grid (``plan``'s tiled samples; None: the format's encode costs too
+    much next to the score to probe the whole output)."""
 
     low: int
     high: int
@@ -67,6 +69,7 @@ class Search:
     margins: Mapping[int, float]
     reach: int
     checked: Mapping[int, float] | None = None
+    tiled: Mapping[int, float] | None = None
 
     def seed_for(self, target: float) -> int:
         return self.clamp(round(self.seed[0] + self.seed[1] * target))
@@ -74,12 +77,15 @@ class Search:
     def clamp(self, quality: float) -> int:
         return max(self.low, min(self.high, int(quality)))
 
-    def margin(self, grid: int | None, checked: bool = False) -> float:
+    def margin(self, grid: int | None, checked: bool = False, tiled: bool = False) -> float:
         """The margin over the target for a sample: the whole output (only the interpolation's error), or
         a mosaic of ``grid`` x ``grid`` tiles (a smaller one samples less of the image, so its score
-        strays further from the whole image's), whose choice may be ``checked``."""
+        strays further from the whole image's), whose choice may be ``checked``; ``tiled``: the whole
+        output, its finest scales scored on those tiles (the interpolation's error and the tiles')."""
         if grid is None:
             return WHOLE_MARGIN
+        if tiled:
+            return WHOLE_MARGIN + (self.tiled or {})[grid]
         return (self.checked or self.margins)[grid] if checked else self.margins[grid]
 
     def slope(self, score: float) -> float:
@@ -112,7 +118,7 @@ class Search:
 SEARCH: dict[str, Search] = {
     "jpeg": Search(20, 95, (-106.0, 2.35),
                    ((55.0, 0.95), (60.0, 0.75), (65.0, 0.56), (70.0, 0.48), (75.0, 0.47), (80.0, 0.52), (85.0, 0.73)),
-                   {3: 3.5, 2: 5.0}, 13, {3: 1.5, 2: 2.2}),
+                   {3: 3.5, 2: 5.0}, 13, {3: 1.5, 2: 2.2}, {3: 0.3, 2: 1.1}),
     "webp": Search(10, 95, (-134.0, 2.8),
                    ((55.0, 0.59), (60.0, 0.48), (65.0, 0.4), (70.0, 0.45), (75.0, 0.52), (80.0, 0.72), (85.0, 0.3)),
                    {3: 2.1, 2: 4.1}, 25),
@@ -160,35 +166,83 @@ def samples(output_size: tuple[int, int]) -> list[tuple[int | None, int]]:
     return whole + list(mosaics)
 
 
+class Pace:
+    """How fast this process runs the search's work against the cost model's prices: the measured CPU of
+    its references and probes over the model's, averaged (in logs, the recent ones weighing most) over
+    the searches so far; 1 (the model) until one has run. The model's rates come from one machine, and a
+    container's CPU may run the same probe in half or twice the time, so ``plan`` prices the samples at
+    this pace: an allowance holds the probes it really holds. ``holds`` still stops each probe by what
+    the last one took, so a pace that is off moves only the choice of sample, never the bound."""
+
+    WEIGHT = 0.3  # of each new measurement
+    BOUNDS = (0.25, 4.0)
+
+    def __init__(self) -> None:
+        self.value = 1.0
+
+    def learn(self, measured: float, predicted: float) -> None:
+        if measured <= 0 or predicted <= 0:
+            return
+        ratio = min(self.BOUNDS[1], max(self.BOUNDS[0], measured / predicted))
+        self.value = math.exp((1 - self.WEIGHT) * math.log(self.value) + self.WEIGHT * math.log(ratio))
+
+
+#: This process's pace (``Pace``).
+PACE = Pace()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A search's plan: its sample (``grid``: None for the whole output, else a mosaic of ``grid`` x
+    ``grid`` tiles; ``tiled``: the whole output encoded, its finest scales scored on those tiles), its
+    probes at most, and whether a mosaic's choice is checked on the whole output (``_verify``)."""
+
+    grid: int | None
+    probes: int
+    checked: bool = False
+    tiled: bool = False
+
+
 def plan(output_size: tuple[int, int], fmt: str, quality: int, allowance: float | None, *,
-         probes: int = PROBES, avif_speed: int = 6, check: bool = False) -> tuple[int | None, int, bool]:
-    """The sample (mosaic grid, or None for the whole output), the number of probes at most, and whether
-    a mosaic's choice is checked on the whole output (``_verify``; ``check``: it may be), for a search
-    that may spend ``allowance`` seconds (None: no limit but ``probes``, and no check), priced by the cost
-    model at ``quality``: for a format whose checked mosaics aim lower (``Search.checked``), first the
-    plans that end on a score of the whole output (the whole output's own probes, or a mosaic's and the
-    check), then the most probes, then the most faithful sample; for the others the most probes on the
-    most faithful sample that holds them, and the check where it still fits beside them. A whole-output
-    sample also scores the output itself (its first check)."""
+         probes: int = PROBES, avif_speed: int = 6, check: bool = False, pace: float = 1.0) -> Plan:
+    """The plan of a search that may spend ``allowance`` seconds (None: no limit but ``probes``, and no
+    check; ``check``: a mosaic's choice may be checked), priced by the cost model at ``quality``: for a
+    format whose checked mosaics aim lower or whose whole output may be probed scored on tiles
+    (``Search.checked``, ``Search.tiled``: JPEG, whose encode costs little next to a score), first the
+    plans that end on a score of the whole output (the whole output's own probes, its tiled probes, or a
+    mosaic's and the check), then those that measure the whole output at every probe (and the choice
+    too: two measures at least, where a checked mosaic has one), then the most probes, then the most
+    faithful sample; for the others the most
+    probes on the most faithful sample that holds them, and the check where it still fits beside them. A
+    whole-output sample, tiled or not, also scores the output itself (its first check). ``pace``: the
+    model's prices times this (``Pace``)."""
     options = samples(output_size)
     if allowance is None:
-        return options[0][0], probes, False
-    check_first = SEARCH[fmt].checked is not None
-    best: tuple[int | None, int, bool] = (options[0][0], 0, False)
-    rank = (0, 0)
-    for grid, pixels in options:
-        fixed, each = _search_costs(fmt, quality, grid, pixels, avif_speed)
-        check_s = _check_cost(output_size, fmt, pixels) if check and grid is not None else math.inf
+        return Plan(options[0][0], probes)
+    search = SEARCH[fmt]
+    check_first = search.checked is not None or search.tiled is not None
+    candidates = [(grid, pixels, False) for grid, pixels in options]
+    if search.tiled:  # after the exact whole output, before the mosaics: a mosaic's own probes stray further
+        tiled = [(grid, pixels, True) for grid, pixels in options if grid in search.tiled]
+        candidates[1 if options[0][0] is None else 0:0] = tiled
+    best, rank = Plan(options[0][0], 0), (0, 0, 0)
+    for grid, pixels, tiled_sample in candidates:
+        fixed, each = _search_costs(fmt, quality, grid, pixels, avif_speed, output_size if tiled_sample else None)
+        fixed, each = fixed * pace, each * pace
+        checkable = check and grid is not None and not tiled_sample
+        check_s = _check_cost(output_size, fmt, pixels) * pace if checkable else math.inf
         if check_first:
             for checked in (False, True) if check_s < math.inf else (False,):
                 fits = min(probes, max(0, math.floor((allowance - fixed - (check_s if checked else 0.0)) / each)))
-                whole = int(fits > 0 and (grid is None or checked))  # ends on a score of the whole output
-                if (whole, fits) > rank:
-                    best, rank = (grid, fits, checked), (whole, fits)
+                whole = int(fits > 0 and (grid is None or checked or tiled_sample))  # ends on a whole score
+                # ... and measures the whole output at every probe and the choice: two measures or more
+                measures = int(fits > 0 and (grid is None or tiled_sample))
+                if (whole, measures, fits) > rank:
+                    best, rank = Plan(grid, fits, checked, tiled_sample), (whole, measures, fits)
         else:
             fits = min(probes, max(0, math.floor((allowance - fixed) / each)))
-            if fits > rank[1]:
-                best, rank = (grid, fits, allowance - fixed - fits * each >= check_s), (0, fits)
+            if fits > rank[2]:
+                best, rank = Plan(grid, fits, allowance - fixed - fits * each >= check_s), (0, 0, fits)
     return best
 
 
@@ -197,53 +251,74 @@ def _check_cost(output_size: tuple[int, int], fmt: str, tile_pixels: int) -> flo
     return sum(cost.check_costs(fmt, output_size[0] * output_size[1], tile_pixels))
 
 
-def _search_costs(fmt: str, quality: int, grid: int | None, pixels: int, avif_speed: int) -> tuple[float, float]:
-    """A search's seconds on a sample of ``pixels`` (``grid`` None: the whole output), by the cost model:
-    what it costs whatever the probes (the reference side, and for a whole-output sample the score of the
-    output itself, its first check), and what each probe adds (an encode and a score)."""
+def _search_costs(fmt: str, quality: int, grid: int | None, pixels: int, avif_speed: int,
+                  tiled: tuple[int, int] | None = None) -> tuple[float, float]:
+    """A search's seconds on a sample of ``pixels`` (``grid`` None: the whole output; ``tiled``: the whole
+    output of that size, scored on the mosaic's tiles of ``pixels``), by the cost model: what it costs
+    whatever the probes (the reference side, and for a whole-output sample the score of the output
+    itself, its first check), and what each probe adds (an encode and a score)."""
+    if tiled is not None:
+        output = tiled[0] * tiled[1]
+        reference, measure = cost.check_costs(fmt, output, pixels)
+        return reference + measure, cost.probe_encode_seconds(fmt, quality, output, avif_speed) + measure
     reference, encode, measure = cost.probe_costs(fmt, quality, pixels, avif_speed)
     return reference + (measure if grid is None else 0.0), encode + measure
 
 
-def least(output_size: tuple[int, int], fmt: str, quality: int, avif_speed: int = 6) -> float:
+def least(output_size: tuple[int, int], fmt: str, quality: int, avif_speed: int = 6, pace: float = 1.0) -> float:
     """The allowance a search always has: one probe on the smallest sample (with the cost model's
     safety), so a small original whose generation is too quick to pay for a probe is not left with the
     seed, which misses the target on a detailed photo by far more than the probe costs in time."""
     grid, pixels = samples(output_size)[-1]
     fixed, each = _search_costs(fmt, quality, grid, pixels, avif_speed)
-    return cost.SAFETY * (fixed + each)
+    return cost.SAFETY * (fixed + each) * pace
 
 
 def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Image, int], bytes], *,
            probes: int = PROBES, deadline: Deadline | None = None, reserve: float = 0.0,
-           allowance: float | None = None, avif_speed: int = 6, verify: bool = True) -> Choice:
+           allowance: float | None = None, avif_speed: int = 6, verify: bool = True,
+           preview: Callable[[Image.Image, int], bytes] | None = None) -> Choice:
     """The quality for ``image`` as ``fmt`` (``encode(image, quality)`` makes the bytes) to reach
     ``target``, after at most ``probes`` probes, spending at most ``allowance`` seconds on them and the
     checks (``plan``); a probe starts only while ``deadline`` still holds it (as long as the last one
     took) and ``reserve`` seconds for the final encode. ``verify``: a mosaic's choice may be checked on the
     whole ``image`` (``_verify``); off where the output is not ``image``'s encode (an animation's first
-    frame), since the check's encode would be thrown away."""
+    frame), since the check's encode would be thrown away. ``preview``: a faster encode to the same
+    pixels (``encode.preview``) for the probes, whose bytes are then never the output's."""
     from . import perceptual
 
     started = time.process_time()
     search = SEARCH[fmt]
     seed = search.seed_for(target)
+    pace = PACE.value
     if allowance:  # 0: no search, the seed
-        allowance = max(allowance, least(image.size, fmt, seed, avif_speed))
-    grid, probes, checked = plan(image.size, fmt, seed, allowance, probes=probes, avif_speed=avif_speed,
-                                 check=verify)
+        allowance = max(allowance, least(image.size, fmt, seed, avif_speed, pace))
+    planned = plan(image.size, fmt, seed, allowance, probes=probes, avif_speed=avif_speed, check=verify, pace=pace)
+    grid, probes, checked = planned.grid, planned.probes, planned.checked
     if not probes:
         return Choice(seed, None, 0, 0.0)
-    sampled = image if grid is None else perceptual.sample(image, grid)
+    sampled = image if grid is None or planned.tiled else perceptual.sample(image, grid)
     whole = sampled is image
     # the probes leave the check what the plan priced it at
-    kept = _check_cost(image.size, fmt, sampled.size[0] * sampled.size[1]) if checked else 0.0
-    goal = target + search.margin(grid, checked)
+    kept = _check_cost(image.size, fmt, sampled.size[0] * sampled.size[1]) * pace if checked else 0.0
+    goal = target + search.margin(grid, checked, planned.tiled)
+    # what a whole-output probe must score to count as reaching the target: tiled, the target plus what
+    # the tiles may stray above the whole output's score
+    aim = goal - WHOLE_MARGIN if whole else float(target)
     scores: dict[int, float] = {}
     bodies: dict[int, bytes] = {}
-    _, encode_s, measure_s = cost.probe_costs(fmt, seed, sampled.size[0] * sampled.size[1], avif_speed)
-    # what the next probe is expected to take: the cost model's, then the last one's (wall and CPU seconds)
-    last = last_cpu = encode_s + measure_s
+    def priced(quality: int) -> tuple[float, float, float]:
+        """The model's reference side, encode and score of a probe of this sample (``PACE`` learns from it)."""
+        pixels = sampled.size[0] * sampled.size[1]
+        if planned.tiled:
+            reference_s, measure_s = cost.check_costs(fmt, pixels, (grid * perceptual.TILE) ** 2)  # type: ignore[operator]
+            return reference_s, cost.probe_encode_seconds(fmt, quality, pixels, avif_speed), measure_s
+        return cost.probe_costs(fmt, quality, pixels, avif_speed)
+
+    reference_s, encode_s, measure_s = priced(seed)
+    # what the next probe is expected to take: the cost model's at this pace, then the last one's (wall
+    # and CPU seconds)
+    last = last_cpu = (encode_s + measure_s) * pace
 
     def holds(share: float) -> bool:
         """Whether ``share`` of the last probe's time still fits the deadline and the allowance, less the
@@ -254,47 +329,59 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
             return True  # (``least``): the seed alone misses a detailed photo by up to 8 points
         return time.process_time() - started + last_cpu * share <= allowance - kept
 
-    reference = perceptual.Reference(sampled)
+    begun_cpu = time.process_time()
+    reference = perceptual.Reference(sampled, grid if planned.tiled else None)
+    PACE.learn(time.process_time() - begun_cpu, reference_s)
+    probe = preview or encode
+
+    def probed(quality: int) -> bytes:
+        """Encode, decode and score ``quality`` (its time is the next probe's expectation and the pace's)."""
+        nonlocal last, last_cpu
+        begun, begun_cpu = time.perf_counter(), time.process_time()
+        data = probe(sampled, quality)
+        scores[quality] = reference.score(_decoded(data))
+        last, last_cpu = time.perf_counter() - begun, time.process_time() - begun_cpu
+        PACE.learn(last_cpu, sum(priced(quality)[1:]))
+        return data
+
     quality = seed
     for _ in range(probes):
         if quality in scores or not holds(1.0):
             break
-        begun, begun_cpu = time.perf_counter(), time.process_time()
-        data = encode(sampled, quality)
-        scores[quality] = reference.score(_decoded(data))
+        data = probed(quality)
         if whole:
             bodies[quality] = data
-        last, last_cpu = time.perf_counter() - begun, time.process_time() - begun_cpu
         quality = next_quality(scores, goal, search)
     chosen = pick(scores, goal, search, checked=whole) if scores else seed
     for check in range(CHECKS if whole and scores else 0):
         # The output is encoded at the chosen quality anyway: score it too (the first check costs only
         # the score); where the interpolation fell short, interpolate again in the narrower bracket, and
         # at last keep the lowest probe that reached the target (its bytes are in hand).
-        if chosen in bodies or not holds(1.0 if check else measure_s / (encode_s + measure_s)):
+        if chosen in bodies or not holds(1.0 if check or preview else measure_s / (encode_s + measure_s)):
             break
-        begun, begun_cpu = time.perf_counter(), time.process_time()
-        bodies[chosen] = encode(sampled, chosen)
-        scores[chosen] = reference.score(_decoded(bodies[chosen]))
-        last, last_cpu = time.perf_counter() - begun, time.process_time() - begun_cpu
-        if scores[chosen] >= target:
+        bodies[chosen] = probed(chosen)
+        if scores[chosen] >= aim:
             break
         chosen = pick(scores, goal, search, checked=whole)
-    reached = sorted(q for q, s in scores.items() if s >= target and q in bodies)
-    if whole and reached and (chosen not in bodies or scores[chosen] < target):
+    reached = sorted(q for q, s in scores.items() if s >= aim and q in bodies)
+    if whole and reached and (chosen not in bodies or scores[chosen] < aim):
         chosen = reached[0]
+    elif whole and scores.get(chosen, aim) < aim:
+        # every measure fell short and the allowance holds no more: step past them along the slope they
+        # show, unmeasured (the output's encode is made anyway): a miss is what the search must not deliver
+        chosen = pick(scores, goal, search)
     if checked and scores and allowance is not None and grid is not None:
         left = allowance - (time.process_time() - started)
-        verified = _verify(image, fmt, target, encode, chosen, search, grid, deadline, reserve, left)
+        verified = _verify(image, fmt, target, encode, chosen, search, grid, deadline, reserve, left, pace)
         if verified is not None:
             return Choice(verified[0], verified[1], len(scores) + verified[2], verified[3])
         chosen = pick(scores, target + search.margin(grid), search)  # unchecked after all: the full margin
-    return Choice(chosen, bodies.get(chosen), len(scores), last)
+    return Choice(chosen, None if preview else bodies.get(chosen), len(scores), last)
 
 
 def _verify(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Image, int], bytes], chosen: int,
             search: Search, grid: int, deadline: Deadline | None, reserve: float,
-            left: float) -> tuple[int, bytes, int, float] | None:
+            left: float, pace: float = 1.0) -> tuple[int, bytes, int, float] | None:
     """A mosaic's choice checked on the whole output, when ``left`` seconds hold the check (its encode is
     the output's own): a mosaic's score strays from the whole image's by a few points, beyond its margin
     for one output in ten, and such a miss is what sets the floor. The check measures the finest scales
@@ -303,12 +390,12 @@ def _verify(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.I
     strays from it by sd 0.4-1 point (``perceptual.FINE_SCALES``). Where the output falls short of the
     target, one more encode steps up along the format's curve (within the deadline, not the allowance: a
     miss is what the search must not deliver). The quality, its bytes, the encodes made and the seconds
-    the output's encode took; None when the check does not fit."""
+    the output's encode took; None when the check, at the model's price times ``pace``, does not fit."""
     from . import perceptual
 
     tiles = (grid * perceptual.TILE) ** 2
     needed = sum(cost.check_costs(fmt, image.size[0] * image.size[1], tiles))
-    if needed > left or (deadline is not None and not deadline.allows(reserve + needed)):
+    if needed * pace > left or (deadline is not None and not deadline.allows(reserve + needed)):
         return None
     begun = time.perf_counter()
     data = encode(image, chosen)

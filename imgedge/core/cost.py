@@ -45,6 +45,8 @@ SMART_NS = 2.0
 #: Encode ns per output pixel (and frame) at quality points; linear in between, flat outside.
 ENCODE_NS: dict[str, tuple[tuple[int, float], ...]] = {
     "jpeg": ((50, 23.0), (80, 27.0), (95, 60.0), (100, 100.0)),
+    # q=auto's probes: the same coefficients in one sequential scan (``encode.preview``)
+    "jpeg-preview": ((50, 4.5), (80, 5.0), (95, 7.0), (100, 10.0)),
     "webp": ((50, 130.0), (80, 155.0), (95, 210.0), (100, 240.0)),
     "png": ((0, 800.0),),
     "gif": ((0, 850.0),),
@@ -195,7 +197,14 @@ def probe_costs(fmt: str, quality: int | None, pixels: int, avif_speed: int = 6)
     per search), the sample's encode as ``fmt`` at ``quality``, and its decode and score."""
     check = PROBE_SCORE[0] + (DECODE_NS.get(fmt.upper(), 30.0) + PROBE_SCORE[1]) * pixels / 1e9
     reference = PROBE_REFERENCE[0] + PROBE_REFERENCE[1] * pixels / 1e9
-    return reference, encode_seconds(fmt, quality, pixels, avif_speed=avif_speed), check
+    return reference, probe_encode_seconds(fmt, quality, pixels, avif_speed), check
+
+
+def probe_encode_seconds(fmt: str, quality: int | None, pixels: int, avif_speed: int = 6) -> float:
+    """One ``q=auto`` probe's encode of ``pixels``: a faster one to the same pixels where the format has
+    it (``encode.preview``), else the output's."""
+    preview = f"{fmt}-preview"
+    return encode_seconds(preview if preview in ENCODE_NS else fmt, quality, pixels, avif_speed=avif_speed)
 
 
 def check_costs(fmt: str, output_pixels: int, tile_pixels: int) -> tuple[float, float]:

@@ -316,9 +316,14 @@ def _auto_quality(image: Image.Image, fmt: str, spec: VariantSpec, encoder: Call
         fixed = search.spent + cost.encode_seconds(fmt, seed, pixels, animated=search.frames > 1,
                                               avif_speed=search.avif_speed)
         allowance = search.share * fixed
+
+    def preview(img: Image.Image, quality: int) -> bytes:
+        return encode.preview(img, fmt, quality)
+
     choice = autoquality.choose(image, fmt, spec.target, encoder, probes=predicted.probes, deadline=deadline,
                                 reserve=predicted.encode_s * cost.SAFETY, allowance=allowance,
-                                avif_speed=search.avif_speed, verify=search.frames == 1)
+                                avif_speed=search.avif_speed, verify=search.frames == 1,
+                                preview=preview if fmt in encode.PREVIEW_FORMATS else None)
     return choice.quality, choice.probes, choice.data, choice.probe_seconds
 
 

@@ -8,15 +8,17 @@ import io
 import math
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pytest
 from PIL import Image
 
 import imgedge
 from imgedge.config import Config
-from imgedge.core import autoquality, cost, perceptual
+from imgedge.core import autoquality, cost, encode, perceptual
 from imgedge.deadline import Deadline
 from tests.photos import open_bytes, photo
 
@@ -28,6 +30,23 @@ TARGET = Config().quality_target
 BELOW = 3.0
 #: ... and how far above: more would be bytes spent for nothing.
 ABOVE = 9.0
+
+
+class _ModelPace(autoquality.Pace):
+    def learn(self, measured: float, predicted: float) -> None:
+        pass
+
+
+@pytest.fixture(autouse=True)
+def _model_pace(monkeypatch):
+    """Every search prices its samples at the cost model's own pace, whatever ran before it."""
+    monkeypatch.setattr(autoquality, "PACE", _ModelPace())
+
+
+@pytest.fixture
+def _mosaics_only(monkeypatch):
+    """JPEG's searches without its tiled probes of the whole output: its mosaics and their check."""
+    monkeypatch.setitem(autoquality.SEARCH, "jpeg", replace(autoquality.SEARCH["jpeg"], tiled=None))
 
 
 def _png(image: Image.Image) -> io.BytesIO:
@@ -133,7 +152,7 @@ def test_the_least_allowance_buys_a_probe_on_every_output(size, fmt):
     # an output too small for a mosaic is scored whole, its own score included: the least allowance pays
     # for that too, not only for one probe's encode and score
     seed = autoquality.SEARCH[fmt].seed_for(TARGET)
-    assert autoquality.plan(size, fmt, seed, autoquality.least(size, fmt, seed))[1] >= 1
+    assert autoquality.plan(size, fmt, seed, autoquality.least(size, fmt, seed)).probes >= 1
 
 
 def test_a_choice_past_every_probe_stays_within_the_format_s_reach():
@@ -171,25 +190,31 @@ def test_a_step_follows_the_typical_curve_s_slope_at_each_score():
     assert autoquality.next_quality({50: 45.0}, 75.0, search) == 50 + math.ceil(search.steps(45.0, 75.0))
 
 
-def test_the_plan_takes_the_most_probes_that_fit_on_the_most_faithful_sample():
+def test_the_plan_takes_the_most_probes_that_fit_on_the_most_faithful_sample(_mosaics_only):
+    """(JPEG's mosaics and their check; its tiled probes of the whole output are tested below.)"""
+    Plan = autoquality.Plan
     size, seed = (640, 480), autoquality.SEARCH["jpeg"].seed_for(TARGET)
-    assert autoquality.plan(size, "jpeg", seed, None) == (None, autoquality.PROBES, False)  # no allowance: whole
-    assert autoquality.plan((1280, 960), "jpeg", seed, None, check=True) == (perceptual.GRID, autoquality.PROBES, False)
-    assert autoquality.plan(size, "jpeg", seed, 0.0) == (None, 0, False)
-    assert autoquality.plan(size, "jpeg", seed, 10.0, check=True) == (None, autoquality.PROBES, False)
+    assert autoquality.plan(size, "jpeg", seed, None) == Plan(None, autoquality.PROBES)  # no allowance: whole
+    assert autoquality.plan((1280, 960), "jpeg", seed, None, check=True) == Plan(perceptual.GRID, autoquality.PROBES)
+    assert autoquality.plan(size, "jpeg", seed, 0.0) == Plan(None, 0)
+    assert autoquality.plan(size, "jpeg", seed, 10.0, check=True) == Plan(None, autoquality.PROBES)
     tiles = (perceptual.SMALL_GRID * perceptual.TILE) ** 2
     reference, encode, measure = cost.probe_costs("jpeg", seed, tiles)
     # three probes on the small mosaic, and no more on a larger sample
     tight = reference + 3 * (encode + measure)
-    assert autoquality.plan(size, "jpeg", seed, tight * 1.01) == (perceptual.SMALL_GRID, autoquality.PROBES, False)
+    assert autoquality.plan(size, "jpeg", seed, tight * 1.01) == Plan(perceptual.SMALL_GRID, autoquality.PROBES)
     # where the check of the whole output fits beside a probe, it comes first: one probe and the check
     # instead of more probes
     check = sum(cost.check_costs("jpeg", size[0] * size[1], tiles))
     checkable = (reference + encode + measure + check) * 1.01
-    assert autoquality.plan(size, "jpeg", seed, checkable, check=True) == (perceptual.SMALL_GRID, 1, True)
-    assert autoquality.plan(size, "jpeg", seed, checkable)[1:] == (autoquality.PROBES, False)
+    assert autoquality.plan(size, "jpeg", seed, checkable, check=True) == Plan(perceptual.SMALL_GRID, 1, True)
+    assert autoquality.plan(size, "jpeg", seed, checkable).probes == autoquality.PROBES
+    assert not autoquality.plan(size, "jpeg", seed, checkable).checked
     # too little for the check and a probe: probes only
-    assert autoquality.plan(size, "jpeg", seed, check * 1.01, check=True)[2] is False
+    assert not autoquality.plan(size, "jpeg", seed, check * 1.01, check=True).checked
+    # at half the model's prices (``Pace``), half the allowance holds the same plan
+    assert autoquality.plan(size, "jpeg", seed, checkable / 2, check=True, pace=0.5) == Plan(perceptual.SMALL_GRID, 1,
+                                                                                             True)
     # a format whose checked mosaics aim as the unchecked (WebP: its encode is most of its generation)
     # takes the most probes first, and the check only beside them
     webp_seed = autoquality.SEARCH["webp"].seed_for(TARGET)
@@ -197,10 +222,67 @@ def test_the_plan_takes_the_most_probes_that_fit_on_the_most_faithful_sample():
     webp_reference, webp_encode, webp_measure = cost.probe_costs("webp", webp_seed, tiles)
     webp_check = sum(cost.check_costs("webp", size[0] * size[1], tiles))
     one = (webp_reference + webp_encode + webp_measure + webp_check) * 1.01
-    assert autoquality.plan(size, "webp", webp_seed, one, check=True)[1:] == (
-        autoquality.plan(size, "webp", webp_seed, one)[1], False)
+    planned = autoquality.plan(size, "webp", webp_seed, one, check=True)
+    assert planned.probes == autoquality.plan(size, "webp", webp_seed, one).probes and not planned.checked
     three = (webp_reference + 3 * (webp_encode + webp_measure) + webp_check) * 1.01
-    assert autoquality.plan(size, "webp", webp_seed, three, check=True) == (perceptual.SMALL_GRID, 3, True)
+    assert autoquality.plan(size, "webp", webp_seed, three, check=True) == Plan(perceptual.SMALL_GRID, 3, True)
+
+
+def test_a_jpeg_search_probes_the_whole_output_scored_on_tiles_where_that_fits():
+    """JPEG's encode costs little next to a score, so its probes may encode the whole output and score its
+    finest scales on a mosaic's tiles (the check's measure): within a few tenths of the whole output's
+    score, where a mosaic encoded on its own strays by points."""
+    Plan = autoquality.Plan
+    size, seed = (1280, 800), autoquality.SEARCH["jpeg"].seed_for(TARGET)
+    output, tiles = size[0] * size[1], (perceptual.SMALL_GRID * perceptual.TILE) ** 2
+    reference, measure = cost.check_costs("jpeg", output, tiles)
+    one = reference + measure + cost.probe_encode_seconds("jpeg", seed, output) + measure  # and the output's score
+    assert autoquality.plan(size, "jpeg", seed, one * 1.01, check=True) == Plan(perceptual.SMALL_GRID, 1, tiled=True)
+    # the four-tile mosaic's own probes, checked, cost less: a little less allowance buys them instead
+    assert not autoquality.plan(size, "jpeg", seed, one * 0.9, check=True).tiled
+    # a whole-output probe of a format whose encode is most of its generation: never
+    assert autoquality.SEARCH["avif"].tiled is None and autoquality.SEARCH["webp"].tiled is None
+    assert not any(autoquality.plan(size, fmt, 60, budget, check=True).tiled
+                   for fmt in ("avif", "webp") for budget in (0.05, 0.2, 1.0, 10.0))
+
+
+def test_a_tiled_search_encodes_the_whole_output_and_returns_no_preview_bytes(monkeypatch):
+    image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize(_WIDE)
+    monkeypatch.setattr(autoquality, "plan", lambda *args, **kwargs: autoquality.Plan(perceptual.SMALL_GRID, 2,
+                                                                                      tiled=True))
+    grids: list[int | None] = []
+    real = perceptual.Reference
+
+    def recording(img: Image.Image, grid: int | None = None) -> perceptual.Reference:
+        grids.append(grid)
+        return real(img, grid)
+
+    monkeypatch.setattr(perceptual, "Reference", recording)
+    made: list[tuple[tuple[int, int], int]] = []
+    previews: list[tuple[tuple[int, int], int]] = []
+    choice = autoquality.choose(image, "jpeg", TARGET, _recording(made), allowance=10.0,
+                                preview=_recording(previews))
+    assert grids == [perceptual.SMALL_GRID]  # the whole output, its finest scales on the tiles
+    assert previews and all(size == _WIDE for size, _ in previews) and not made
+    assert choice.data is None  # a preview's bytes are never the output's
+    # without a preview the probes' bytes are the output's own
+    choice = autoquality.choose(image, "jpeg", TARGET, _recording(made), allowance=10.0)
+    assert choice.data is not None and open_bytes(choice.data).size == _WIDE
+
+
+def test_the_pace_learns_how_fast_this_process_runs_the_model_s_prices():
+    pace = autoquality.Pace()
+    assert pace.value == 1.0
+    for _ in range(30):
+        pace.learn(0.5, 1.0)
+    assert pace.value == pytest.approx(0.5, rel=0.01)
+    pace.learn(1.0, 1.0)  # one measurement moves it a share of the way
+    assert 0.5 < pace.value < 0.75
+    for _ in range(30):
+        pace.learn(100.0, 1.0)  # a stalled core: bounded
+    assert pace.value == pytest.approx(autoquality.Pace.BOUNDS[1], rel=0.01)
+    pace.learn(0.0, 1.0)
+    assert pace.value == pytest.approx(autoquality.Pace.BOUNDS[1], rel=0.01)
 
 
 def test_the_check_measures_the_coarser_scales_where_a_mosaic_strays_on_the_whole_output():
@@ -280,7 +362,7 @@ def _recording(sizes: list[tuple[tuple[int, int], int]]) -> Callable[[Image.Imag
     return encode
 
 
-def test_a_mosaic_s_choice_is_checked_on_the_whole_output_when_the_allowance_holds_it():
+def test_a_mosaic_s_choice_is_checked_on_the_whole_output_when_the_allowance_holds_it(_mosaics_only):
     image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize(_WIDE)
     made: list[tuple[tuple[int, int], int]] = []
     choice = autoquality.choose(image, "jpeg", TARGET, _recording(made), allowance=10.0)
@@ -298,7 +380,7 @@ def test_a_mosaic_s_choice_is_checked_on_the_whole_output_when_the_allowance_hol
     assert all(size != _WIDE for size, _ in made) and choice.data is None
 
 
-def test_a_miss_the_whole_output_s_check_finds_steps_up(monkeypatch):
+def test_a_miss_the_whole_output_s_check_finds_steps_up(monkeypatch, _mosaics_only):
     image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize(_WIDE)
     monkeypatch.setattr(perceptual, "Reference", _Scripted)
     goal = TARGET + autoquality.SEARCH["jpeg"].margin(perceptual.GRID, checked=True)
@@ -312,7 +394,7 @@ def test_a_miss_the_whole_output_s_check_finds_steps_up(monkeypatch):
     assert second == first + math.ceil(step)
 
 
-def test_a_check_that_no_longer_fits_leaves_the_mosaic_its_full_margin(monkeypatch):
+def test_a_check_that_no_longer_fits_leaves_the_mosaic_its_full_margin(monkeypatch, _mosaics_only):
     """Planned but not made (the allowance or the deadline ran short by then): the choice aims with the
     unchecked margin, as a search that never planned the check would, not with the lower checked one."""
     image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize(_WIDE)
@@ -328,3 +410,44 @@ def test_a_check_that_no_longer_fits_leaves_the_mosaic_its_full_margin(monkeypat
     assert choice.quality > max(probed)  # past every probe: none reached the unchecked goal
     assert choice.quality == autoquality.pick({q: _Scripted.mosaic for q in probed},
                                               TARGET + search.margin(perceptual.GRID), search)
+
+
+@pytest.mark.parametrize("quality", [25, 58, 80, 89, 90, 97])
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "L"])
+def test_a_jpeg_preview_decodes_to_the_pixels_of_the_served_encode(quality, mode):
+    """The probes score a sequential JPEG with standard Huffman tables: the same coefficients as the
+    progressive, fitted encode that is served (both sides of 4:4:4's threshold, transparency flattened)."""
+    image = open_bytes(photo("leaf-texture-2mp.jpg")).convert("RGBA").resize((333, 222))
+    image.putalpha(Image.linear_gradient("L").resize(image.size))
+    image = image.convert(mode)
+    served = encode.encode(image.copy(), "jpeg", quality)
+    preview = encode.preview(image.copy(), "jpeg", quality)
+    assert preview != served
+    assert np.array_equal(np.asarray(open_bytes(preview)), np.asarray(open_bytes(served)))
+    with pytest.raises(ValueError):
+        encode.preview(image, "webp", quality)
+
+
+@pytest.mark.parametrize("size", [(640, 400), (641, 401), (642, 403), (643, 398), (1279, 853)])
+def test_the_check_s_coarse_scales_start_from_the_float_pyramid_s_third_level(size):
+    """``_quarter`` (16-bit sums from a 12-bit table) is ``_half`` twice on linear light, edges included."""
+    rgb = np.asarray(open_bytes(photo("storm-landscape-exif6.jpg")).convert("RGB").resize(size))
+    expected = perceptual._half(perceptual._half(perceptual._linear(rgb)))
+    quarter = perceptual._quarter(rgb)
+    assert quarter.shape == expected.shape and quarter.dtype == np.float32
+    assert float(np.abs(quarter - expected).max()) < 2e-4
+
+
+def test_a_whole_output_search_whose_measures_all_fell_short_steps_past_them(monkeypatch):
+    """The allowance ran out with every measure of the whole output below the target: the choice steps
+    past them along their slope (the output's encode is made anyway) rather than deliver a miss."""
+    image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize(_WIDE)
+    monkeypatch.setattr(perceptual, "Reference", _Scripted)
+    monkeypatch.setattr(_Scripted, "whole", [TARGET - 6.0, TARGET - 2.0])
+    monkeypatch.setattr(autoquality, "plan", lambda *args, **kwargs: autoquality.Plan(None, 1))
+    monkeypatch.setattr(autoquality, "CHECKS", 1)
+    made: list[tuple[tuple[int, int], int]] = []
+    choice = autoquality.choose(image, "jpeg", TARGET, _recording(made), allowance=10.0)
+    (_, seed), (_, second) = made
+    assert second > seed and choice.quality > second
+    assert choice.data is None  # not measured: the pipeline encodes it
