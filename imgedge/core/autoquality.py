@@ -320,13 +320,13 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
     # and CPU seconds)
     last = last_cpu = (encode_s + measure_s) * pace
 
-    def holds(share: float) -> bool:
-        """Whether ``share`` of the last probe's time still fits the deadline and the allowance, less the
-        check's (CPU seconds: what the work costs, whatever else shares the core)."""
+    def holds(share: float, bounded: bool = True) -> bool:
+        """Whether ``share`` of the last probe's time still fits the deadline and (``bounded``) the
+        allowance, less the check's (CPU seconds: what the work costs, whatever else shares the core)."""
         if deadline is not None and not deadline.allows(last * share + reserve):
             return False
-        if allowance is None or not scores:  # the first probe is paid whatever the reference side took
-            return True  # (``least``): the seed alone misses a detailed photo by up to 8 points
+        if allowance is None or not scores or not bounded:  # the first probe is paid whatever the
+            return True  # reference side took (``least``): the seed alone misses a detailed photo by up to 8 points
         return time.process_time() - started + last_cpu * share <= allowance - kept
 
     begun_cpu = time.process_time()
@@ -356,8 +356,12 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
     for check in range(CHECKS if whole and scores else 0):
         # The output is encoded at the chosen quality anyway: score it too (the first check costs only
         # the score); where the interpolation fell short, interpolate again in the narrower bracket, and
-        # at last keep the lowest probe that reached the target (its bytes are in hand).
-        if chosen in bodies or not holds(1.0 if check or preview else measure_s / (encode_s + measure_s)):
+        # at last keep the lowest probe that reached the target (its bytes are in hand). A choice past
+        # every probe (none reached the target) is an extrapolation: it is measured within the deadline
+        # alone, as a mosaic's check is (``_verify``), since a miss is what the search must not deliver.
+        extrapolated = all(score < aim for score in scores.values())
+        if chosen in bodies or not holds(1.0 if check or preview else measure_s / (encode_s + measure_s),
+                                         bounded=not extrapolated):
             break
         bodies[chosen] = probed(chosen)
         if scores[chosen] >= aim:
