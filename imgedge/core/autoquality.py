@@ -187,8 +187,16 @@ class Pace:
         self.value = math.exp((1 - self.WEIGHT) * math.log(self.value) + self.WEIGHT * math.log(ratio))
 
 
-#: This process's pace (``Pace``).
+#: This process's pace (``Pace``) at the search's work, and at each format's encodes alone (what the
+#: pipeline's allowance prices the output's encode with: the model's rate is the upper end of what one
+#: machine measured).
 PACE = Pace()
+ENCODE_PACE: dict[str, Pace] = {}
+
+
+def encode_pace(fmt: str) -> float:
+    """This process's pace at encoding ``fmt``, as its probes measured it (1 before any did)."""
+    return ENCODE_PACE[fmt].value if fmt in ENCODE_PACE else 1.0
 
 
 @dataclass(frozen=True)
@@ -339,9 +347,12 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
         nonlocal last, last_cpu
         begun, begun_cpu = time.perf_counter(), time.process_time()
         data = probe(sampled, quality)
+        encoded_cpu = time.process_time() - begun_cpu
         scores[quality] = reference.score(_decoded(data))
         last, last_cpu = time.perf_counter() - begun, time.process_time() - begun_cpu
-        PACE.learn(last_cpu, sum(priced(quality)[1:]))
+        _, encode_price, measure_price = priced(quality)
+        PACE.learn(last_cpu, encode_price + measure_price)
+        ENCODE_PACE.setdefault(fmt, Pace()).learn(encoded_cpu, encode_price)
         return data
 
     quality = seed

@@ -306,7 +306,8 @@ def _auto_quality(image: Image.Image, fmt: str, spec: VariantSpec, encoder: Call
     choice made, and the output's bytes and the seconds they took when a probe already made them. The
     probes are at most those the cost model priced, each started only while the final encode still fits
     after it, and together take at most the allowance: ``share`` times what a fixed quality costs, the
-    generation so far and the output's encode at the seed quality."""
+    generation so far and the output's encode at the seed quality (the model's rate at the pace this
+    process's probes have encoded, ``autoquality.encode_pace``)."""
     if spec.target is None or fmt not in autoquality.FORMATS:
         return spec.quality, 0, None, 0.0
     allowance = None
@@ -314,7 +315,7 @@ def _auto_quality(image: Image.Image, fmt: str, spec: VariantSpec, encoder: Call
         seed = autoquality.SEARCH[fmt].seed_for(spec.target)
         pixels = image.size[0] * image.size[1] * search.frames
         fixed = search.spent + cost.encode_seconds(fmt, seed, pixels, animated=search.frames > 1,
-                                              avif_speed=search.avif_speed)
+                                                   avif_speed=search.avif_speed) * autoquality.encode_pace(fmt)
         allowance = search.share * fixed
 
     def preview(img: Image.Image, quality: int) -> bytes:

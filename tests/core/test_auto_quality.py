@@ -18,7 +18,7 @@ from PIL import Image
 
 import imgedge
 from imgedge.config import Config
-from imgedge.core import autoquality, cost, encode, perceptual
+from imgedge.core import autoquality, cost, encode, perceptual, pipeline
 from imgedge.deadline import Deadline
 from tests.photos import open_bytes, photo
 
@@ -41,6 +41,7 @@ class _ModelPace(autoquality.Pace):
 def _model_pace(monkeypatch):
     """Every search prices its samples at the cost model's own pace, whatever ran before it."""
     monkeypatch.setattr(autoquality, "PACE", _ModelPace())
+    monkeypatch.setattr(autoquality, "ENCODE_PACE", {})
 
 
 @pytest.fixture
@@ -457,3 +458,32 @@ def test_a_whole_output_search_whose_measures_all_fell_short_steps_past_them(mon
     (_, seed), (_, second) = made
     assert second > seed and choice.quality > second
     assert choice.data is None  # not measured: the pipeline encodes it
+
+
+def test_the_allowance_prices_the_output_s_encode_at_the_pace_the_probes_encoded(monkeypatch):
+    image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize((320, 200))
+    cpu = [0.0]
+    monkeypatch.setattr(autoquality.time, "process_time", lambda: cpu[0])
+    autoquality.choose(image, "jpeg", TARGET, _slow_jpeg(cpu, []), allowance=0.6)  # 0.25 CPU s an encode
+    assert autoquality.encode_pace("jpeg") > 2.0 and autoquality.encode_pace("webp") == 1.0
+    monkeypatch.undo()
+    # the pipeline's allowance: the generation so far and the output's encode at the model's rate times
+    # that pace
+    allowances: list[float | None] = []
+
+    def capture(*args, **kwargs):
+        allowances.append(kwargs["allowance"])
+        return autoquality.Choice(80, None, 0, 0.0)
+
+    monkeypatch.setattr(autoquality, "choose", capture)
+    monkeypatch.setattr(pipeline._Stages, "cpu_since_start", lambda self: 0.0)  # the generation so far: none
+    data, query = photo("lake-boats-4mp.jpg"), "w=320&fmt=jpeg&q=auto"
+    config = Config(auto_quality_allowance=1.0, max_generation_seconds=0)
+    for value in (1.0, 3.0):
+        pace = autoquality.Pace()
+        pace.value = value
+        monkeypatch.setattr(autoquality, "ENCODE_PACE", {"jpeg": pace})
+        imgedge.transform(data, query, config=config)
+    seed = autoquality.SEARCH["jpeg"].seed_for(TARGET)
+    encode_s = cost.encode_seconds("jpeg", seed, 320 * 200)
+    assert allowances == pytest.approx([encode_s, 3.0 * encode_s])
