@@ -152,14 +152,13 @@ class Config:
     #: still wins; an explicit ``q`` always does).
     auto_quality: bool = False
     #: ``q=auto``'s search (its probe encodes and scores) may spend this many times the CPU a fixed
-    #: quality costs (the generation before it and the output's encode at the cost model's rate): 1.0
-    #: keeps ``q=auto`` within about twice a fixed-quality generation (median), with fewer probes on
-    #: smaller samples, one on the smallest for a small, fast output, and a mosaic's choice checked on
-    #: the whole output where that costs at most a quarter of it (benchmarks/RESULTS.md, "Auto quality":
-    #: AVIF and WebP keep the bytes bar on the validation photos, JPEG costs 0.82-0.91x B where one probe is
-    #: all a fast generation allows; 0: no probe, the seed quality). None, the
-    #: default: no limit but the generation budget (three probes on the whole output or the larger
-    #: mosaic), the bytes bar kept.
+    #: quality costs (the generation before it and the output's encode at the cost model's rate, at the
+    #: pace this process encodes): 1.0 keeps ``q=auto`` within about twice a fixed-quality generation
+    #: (median), with fewer probes on smaller samples, one on the smallest for a small, fast output, and a
+    #: mosaic's choice checked on the whole output where that fits (benchmarks/RESULTS.md, "Auto quality":
+    #: on the validation photos 0.75-0.91x B over two runs, at the bar, moving with which plan one photo
+    #: gets; 0: no probe, the seed quality). None, the default: no limit but the generation budget (three
+    #: probes on the whole output or the larger mosaic), the bytes bar kept.
     auto_quality_allowance: float | None = None
     #: Named watermarks for ``wm=<name>``: ``{"logo": {"key": "brand/logo.png", "position": "southeast",
     #: "opacity": 0.5, "scale": 0.25, "margin": 0.03}}``. ``scale`` is the watermark's width as a fraction
