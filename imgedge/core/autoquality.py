@@ -34,6 +34,11 @@ every pixel (where a mosaic strays from the whole image), and encodes a miss onc
 ``perceptual.SAMPLE_PIXELS``, the larger mosaic. Either way the cost model prices the
 probes (``cost.Work.probes``) and a probe starts only while the deadline still holds it and the final
 encode.
+
+**JPEG** encodes in a fraction of a score, so its probes may also be the whole output, scored with the
+check's measure (``Search.tiled``), and are encoded as previews (``encode.preview``: the same pixels,
+a fifth of the time). A choice past every probe of the whole output is measured once more even past the
+allowance (within the deadline). The plan prices samples at this process's own ``PACE``.
 """
 
 from __future__ import annotations
@@ -220,10 +225,9 @@ def plan(output_size: tuple[int, int], fmt: str, quality: int, allowance: float 
     plans that end on a score of the whole output (the whole output's own probes, its tiled probes, or a
     mosaic's and the check), then those that measure the whole output at every probe (and the choice
     too: two measures at least, where a checked mosaic has one), then the most probes, then the most
-    faithful sample; for the others the most
-    probes on the most faithful sample that holds them, and the check where it still fits beside them. A
-    whole-output sample, tiled or not, also scores the output itself (its first check). ``pace``: the
-    model's prices times this (``Pace``)."""
+    faithful sample; for the others the most probes on the most faithful sample that holds them, and the
+    check where it still fits beside them. A whole-output sample, tiled or not, also scores the output
+    itself (its first check). ``pace``: the model's prices times this (``Pace``)."""
     options = samples(output_size)
     if allowance is None:
         return Plan(options[0][0], probes)
@@ -315,6 +319,7 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
     aim = goal - WHOLE_MARGIN if whole else float(target)
     scores: dict[int, float] = {}
     bodies: dict[int, bytes] = {}
+
     def priced(quality: int) -> tuple[float, float, float]:
         """The model's reference side, encode and score of a probe of this sample (``PACE`` learns from it)."""
         pixels = sampled.size[0] * sampled.size[1]
