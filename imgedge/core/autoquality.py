@@ -270,11 +270,18 @@ def _search_costs(fmt: str, quality: int, grid: int | None, pixels: int, avif_sp
     whatever the probes (the reference side, and for a whole-output sample the score of the output
     itself, its first check), and what each probe adds (an encode and a score)."""
     if tiled is not None:
-        output = tiled[0] * tiled[1]
-        reference, measure = cost.check_costs(fmt, output, pixels)
-        return reference + measure, cost.probe_encode_seconds(fmt, quality, output, avif_speed) + measure
+        reference, encode, measure = _tiled_costs(fmt, quality, tiled[0] * tiled[1], pixels, avif_speed)
+        return reference + measure, encode + measure
     reference, encode, measure = cost.probe_costs(fmt, quality, pixels, avif_speed)
     return reference + (measure if grid is None else 0.0), encode + measure
+
+
+def _tiled_costs(fmt: str, quality: int, output_pixels: int, tile_pixels: int,
+                 avif_speed: int) -> tuple[float, float, float]:
+    """A tiled probe's seconds by the cost model, as ``cost.probe_costs`` gives a sample's: the reference
+    side, the whole output's probe encode, and its decode and score on ``tile_pixels`` of tiles."""
+    reference, measure = cost.check_costs(fmt, output_pixels, tile_pixels)
+    return reference, cost.probe_encode_seconds(fmt, quality, output_pixels, avif_speed), measure
 
 
 def least(output_size: tuple[int, int], fmt: str, quality: int, avif_speed: int = 6, pace: float = 1.0) -> float:
@@ -324,8 +331,7 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
         """The model's reference side, encode and score of a probe of this sample (``PACE`` learns from it)."""
         pixels = sampled.size[0] * sampled.size[1]
         if planned.tiled:
-            reference_s, measure_s = cost.check_costs(fmt, pixels, (grid * perceptual.TILE) ** 2)  # type: ignore[operator]
-            return reference_s, cost.probe_encode_seconds(fmt, quality, pixels, avif_speed), measure_s
+            return _tiled_costs(fmt, quality, pixels, (grid * perceptual.TILE) ** 2, avif_speed)  # type: ignore[operator]
         return cost.probe_costs(fmt, quality, pixels, avif_speed)
 
     reference_s, encode_s, measure_s = priced(seed)
