@@ -37,8 +37,7 @@ encode.
 
 **JPEG** encodes in a fraction of a score, so its probes may also be the whole output, scored with the
 check's measure (``Search.tiled``), and are encoded as previews (``encode.preview``: the same pixels,
-a fifth of the time). A choice past every probe of the whole output is measured once more even past the
-allowance (within the deadline). The plan prices samples at this process's own ``PACE``.
+a fifth of the time). The plan prices samples at this process's own ``PACE``.
 """
 
 from __future__ import annotations
@@ -375,20 +374,13 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
             bodies[quality] = data
         quality = next_quality(scores, goal, search)
     chosen = pick(scores, goal, search, checked=whole) if scores else seed
-    beyond = False  # whether a check went past the allowance
     for check in range(CHECKS if whole and scores else 0):
         # The output is encoded at the chosen quality anyway: score it too (the first check costs only
         # the score); where the interpolation fell short, interpolate again in the narrower bracket, and
-        # at last keep the lowest probe that reached the target (its bytes are in hand). A choice past
-        # every probe (none reached the target) is an extrapolation: it is measured within the deadline
-        # alone, as a mosaic's check is (``_verify``), since a miss is what the search must not deliver.
+        # at last keep the lowest probe that reached the target (its bytes are in hand).
         share = 1.0 if check or preview else measure_s / (encode_s + measure_s)
-        if chosen in bodies:
+        if chosen in bodies or not holds(share):
             break
-        if not holds(share):
-            if beyond or any(score >= aim for score in scores.values()) or not holds(share, bounded=False):
-                break
-            beyond = True  # once
         bodies[chosen] = probed(chosen)
         if scores[chosen] >= aim:
             break
