@@ -37,7 +37,8 @@ encode.
 
 **JPEG** encodes in a fraction of a score, so its probes may also be the whole output, scored with the
 check's measure (``Search.tiled``), and are encoded as previews (``encode.preview``: the same pixels,
-a fifth of the time). The plan prices samples at this process's own ``PACE``.
+a fifth of the time). A whole-output search's first check (the choice's measure) is in its plan's price
+and runs within the deadline alone. The plan prices samples at this process's own ``PACE``.
 """
 
 from __future__ import annotations
@@ -377,9 +378,11 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
     for check in range(CHECKS if whole and scores else 0):
         # The output is encoded at the chosen quality anyway: score it too (the first check costs only
         # the score); where the interpolation fell short, interpolate again in the narrower bracket, and
-        # at last keep the lowest probe that reached the target (its bytes are in hand).
+        # at last keep the lowest probe that reached the target (its bytes are in hand). The first check
+        # is in every whole-output plan's price (``_search_costs``): it runs within the deadline alone,
+        # so probes that took longer than priced do not leave the choice an unmeasured extrapolation.
         share = 1.0 if check or preview else measure_s / (encode_s + measure_s)
-        if chosen in bodies or not holds(share):
+        if chosen in bodies or not holds(share, bounded=check > 0):
             break
         bodies[chosen] = probed(chosen)
         if scores[chosen] >= aim:
