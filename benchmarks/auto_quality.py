@@ -53,7 +53,7 @@ from PIL import Image  # noqa: E402
 
 import imgedge  # noqa: E402
 from imgedge.config import Config  # noqa: E402
-from imgedge.core import encode, perceptual  # noqa: E402
+from imgedge.core import autoquality, encode, perceptual  # noqa: E402
 
 import fetch_photos  # noqa: E402
 
@@ -158,9 +158,11 @@ def calibrate(out: Path, sizes: tuple[int, ...] = SIZES, formats: tuple[str, ...
             done.add(image.size)
             mosaics = {grid: perceptual.sample(image, grid) for grid in (perceptual.GRID, perceptual.SMALL_GRID)
                        if perceptual.tiles(image.size, grid) is not None}
+            check_refs = {grid: perceptual.Reference(image, grid) for grid in mosaics}
+            if perceptual.reduction(image.size) is not None:
+                mosaics[autoquality.REDUCED] = perceptual.reduced(image)
             whole_ref = perceptual.Reference(image)
             mosaic_refs = {grid: perceptual.Reference(mosaic) for grid, mosaic in mosaics.items()}
-            check_refs = {grid: perceptual.Reference(image, grid) for grid in mosaics}
             for fmt in formats:
                 for quality in CALIBRATION[fmt]:
                     body = encode.encode(image.copy(), fmt, quality)
@@ -170,7 +172,8 @@ def calibrate(out: Path, sizes: tuple[int, ...] = SIZES, formats: tuple[str, ...
                     for grid, mosaic in mosaics.items():
                         probe = encode.encode(mosaic.copy(), fmt, quality)
                         row[f"fast_mosaic{grid}"] = mosaic_refs[grid].score(_decoded(probe))
-                        row[f"fast_check{grid}"] = check_refs[grid].score(decoded)
+                        if grid in check_refs:
+                            row[f"fast_check{grid}"] = check_refs[grid].score(decoded)
                     if len(rows) % CHECK_EVERY == 0:
                         row["reference"] = reference_score(image, body)
                     rows.append(row)
@@ -232,8 +235,8 @@ def summarise_calibration(rows: list[dict], formats: tuple[str, ...] = FORMATS) 
             found = [10 / (high - low) for low, high in spans if low is not None and high is not None and high > low]
             slopes.append((float(level), round(statistics.median(found), 2)))
         margins, checked, tiled = {}, {}, {}
-        for grid in (perceptual.GRID, perceptual.SMALL_GRID):
-            for kind in ("mosaic", "check"):
+        for grid in (perceptual.GRID, perceptual.SMALL_GRID, autoquality.REDUCED):
+            for kind in ("mosaic", "check") if grid != autoquality.REDUCED else ("mosaic",):
                 name = f"fast_{kind}{grid}"
                 over = []
                 for curve in curves.values():
@@ -245,7 +248,8 @@ def summarise_calibration(rows: list[dict], formats: tuple[str, ...] = FORMATS) 
                     checked[grid] = round(statistics.median(over), 1)
                 else:
                     tiled[grid] = round(max(0.0, _quantile(over, MARGIN_QUANTILE)), 1)
-                print(f"{fmt} {grid}x{grid} {kind} - whole: n {len(over)} mean {statistics.mean(over):+.2f} "
+                label = "reduced" if grid == autoquality.REDUCED else f"{grid}x{grid}"
+                print(f"{fmt} {label} {kind} - whole: n {len(over)} mean {statistics.mean(over):+.2f} "
                       f"median {statistics.median(over):+.2f} sd {statistics.pstdev(over):.2f} max {max(over):+.2f}")
         print(f"{fmt} ({len(cases)} cases): seed ({needed[72] - 72 * per_point:.1f}, {per_point:.2f}), "
               f"slopes {tuple(slopes)}, margins {margins}, checked margins (the median) {checked}, "

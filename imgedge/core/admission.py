@@ -67,7 +67,7 @@ def work_for(source: decode.SourceImage, eighths: int, frames: int, out_format: 
         converts=converts, reduce_factor=factor, coefficient_bytes=cost.coefficient_bytes(image),
         output_pixels=output_size[0] * output_size[1], frames=frames,
         out_format=out_format, quality=quality, smart=smart, decoder_copy_bytes=decode.decoder_copy(source),
-        probes=probes, probe_pixels=autoquality.probe_pixels(output_size) if probes else 0,
+        probes=probes, probe_pixels=autoquality.probe_pixels(output_size, out_format) if probes else 0,
         strip_shrink=shrink if decode.png_strip_reads(source) else 0, banded=bands,
         decoder_plane_bytes=decode.webp_plane_bytes(source))
 

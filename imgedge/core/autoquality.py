@@ -22,7 +22,8 @@ hand).
 the pipeline sets to what a fixed quality would cost (the generation so far and the output's encode at
 the cost model's rate), so ``q=auto`` stays within about twice a fixed-quality generation whatever the
 image. ``plan`` then picks the sample (the whole output up to ``perceptual.SAMPLE_PIXELS``, a mosaic of
-3 x 3 tiles, ``perceptual.GRID``, or of 2 x 2, ``perceptual.SMALL_GRID``), the number of probes that
+3 x 3 tiles, ``perceptual.GRID``, or of 2 x 2, ``perceptual.SMALL_GRID``; for WebP, whose encoder codes a
+mosaic unlike the whole picture, the output reduced, ``REDUCED``), the number of probes that
 fit, and whether a mosaic's choice is checked on the whole output, priced by the cost model
 (``cost.probe_costs``, ``cost.check_costs``): for JPEG a search that ends on a score of the whole output
 first, for the others the most probes first, then the most faithful sample; each probe and check starts
@@ -83,10 +84,11 @@ class Search:
         return max(self.low, min(self.high, int(quality)))
 
     def margin(self, grid: int | None, checked: bool = False, tiled: bool = False) -> float:
-        """The margin over the target for a sample: the whole output (only the interpolation's error), or
-        a mosaic of ``grid`` x ``grid`` tiles (a smaller one samples less of the image, so its score
-        strays further from the whole image's), whose choice may be ``checked``; ``tiled``: the whole
-        output, its finest scales scored on those tiles (the interpolation's error and the tiles')."""
+        """The margin over the target for a sample: the whole output (only the interpolation's error), the
+        output reduced (``REDUCED``), or a mosaic of ``grid`` x ``grid`` tiles (a smaller one samples less
+        of the image, so its score strays further from the whole image's), whose choice may be
+        ``checked``; ``tiled``: the whole output, its finest scales scored on those tiles (the
+        interpolation's error and the tiles')."""
         if grid is None:
             return WHOLE_MARGIN
         if tiled:
@@ -109,6 +111,10 @@ class Search:
         return sign * total
 
 
+#: ``samples``' name for the whole output box-reduced (``perceptual.reduced``), beside a mosaic's grid
+#: (2 or more) and None (the whole output).
+REDUCED = 0
+
 #: Fitted on the tuning part of the corpus (``benchmarks/auto_quality.py calibrate``). The seed: the quality
 #: each format needs for scores 62 and 72 on a typical photo (JPEG's and WebP's from before, AVIF's refitted
 #: after it became 4:4:4 with exact colour: it needs ~5 more). The slopes: the median score points per
@@ -119,14 +125,16 @@ class Search:
 #: most. JPEG's checked margins are the median of the mosaics' stray: about half its checked choices
 #: reach the target as they are and the rest are stepped up by one more encode, cheap next to a JPEG
 #: generation; AVIF's and WebP's encode is most of their generation, so their checked mosaics aim as
-#: the unchecked do.
+#: the unchecked do. WebP's margin for the reduced output (its sample above ``perceptual.SAMPLE_PIXELS``:
+#: libwebp codes a mosaic unlike the whole picture, whose 3 x 3 mosaic strays by sd 5.2 where the reduced
+#: output strays by +1.1, sd 1.5) is the same percentile of that sample's stray.
 SEARCH: dict[str, Search] = {
     "jpeg": Search(20, 95, (-106.0, 2.35),
                    ((55.0, 0.95), (60.0, 0.75), (65.0, 0.56), (70.0, 0.48), (75.0, 0.47), (80.0, 0.52), (85.0, 0.73)),
                    {3: 3.5, 2: 5.0}, 13, {3: 1.5, 2: 2.2}, {3: 0.3, 2: 1.1}),
     "webp": Search(10, 95, (-134.0, 2.8),
                    ((55.0, 0.59), (60.0, 0.48), (65.0, 0.4), (70.0, 0.45), (75.0, 0.52), (80.0, 0.72), (85.0, 0.3)),
-                   {3: 2.1, 2: 4.1}, 25),
+                   {3: 2.1, 2: 4.1, REDUCED: 2.5}, 25),
     "avif": Search(15, 90, (-39.6, 1.28),
                    ((55.0, 1.3), (60.0, 1.21), (65.0, 1.04), (70.0, 0.88), (75.0, 0.69), (80.0, 0.47), (85.0, 0.35)),
                    {3: 3.4, 2: 4.5}, 12),
@@ -152,19 +160,24 @@ class Choice:
     probe_seconds: float
 
 
-def probe_pixels(output_size: tuple[int, int]) -> int:
-    """The pixels each probe encodes and scores for an output of ``output_size`` at most (the sample
-    ``plan`` takes without an allowance; with one it may take a smaller one)."""
-    return samples(output_size)[0][1]
+def probe_pixels(output_size: tuple[int, int], fmt: str | None = None) -> int:
+    """The pixels each probe encodes and scores for an output of ``output_size`` as ``fmt`` at most (the
+    sample ``plan`` takes without an allowance; with one it may take a smaller one)."""
+    return samples(output_size, fmt)[0][1]
 
 
-def samples(output_size: tuple[int, int]) -> list[tuple[int | None, int]]:
-    """The samples a search may probe, most faithful first, as (mosaic grid or None for the whole output,
-    pixels): the whole output up to ``perceptual.SAMPLE_PIXELS`` (or when no mosaic would be smaller),
-    then the mosaics of ``perceptual.GRID`` and ``perceptual.SMALL_GRID`` tiles a side that are."""
+def samples(output_size: tuple[int, int], fmt: str | None = None) -> list[tuple[int | None, int]]:
+    """The samples a search may probe, most faithful first, as (mosaic grid, ``REDUCED``, or None for the
+    whole output; pixels): the whole output up to ``perceptual.SAMPLE_PIXELS`` (or when no mosaic would
+    be smaller), then the mosaics of ``perceptual.GRID`` and ``perceptual.SMALL_GRID`` tiles a side that
+    are; for a format fitted with a margin for ``REDUCED`` (WebP, whose encoder codes a mosaic unlike the
+    whole picture), above ``perceptual.SAMPLE_PIXELS`` the reduced output alone, where there is one."""
     from . import perceptual  # numpy: loaded only when a request asks for q=auto
 
     pixels = output_size[0] * output_size[1]
+    factor = perceptual.reduction(output_size) if fmt in SEARCH and REDUCED in SEARCH[fmt].margins else None
+    if factor is not None:
+        return [(REDUCED, (output_size[0] // factor) * (output_size[1] // factor))]
     mosaics = [(grid, (grid * perceptual.TILE) ** 2) for grid in (perceptual.GRID, perceptual.SMALL_GRID)
                if perceptual.tiles(output_size, grid) is not None]
     whole: list[tuple[int | None, int]] = [(None, pixels)] if pixels <= perceptual.SAMPLE_PIXELS or not mosaics else []
@@ -228,7 +241,7 @@ def plan(output_size: tuple[int, int], fmt: str, quality: int, allowance: float 
     faithful sample; for the others the most probes on the most faithful sample that holds them, and the
     check where it still fits beside them. A whole-output sample, tiled or not, also scores the output
     itself (its first check). ``pace``: the model's prices times this (``Pace``)."""
-    options = samples(output_size)
+    options = samples(output_size, fmt)
     if allowance is None:
         return Plan(options[0][0], probes)
     search = SEARCH[fmt]
@@ -241,8 +254,9 @@ def plan(output_size: tuple[int, int], fmt: str, quality: int, allowance: float 
     for grid, pixels, tiled_sample in candidates:
         fixed, each = _search_costs(fmt, quality, grid, pixels, avif_speed, output_size if tiled_sample else None)
         fixed, each = fixed * pace, each * pace
-        checkable = check and grid is not None and not tiled_sample
-        check_s = _check_cost(output_size, fmt, pixels) * pace if checkable else math.inf
+        check_s = math.inf
+        if check and grid is not None and not tiled_sample:
+            check_s = _check_cost(output_size, fmt, _check_grid(grid)) * pace
         if check_first:
             for checked in (False, True) if check_s < math.inf else (False,):
                 fits = min(probes, max(0, math.floor((allowance - fixed - (check_s if checked else 0.0)) / each)))
@@ -258,9 +272,19 @@ def plan(output_size: tuple[int, int], fmt: str, quality: int, allowance: float 
     return best
 
 
-def _check_cost(output_size: tuple[int, int], fmt: str, tile_pixels: int) -> float:
-    """The seconds of a mosaic's check on the whole output (its encode is the output's own)."""
-    return sum(cost.check_costs(fmt, output_size[0] * output_size[1], tile_pixels))
+def _check_cost(output_size: tuple[int, int], fmt: str, grid: int) -> float:
+    """The seconds of a check on the whole output measured on ``grid`` x ``grid`` tiles (its encode is the
+    output's own)."""
+    from . import perceptual
+
+    return sum(cost.check_costs(fmt, output_size[0] * output_size[1], (grid * perceptual.TILE) ** 2))
+
+
+def _check_grid(grid: int) -> int:
+    """The tiles a sample's choice is checked on: a mosaic's own, the reduced output's ``perceptual.GRID``."""
+    from . import perceptual
+
+    return perceptual.GRID if grid == REDUCED else grid
 
 
 def _search_costs(fmt: str, quality: int, grid: int | None, pixels: int, avif_speed: int,
@@ -288,7 +312,7 @@ def least(output_size: tuple[int, int], fmt: str, quality: int, avif_speed: int 
     """The allowance a search always has: one probe on the smallest sample (with the cost model's
     safety), so a small original whose generation is too quick to pay for a probe is not left with the
     seed, which misses the target on a detailed photo by far more than the probe costs in time."""
-    grid, pixels = samples(output_size)[-1]
+    grid, pixels = samples(output_size, fmt)[-1]
     fixed, each = _search_costs(fmt, quality, grid, pixels, avif_speed)
     return cost.SAFETY * (fixed + each) * pace
 
@@ -316,10 +340,13 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
     grid, probes, checked = planned.grid, planned.probes, planned.checked
     if not probes:
         return Choice(seed, None, 0, 0.0)
-    sampled = image if grid is None or planned.tiled else perceptual.sample(image, grid)
+    if grid is None or planned.tiled:
+        sampled = image
+    else:
+        sampled = perceptual.reduced(image) if grid == REDUCED else perceptual.sample(image, grid)
     whole = sampled is image
     # the probes leave the check what the plan priced it at
-    kept = _check_cost(image.size, fmt, sampled.size[0] * sampled.size[1]) * pace if checked else 0.0
+    kept = _check_cost(image.size, fmt, _check_grid(grid)) * pace if checked and grid is not None else 0.0
     goal = target + search.margin(grid, checked, planned.tiled)
     # what a whole-output probe must score to count as reaching the target: tiled, the target plus what
     # the tiles may stray above the whole output's score
@@ -397,7 +424,8 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
         chosen = pick(scores, goal, search)
     if checked and scores and allowance is not None and grid is not None:
         left = allowance - (time.process_time() - started)
-        verified = _verify(image, fmt, target, encode, chosen, search, grid, deadline, reserve, left, pace)
+        verified = _verify(image, fmt, target, encode, chosen, search, _check_grid(grid), deadline, reserve, left,
+                           pace)
         if verified is not None:
             return Choice(verified[0], verified[1], len(scores) + verified[2], verified[3])
         chosen = pick(scores, target + search.margin(grid), search)  # unchecked after all: the full margin

@@ -175,7 +175,7 @@ def test_a_choice_past_every_probe_stays_within_the_format_s_reach():
 @pytest.mark.parametrize("fmt", autoquality.FORMATS)
 def test_each_mosaic_has_its_own_margin(fmt):
     search = autoquality.SEARCH[fmt]
-    assert set(search.margins) == {perceptual.GRID, perceptual.SMALL_GRID}
+    assert set(search.margins) - {autoquality.REDUCED} == {perceptual.GRID, perceptual.SMALL_GRID}
     assert search.margin(None) == autoquality.WHOLE_MARGIN
     assert search.margin(perceptual.SMALL_GRID) == search.margins[perceptual.SMALL_GRID]
     # a checked mosaic aims lower where its format says so (JPEG: a step up is one cheap encode), else as
@@ -185,6 +185,54 @@ def test_each_mosaic_has_its_own_margin(fmt):
             assert search.margin(grid, checked=True) == search.margin(grid)
         else:
             assert 0 < search.margin(grid, checked=True) < search.margin(grid)
+
+
+def test_a_webp_search_probes_the_reduced_output_where_a_mosaic_would_be_coded_unlike_it(monkeypatch):
+    """libwebp segments a picture by its own blocks' activity: a mosaic of a leaf texture is coded unlike
+    the same tiles in the whole output and scores far below it, where the output reduced by two keeps the
+    mix and stays within two points."""
+    image = open_bytes(photo("leaf-texture-2mp.jpg")).convert("RGB").resize((1280, 800), Image.LANCZOS)
+    assert autoquality.samples(image.size, "webp") == [(autoquality.REDUCED, 640 * 400)]
+    assert autoquality.samples(image.size, "jpeg") == autoquality.samples(image.size)  # JPEG codes blocks alone
+    assert autoquality.probe_pixels(image.size, "webp") == 640 * 400
+    assert autoquality.plan(image.size, "webp", 62, None) == autoquality.Plan(autoquality.REDUCED, autoquality.PROBES)
+    # its choice is checked on the whole output, measured on the 3 x 3 mosaic's tiles, where that fits
+    assert autoquality.plan(image.size, "webp", 62, 10.0, check=True) == autoquality.Plan(
+        autoquality.REDUCED, autoquality.PROBES, True)
+
+    def webp(img: Image.Image, quality: int) -> Image.Image:
+        out = io.BytesIO()
+        img.save(out, "WEBP", quality=quality, method=encode.WEBP_METHOD)
+        return open_bytes(out.getvalue())
+
+    whole = perceptual.Reference(image).score(webp(image, 75))
+    reduced = perceptual.reduced(image)
+    mosaic = perceptual.sample(image, perceptual.GRID)
+    assert reduced.size == (640, 400)
+    assert abs(perceptual.Reference(reduced).score(webp(reduced, 75)) - whole) < 2.0
+    assert whole - perceptual.Reference(mosaic).score(webp(mosaic, 75)) > 8.0
+    # and the search encodes that sample
+    sizes: list[tuple[int, int]] = []
+
+    def recorded(img: Image.Image, quality: int) -> bytes:
+        sizes.append(img.size)
+        return encode.encode(img, "webp", quality)
+
+    choice = autoquality.choose(image, "webp", TARGET, recorded)
+    assert sizes[:choice.probes] == [(640, 400)] * choice.probes and choice.data is None
+    sizes.clear()
+    checked = autoquality.choose(image, "webp", TARGET, recorded, allowance=10.0)
+    assert sizes[-1] == image.size and checked.data is not None  # the check's encode is the output
+
+
+@pytest.mark.parametrize("size, factor", [((640, 427), None), ((1280, 800), 2), ((1280, 1922), 3),
+                                          ((931, 647), None), ((3840, 2160), None)])
+def test_an_output_is_reduced_by_2_or_3_to_the_sample_s_size(size, factor):
+    # at most the sample's pixels; none under REDUCED_MIN_PIXELS (931 x 647 would be 465 x 323) or past a
+    # factor of 3 (a 3840 px output: mosaics)
+    assert perceptual.reduction(size) == factor
+    if factor is None and size[0] * size[1] > perceptual.SAMPLE_PIXELS:
+        assert autoquality.samples(size, "webp") == autoquality.samples(size)
 
 
 def test_a_step_follows_the_typical_curve_s_slope_at_each_score():
