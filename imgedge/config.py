@@ -153,13 +153,14 @@ class Config:
     auto_quality: bool = False
     #: ``q=auto``'s search (its probe encodes and scores) may spend this many times the CPU a fixed
     #: quality costs (the generation before it and the output's encode at the cost model's rate, at the
-    #: pace this process encodes): 1.0 keeps ``q=auto`` within about twice a fixed-quality generation
-    #: (median), with fewer probes on smaller samples, one on the smallest for a small, fast output, and a
-    #: mosaic's choice checked on the whole output where that fits (benchmarks/RESULTS.md, "Auto quality":
-    #: on the validation photos 0.75-0.91x B over two runs, at the bar, moving with which plan one photo
-    #: gets; 0: no probe, the seed quality). None, the default: no limit but the generation budget (three
-    #: probes on the whole output or the larger mosaic), the bytes bar kept.
-    auto_quality_allowance: float | None = None
+    #: pace this process encodes): 1.0, the default, keeps ``q=auto`` within about twice a fixed-quality
+    #: generation (median 1.5-2.0x on the validation photos), with fewer probes on smaller samples, one on
+    #: the smallest for a small, fast output, and a sample's choice checked on the whole output where that
+    #: fits; its bytes are about those of an unlimited search (benchmarks/RESULTS.md, "Auto quality":
+    #: 0.75-0.79x B on the validation photos, moving by up to 0.1 with which plan one photo gets). 0: no
+    #: probe, the seed quality. None: no limit but the generation budget (three probes on the whole output
+    #: or the larger sample), 3-4.5x a fixed quality at 640 px.
+    auto_quality_allowance: float | None = 1.0
     #: Named watermarks for ``wm=<name>``: ``{"logo": {"key": "brand/logo.png", "position": "southeast",
     #: "opacity": 0.5, "scale": 0.25, "margin": 0.03}}``. ``scale`` is the watermark's width as a fraction
     #: of the output's, ``margin`` the gap to the edges as a fraction of the output's shorter side.
