@@ -2,7 +2,8 @@
 
     python benchmarks/auto_quality.py calibrate [--formats jpeg] [--out FILE]  # tuning part only: the constants
     python benchmarks/auto_quality.py compare [--parts tune,validate] [--formats avif,webp,jpeg]
-                                              [--allowances 1,none] [--out FILE]
+                                              [--allowances 1,none] [--corpus camera] [--out FILE]
+    python benchmarks/auto_quality.py report [--corpus camera] [--out FILE]  # again, the oracle filled in
 
 The corpus is every distinct photo in ``fixtures/photos/`` and the Debian photo set's sources
 (``fetch_photos.py``; duplicates by SHA-256 dropped), split by a hash of the file name into a tuning part
@@ -22,8 +23,11 @@ mosaic's margins, unchecked and checked (``summarise_calibration``).
 with m the lowest score ``q=auto`` delivered in a part and format, B is the bytes of the lowest fixed
 quality that gives every case of that part at least m; it prints ``q=auto``'s bytes / B, its mean and
 minimum score, how often and by how much it missed the target, and its CPU time against a fixed-quality
-generation (the config's default quality) of the same case. Times are process CPU seconds: run it
-pinned to one core (``taskset -c 1``), one thread (set here). ``--allowances`` runs ``q=auto`` under each
+generation (the config's default quality) of the same case. Beside B, the **oracle**: each case at the
+lowest integer quality of the format's search range whose output scores at least m (a search that knew
+every score), so ``oracle / B`` is the best ratio the photos allow at that floor and ``q=auto / oracle``
+what the search leaves. Times are process CPU seconds: run it pinned to one core (``taskset -c 1``), one
+thread (set here). ``--allowances`` runs ``q=auto`` under each
 ``Config.auto_quality_allowance`` given (``none``: no time allowance), each its own group with its own m
 and B; the fixed-quality encodes are shared.
 """
@@ -288,8 +292,29 @@ def compare(parts: list[str], out: Path, formats: tuple[str, ...] = FORMATS,
             row["floor"], row["fixed_quality"] = floor, fixed
             if fixed is not None:
                 row["fixed_bytes"] = _fixed(row["photo"], row["width"], row["format"], fixed)[0]
+    _oracle(rows)
     out.write_text(json.dumps(rows))
     report(rows)
+
+
+def _oracle(rows: list[dict]) -> None:
+    """Each row's ``oracle_bytes``: the bytes of the lowest quality ``q=auto`` could choose (any integer in
+    the format's search range) whose output scores at least its group's floor m: what a search that knew
+    every score would deliver, so ``oracle / B`` is the best ratio the photos allow at that floor."""
+    for row in rows:
+        if "floor" not in row or "oracle_bytes" in row:
+            continue
+        search = autoquality.SEARCH[row["format"]]
+        low, high, found = search.low, search.high, None
+        while low <= high:  # scores grow with quality (the rare step back costs a quality or two here)
+            middle = (low + high) // 2
+            size, score = _fixed(row["photo"], row["width"], row["format"], middle)
+            if score >= row["floor"]:
+                found, high = size, middle - 1
+            else:
+                low = middle + 1
+        row["oracle_bytes"] = found if found is not None else _fixed(row["photo"], row["width"], row["format"],
+                                                                     search.high)[0]
 
 
 def _groups(rows: list[dict]) -> list[list[dict]]:
@@ -350,9 +375,10 @@ def _timed(data: bytes, query: str, config: Config = CONFIG) -> tuple[float, img
 def report(rows: list[dict]) -> None:
     agreement = max(abs(r["score"] - r["numpy_score"]) for r in rows)
     print(f"numpy metric vs reference on the q=auto outputs: max |difference| {agreement:.3f}")
-    print("| allowance | part | size | format | cases | q=auto bytes / B | fixed q for m | q=auto qualities | mean "
-          "| min (m) | under target (worst) | CPU q=auto / fixed (median, max) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| allowance | part | size | format | cases | q=auto bytes / B | oracle / B | q=auto / oracle "
+          "| fixed q for m | q=auto qualities | mean | min (m) | under target (worst) "
+          "| CPU q=auto / fixed (median, max) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for group in _groups(rows):
         first = group[0]
         auto_bytes = sum(r["bytes"] for r in group)
@@ -361,8 +387,10 @@ def report(rows: list[dict]) -> None:
         ratios = [r["cpu"] / r["fixed_cpu"] for r in group]
         qualities = [r["quality"] for r in group if r["quality"] is not None]
         ratio = f"{auto_bytes / fixed_bytes:.2f}" if first["fixed_quality"] else "n/a: no quality reaches m"
+        oracle = sum(r.get("oracle_bytes", 0) for r in group)
+        versus = f"{oracle / fixed_bytes:.2f} | {auto_bytes / oracle:.2f}" if oracle and fixed_bytes else "- | -"
         print(f"| {first.get('allowance', 'none')} | {first['part']} | {first['width']} | {first['format']} "
-              f"| {len(group)} | {ratio} "
+              f"| {len(group)} | {ratio} | {versus} "
               f"| {first['fixed_quality'] or '-'} | {min(qualities)}-{max(qualities)} "
               f"| {statistics.mean(r['score'] for r in group):.1f} | {first['floor']:.1f} "
               f"| {len(under)} ({max(under, default=0):.1f}) | {statistics.median(ratios):.2f}, {max(ratios):.2f} |")
@@ -386,8 +414,14 @@ def main() -> None:
         compare(args.parts.split(","), args.out or ROOT / ".bench-photos" / "auto-quality-compare.json",
                 tuple(args.formats.split(",")),
                 tuple(None if a == "none" else float(a) for a in args.allowances.split(",")), args.corpus)
-    else:
-        report(json.loads((args.out or ROOT / ".bench-photos" / "auto-quality-compare.json").read_text()))
+    else:  # report: a compare's file again, with the oracle where it has none (``--corpus``: its photos)
+        out = args.out or ROOT / ".bench-photos" / "auto-quality-compare.json"
+        rows = json.loads(out.read_text())
+        if any("oracle_bytes" not in r for r in rows):
+            _PATHS.update((path.name, path) for path, _ in cases(args.corpus))
+            _oracle(rows)
+            out.write_text(json.dumps(rows))
+        report(rows)
 
 
 if __name__ == "__main__":
