@@ -70,11 +70,12 @@ FINE_SCALES = 2  # the coarser scales start from ``_quarter``
 #: segments the picture by its blocks' activity and shapes each segment's quantiser from it): the output
 #: box-reduced by the smallest factor from 2 that brings it to ``SAMPLE_PIXELS`` (``reduced``), kept from
 #: ``REDUCED_MIN_PIXELS`` and up to ``REDUCED_MAX_FACTOR`` (else mosaics). A mosaic of tiles has another
-#: mix of activity, so it is coded unlike the same tiles in the whole output: on the tuning photos at
-#: 1280 px its WebP score strays from the whole output's by mean -4.6, sd 6.3 points (by up to -17 on a
-#: leaf texture, whose tiles cut from the whole output's encode stray by +1.6); the output reduced by 2
-#: by +1.4, sd 1.5, by 3 sd 2.7. A small reduced sample strays further (a 465 x 323 one by +4.6, a
-#: 320 x 200 one, reduced by 4, by sd 9.7). ``autoquality.REDUCED`` names it among the samples.
+#: mix of activity, so it is coded unlike the same tiles in the whole output: on the tuning photos
+#: (``benchmarks/auto_quality.py calibrate``) the 3 x 3 mosaic's WebP score strays from the whole
+#: output's by mean -3.6, sd 5.2 points (-18 on a leaf texture, whose tiles cut from the whole output's
+#: encode stray by +1.6), the reduced output by +1.1, sd 1.5 (by 2 alone +1.4, sd 1.5; by 3, sd 2.7). A
+#: small reduced sample strays further (a 465 x 323 one by +4.6; 320 x 200, reduced by 4, by sd 9.7).
+#: ``autoquality.REDUCED`` names it among the samples.
 REDUCED_MIN_PIXELS = 200_000
 REDUCED_MAX_FACTOR = 3
 #: Side of a sampled tile: a multiple of 2**5, so every scale's downsampling stays inside one tile, and of
