@@ -305,16 +305,8 @@ def _oracle(rows: list[dict]) -> None:
         if "floor" not in row or "oracle_bytes" in row:
             continue
         search = autoquality.SEARCH[row["format"]]
-        low, high, found = search.low, search.high, None
-        while low <= high:  # scores grow with quality (the rare step back costs a quality or two here)
-            middle = (low + high) // 2
-            size, score = _fixed(row["photo"], row["width"], row["format"], middle)
-            if score >= row["floor"]:
-                found, high = size, middle - 1
-            else:
-                low = middle + 1
-        row["oracle_bytes"] = found if found is not None else _fixed(row["photo"], row["width"], row["format"],
-                                                                     search.high)[0]
+        quality, _ = _lowest_quality(row, row["floor"], range(search.low, search.high + 1))
+        row["oracle_bytes"] = _fixed(row["photo"], row["width"], row["format"], quality or search.high)[0]
 
 
 def _groups(rows: list[dict]) -> list[list[dict]]:
@@ -346,11 +338,12 @@ def _photo(name: str) -> Path:
     return _PATHS[name]
 
 
-def _lowest_quality(row: dict, floor: float) -> tuple[int | None, float]:
-    """The lowest quality of ``GRID`` whose output scores at least ``floor`` (bisection: scores grow with
-    quality), by the numpy metric, which is the reference's computation (``numpy_score`` beside
-    ``score`` says how closely, per case)."""
-    qualities = list(GRID[row["format"]])
+def _lowest_quality(row: dict, floor: float, among: range | None = None) -> tuple[int | None, float]:
+    """The lowest quality of ``among`` (default ``GRID``) whose output scores at least ``floor``
+    (bisection: scores grow with quality; the rare step back costs a quality or two), by the numpy
+    metric, which is the reference's computation (``numpy_score`` beside ``score`` says how closely, per
+    case)."""
+    qualities = list(among if among is not None else GRID[row["format"]])
     low, high, found = 0, len(qualities) - 1, None
     while low <= high:
         middle = (low + high) // 2

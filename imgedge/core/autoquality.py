@@ -219,9 +219,10 @@ def encode_pace(fmt: str) -> float:
 
 @dataclass(frozen=True)
 class Plan:
-    """A search's plan: its sample (``grid``: None for the whole output, else a mosaic of ``grid`` x
-    ``grid`` tiles; ``tiled``: the whole output encoded, its finest scales scored on those tiles), its
-    probes at most, and whether a mosaic's choice is checked on the whole output (``_verify``)."""
+    """A search's plan: its sample (``grid``: None for the whole output, ``REDUCED`` for the output reduced,
+    else a mosaic of ``grid`` x ``grid`` tiles; ``tiled``: the whole output encoded, its finest scales
+    scored on those tiles), its probes at most, and whether a sample's choice is checked on the whole
+    output (``_verify``)."""
 
     grid: int | None
     probes: int

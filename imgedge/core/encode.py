@@ -129,8 +129,7 @@ def encode(image: Image.Image, fmt: str, quality: int | None, *, exif: bytes | N
     extra = {"exif": exif} if exif else {}
     image.info = {}  # Pillow's encoders copy ICC / EXIF / XMP from here: write none of it
     if fmt == "jpeg":
-        flat = effects.flatten(drop_opaque_alpha(image), BACKGROUND)  # JPEG has no alpha
-        flat.save(out, "JPEG", **jpeg_settings(quality or 80), **extra)
+        _jpeg_pixels(image).save(out, "JPEG", **jpeg_settings(quality or 80), **extra)
     elif fmt == "webp":
         drop_opaque_alpha(image).save(out, "WEBP", **webp_settings(quality or 80), **extra)
     elif fmt == "avif":
@@ -167,8 +166,13 @@ def preview(image: Image.Image, fmt: str, quality: int) -> bytes:
     if fmt not in PREVIEW_FORMATS:
         raise ValueError(f"no preview encode for {fmt}")
     out = io.BytesIO()
-    effects.flatten(drop_opaque_alpha(image), BACKGROUND).save(out, "JPEG", **jpeg_settings(quality, preview=True))
+    _jpeg_pixels(image).save(out, "JPEG", **jpeg_settings(quality, preview=True))
     return out.getvalue()
+
+
+def _jpeg_pixels(image: Image.Image) -> Image.Image:
+    """What a JPEG encodes of ``image``: JPEG has no alpha, so transparency over ``BACKGROUND``."""
+    return effects.flatten(drop_opaque_alpha(image), BACKGROUND)
 
 
 def webp_settings(quality: int) -> dict:
