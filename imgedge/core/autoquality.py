@@ -26,9 +26,11 @@ image. ``plan`` then picks the sample (the whole output up to ``perceptual.SAMPL
 mosaic unlike the whole picture, the output reduced, ``REDUCED``), the number of probes that
 fit, and whether a mosaic's choice is checked on the whole output, priced by the cost model
 (``cost.probe_costs``, ``cost.check_costs``): for JPEG a search that ends on a score of the whole output
-first, for the others the most probes first, then the most faithful sample; each probe and check starts
-only while what the last one took still fits. An allowance too small for any probe still pays one on the smallest sample
-(``least``); an allowance of 0 takes the seed. The check encodes the mosaic's choice whole (the
+first, for the others the most probes first, then the most faithful sample; each probe starts only
+while what the last one took still fits, and a check the plan priced runs within the deadline alone (a
+plan is made from CPU measured this run, so its measures must not hang on a few per cent more of it).
+An allowance too small for any probe still pays one on the smallest sample (``least``); an allowance of
+0 takes the seed. The check encodes the mosaic's choice whole (the
 output's own encode), scores it with the finest scales on the mosaic's tiles and the coarser ones on
 every pixel (where a mosaic strays from the whole image), and encodes a miss once more, higher
 (``_verify``). Without an allowance the search takes ``PROBES`` probes on the whole output or, above
@@ -424,9 +426,10 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
         # show, unmeasured (the output's encode is made anyway): a miss is what the search must not deliver
         chosen = pick(scores, goal, search)
     if checked and scores and allowance is not None and grid is not None:
-        left = allowance - (time.process_time() - started)
-        verified = _verify(image, fmt, target, encode, chosen, search, _check_grid(grid), deadline, reserve, left,
-                           pace)
+        # the check is in the plan's price, as a whole-output search's first measure is: it runs within
+        # the deadline alone, so probes that took longer than priced do not leave the choice unmeasured
+        # with the full margin (the outcome a plan flips to when the CPU measured runs a little slow)
+        verified = _verify(image, fmt, target, encode, chosen, search, _check_grid(grid), deadline, reserve)
         if verified is not None:
             return Choice(verified[0], verified[1], len(scores) + verified[2], verified[3])
         chosen = pick(scores, target + search.margin(grid), search)  # unchecked after all: the full margin
@@ -434,22 +437,22 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
 
 
 def _verify(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Image, int], bytes], chosen: int,
-            search: Search, grid: int, deadline: Deadline | None, reserve: float,
-            left: float, pace: float = 1.0) -> tuple[int, bytes, int, float] | None:
-    """A mosaic's choice checked on the whole output, when ``left`` seconds hold the check (its encode is
-    the output's own): a mosaic's score strays from the whole image's by a few points, beyond its margin
+            search: Search, grid: int, deadline: Deadline | None,
+            reserve: float) -> tuple[int, bytes, int, float] | None:
+    """A mosaic's choice checked on the whole output (its encode is the output's own), when the deadline
+    still holds it and ``reserve``: a mosaic's score strays from the whole image's by a few points, beyond its margin
     for one output in ten, and such a miss is what sets the floor. The check measures the finest scales
     on the mosaic's ``grid`` x ``grid`` tiles and the coarser ones, where a mosaic strays, on the whole
     output (``perceptual.Reference(image, grid)``): it costs about half the whole output's score and
     strays from it by sd 0.4-1 point (``perceptual.FINE_SCALES``). Where the output falls short of the
     target, one more encode steps up along the format's curve (within the deadline, not the allowance: a
     miss is what the search must not deliver). The quality, its bytes, the encodes made and the seconds
-    the output's encode took; None when the check, at the model's price times ``pace``, does not fit."""
+    the output's encode took; None when the check, at the model's price, does not fit the deadline."""
     from . import perceptual
 
     tiles = (grid * perceptual.TILE) ** 2
     needed = sum(cost.check_costs(fmt, image.size[0] * image.size[1], tiles))
-    if needed * pace > left or (deadline is not None and not deadline.allows(reserve + needed)):
+    if deadline is not None and not deadline.allows(reserve + needed):
         return None
     begun = time.perf_counter()
     data = encode(image, chosen)

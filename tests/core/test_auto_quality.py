@@ -436,6 +436,27 @@ def test_a_mosaic_s_choice_is_checked_on_the_whole_output_when_the_allowance_hol
     assert all(size != _WIDE for size, _ in made) and choice.data is None
 
 
+def test_a_planned_check_runs_though_the_probes_overran_the_allowance(monkeypatch, _mosaics_only):
+    """The check is in the plan's price: probes slower than priced end the probing, not the check, so the
+    choice is measured on the whole output rather than left to a mosaic's score with the full margin."""
+    image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize(_WIDE)
+    cpu = [0.0]
+    monkeypatch.setattr(autoquality.time, "process_time", lambda: cpu[0])
+    monkeypatch.setattr(autoquality, "plan", lambda *args, **kwargs: autoquality.Plan(perceptual.GRID, 3, True))
+    made: list[tuple[tuple[int, int], int]] = []
+    recording = _recording(made)
+
+    def slow(img: Image.Image, quality: int) -> bytes:  # each encode takes 0.25 CPU s
+        cpu[0] += 0.25
+        return recording(img, quality)
+
+    choice = autoquality.choose(image, "jpeg", TARGET, slow, allowance=0.3)
+    mosaic = [q for size, q in made if size != _WIDE]
+    whole = [q for size, q in made if size == _WIDE]
+    assert len(mosaic) == 1 and cpu[0] > 0.3  # the first probe overran the whole allowance: no second
+    assert whole and choice.data is not None and whole[-1] == choice.quality  # ... yet the check ran
+
+
 def test_a_miss_the_whole_output_s_check_finds_steps_up(monkeypatch, _mosaics_only):
     image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize(_WIDE)
     monkeypatch.setattr(perceptual, "Reference", _Scripted)
