@@ -31,7 +31,7 @@ while what the last one took still fits, and a check the plan priced runs within
 plan is made from CPU measured this run, so its measures must not hang on a few per cent more of it).
 An allowance too small for any probe still pays one on the smallest sample (``least``); an allowance of
 0 takes the seed. The check encodes the mosaic's choice whole (the
-output's own encode), scores it with the finest scales on the mosaic's tiles and the coarser ones on
+output's own encode), scores it with the finest scales on 3 x 3 tiles and the coarser ones on
 every pixel (where a mosaic strays from the whole image), and encodes a miss once more, higher
 (``_verify``). Without an allowance the search takes ``PROBES`` probes on the whole output or, above
 ``perceptual.SAMPLE_PIXELS``, the larger mosaic. Either way the cost model prices the
@@ -259,7 +259,7 @@ def plan(output_size: tuple[int, int], fmt: str, quality: int, allowance: float 
         fixed, each = fixed * pace, each * pace
         check_s = math.inf
         if check and grid is not None and not tiled_sample:
-            check_s = _check_cost(output_size, fmt, _check_grid(grid)) * pace
+            check_s = _check_cost(output_size, fmt) * pace
         if check_first:
             for checked in (False, True) if check_s < math.inf else (False,):
                 fits = min(probes, max(0, math.floor((allowance - fixed - (check_s if checked else 0.0)) / each)))
@@ -275,19 +275,11 @@ def plan(output_size: tuple[int, int], fmt: str, quality: int, allowance: float 
     return best
 
 
-def _check_cost(output_size: tuple[int, int], fmt: str, grid: int) -> float:
-    """The seconds of a check on the whole output measured on ``grid`` x ``grid`` tiles (its encode is the
-    output's own)."""
+def _check_cost(output_size: tuple[int, int], fmt: str) -> float:
+    """The seconds of a check on the whole output (``_verify``; its encode is the output's own)."""
     from . import perceptual
 
-    return sum(cost.check_costs(fmt, output_size[0] * output_size[1], (grid * perceptual.TILE) ** 2))
-
-
-def _check_grid(grid: int) -> int:
-    """The tiles a sample's choice is checked on: a mosaic's own, the reduced output's ``perceptual.GRID``."""
-    from . import perceptual
-
-    return perceptual.GRID if grid == REDUCED else grid
+    return sum(cost.check_costs(fmt, output_size[0] * output_size[1], (perceptual.GRID * perceptual.TILE) ** 2))
 
 
 def _search_costs(fmt: str, quality: int, grid: int | None, pixels: int, avif_speed: int,
@@ -349,7 +341,7 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
         sampled = perceptual.reduced(image) if grid == REDUCED else perceptual.sample(image, grid)
     whole = sampled is image
     # the probes leave the check what the plan priced it at
-    kept = _check_cost(image.size, fmt, _check_grid(grid)) * pace if checked and grid is not None else 0.0
+    kept = _check_cost(image.size, fmt) * pace if checked and grid is not None else 0.0
     goal = target + search.margin(grid, checked, planned.tiled)
     # what a whole-output probe must score to count as reaching the target: tiled, the target plus what
     # the tiles may stray above the whole output's score
@@ -429,7 +421,7 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
         # the check is in the plan's price, as a whole-output search's first measure is: it runs within
         # the deadline alone, so probes that took longer than priced do not leave the choice unmeasured
         # with the full margin (the outcome a plan flips to when the CPU measured runs a little slow)
-        verified = _verify(image, fmt, target, encode, chosen, search, _check_grid(grid), deadline, reserve)
+        verified = _verify(image, fmt, target, encode, chosen, search, deadline, reserve)
         if verified is not None:
             return Choice(verified[0], verified[1], len(scores) + verified[2], verified[3])
         chosen = pick(scores, target + search.margin(grid), search)  # unchecked after all: the full margin
@@ -437,27 +429,27 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
 
 
 def _verify(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Image, int], bytes], chosen: int,
-            search: Search, grid: int, deadline: Deadline | None,
-            reserve: float) -> tuple[int, bytes, int, float] | None:
+            search: Search, deadline: Deadline | None, reserve: float) -> tuple[int, bytes, int, float] | None:
     """A mosaic's choice checked on the whole output (its encode is the output's own), when the deadline
     still holds it and ``reserve``: a mosaic's score strays from the whole image's by a few points, beyond its margin
     for one output in ten, and such a miss is what sets the floor. The check measures the finest scales
-    on the mosaic's ``grid`` x ``grid`` tiles and the coarser ones, where a mosaic strays, on the whole
-    output (``perceptual.Reference(image, grid)``): it costs about half the whole output's score and
-    strays from it by sd 0.4-1 point (``perceptual.FINE_SCALES``). Where the output falls short of the
-    target, one more encode steps up along the format's curve (within the deadline, not the allowance: a
-    miss is what the search must not deliver). The quality, its bytes, the encodes made and the seconds
-    the output's encode took; None when the check, at the model's price, does not fit the deadline."""
+    on ``perceptual.GRID`` x ``perceptual.GRID`` tiles and the coarser ones, where a mosaic strays, on the
+    whole output (``perceptual.Reference(image, perceptual.GRID)``): it costs about half the whole output's
+    score and strays from it by sd 0.4 point (``perceptual.FINE_SCALES``; on 2 x 2 tiles, whatever the
+    mosaic probed, sd 1: the check accepts what reaches the target, so its stray is the floor's). Where
+    the output falls short of the target, one more encode steps up along the format's curve (within the
+    deadline, not the allowance: a miss is what the search must not deliver). The quality, its bytes, the
+    encodes made and the seconds the output's encode took; None when the check, at the model's price,
+    does not fit the deadline."""
     from . import perceptual
 
-    tiles = (grid * perceptual.TILE) ** 2
-    needed = sum(cost.check_costs(fmt, image.size[0] * image.size[1], tiles))
+    needed = _check_cost(image.size, fmt)
     if deadline is not None and not deadline.allows(reserve + needed):
         return None
     begun = time.perf_counter()
     data = encode(image, chosen)
     seconds = time.perf_counter() - begun
-    score = perceptual.Reference(image, grid).score(_decoded(data))
+    score = perceptual.Reference(image, perceptual.GRID).score(_decoded(data))
     if score >= target or (deadline is not None and not deadline.allows(reserve)):
         return chosen, data, 1, seconds
     # up at least two qualities: AVIF's map onto fewer quantizer levels, so one step may encode the same

@@ -259,9 +259,10 @@ def test_the_plan_takes_the_most_probes_that_fit_on_the_most_faithful_sample(_mo
     # three probes on the small mosaic, and no more on a larger sample
     tight = reference + 3 * (encode + measure)
     assert autoquality.plan(size, "jpeg", seed, tight * 1.01) == Plan(perceptual.SMALL_GRID, autoquality.PROBES)
-    # where the check of the whole output fits beside a probe, it comes first: one probe and the check
-    # instead of more probes
-    check = sum(cost.check_costs("jpeg", size[0] * size[1], tiles))
+    # where the check of the whole output (on 3 x 3 tiles, whatever the mosaic) fits beside a probe, it
+    # comes first: one probe and the check instead of more probes
+    check_tiles = (perceptual.GRID * perceptual.TILE) ** 2
+    check = sum(cost.check_costs("jpeg", size[0] * size[1], check_tiles))
     checkable = (reference + encode + measure + check) * 1.01
     assert autoquality.plan(size, "jpeg", seed, checkable, check=True) == Plan(perceptual.SMALL_GRID, 1, True)
     assert autoquality.plan(size, "jpeg", seed, checkable).probes == autoquality.PROBES
@@ -276,7 +277,7 @@ def test_the_plan_takes_the_most_probes_that_fit_on_the_most_faithful_sample(_mo
     webp_seed = autoquality.SEARCH["webp"].seed_for(TARGET)
     assert autoquality.SEARCH["webp"].checked is None
     webp_reference, webp_encode, webp_measure = cost.probe_costs("webp", webp_seed, tiles)
-    webp_check = sum(cost.check_costs("webp", size[0] * size[1], tiles))
+    webp_check = sum(cost.check_costs("webp", size[0] * size[1], check_tiles))
     one = (webp_reference + webp_encode + webp_measure + webp_check) * 1.01
     planned = autoquality.plan(size, "webp", webp_seed, one, check=True)
     assert planned.probes == autoquality.plan(size, "webp", webp_seed, one).probes and not planned.checked
