@@ -129,7 +129,7 @@ def encode(image: Image.Image, fmt: str, quality: int | None, *, exif: bytes | N
     extra = {"exif": exif} if exif else {}
     image.info = {}  # Pillow's encoders copy ICC / EXIF / XMP from here: write none of it
     if fmt == "jpeg":
-        _jpeg_pixels(image).save(out, "JPEG", **jpeg_settings(quality or 80), **extra)
+        jpeg_pixels(image).save(out, "JPEG", **jpeg_settings(quality or 80), **extra)
     elif fmt == "webp":
         drop_opaque_alpha(image).save(out, "WEBP", **webp_settings(quality or 80), **extra)
     elif fmt == "avif":
@@ -166,12 +166,13 @@ def preview(image: Image.Image, fmt: str, quality: int) -> bytes:
     if fmt not in PREVIEW_FORMATS:
         raise ValueError(f"no preview encode for {fmt}")
     out = io.BytesIO()
-    _jpeg_pixels(image).save(out, "JPEG", **jpeg_settings(quality, preview=True))
+    jpeg_pixels(image).save(out, "JPEG", **jpeg_settings(quality, preview=True))
     return out.getvalue()
 
 
-def _jpeg_pixels(image: Image.Image) -> Image.Image:
-    """What a JPEG encodes of ``image``: JPEG has no alpha, so transparency over ``BACKGROUND``."""
+def jpeg_pixels(image: Image.Image) -> Image.Image:
+    """What a JPEG encodes of ``image``: JPEG has no alpha, so transparency over ``BACKGROUND`` (``image``
+    itself when it has none: a caller that encodes it more than once flattens it first, once)."""
     return effects.flatten(drop_opaque_alpha(image), BACKGROUND)
 
 

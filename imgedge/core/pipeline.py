@@ -258,6 +258,8 @@ def _encode_still(image: Image.Image, pixels: Image.Image | None, frame: steps.F
     the source's colours, then a byte budget's quality and size steps. ``pixels``: the decoded image,
     None for a lossy format (never read: ``_render`` let the steps free it)."""
     fmt = encode.choose_format(spec.format, image)
+    if fmt == "jpeg":  # once, not in every encode of q=auto's search and a byte budget's steps
+        image = encode.jpeg_pixels(image)
     icc = frame.icc
     palettes = pixels if fmt in ("png", "gif") else None
     plain = palette.plain_reference(palettes, frame.region, frame.size, frame.orientation, spec) if (
