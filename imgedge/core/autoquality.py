@@ -340,8 +340,6 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
     else:
         sampled = perceptual.reduced(image) if grid == REDUCED else perceptual.sample(image, grid)
     whole = sampled is image
-    # the probes leave the check what the plan priced it at
-    kept = _check_cost(image.size, fmt) * pace if checked and grid is not None else 0.0
     goal = target + search.margin(grid, checked, planned.tiled)
     # what a whole-output probe must score to count as reaching the target: tiled, the target plus what
     # the tiles may stray above the whole output's score
@@ -360,15 +358,21 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
     # what the next probe is expected to take: the cost model's at this pace, then the last one's (wall
     # and CPU seconds)
     last = last_cpu = (encode_s + measure_s) * pace
+    # what the probes leave of the allowance for the measure the plan priced after them: a mosaic's check,
+    # or a whole-output search's first measure of its choice (a score; each runs within the deadline alone)
+    if checked and grid is not None:
+        kept = _check_cost(image.size, fmt) * pace
+    else:
+        kept = measure_s * pace if whole else 0.0
 
-    def holds(share: float, bounded: bool = True) -> bool:
+    def holds(share: float, bounded: bool = True, keep: float = 0.0) -> bool:
         """Whether ``share`` of the last probe's time still fits the deadline and (``bounded``) the
-        allowance, less the check's (CPU seconds: what the work costs, whatever else shares the core)."""
+        allowance, less ``keep`` (CPU seconds: what the work costs, whatever else shares the core)."""
         if deadline is not None and not deadline.allows(last * share + reserve):
             return False
         if allowance is None or not scores or not bounded:  # the first probe is paid whatever the
             return True  # reference side took (``least``): the seed alone misses a detailed photo by up to 8 points
-        return time.process_time() - started + last_cpu * share <= allowance - kept
+        return time.process_time() - started + last_cpu * share <= allowance - keep
 
     begun_cpu = time.process_time()
     reference = perceptual.Reference(sampled, grid if planned.tiled else None)
@@ -390,7 +394,7 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
 
     quality = seed
     for _ in range(probes):
-        if quality in scores or not holds(1.0):
+        if quality in scores or not holds(1.0, keep=kept):
             break
         data = probed(quality)
         if whole:

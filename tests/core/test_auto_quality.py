@@ -122,6 +122,25 @@ def test_the_search_spends_at_most_its_allowance_of_cpu_time(monkeypatch):
     assert choice.probes == 3 and cpu[0] == pytest.approx(0.75)
 
 
+def test_the_probes_leave_the_allowance_the_measure_of_the_choice(monkeypatch):
+    """A whole-output plan is priced with the measure of its choice after the probes: a probe that would
+    eat into that measure's share does not start (the measure runs anyway, within the deadline alone)."""
+    image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize((320, 200))
+    cpu = [0.0]
+    monkeypatch.setattr(autoquality.time, "process_time", lambda: cpu[0])
+    seed = autoquality.SEARCH["jpeg"].seed_for(TARGET)
+    measure = cost.probe_costs("jpeg", seed, image.size[0] * image.size[1])[2]
+    calls: list[int] = []
+    # two probes of 0.25 CPU s fit, but not beside the measure
+    choice = autoquality.choose(image, "jpeg", TARGET, _slow_jpeg(cpu, calls), allowance=0.5 + measure / 2)
+    first, *checks = calls
+    assert len(checks) == 1 and choice.probes == 2  # one probe, then the choice's measure
+    calls.clear()
+    cpu[0] = 0.0
+    autoquality.choose(image, "jpeg", TARGET, _slow_jpeg(cpu, calls), allowance=0.5 + measure * 5)
+    assert len(calls) == 3  # two probes and the measure (at the pace the first search taught)
+
+
 def test_an_allowance_too_small_for_a_probe_still_pays_one_on_the_smallest_sample(monkeypatch):
     image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize((640, 480))
     cpu = [0.0]
