@@ -425,7 +425,8 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
         # the check is in the plan's price, as a whole-output search's first measure is: it runs within
         # the deadline alone, so probes that took longer than priced do not leave the choice unmeasured
         # with the full margin (the outcome a plan flips to when the CPU measured runs a little slow)
-        verified = _verify(image, fmt, target, encode, chosen, search, deadline, reserve)
+        verified = _verify(image, fmt, target, preview or encode, chosen, search, deadline, reserve,
+                           output=preview is None)
         if verified is not None:
             return Choice(verified[0], verified[1], len(scores) + verified[2], verified[3])
         chosen = pick(scores, target + search.margin(grid), search)  # unchecked after all: the full margin
@@ -433,18 +434,23 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
 
 
 def _verify(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Image, int], bytes], chosen: int,
-            search: Search, deadline: Deadline | None, reserve: float) -> tuple[int, bytes, int, float] | None:
-    """A mosaic's choice checked on the whole output (its encode is the output's own), when the deadline
-    still holds it and ``reserve``: a mosaic's score strays from the whole image's by a few points, beyond its margin
-    for one output in ten, and such a miss is what sets the floor. The check measures the finest scales
-    on ``perceptual.GRID`` x ``perceptual.GRID`` tiles and the coarser ones, where a mosaic strays, on the
-    whole output (``perceptual.Reference(image, perceptual.GRID)``): it costs about half the whole output's
-    score and strays from it by sd 0.4 point (``perceptual.FINE_SCALES``; on 2 x 2 tiles, whatever the
-    mosaic probed, sd 1: the check accepts what reaches the target, so its stray is the floor's). Where
-    the output falls short of the target, one more encode steps up along the format's curve (within the
-    deadline, not the allowance: a miss is what the search must not deliver). The quality, its bytes, the
-    encodes made and the seconds the output's encode took; None when the check, at the model's price,
-    does not fit the deadline."""
+            search: Search, deadline: Deadline | None, reserve: float,
+            output: bool = True) -> tuple[int, bytes | None, int, float] | None:
+    """A mosaic's choice checked on the whole output, when the deadline still holds it and ``reserve``
+    (``encode``: the output's encoder, whose bytes are then the output's, or, ``output`` False, a preview
+    to the same pixels: the output is encoded once, after, at the quality the check leaves, so a miss does
+    not throw away a whole encode; JPEG's is a fifth of its output's, whose checked mosaics aim at their
+    median stray and so step up half the time): a mosaic's score strays from the whole image's by a few
+    points, beyond its margin for one output in ten, and such a miss is what sets the floor. The check
+    measures the finest scales on ``perceptual.GRID`` x ``perceptual.GRID`` tiles and the coarser ones,
+    where a mosaic strays, on the whole output (``perceptual.Reference(image, perceptual.GRID)``): it
+    costs about half the whole output's score and strays from it by sd 0.4 point
+    (``perceptual.FINE_SCALES``; on 2 x 2 tiles, whatever the mosaic probed, sd 1: the check accepts what
+    reaches the target, so its stray is the floor's). Where the output falls short of the target, one
+    more encode steps up along the format's curve (within the deadline, not the allowance: a miss is what
+    the search must not deliver). The quality, its bytes (None from a preview), the encodes made and the
+    seconds the check's encode took; None when the check, at the model's price, does not fit the
+    deadline."""
     from . import perceptual
 
     needed = _check_cost(image.size, fmt)
@@ -455,9 +461,11 @@ def _verify(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.I
     seconds = time.perf_counter() - begun
     score = perceptual.Reference(image, perceptual.GRID).score(_decoded(data))
     if score >= target or (deadline is not None and not deadline.allows(reserve)):
-        return chosen, data, 1, seconds
+        return chosen, data if output else None, 1, seconds
     # up at least two qualities: AVIF's map onto fewer quantizer levels, so one step may encode the same
     higher = search.clamp(chosen + max(2, math.ceil(search.steps(score, target + WHOLE_MARGIN))))
+    if not output:
+        return higher, None, 1, seconds
     return (higher, encode(image, higher), 2, seconds) if higher > chosen else (chosen, data, 1, seconds)
 
 

@@ -491,6 +491,25 @@ def test_a_miss_the_whole_output_s_check_finds_steps_up(monkeypatch, _mosaics_on
     assert second == first + math.ceil(step)
 
 
+def test_a_check_made_with_a_preview_leaves_the_one_encode_of_the_output_to_the_pipeline(monkeypatch,
+                                                                                         _mosaics_only):
+    """JPEG's check encodes the choice as a preview (the same pixels, a fifth of the time): a miss steps
+    up without throwing a whole encode away; the output is encoded once, after, at the quality left."""
+    image = open_bytes(photo("lake-boats-4mp.jpg")).convert("RGB").resize(_WIDE)
+    monkeypatch.setattr(perceptual, "Reference", _Scripted)
+    goal = TARGET + autoquality.SEARCH["jpeg"].margin(perceptual.GRID, checked=True)
+    monkeypatch.setattr(_Scripted, "mosaic", goal + 0.1)
+    monkeypatch.setattr(_Scripted, "whole", [TARGET - 3.0])  # the whole output falls short
+    served: list[tuple[tuple[int, int], int]] = []
+    previewed: list[tuple[tuple[int, int], int]] = []
+    choice = autoquality.choose(image, "jpeg", TARGET, _recording(served), allowance=10.0,
+                                preview=_recording(previewed))
+    assert not served and choice.data is None  # nothing the pipeline would encode again
+    (checked,) = [q for size, q in previewed if size == _WIDE]
+    step = autoquality.SEARCH["jpeg"].steps(TARGET - 3.0, TARGET + autoquality.WHOLE_MARGIN)
+    assert choice.quality == checked + math.ceil(step)
+
+
 def test_a_check_that_no_longer_fits_leaves_the_mosaic_its_full_margin(monkeypatch, _mosaics_only):
     """Planned but not made (the allowance or the deadline ran short by then): the choice aims with the
     unchecked margin, as a search that never planned the check would, not with the lower checked one."""
