@@ -27,16 +27,17 @@ mosaic unlike the whole picture, the output reduced, ``REDUCED``), the number of
 fit, and whether a mosaic's choice is checked on the whole output, priced by the cost model
 (``cost.probe_costs``, ``cost.check_costs``): for JPEG a search that ends on a score of the whole output
 first, for the others the most probes first, then the most faithful sample; each probe starts only
-while what the last one took still fits, and a check the plan priced runs within the deadline alone (a
-plan is made from CPU measured this run, so its measures must not hang on a few per cent more of it).
-An allowance too small for any probe still pays one on the smallest sample (``least``); an allowance of
-0 takes the seed. The check encodes the mosaic's choice whole (the
-output's own encode), scores it with the finest scales on 3 x 3 tiles and the coarser ones on
-every pixel (where a mosaic strays from the whole image), and encodes a miss once more, higher
-(``_verify``). Without an allowance the search takes ``PROBES`` probes on the whole output or, above
-``perceptual.SAMPLE_PIXELS``, the larger mosaic. Either way the cost model prices the
-probes (``cost.Work.probes``) and a probe starts only while the deadline still holds it and the final
-encode.
+while what the last one took still fits beside the measure the plan priced after the probes (a
+mosaic's check, or the measure of a whole-output search's choice), and that measure runs within the
+deadline alone (a plan is made from CPU measured this run, so its measures must not hang on a few per
+cent more of it). An allowance too small for any probe still pays one on the smallest sample
+(``least``); an allowance of 0 takes the seed. The check encodes the mosaic's choice whole (the
+output's own encode; JPEG's a preview, so a miss throws no encode away), scores it with the finest
+scales on 3 x 3 tiles and the coarser ones on every pixel (where a mosaic strays from the whole image),
+and encodes a miss once more, higher (``_verify``). Without an allowance the search takes ``PROBES``
+probes on the whole output or, above ``perceptual.SAMPLE_PIXELS``, the larger mosaic. Either way the
+cost model prices the probes (``cost.Work.probes``) and a probe starts only while the deadline still
+holds it and the final encode.
 
 **JPEG** encodes in a fraction of a score, so its probes may also be the whole output, scored with the
 check's measure (``Search.tiled``), and are encoded as previews (``encode.preview``: the same pixels,
@@ -125,8 +126,8 @@ REDUCED = 0
 #: the whole image scores 65, 70 or 75 (the four-tile mosaic strays further: JPEG up to +7.8, WebP +7.6). The
 #: reach is how far above the seed for score 70 the tuning part's searches without an allowance chose at
 #: most. JPEG's checked margins are the median of the mosaics' stray: about half its checked choices
-#: reach the target as they are and the rest are stepped up by one more encode, cheap next to a JPEG
-#: generation; AVIF's and WebP's encode is most of their generation, so their checked mosaics aim as
+#: reach the target as they are and the rest are stepped up, unmeasured (the check scores a preview, so
+#: the step costs no encode more than the output's own); AVIF's and WebP's encode is most of their generation, so their checked mosaics aim as
 #: the unchecked do. WebP's margin for the reduced output (its sample above ``perceptual.SAMPLE_PIXELS``:
 #: libwebp codes a mosaic unlike the whole picture, whose 3 x 3 mosaic strays by sd 5.2 where the reduced
 #: output strays by +1.1, sd 1.5) is the same percentile of that sample's stray.
