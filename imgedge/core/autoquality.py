@@ -128,9 +128,10 @@ REDUCED = 0
 #: most. JPEG's checked margins are the median of the mosaics' stray: about half its checked choices
 #: reach the target as they are and the rest are stepped up, unmeasured (the check scores a preview, so
 #: the step costs no encode more than the output's own); AVIF's and WebP's encode is most of their
-#: generation, so their checked mosaics aim as the unchecked do. WebP's margin for the reduced output (its sample above ``perceptual.SAMPLE_PIXELS``:
-#: libwebp codes a mosaic unlike the whole picture, whose 3 x 3 mosaic strays by sd 5.2 where the reduced
-#: output strays by +1.1, sd 1.5) is the same percentile of that sample's stray.
+#: generation, so their checked mosaics aim as the unchecked do. WebP's margin for the reduced output
+#: (its sample above ``perceptual.SAMPLE_PIXELS``: libwebp codes a mosaic unlike the whole picture, whose
+#: 3 x 3 mosaic strays by sd 5.2 where the reduced output strays by +1.1, sd 1.5) is the same percentile
+#: of that sample's stray.
 SEARCH: dict[str, Search] = {
     "jpeg": Search(20, 95, (-106.0, 2.35),
                    ((55.0, 0.95), (60.0, 0.75), (65.0, 0.56), (70.0, 0.48), (75.0, 0.47), (80.0, 0.52), (85.0, 0.73)),
