@@ -279,7 +279,7 @@ def plan(output_size: tuple[int, int], fmt: str, quality: int, allowance: float 
 
 def _check_cost(output_size: tuple[int, int], fmt: str) -> float:
     """The seconds of a check on the whole output (``_verify``): its reference side and score; its encode
-    is the output's own (JPEG's a preview, a fifth of that, left in the model's margin)."""
+    is the output's own (JPEG's a preview, about a tenth of the check's price, is not priced)."""
     from . import perceptual
 
     return sum(cost.check_costs(fmt, output_size[0] * output_size[1], (perceptual.GRID * perceptual.TILE) ** 2))
