@@ -596,3 +596,23 @@ def test_the_allowance_prices_the_output_s_encode_at_the_pace_the_probes_encoded
     seed = autoquality.SEARCH["jpeg"].seed_for(TARGET)
     encode_s = cost.encode_seconds("jpeg", seed, 320 * 200)
     assert allowances == pytest.approx([encode_s, 3.0 * encode_s])
+
+
+def test_a_transparent_original_s_jpeg_is_flattened_once_for_the_search_and_the_output(monkeypatch):
+    """Every probe encoded the RGBA output again through the flatten: it is made once, before the search,
+    so the probes' encode pace (what the allowance prices the output's encode with) measures the encoder."""
+    flattened: list[str] = []
+    flatten = encode.jpeg_pixels
+
+    def counted(image: Image.Image) -> Image.Image:
+        if image.mode in ("RGBA", "LA"):
+            flattened.append(image.mode)
+        return flatten(image)
+
+    monkeypatch.setattr(encode, "jpeg_pixels", counted)
+    data = photo("field-panorama-alpha.png")
+    made = imgedge.transform(data, "w=640&fmt=jpeg&q=auto")
+    assert made.encode_passes >= 2 and open_bytes(made.data).mode == "RGB"  # probed, then encoded
+    assert flattened == ["RGBA"]
+    # the same file a fixed quality makes at the quality chosen
+    assert imgedge.transform(data, f"w=640&fmt=jpeg&q={made.encoding.quality}").data == made.data
