@@ -133,7 +133,7 @@ def test_the_probes_leave_the_allowance_the_measure_of_the_choice(monkeypatch):
     calls: list[int] = []
     # two probes of 0.25 CPU s fit, but not beside the measure
     choice = autoquality.choose(image, "jpeg", TARGET, _slow_jpeg(cpu, calls), allowance=0.5 + measure / 2)
-    first, *checks = calls
+    _, *checks = calls
     assert len(checks) == 1 and choice.probes == 2  # one probe, then the choice's measure
     calls.clear()
     cpu[0] = 0.0
