@@ -9,6 +9,7 @@ import io
 import math
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from PIL import Image
@@ -19,6 +20,8 @@ BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 _saved_path = list(sys.path)
 sys.path.insert(0, str(BENCH))
 try:
+    import auto_quality
+
     import corpus
     import quality
 finally:
@@ -70,3 +73,22 @@ def test_avif_is_full_chroma_for_colour_and_stays_grey_for_grey():
     out = io.BytesIO()
     colour.save(out, "AVIF", **settings)
     assert Image.open(io.BytesIO(out.getvalue())).size == (64, 64)
+
+
+def test_auto_quality_reports_the_output_of_the_run_whose_cpu_it_reports(monkeypatch):
+    """A q=auto search may plan differently from one run to the next, so the lowest CPU time and the
+    bytes compared beside it must come from the same run."""
+    runs = iter([("first", 0.030), ("fastest", 0.010), ("last", 0.020)])
+    clock = SimpleNamespace(now=0.0)
+
+    def transform(data: bytes, query: str, config: object) -> str:
+        made, cpu = next(runs)
+        clock.now += cpu
+        return made
+
+    monkeypatch.setattr(auto_quality, "imgedge", SimpleNamespace(transform=transform))
+    monkeypatch.setattr(auto_quality, "time", SimpleNamespace(process_time=lambda: clock.now))
+    monkeypatch.setattr(auto_quality, "RUNS", 3)
+    cpu, made = auto_quality._timed(b"", "w=640&fmt=jpeg&q=auto")
+    assert made == "fastest"
+    assert cpu == pytest.approx(0.010)
