@@ -448,12 +448,12 @@ def _verify(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.I
     measures the finest scales on ``perceptual.GRID`` x ``perceptual.GRID`` tiles and the coarser ones,
     where a mosaic strays, on the whole output (``perceptual.Reference(image, perceptual.GRID)``): it
     costs about half the whole output's score and strays from it by sd 0.4 point (0.6 on the validation
-    photos; ``perceptual.FINE_SCALES``; on 2 x 2 tiles, whatever the mosaic probed, sd 1: the check accepts what
-    reaches the target, so its stray is the floor's). Where the output falls short of the target, one
-    more encode steps up along the format's curve (within the deadline, not the allowance: a miss is what
-    the search must not deliver). The quality, its bytes (None from a preview), the encodes made and the
-    seconds the check's encode took; None when the check, at the model's price, does not fit the
-    deadline."""
+    photos; ``perceptual.FINE_SCALES``), where 2 x 2 tiles stray by sd 1: the check accepts what reaches
+    the target, so its stray is the floor's, and it takes 3 x 3 tiles whatever the mosaic probed. Where
+    the output falls short of the target, one more encode steps up along the format's curve (within the
+    deadline, not the allowance: a miss is what the search must not deliver). The quality, its bytes (None
+    from a preview), the encodes made and the seconds the check's encode took; None when the check, at the
+    model's price, does not fit the deadline."""
     from . import perceptual
 
     needed = _check_cost(image.size, fmt)
