@@ -7,6 +7,7 @@ and everything derived from it on one side.
 
 import io
 import math
+import shutil
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,6 +24,7 @@ try:
     import auto_quality
 
     import corpus
+    import metric_engine
     import quality
 finally:
     sys.path[:] = _saved_path  # the benchmarks' modules must not shadow anything for the other tests
@@ -92,3 +94,22 @@ def test_auto_quality_reports_the_output_of_the_run_whose_cpu_it_reports(monkeyp
     cpu, made = auto_quality._timed(b"", "w=640&fmt=jpeg&q=auto")
     assert made == "fastest"
     assert cpu == pytest.approx(0.010)
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="the compiled engine is built with the system's cc")
+def test_the_compiled_engine_scores_as_the_numpy_metric(tmp_path):
+    """The C engine the metric benchmark times must compute the same score, or its timing says nothing."""
+    from imgedge.core import perceptual
+
+    photo = Image.open(Path(__file__).resolve().parent.parent / "fixtures" / "photos" / "grace-hopper-face.jpg")
+    image = photo.convert("RGB")
+    encoded = io.BytesIO()
+    image.save(encoded, "JPEG", quality=50)
+    candidate = Image.open(io.BytesIO(encoded.getvalue()))
+    candidate.load()
+    lib = metric_engine.compiled(tmp_path)
+    for grid in (None, perceptual.GRID):
+        reference = perceptual.Reference(image, grid)
+        expected = reference.score(candidate)
+        assert 40 < expected < 90
+        assert metric_engine.CompiledScore(lib, reference).score(candidate) == pytest.approx(expected, abs=0.05)

@@ -1,0 +1,261 @@
+"""Would a compiled engine make ``q=auto``'s measure cheaper? The numpy SSIMULACRA2 against the same
+arithmetic in C.
+
+    python benchmarks/metric_engine.py [--cpu 1] [--quality 60]
+
+``q=auto`` for JPEG is bounded by what one score of the whole output costs (about a fixed JPEG generation
+at 640 and 1280 px; ``benchmarks/RESULTS.md``, "Auto quality"). This runs the per-scale work of
+``perceptual.Reference.score`` (everything after the candidate's linear-light pyramid: XYB, the three
+blurred maps of each SSIM plane, the SSIM and edge maps and their norms, only the terms the score weighs)
+as plain C, compiled here with the system's ``cc -O3 -ffast-math -march=x86-64-v3`` (AVX2, which
+Lambda's x86_64 hosts have; the cube root as ``expf(logf(x) / 3)`` so it vectorises) and called through
+ctypes, against the numpy path, on every distinct photo of the corpus (``auto_quality.corpus``, both
+parts) as ``q=auto`` measures them: a 2 x 2 mosaic of the 640 px output, the whole 640 px output, and the
+check of the 640 and 1280 px outputs (finest scales on 3 x 3 tiles). The candidate is a JPEG at
+``--quality``. Per kind and part: the median time of C over numpy for the per-scale work and for the
+whole score (the pyramid stays numpy in both), and the largest difference between their scores. Process
+CPU, the lowest of ``RUNS``, pinned to ``--cpu``, one thread. Needs a C compiler (``cc``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import io
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+import auto_quality  # noqa: E402  (the corpus, its split and the variant's pixels)
+
+# isort: split
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from imgedge.core import perceptual  # noqa: E402
+
+RUNS = 9
+
+#: One scale of the score, as ``perceptual.Reference._score`` computes it (weights of 0 skip a term).
+SOURCE = r"""
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#define R 5
+
+static void blur(const float *in, float *out, float *tmp, float *row, int h, int w, const float *taps) {
+    for (int y = 0; y < h; y++) {  /* down, mirrored at the top and bottom */
+        float *t = tmp + (size_t)y * w;
+        for (int x = 0; x < w; x++) t[x] = 0.f;
+        for (int k = -R; k <= R; k++) {
+            int yy = y + k;
+            if (yy < 0) yy = -yy - 1;
+            if (yy >= h) yy = 2 * h - yy - 1;
+            const float *src = in + (size_t)yy * w, c = taps[k + R];
+            for (int x = 0; x < w; x++) t[x] += c * src[x];
+        }
+    }
+    for (int y = 0; y < h; y++) {  /* across, zeros beyond the sides */
+        memcpy(row + R, tmp + (size_t)y * w, w * sizeof(float));
+        float *o = out + (size_t)y * w;
+        for (int x = 0; x < w; x++) {
+            float s = 0.f;
+            for (int k = 0; k <= 2 * R; k++) s += taps[k] * row[x + k];
+            o[x] = s;
+        }
+    }
+}
+
+static void norms(const float *v, size_t n, double *mean, double *four) {
+    double s = 0, q = 0;
+    for (size_t i = 0; i < n; i++) { double x = v[i], x2 = x * x; s += x; q += x2 * x2; }
+    *mean = s / n;
+    *four = sqrt(sqrt(q / n));
+}
+
+static float cube_root_mix(float m, float bias, float cbrt_bias) {
+    return expf(logf(m > bias ? m : bias) * (1.f / 3.f)) - cbrt_bias;
+}
+
+double scale_score(int h, int w, const float *lin, int c, const int *channels, const int *is_ssim,
+                   const float *ref_xyb, const float *ref_mu, const float *ref_sigma, const float *ref_edge,
+                   const double *weights, const float *taps, const float *opsin, float bias, float cbrt_bias) {
+    size_t n = (size_t)h * w;
+    float *xyb = malloc(sizeof(float) * n * c), *a = malloc(sizeof(float) * n), *b = malloc(sizeof(float) * n);
+    float *mu = malloc(sizeof(float) * n), *s22 = malloc(sizeof(float) * n), *s12 = malloc(sizeof(float) * n);
+    float *tmp = malloc(sizeof(float) * n), *row = calloc(w + 2 * R, sizeof(float));
+    for (size_t i = 0; i < n; i++) {
+        float r = lin[3 * i], g = lin[3 * i + 1], bl = lin[3 * i + 2];
+        float m0 = cube_root_mix(opsin[0] * r + opsin[1] * g + opsin[2] * bl + bias, bias, cbrt_bias);
+        float m1 = cube_root_mix(opsin[3] * r + opsin[4] * g + opsin[5] * bl + bias, bias, cbrt_bias);
+        for (int p = 0; p < c; p++) {
+            float v;
+            if (channels[p] == 0) v = (m0 - m1) * 7.0f + 0.42f;
+            else if (channels[p] == 1) v = (m0 + m1) * 0.5f + 0.01f;
+            else v = cube_root_mix(opsin[6] * r + opsin[7] * g + opsin[8] * bl + bias, bias, cbrt_bias)
+                     - (m0 + m1) * 0.5f + 0.55f;
+            xyb[p * n + i] = v;
+        }
+    }
+    double total = 0, mean, four;
+    for (int p = 0; p < c; p++) {
+        const float *x2 = xyb + p * n, *x1 = ref_xyb + p * n, *m1 = ref_mu + p * n, *e1 = ref_edge + p * n;
+        const double *wt = weights + 6 * p;
+        blur(x2, mu, tmp, row, h, w, taps);
+        if (is_ssim[p]) {
+            for (size_t i = 0; i < n; i++) { a[i] = x2[i] * x2[i]; b[i] = x2[i] * x1[i]; }
+            blur(a, s22, tmp, row, h, w, taps);
+            blur(b, s12, tmp, row, h, w, taps);
+            const float *sigma = ref_sigma + p * n;
+            for (size_t i = 0; i < n; i++) {
+                float d = m1[i] - mu[i];
+                float num = (1.f - d * d) * (2.f * (s12[i] - m1[i] * mu[i]) + 0.0009f);
+                float s = 1.f - num / ((s22[i] - mu[i] * mu[i]) + sigma[i]);
+                a[i] = s > 0 ? s : 0;
+            }
+            norms(a, n, &mean, &four);
+            total += wt[0] * fabs(mean) + wt[1] * fabs(four);
+        }
+        if (wt[2] != 0 || wt[3] != 0 || wt[4] != 0 || wt[5] != 0) {
+            for (size_t i = 0; i < n; i++) {
+                float ratio = (1.f + fabsf(x2[i] - mu[i])) * e1[i] - 1.f;
+                a[i] = ratio > 0 ? ratio : 0;
+                b[i] = ratio < 0 ? -ratio : 0;
+            }
+            norms(a, n, &mean, &four);
+            total += wt[2] * fabs(mean) + wt[3] * fabs(four);
+            norms(b, n, &mean, &four);
+            total += wt[4] * fabs(mean) + wt[5] * fabs(four);
+        }
+    }
+    free(xyb); free(a); free(b); free(mu); free(s22); free(s12); free(tmp); free(row);
+    return total;
+}
+"""
+FLAGS = ["-O3", "-ffast-math", "-march=x86-64-v3", "-shared", "-fPIC"]
+
+
+def compiled(folder: Path) -> ctypes.CDLL:
+    source = folder / "scale_score.c"
+    source.write_text(SOURCE)
+    library = folder / "libscale_score.so"
+    subprocess.run(["cc", *FLAGS, "-o", str(library), str(source), "-lm"], check=True)
+    lib = ctypes.CDLL(str(library))
+    floats = np.ctypeslib.ndpointer(np.float32, flags="C_CONTIGUOUS")
+    ints = np.ctypeslib.ndpointer(np.int32, flags="C_CONTIGUOUS")
+    doubles = np.ctypeslib.ndpointer(np.float64, flags="C_CONTIGUOUS")
+    lib.scale_score.restype = ctypes.c_double
+    lib.scale_score.argtypes = [ctypes.c_int, ctypes.c_int, floats, ctypes.c_int, ints, ints, floats, floats, floats,
+                                floats, doubles, floats, floats, ctypes.c_float, ctypes.c_float]
+    return lib
+
+
+class CompiledScore:
+    """``reference``'s score with each scale's work in C (the reference side stays numpy's, laid out for C)."""
+
+    def __init__(self, lib: ctypes.CDLL, reference: perceptual.Reference) -> None:
+        self.lib, self.reference, self.scales = lib, reference, []
+        count = len(reference.scales)
+        for s, (scale, need) in enumerate(zip(reference.scales, reference.needs)):
+            if scale is None:
+                self.scales.append(None)
+                continue
+            c, (h, w) = len(scale.channels), scale.xyb.shape[1:]
+            sigma = np.zeros((c, h, w), np.float32)
+            for j, p in enumerate(scale.ssim):
+                sigma[p] = scale.sigma[j]
+            weights = np.zeros((c, 6))
+            for p, channel in enumerate(scale.channels):
+                for term in range(3):
+                    for norm in range(2):
+                        if need[channel][term][norm]:
+                            weights[p, term * 2 + norm] = perceptual._WEIGHTS[
+                                perceptual._weight_index(channel, s, norm, term, count)]
+            self.scales.append((np.array(scale.channels, np.int32),
+                                np.array([p in scale.ssim for p in range(c)], np.int32),
+                                np.ascontiguousarray(scale.xyb), np.ascontiguousarray(scale.mu), sigma,
+                                np.ascontiguousarray(scale.edge), weights))
+        self.opsin = np.ascontiguousarray(perceptual._OPSIN.reshape(-1), dtype=np.float32)
+
+    def scales_only(self, levels: list[np.ndarray]) -> float:
+        total = 0.0
+        for level, scale in zip(levels, self.scales):
+            if scale is None:
+                continue
+            level = np.ascontiguousarray(level)
+            channels, ssim, xyb, mu, sigma, edge, weights = scale
+            total += self.lib.scale_score(level.shape[0], level.shape[1], level, len(channels), channels, ssim, xyb,
+                                          mu, sigma, edge, weights, perceptual._TAPS, self.opsin, perceptual._BIAS,
+                                          perceptual._CBRT_BIAS)
+        return total
+
+    def score(self, candidate: Image.Image) -> float:
+        return perceptual._final(self.scales_only(self.reference._levels(candidate)))
+
+
+def _cpu(work) -> float:
+    best = float("inf")
+    for _ in range(RUNS):
+        started = time.process_time()
+        work()
+        best = min(best, time.process_time() - started)
+    return best
+
+
+def _kinds(data: bytes) -> list[tuple[str, Image.Image, int | None]]:
+    """What ``q=auto`` measures of this photo: (kind, the image scored, its check grid or None)."""
+    at_640, at_1280 = auto_quality.lossless(data, 640), auto_quality.lossless(data, 1280)
+    kinds = [("2 x 2 mosaic (640 px)", perceptual.sample(at_640, perceptual.SMALL_GRID), None),
+             ("whole output (640 px)", at_640, None)]
+    for label, image in (("check (640 px)", at_640), ("check (1280 px)", at_1280)):
+        if perceptual.tiles(image.size, perceptual.GRID) is not None:
+            kinds.append((label, image, perceptual.GRID))
+    return kinds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cpu", type=int, default=1)
+    parser.add_argument("--quality", type=int, default=60)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {args.cpu})
+    rows: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        lib = compiled(Path(folder))
+        for path in auto_quality.corpus():
+            where = auto_quality.part(path.name)
+            for kind, image, grid in _kinds(path.read_bytes()):
+                encoded = io.BytesIO()
+                image.convert("RGB").save(encoded, "JPEG", quality=args.quality)
+                candidate = Image.open(io.BytesIO(encoded.getvalue()))
+                candidate.load()
+                reference = perceptual.Reference(image, grid)
+                fast = CompiledScore(lib, reference)
+                levels = reference._levels(candidate)
+                numpy_scales = _cpu(lambda: reference.score(candidate)) - _cpu(lambda: reference._levels(candidate))
+                c_scales = _cpu(lambda: fast.scales_only(levels))
+                whole = _cpu(lambda: fast.score(candidate)) / _cpu(lambda: reference.score(candidate))
+                difference = abs(fast.score(candidate) - reference.score(candidate))
+                rows.setdefault((kind, where), []).append((c_scales / numpy_scales, whole, difference))
+                print(f"{path.name} {kind}: C / numpy {c_scales / numpy_scales:.2f} (scales), {whole:.2f} (score); "
+                      f"score difference {difference:.4f}", flush=True)
+    print("| kind | part | cases | C / numpy, per-scale work (median, range) | C / numpy, whole score (median) "
+          "| largest score difference |")
+    print("|---|---|---|---|---|---|")
+    for (kind, where), values in sorted(rows.items()):
+        scales = [v[0] for v in values]
+        spread = f"{statistics.median(scales):.2f} ({min(scales):.2f}-{max(scales):.2f})"
+        print(f"| {kind} | {where} | {len(values)} | {spread} | {statistics.median(v[1] for v in values):.2f} "
+              f"| {max(v[2] for v in values):.3f} |")
+
+
+if __name__ == "__main__":
+    main()
