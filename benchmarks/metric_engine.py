@@ -139,14 +139,16 @@ double scale_score(int h, int w, const float *lin, int c, const int *channels, c
     return total;
 }
 """
-FLAGS = ["-O3", "-ffast-math", "-march=x86-64-v3", "-shared", "-fPIC"]
+#: What the timing is built with; ``PORTABLE`` builds anywhere (the test of the engine's scores).
+FLAGS = ("-O3", "-ffast-math", "-march=x86-64-v3")
+PORTABLE = ("-O2",)
 
 
-def compiled(folder: Path) -> ctypes.CDLL:
+def compiled(folder: Path, flags: tuple[str, ...] = FLAGS) -> ctypes.CDLL:
     source = folder / "scale_score.c"
     source.write_text(SOURCE)
     library = folder / "libscale_score.so"
-    subprocess.run(["cc", *FLAGS, "-o", str(library), str(source), "-lm"], check=True)
+    subprocess.run(["cc", *flags, "-shared", "-fPIC", "-o", str(library), str(source), "-lm"], check=True)
     lib = ctypes.CDLL(str(library))
     floats = np.ctypeslib.ndpointer(np.float32, flags="C_CONTIGUOUS")
     ints = np.ctypeslib.ndpointer(np.int32, flags="C_CONTIGUOUS")
