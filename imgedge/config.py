@@ -154,10 +154,10 @@ class Config:
     #: ``q=auto``'s search (its probe encodes and scores) may spend this many times the CPU a fixed
     #: quality costs (the generation before it and the output's encode at the cost model's rate, at the
     #: pace this process encodes): 1.0, the default, keeps ``q=auto`` within about twice a fixed-quality
-    #: generation (median 1.50-2.04x on the validation photos), with fewer probes on smaller samples, one
-    #: on the smallest for a small, fast output, and a sample's choice checked on the whole output where
-    #: that fits; its bytes are about those of an unlimited search (benchmarks/RESULTS.md, "Auto quality":
-    #: 0.75-0.79x B on the validation photos in each of four runs). 0: no
+    #: generation (median 1.50-2.04x on the validation photos; JPEG's 1.77-2.04x over six runs), with
+    #: fewer probes on smaller samples, one on the smallest for a small, fast output, and a sample's choice
+    #: checked on the whole output where that fits; its bytes are about those of an unlimited search
+    #: (benchmarks/RESULTS.md, "Auto quality": 0.75-0.79x B on the validation photos in every run). 0: no
     #: probe, the seed quality. None: no limit but the generation budget (three probes on the whole output
     #: or the larger sample), 3-4.5x a fixed quality at 640 px.
     auto_quality_allowance: float | None = 1.0
