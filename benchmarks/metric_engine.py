@@ -2,19 +2,25 @@
 arithmetic in C.
 
     python benchmarks/metric_engine.py [--cpu 1] [--quality 60]
+    python benchmarks/metric_engine.py qauto compare [auto_quality.py's options]  # q=auto with it
 
 ``q=auto`` for JPEG is bounded by what one score of the whole output costs (about a fixed JPEG generation
 at 640 and 1280 px; ``benchmarks/RESULTS.md``, "Auto quality"). This runs the per-scale work of
 ``perceptual.Reference.score`` (everything after the candidate's linear-light pyramid: XYB, the three
 blurred maps of each SSIM plane, the SSIM and edge maps and their norms, only the terms the score weighs)
-as plain C, compiled here with the system's ``cc -O3 -ffast-math -march=x86-64-v3`` (AVX2, which
-Lambda's x86_64 hosts have; the cube root as ``expf(logf(x) / 3)`` so it vectorises) and called through
-ctypes, against the numpy path, on every distinct photo of the corpus (``auto_quality.corpus``, both
-parts) as ``q=auto`` measures them: a 2 x 2 mosaic of the 640 px output, the whole 640 px output, and the
-check of the 640 and 1280 px outputs (finest scales on 3 x 3 tiles). The candidate is a JPEG at
-``--quality``. Per kind and part: the median time of C over numpy for the per-scale work and for the
-whole score (the pyramid stays numpy in both), and the largest difference between their scores. Process
-CPU, the lowest of ``RUNS``, pinned to ``--cpu``, one thread. Needs a C compiler (``cc``).
+as plain C, compiled here with the system's ``cc -O3 -ffast-math -march=x86-64-v3 -fopenmp-simd`` (AVX2,
+which Lambda's x86_64 hosts have; the cube root as ``expf(logf(x) / 3)`` in a loop of its own, so it runs
+on glibc's vector ``expf`` and ``logf``) and called through ctypes, against the numpy path, on every
+distinct photo of the corpus (``auto_quality.corpus``, both parts) as ``q=auto`` measures them: a 2 x 2
+mosaic of the 640 px output, the whole 640 px output, and the check of the 640 and 1280 px outputs
+(finest scales on 3 x 3 tiles). The candidate is a JPEG at ``--quality``. Per kind and part: the median
+time of C over numpy for the per-scale work and for the whole score (the pyramid stays numpy in both),
+and the largest difference between their scores. Process CPU, the lowest of ``RUNS``, pinned to
+``--cpu``, one thread. Needs a C compiler (``cc``).
+
+``qauto`` runs ``auto_quality.py`` (pin it with ``taskset``) with every score's per-scale work in C (the
+reference side and the pyramid stay numpy): what ``q=auto``'s bytes and time would be with such an
+engine, at each allowance given.
 """
 
 from __future__ import annotations
@@ -80,6 +86,7 @@ static void norms(const float *v, size_t n, double *mean, double *four) {
     *four = sqrt(sqrt(q / n));
 }
 
+#pragma omp declare simd
 static float cube_root_mix(float m, float bias, float cbrt_bias) {
     return expf(logf(m > bias ? m : bias) * (1.f / 3.f)) - cbrt_bias;
 }
@@ -91,19 +98,21 @@ double scale_score(int h, int w, const float *lin, int c, const int *channels, c
     float *xyb = malloc(sizeof(float) * n * c), *a = malloc(sizeof(float) * n), *b = malloc(sizeof(float) * n);
     float *mu = malloc(sizeof(float) * n), *s22 = malloc(sizeof(float) * n), *s12 = malloc(sizeof(float) * n);
     float *tmp = malloc(sizeof(float) * n), *row = calloc(w + 2 * R, sizeof(float));
+    float *m0 = malloc(sizeof(float) * n), *m1 = malloc(sizeof(float) * n), *m2 = malloc(sizeof(float) * n);
+    #pragma omp simd  /* with -fopenmp-simd: glibc's vector expf and logf (libmvec) */
     for (size_t i = 0; i < n; i++) {
         float r = lin[3 * i], g = lin[3 * i + 1], bl = lin[3 * i + 2];
-        float m0 = cube_root_mix(opsin[0] * r + opsin[1] * g + opsin[2] * bl + bias, bias, cbrt_bias);
-        float m1 = cube_root_mix(opsin[3] * r + opsin[4] * g + opsin[5] * bl + bias, bias, cbrt_bias);
-        for (int p = 0; p < c; p++) {
-            float v;
-            if (channels[p] == 0) v = (m0 - m1) * 7.0f + 0.42f;
-            else if (channels[p] == 1) v = (m0 + m1) * 0.5f + 0.01f;
-            else v = cube_root_mix(opsin[6] * r + opsin[7] * g + opsin[8] * bl + bias, bias, cbrt_bias)
-                     - (m0 + m1) * 0.5f + 0.55f;
-            xyb[p * n + i] = v;
-        }
+        m0[i] = cube_root_mix(opsin[0] * r + opsin[1] * g + opsin[2] * bl + bias, bias, cbrt_bias);
+        m1[i] = cube_root_mix(opsin[3] * r + opsin[4] * g + opsin[5] * bl + bias, bias, cbrt_bias);
+        m2[i] = cube_root_mix(opsin[6] * r + opsin[7] * g + opsin[8] * bl + bias, bias, cbrt_bias);
     }
+    for (int p = 0; p < c; p++) {
+        float *o = xyb + p * n;
+        if (channels[p] == 0) for (size_t i = 0; i < n; i++) o[i] = (m0[i] - m1[i]) * 7.0f + 0.42f;
+        else if (channels[p] == 1) for (size_t i = 0; i < n; i++) o[i] = (m0[i] + m1[i]) * 0.5f + 0.01f;
+        else for (size_t i = 0; i < n; i++) o[i] = m2[i] - (m0[i] + m1[i]) * 0.5f + 0.55f;
+    }
+    free(m0); free(m1); free(m2);
     double total = 0, mean, four;
     for (int p = 0; p < c; p++) {
         const float *x2 = xyb + p * n, *x1 = ref_xyb + p * n, *m1 = ref_mu + p * n, *e1 = ref_edge + p * n;
@@ -140,7 +149,7 @@ double scale_score(int h, int w, const float *lin, int c, const int *channels, c
 }
 """
 #: What the timing is built with; ``PORTABLE`` builds anywhere (the test of the engine's scores).
-FLAGS = ("-O3", "-ffast-math", "-march=x86-64-v3")
+FLAGS = ("-O3", "-ffast-math", "-march=x86-64-v3", "-fopenmp-simd")
 PORTABLE = ("-O2",)
 
 
@@ -222,7 +231,27 @@ def _kinds(data: bytes) -> list[tuple[str, Image.Image, int | None]]:
     return kinds
 
 
+def with_compiled_scores(folder: Path) -> None:
+    """Every ``perceptual.Reference`` of this process scores through the C engine from now on (its
+    reference side stays numpy's): what ``q=auto`` would do with such an engine."""
+    lib = compiled(folder)
+
+    def score(self: perceptual.Reference, candidate: Image.Image) -> float:
+        fast = self.__dict__.get("_compiled")
+        if fast is None:
+            fast = self.__dict__["_compiled"] = CompiledScore(lib, self)
+        return fast.score(candidate)
+
+    perceptual.Reference.score = score  # type: ignore[method-assign]
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["qauto"]:  # auto_quality.py's own command line, with the engine in C
+        with tempfile.TemporaryDirectory() as folder:
+            with_compiled_scores(Path(folder))
+            sys.argv = [str(HERE / "auto_quality.py"), *sys.argv[2:]]
+            auto_quality.main()
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("--cpu", type=int, default=1)
     parser.add_argument("--quality", type=int, default=60)
