@@ -231,10 +231,10 @@ def _kinds(data: bytes) -> list[tuple[str, Image.Image, int | None]]:
     return kinds
 
 
-def with_compiled_scores(folder: Path) -> None:
+def with_compiled_scores(folder: Path, flags: tuple[str, ...] = FLAGS) -> None:
     """Every ``perceptual.Reference`` of this process scores through the C engine from now on (its
     reference side stays numpy's): what ``q=auto`` would do with such an engine."""
-    lib = compiled(folder)
+    lib = compiled(folder, flags)
 
     def score(self: perceptual.Reference, candidate: Image.Image) -> float:
         fast = self.__dict__.get("_compiled")
