@@ -113,6 +113,10 @@ def test_the_compiled_engine_scores_as_the_numpy_metric(tmp_path):
         expected = reference.score(candidate)
         assert 40 < expected < 90
         assert metric_engine.CompiledScore(lib, reference).score(candidate) == pytest.approx(expected, abs=0.05)
+        fuller = metric_engine.CompiledScore(lib, reference, pyramid=True)
+        for ours, numpys in zip(fuller.levels(candidate), reference._levels(candidate)):
+            assert ours.shape == numpys.shape and float(abs(ours - numpys).max()) < 1e-6
+        assert fuller.score(candidate) == pytest.approx(expected, abs=0.05)
 
 
 @pytest.mark.skipif(shutil.which("cc") is None, reason="the compiled engine is built with the system's cc")
