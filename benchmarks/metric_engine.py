@@ -14,13 +14,15 @@ on glibc's vector ``expf`` and ``logf``) and called through ctypes, against the 
 distinct photo of the corpus (``auto_quality.corpus``, both parts) as ``q=auto`` measures them: a 2 x 2
 mosaic of the 640 px output, the whole 640 px output, and the check of the 640 and 1280 px outputs
 (finest scales on 3 x 3 tiles). The candidate is a JPEG at ``--quality``. Per kind and part: the median
-time of C over numpy for the per-scale work and for the whole score (the pyramid stays numpy in both),
-and the largest difference between their scores. Process CPU, the lowest of ``RUNS``, pinned to
-``--cpu``, one thread. Needs a C compiler (``cc``).
+time of C over numpy for the per-scale work, for the whole score (the pyramid numpy's), for the whole
+score with the candidate's pyramid in C too (``CompiledScore(pyramid=True)``), and for the reference side
+(``CompiledReference``), and the largest difference between a C score and numpy's. Process CPU, the
+lowest of ``RUNS``, pinned to ``--cpu``, one thread. Needs a C compiler (``cc``).
 
-``qauto`` runs ``auto_quality.py`` (pin it with ``taskset``) with every score in C but the reference side
-(the candidate's pyramid too: ``CompiledScore(pyramid=True)``, levels identical to numpy's): what
-``q=auto``'s bytes and time would be with such an engine, at each allowance given.
+``qauto`` runs ``auto_quality.py`` (pin it with ``taskset``) with every ``perceptual.Reference`` of the
+process made and scored in C (``CompiledReference``: levels identical to numpy's, scores within 0.06, the
+benchmark's own B and oracle included): what ``q=auto``'s bytes and time would be with such an engine,
+at each allowance given.
 """
 
 from __future__ import annotations
@@ -91,13 +93,9 @@ static float cube_root_mix(float m, float bias, float cbrt_bias) {
     return expf(logf(m > bias ? m : bias) * (1.f / 3.f)) - cbrt_bias;
 }
 
-double scale_score(int h, int w, const float *lin, int c, const int *channels, const int *is_ssim,
-                   const float *ref_xyb, const float *ref_mu, const float *ref_sigma, const float *ref_edge,
-                   const double *weights, const float *taps, const float *opsin, float bias, float cbrt_bias) {
-    size_t n = (size_t)h * w;
-    float *xyb = malloc(sizeof(float) * n * c), *a = malloc(sizeof(float) * n), *b = malloc(sizeof(float) * n);
-    float *mu = malloc(sizeof(float) * n), *s22 = malloc(sizeof(float) * n), *s12 = malloc(sizeof(float) * n);
-    float *tmp = malloc(sizeof(float) * n), *row = calloc(w + 2 * R, sizeof(float));
+/* Linear RGB (n, 3) to the XYB planes ``channels`` names (0 X, 1 Y, 2 B) into xyb (c, n). */
+static void to_xyb(const float *lin, size_t n, int c, const int *channels, float *xyb, const float *opsin,
+                   float bias, float cbrt_bias) {
     float *m0 = malloc(sizeof(float) * n), *m1 = malloc(sizeof(float) * n), *m2 = malloc(sizeof(float) * n);
     #pragma omp simd  /* with -fopenmp-simd: glibc's vector expf and logf (libmvec) */
     for (size_t i = 0; i < n; i++) {
@@ -113,6 +111,16 @@ double scale_score(int h, int w, const float *lin, int c, const int *channels, c
         else for (size_t i = 0; i < n; i++) o[i] = m2[i] - (m0[i] + m1[i]) * 0.5f + 0.55f;
     }
     free(m0); free(m1); free(m2);
+}
+
+double scale_score(int h, int w, const float *lin, int c, const int *channels, const int *is_ssim,
+                   const float *ref_xyb, const float *ref_mu, const float *ref_sigma, const float *ref_edge,
+                   const double *weights, const float *taps, const float *opsin, float bias, float cbrt_bias) {
+    size_t n = (size_t)h * w;
+    float *xyb = malloc(sizeof(float) * n * c), *a = malloc(sizeof(float) * n), *b = malloc(sizeof(float) * n);
+    float *mu = malloc(sizeof(float) * n), *s22 = malloc(sizeof(float) * n), *s12 = malloc(sizeof(float) * n);
+    float *tmp = malloc(sizeof(float) * n), *row = calloc(w + 2 * R, sizeof(float));
+    to_xyb(lin, n, c, channels, xyb, opsin, bias, cbrt_bias);
     double total = 0, mean, four;
     for (int p = 0; p < c; p++) {
         const float *x2 = xyb + p * n, *x1 = ref_xyb + p * n, *m1 = ref_mu + p * n, *e1 = ref_edge + p * n;
@@ -148,6 +156,28 @@ double scale_score(int h, int w, const float *lin, int c, const int *channels, c
     return total;
 }
 
+/* The reference side of one scale, as perceptual._scale makes it: XYB, its blurred mean, the blurred
+   square less the squared mean plus C2 (SSIM planes), and 1 / (1 + |xyb - mu|). */
+void reference_scale(int h, int w, const float *lin, int c, const int *channels, const int *is_ssim, float *xyb,
+                     float *mu, float *sigma, float *edge, const float *taps, const float *opsin, float bias,
+                     float cbrt_bias) {
+    size_t n = (size_t)h * w;
+    float *a = malloc(sizeof(float) * n), *tmp = malloc(sizeof(float) * n), *row = calloc(w + 2 * R, sizeof(float));
+    to_xyb(lin, n, c, channels, xyb, opsin, bias, cbrt_bias);
+    for (int p = 0; p < c; p++) {
+        const float *x = xyb + p * n;
+        float *m = mu + p * n, *sg = sigma + p * n, *e = edge + p * n;
+        blur(x, m, tmp, row, h, w, taps);
+        if (is_ssim[p]) {
+            for (size_t i = 0; i < n; i++) a[i] = x[i] * x[i];
+            blur(a, sg, tmp, row, h, w, taps);
+            for (size_t i = 0; i < n; i++) sg[i] = (sg[i] - m[i] * m[i]) + 0.0009f;
+        }
+        for (size_t i = 0; i < n; i++) e[i] = 1.f / (1.f + fabsf(x[i] - m[i]));
+    }
+    free(a); free(tmp); free(row);
+}
+
 /* sRGB bytes to linear light through a 256-entry table. */
 void linear_u8(const unsigned char *rgb, size_t n, const float *table, float *out) {
     for (size_t i = 0; i < n; i++) out[i] = table[rgb[i]];
@@ -168,20 +198,25 @@ void half(const float *in, int h, int w, float *out) {
     }
 }
 
-/* The third level straight from sRGB bytes whose sides are multiples of four: 4x4 sums of a 12-bit table. */
-void quarter(const unsigned char *rgb, int h, int w, const unsigned short *table, float *out) {
-    int qw = w / 4;
-    for (int y = 0; y < h / 4; y++) {
+/* The third level straight from sRGB bytes: 4x4 sums of a 12-bit table over the rows and columns
+   ``rows`` and ``columns`` name (the side's own, then those its edge rule repeats; multiples of four). */
+void quarter(const unsigned char *rgb, int w, const int *rows, int n_rows, const int *columns, int n_columns,
+             const unsigned short *table, float *out) {
+    int qw = n_columns / 4;
+    for (int y = 0; y < n_rows / 4; y++) {
         float *o = out + (size_t)y * qw * 3;
-        for (int x = 0; x < qw; x++)
+        const unsigned char *r[4];
+        for (int dy = 0; dy < 4; dy++) r[dy] = rgb + (size_t)rows[4 * y + dy] * w * 3;
+        for (int x = 0; x < qw; x++) {
+            const int *cx = columns + 4 * x;
             for (int c = 0; c < 3; c++) {
                 unsigned sum = 0;
-                for (int dy = 0; dy < 4; dy++) {
-                    const unsigned char *r = rgb + ((size_t)(4 * y + dy) * w + 4 * x) * 3 + c;
-                    sum += table[r[0]] + table[r[3]] + table[r[6]] + table[r[9]];
-                }
+                for (int dy = 0; dy < 4; dy++)
+                    sum += table[r[dy][3 * cx[0] + c]] + table[r[dy][3 * cx[1] + c]] + table[r[dy][3 * cx[2] + c]]
+                           + table[r[dy][3 * cx[3] + c]];
                 o[3 * x + c] = sum * (1.f / (16 * 4095));
             }
+        }
     }
 }
 """
@@ -202,20 +237,24 @@ def compiled(folder: Path, flags: tuple[str, ...] = FLAGS) -> ctypes.CDLL:
     lib.scale_score.restype = ctypes.c_double
     lib.scale_score.argtypes = [ctypes.c_int, ctypes.c_int, floats, ctypes.c_int, ints, ints, floats, floats, floats,
                                 floats, doubles, floats, floats, ctypes.c_float, ctypes.c_float]
+    lib.reference_scale.argtypes = [ctypes.c_int, ctypes.c_int, floats, ctypes.c_int, ints, ints, floats, floats,
+                                    floats, floats, floats, floats, ctypes.c_float, ctypes.c_float]
     u8 = np.ctypeslib.ndpointer(np.uint8, flags="C_CONTIGUOUS")
     lib.linear_u8.argtypes = [u8, ctypes.c_size_t, floats, floats]
     lib.half.argtypes = [floats, ctypes.c_int, ctypes.c_int, floats]
-    lib.quarter.argtypes = [u8, ctypes.c_int, ctypes.c_int, np.ctypeslib.ndpointer(np.uint16, flags="C_CONTIGUOUS"),
-                            floats]
+    lib.quarter.argtypes = [u8, ctypes.c_int, ints, ctypes.c_int, ints, ctypes.c_int,
+                            np.ctypeslib.ndpointer(np.uint16, flags="C_CONTIGUOUS"), floats]
     return lib
 
 
 class CompiledScore:
-    """``reference``'s score with each scale's work in C (the reference side stays numpy's, laid out for C)."""
+    """``reference``'s score with each scale's work in C (the reference side stays numpy's, laid out for C;
+    ``pyramid``: the candidate's levels in C too)."""
 
     def __init__(self, lib: ctypes.CDLL, reference: perceptual.Reference, pyramid: bool = False) -> None:
-        self.lib, self.reference, self.scales, self.pyramid = lib, reference, [], pyramid
-        count = len(reference.scales)
+        self.lib, self.pyramid, self.reference = lib, pyramid, reference
+        self.boxes, self.grid, self.needs = reference.boxes, reference.grid, reference.needs
+        self.scales: list[tuple | None] = []
         for s, (scale, need) in enumerate(zip(reference.scales, reference.needs)):
             if scale is None:
                 self.scales.append(None)
@@ -224,18 +263,10 @@ class CompiledScore:
             sigma = np.zeros((c, h, w), np.float32)
             for j, p in enumerate(scale.ssim):
                 sigma[p] = scale.sigma[j]
-            weights = np.zeros((c, 6))
-            for p, channel in enumerate(scale.channels):
-                for term in range(3):
-                    for norm in range(2):
-                        if need[channel][term][norm]:
-                            weights[p, term * 2 + norm] = perceptual._WEIGHTS[
-                                perceptual._weight_index(channel, s, norm, term, count)]
             self.scales.append((np.array(scale.channels, np.int32),
                                 np.array([p in scale.ssim for p in range(c)], np.int32),
                                 np.ascontiguousarray(scale.xyb), np.ascontiguousarray(scale.mu), sigma,
-                                np.ascontiguousarray(scale.edge), weights))
-        self.opsin = np.ascontiguousarray(perceptual._OPSIN.reshape(-1), dtype=np.float32)
+                                np.ascontiguousarray(scale.edge), _weights(need, s, len(reference.needs))))
 
     def scales_only(self, levels: list[np.ndarray]) -> float:
         total = 0.0
@@ -245,7 +276,7 @@ class CompiledScore:
             level = np.ascontiguousarray(level)
             channels, ssim, xyb, mu, sigma, edge, weights = scale
             total += self.lib.scale_score(level.shape[0], level.shape[1], level, len(channels), channels, ssim, xyb,
-                                          mu, sigma, edge, weights, perceptual._TAPS, self.opsin, perceptual._BIAS,
+                                          mu, sigma, edge, weights, perceptual._TAPS, _OPSIN, perceptual._BIAS,
                                           perceptual._CBRT_BIAS)
         return total
 
@@ -256,16 +287,14 @@ class CompiledScore:
     def levels(self, candidate: Image.Image) -> list[np.ndarray]:
         """``Reference._levels`` with the conversions and halvings in C (the tiles and the edge rule's
         repeated rows in numpy)."""
-        reference, rgb = self.reference, perceptual._rgb(candidate)
-        if reference.boxes is None:
+        rgb = perceptual._rgb(candidate)
+        if self.boxes is None:
             return self._pyramid(self._linear(rgb), perceptual._SCALES)
-        tiled = self._pyramid(self._linear(perceptual._mosaic(rgb, reference.boxes, reference.grid)),
-                              perceptual.FINE_SCALES)
-        if rgb.shape[0] % 4 or rgb.shape[1] % 4:  # _quarter's edge rule, as it applies it
-            rows, columns = _padded(rgb.shape[0]), _padded(rgb.shape[1])
-            rgb = rgb[rows][:, columns]
-        quarter = np.empty((rgb.shape[0] // 4, rgb.shape[1] // 4, 3), np.float32)
-        self.lib.quarter(np.ascontiguousarray(rgb), rgb.shape[0], rgb.shape[1], perceptual._LINEAR_12, quarter)
+        tiled = self._pyramid(self._linear(perceptual._mosaic(rgb, self.boxes, self.grid)), perceptual.FINE_SCALES)
+        rows, columns = _padded(rgb.shape[0]), _padded(rgb.shape[1])  # _quarter's edge rule
+        quarter = np.empty((len(rows) // 4, len(columns) // 4, 3), np.float32)
+        self.lib.quarter(np.ascontiguousarray(rgb), rgb.shape[1], rows, len(rows), columns, len(columns),
+                         perceptual._LINEAR_12, quarter)
         return tiled + self._pyramid(quarter, perceptual._SCALES - perceptual.FINE_SCALES)
 
     def _linear(self, rgb: np.ndarray) -> np.ndarray:
@@ -286,8 +315,44 @@ class CompiledScore:
         return levels
 
 
-#: ``perceptual._linear``'s table.
+class CompiledReference(CompiledScore):
+    """A ``perceptual.Reference`` with both sides in C: the reference's levels and scales too."""
+
+    def __init__(self, lib: ctypes.CDLL, image: Image.Image, grid: int | None = None) -> None:
+        self.lib, self.pyramid, self.size = lib, True, image.size
+        self.boxes = perceptual.tiles(image.size, grid) if grid is not None else None
+        self.grid = grid or 0
+        levels = self.levels(image)
+        self.needs = perceptual._needs(len(levels))
+        self.scales = [self._scale(level, need, s) for s, (level, need) in enumerate(zip(levels, self.needs))]
+
+    def _scale(self, level: np.ndarray, need: dict, s: int) -> tuple | None:
+        if not need:
+            return None
+        channels = np.array(list(need), np.int32)
+        ssim = np.array([any(need[channel][0]) for channel in need], np.int32)
+        (h, w), c = level.shape[:2], len(channels)
+        xyb, mu, sigma, edge = (np.zeros((c, h, w), np.float32) for _ in range(4))
+        self.lib.reference_scale(h, w, np.ascontiguousarray(level), c, channels, ssim, xyb, mu, sigma, edge,
+                                 perceptual._TAPS, _OPSIN, perceptual._BIAS, perceptual._CBRT_BIAS)
+        return channels, ssim, xyb, mu, sigma, edge, _weights(need, s, len(self.needs))
+
+
+def _weights(need: dict, scale: int, scales: int) -> np.ndarray:
+    """Per plane of a scale, the weight of each norm of each term (0: not computed, as in the numpy path)."""
+    weights = np.zeros((len(need), 6))
+    for p, channel in enumerate(need):
+        for term in range(3):
+            for norm in range(2):
+                if need[channel][term][norm]:
+                    weights[p, term * 2 + norm] = perceptual._WEIGHTS[
+                        perceptual._weight_index(channel, scale, norm, term, scales)]
+    return weights
+
+
+#: ``perceptual._linear``'s table, and the opsin matrix as C reads it.
 _LINEAR = perceptual._linear(np.arange(256, dtype=np.uint8))
+_OPSIN = np.ascontiguousarray(perceptual._OPSIN.reshape(-1), dtype=np.float32)
 
 
 def _padded(size: int) -> np.ndarray:
@@ -295,7 +360,7 @@ def _padded(size: int) -> np.ndarray:
     is odd, then the last pair if half of it is."""
     source = list(range(size))
     source += source[-1:] * (len(source) % 2)
-    return np.array(source + source[-2:] * (len(source) // 2 % 2))
+    return np.array(source + source[-2:] * (len(source) // 2 % 2), np.int32)
 
 
 def _cpu(work) -> float:
@@ -318,16 +383,18 @@ def _kinds(data: bytes) -> list[tuple[str, Image.Image, int | None]]:
     return kinds
 
 
-def with_compiled_scores(folder: Path, flags: tuple[str, ...] = FLAGS, pyramid: bool = True) -> None:
-    """Every ``perceptual.Reference`` of this process scores through the C engine from now on (its
-    reference side stays numpy's; ``pyramid``: the candidate's levels in C too): what ``q=auto`` would
-    do with such an engine."""
+def with_compiled_scores(folder: Path, flags: tuple[str, ...] = FLAGS, reference: bool = True) -> None:
+    """Every ``perceptual.Reference`` this process makes from now on scores in C (the candidate's levels
+    and scales), and with ``reference`` is made in C too: what ``q=auto`` would do with such an engine."""
     lib = compiled(folder, flags)
+    if reference:
+        perceptual.Reference = lambda image, grid=None: CompiledReference(lib, image, grid)  # type: ignore
+        return
 
     def score(self: perceptual.Reference, candidate: Image.Image) -> float:
         fast = self.__dict__.get("_compiled")
         if fast is None:
-            fast = self.__dict__["_compiled"] = CompiledScore(lib, self, pyramid)
+            fast = self.__dict__["_compiled"] = CompiledScore(lib, self, pyramid=True)
         return fast.score(candidate)
 
     perceptual.Reference.score = score  # type: ignore[method-assign]
@@ -364,18 +431,24 @@ def main() -> None:
                 c_scales = _cpu(lambda: fast.scales_only(levels))
                 whole = _cpu(lambda: fast.score(candidate)) / numpy_score
                 with_pyramid = _cpu(lambda: fuller.score(candidate)) / numpy_score
-                difference = max(abs(engine.score(candidate) - reference.score(candidate)) for engine in (fast, fuller))
-                rows.setdefault((kind, where), []).append((c_scales / numpy_scales, whole, with_pyramid, difference))
+                reference_side = (_cpu(lambda: CompiledReference(lib, image, grid))
+                                  / _cpu(lambda: perceptual.Reference(image, grid)))
+                engines = (fast, fuller, CompiledReference(lib, image, grid))
+                difference = max(abs(engine.score(candidate) - reference.score(candidate)) for engine in engines)
+                rows.setdefault((kind, where), []).append((c_scales / numpy_scales, whole, with_pyramid,
+                                                           reference_side, difference))
                 print(f"{path.name} {kind}: C / numpy {c_scales / numpy_scales:.2f} (scales), {whole:.2f} (score), "
-                      f"{with_pyramid:.2f} (score, pyramid in C); score difference {difference:.4f}", flush=True)
+                      f"{with_pyramid:.2f} (score, pyramid in C), {reference_side:.2f} (reference side); "
+                      f"score difference {difference:.4f}", flush=True)
     print("| kind | part | cases | C / numpy, per-scale work (median, range) | C / numpy, whole score (median) "
-          "| ... with the pyramid in C too | largest score difference |")
-    print("|---|---|---|---|---|---|---|")
+          "| ... with the pyramid in C too | reference side (median) | largest score difference |")
+    print("|---|---|---|---|---|---|---|---|")
     for (kind, where), values in sorted(rows.items()):
         scales = [v[0] for v in values]
         spread = f"{statistics.median(scales):.2f} ({min(scales):.2f}-{max(scales):.2f})"
         print(f"| {kind} | {where} | {len(values)} | {spread} | {statistics.median(v[1] for v in values):.2f} "
-              f"| {statistics.median(v[2] for v in values):.2f} | {max(v[3] for v in values):.3f} |")
+              f"| {statistics.median(v[2] for v in values):.2f} | {statistics.median(v[3] for v in values):.2f} "
+              f"| {max(v[4] for v in values):.3f} |")
 
 
 if __name__ == "__main__":

@@ -117,20 +117,24 @@ def test_the_compiled_engine_scores_as_the_numpy_metric(tmp_path):
         for ours, numpys in zip(fuller.levels(candidate), reference._levels(candidate)):
             assert ours.shape == numpys.shape and float(abs(ours - numpys).max()) < 1e-6
         assert fuller.score(candidate) == pytest.approx(expected, abs=0.05)
+        assert metric_engine.CompiledReference(lib, image, grid).score(candidate) == pytest.approx(expected, abs=0.05)
 
 
 @pytest.mark.skipif(shutil.which("cc") is None, reason="the compiled engine is built with the system's cc")
-def test_q_auto_with_the_compiled_engine_scores_through_it(tmp_path, monkeypatch):
+@pytest.mark.parametrize("reference", [True, False])
+def test_q_auto_with_the_compiled_engine_scores_through_it(tmp_path, monkeypatch, reference):
     """``metric_engine.py qauto`` must run q=auto's scores through the C engine, or its figures are numpy's."""
     from imgedge.core import perceptual
 
-    monkeypatch.setattr(perceptual.Reference, "score", perceptual.Reference.score)  # restored after the test
+    monkeypatch.setattr(perceptual, "Reference", perceptual.Reference)  # both restored after the test
+    monkeypatch.setattr(perceptual.Reference, "score", perceptual.Reference.score)
     calls = []
     monkeypatch.setattr(metric_engine.CompiledScore, "scales_only",
                         lambda self, levels: calls.append(len(levels)) or 1.0)
-    metric_engine.with_compiled_scores(tmp_path, metric_engine.PORTABLE)
+    metric_engine.with_compiled_scores(tmp_path, metric_engine.PORTABLE, reference=reference)
     image = Image.new("RGB", (300, 200), (120, 60, 30))
-    reference = perceptual.Reference(image)
-    assert reference.score(image) == perceptual._final(1.0)
-    assert reference.score(image) == perceptual._final(1.0)
-    assert calls == [len(reference.scales)] * 2
+    made = perceptual.Reference(image)
+    assert isinstance(made, metric_engine.CompiledReference) == reference
+    assert made.score(image) == perceptual._final(1.0)
+    assert made.score(image) == perceptual._final(1.0)
+    assert calls == [len(made.scales)] * 2
