@@ -51,7 +51,9 @@ from imgedge.core import perceptual  # noqa: E402
 
 RUNS = 9
 
-#: One scale of the score, as ``perceptual.Reference._score`` computes it (weights of 0 skip a term).
+#: The score in C: a candidate's scale (``scale_score``; weights of 0 skip a term), a reference's
+#: (``reference_scale``) and the levels (``linear_u8``, ``half``, ``quarter``), as ``perceptual`` computes
+#: them; the XYB offsets and SSIM's C2 are written here as there, the test holds the scores to numpy's.
 SOURCE = r"""
 #include <math.h>
 #include <stdlib.h>
@@ -413,7 +415,7 @@ def main() -> None:
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
-    rows: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+    rows: dict[tuple[str, str], list[tuple[float, ...]]] = {}
     with tempfile.TemporaryDirectory() as folder:
         lib = compiled(Path(folder))
         for path in auto_quality.corpus():
