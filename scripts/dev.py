@@ -4,8 +4,10 @@
     python3 scripts/dev.py serve [imgedge serve options]   local edge on its embedded directory bucket
     python3 scripts/dev.py test  [pytest options]          the whole test suite
 
-Both create ``.venv`` and install the project into it (re-installing when pyproject.toml changes);
-``test`` also installs Debian's chromium for the browser test when run as root and it is missing. Then this
+Both create ``.venv`` and install the project into it (re-installing when pyproject.toml changes) and
+build the compiled kernel ``q=auto`` measures with, where this machine has a build of it and a C
+compiler (``tooling/native.py``; numpy otherwise). ``test`` also installs, as root with apt and when
+missing, Debian's gcc (so the tests cover the kernel) and chromium for the browser test. Then this
 process becomes the command (``exec``), so stopping it by PID stops the server itself.
 """
 
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import platform
+import shutil
 import subprocess
 import sys
 import venv
@@ -39,6 +43,29 @@ def ensure_venv(extra: str) -> None:
     stamp.write_text(digest)
 
 
+def ensure_kernel(install_compiler: bool = False) -> None:
+    """Build the compiled SSIMULACRA2 kernel beside its source when it is missing or older (a missing
+    compiler only leaves ``q=auto`` on its numpy path); with ``install_compiler``, apt-get gcc first
+    when there is none and this is root on Debian."""
+    sys.path.insert(0, str(ROOT))
+    from tooling import native
+
+    if not native.flavours(platform.machine()):
+        return
+    if install_compiler and native.compiler() is None and hasattr(os, "geteuid") and os.geteuid() == 0 \
+            and shutil.which("apt-get"):
+        environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=environment)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "gcc", "libc6-dev"],
+                       check=True, env=environment, stdout=subprocess.DEVNULL)
+    if native.stale(native.SOURCE.parent):
+        try:
+            for path in native.build(native.SOURCE.parent):
+                print(f"built {path.relative_to(ROOT)}", flush=True)
+        except native.NativeError as exc:
+            print(f"not built: {exc}; q=auto measures with numpy", flush=True)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("serve", "test"):
         print(__doc__)
@@ -46,8 +73,10 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "serve":
         ensure_venv("template")  # SAM's YAML loader, to play template.yaml's distribution
+        ensure_kernel()
         return run([BIN / "imgedge", "serve", *rest])
     ensure_venv("test")
+    ensure_kernel(install_compiler=True)
     browser = ROOT / "tests" / "browser" / "install_chromium.sh"
     if sys.platform.startswith("linux") and browser.exists():
         subprocess.run(["bash", browser], check=True)  # Debian's chromium for the browser test (root only)

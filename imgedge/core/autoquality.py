@@ -6,7 +6,7 @@ CDN serves millions of times are what a viewer pays for. So ``choose`` searches 
 1. the **seed** is the quality the format needs for the target on a typical photo (fitted on the tuning
    part of ``benchmarks/auto_quality.py``'s corpus);
 2. each **probe** encodes a sample of the output at a quality, decodes it and scores it with
-   ``perceptual.Reference`` (SSIMULACRA2 in numpy); the next quality steps from the last along the
+   ``perceptual.Reference`` (SSIMULACRA2, compiled or in numpy); the next quality steps from the last along the
    format's typical curve (its slope at each score level), or by the slope two probes show, or
    interpolates between the two probes that bracket the goal;
 3. after at most ``PROBES`` probes the **choice** is the interpolated quality for the goal (the target;

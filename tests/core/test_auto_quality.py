@@ -72,11 +72,14 @@ def test_q_auto_lands_on_the_target(name, width, fmt):
     assert TARGET - BELOW <= got <= TARGET + ABOVE, f"{name} {fmt}: {got:.1f} for target {TARGET}"
 
 
-def test_the_numpy_metric_is_the_reference_computation():
+@pytest.mark.parametrize("engine", ["numpy", "default"])
+def test_the_numpy_metric_is_the_reference_computation(engine):
+    """Either engine (the default is the compiled kernel where it loads) computes the reference's score."""
     image = open_bytes(photo("sign-text.jpg")).convert("RGB").resize((300, 208))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=40)
-    ours = perceptual.Reference(image).score(open_bytes(out.getvalue()))
+    measure = perceptual.NumpyEngine() if engine == "numpy" else perceptual.ENGINE
+    ours = perceptual.Reference(image, engine=measure).score(open_bytes(out.getvalue()))
     assert ours == pytest.approx(score(image, out.getvalue()), abs=0.05)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.photos import photo
-from tooling import bundle, config_gen, lock
+from tooling import bundle, config_gen, lock, native
 from tooling.template import function_architecture, function_runtime, load_template, read_template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -268,6 +269,9 @@ def test_origin_zip_holds_pillow_numpy_and_no_boto3(built):
     assert {"handlers", "imgedge", "PIL", "cykooz_resizer", "numpy", "pyspng", "webp"} <= tops
     assert not tops & {"boto3", "botocore", "s3transfer", "bin"}
     assert "handlers/origin_response.py" in names and "imgedge/core/pipeline.py" in names
+    if native.compiler() is not None:  # built for the zip, never the checkout's own build
+        assert "imgedge/core/_ssimulacra2-x86-64-v3.so" in names
+    assert "imgedge/core/ssimulacra2.c" not in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or "/tests/" in n]
     extensions = [n for n in names if n.startswith("PIL/_imaging.") and n.endswith(".so")]
     assert extensions and all("cpython-312-x86_64-linux-gnu" in n for n in extensions)
@@ -342,8 +346,9 @@ sys.path[:0] = [sys.argv[1], sys.argv[2]]  # the zip, then boto3 as the Lambda r
 from handlers.origin_response import handler
 with open(sys.argv[3]) as fh:
     response = handler(json.load(fh), None)
-from imgedge.core import resize
+from imgedge.core import perceptual, resize
 print(json.dumps({"response": response, "version": list(sys.version_info[:2]),
+                  "engine": perceptual.ENGINE.name,
                   "pillow": __import__("PIL").__file__,
                   "config": __import__("imgedge.config").config.BUNDLED_CONFIG.as_posix(),
                   "simd": resize.SIMD and __import__("cykooz_resizer").__file__}))
@@ -423,6 +428,10 @@ def test_origin_zip_renders_a_variant_alone_on_the_runtime_python(built, tmp_pat
     assert report["pillow"].startswith(str(tmp_path / "fn"))
     assert report["simd"] and report["simd"].startswith(str(tmp_path / "fn"))  # the SIMD resampler's wheel loads
     assert report["config"] == (tmp_path / "fn" / "imgedge" / "config.json").as_posix()
+    # q=auto's measure: the kernel the build compiled into the zip, wherever this CPU runs it
+    from imgedge.core import native
+    runs_kernel = native.FLAVOURS[0][1] <= native.cpu_flags()
+    assert report["engine"] == (f"compiled ({native.FLAVOURS[0][0]})" if runs_kernel else "numpy")
     response = report["response"]
     assert response["status"] == "200", response
     headers = response["headers"]
@@ -434,6 +443,19 @@ def test_origin_zip_renders_a_variant_alone_on_the_runtime_python(built, tmp_pat
 
 
 # -- the regional generator's zip (Mode=regional) ----------------------------------------------------------
+
+
+def test_the_kernel_is_built_for_the_function_or_the_zip_says_it_measures_with_numpy(tmp_path):
+    regional = bundle.BUNDLES["regional"]
+    (tmp_path / "imgedge" / "core").mkdir(parents=True)
+    note = bundle.build_kernel(dataclasses.replace(regional, architecture="arm64"), tmp_path, RUNTIME)
+    assert note == "q=auto on numpy (kernel not built: no build of the kernel for aarch64)"
+    assert not list(tmp_path.rglob("*.so"))
+    assert bundle.build_kernel(bundle.BUNDLES["purge"], tmp_path / "purge", RUNTIME) == ""  # no image core
+    if native.compiler() is not None and platform.machine() == "x86_64":
+        note = bundle.build_kernel(regional, tmp_path, RUNTIME)
+        assert note == "q=auto on the compiled kernel (_ssimulacra2-x86-64-v3.so)"
+        assert (tmp_path / "imgedge" / "core" / "_ssimulacra2-x86-64-v3.so").exists()
 
 
 def test_arm64_functions_leave_out_the_wheels_that_have_no_aarch64_build():
