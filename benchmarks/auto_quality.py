@@ -401,7 +401,8 @@ def main() -> None:
     parser.add_argument("--parts", default="tune,validate")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--formats", default=",".join(FORMATS))
-    parser.add_argument("--allowances", default="1", help="Config.auto_quality_allowance values (none: no limit)")
+    parser.add_argument("--allowances", default=str(CONFIG.auto_quality_allowance),
+                        help="Config.auto_quality_allowance values (none: no limit; default: the config's)")
     parser.add_argument("--corpus", choices=("fixtures", "broad", "camera"), default="fixtures",
                         help="compare: the photos above, or corpus.py's stills (camera: its camera JPEGs), its split")
     parser.add_argument("--out", type=Path, default=None)

@@ -153,14 +153,14 @@ class Config:
     auto_quality: bool = False
     #: ``q=auto``'s search (its probe encodes and scores) may spend this many times the CPU a fixed
     #: quality costs (the generation before it and the output's encode at the cost model's rate, at the
-    #: pace this process encodes): 1.0, the default, keeps ``q=auto`` within about twice a fixed-quality
-    #: generation (median 1.50-2.04x on the validation photos; JPEG's 1.77-2.04x over six runs), with
-    #: fewer probes on smaller samples, one on the smallest for a small, fast output, and a sample's choice
-    #: checked on the whole output where that fits; its bytes are about those of an unlimited search
-    #: (benchmarks/RESULTS.md, "Auto quality": 0.75-0.79x B on the validation photos in every run). 0: no
+    #: pace this process encodes): with the compiled measure (``imgedge.core.native``, in every x86_64
+    #: zip) 0.85, the default, keeps ``q=auto`` at a median 1.5-1.8x a fixed-quality generation on the
+    #: validation photos with its bytes at 0.75-0.79x B, as 1.0 did on the numpy measure at 1.5-2.0x
+    #: (benchmarks/RESULTS.md, "Auto quality"); fewer probes on smaller samples, one on the smallest for
+    #: a small, fast output, and a sample's choice checked on the whole output where that fits. 0: no
     #: probe, the seed quality. None: no limit but the generation budget (three probes on the whole output
     #: or the larger sample), 3-4.5x a fixed quality at 640 px.
-    auto_quality_allowance: float | None = 1.0
+    auto_quality_allowance: float | None = 0.85
     #: Named watermarks for ``wm=<name>``: ``{"logo": {"key": "brand/logo.png", "position": "southeast",
     #: "opacity": 0.5, "scale": 0.25, "margin": 0.03}}``. ``scale`` is the watermark's width as a fraction
     #: of the output's, ``margin`` the gap to the edges as a fraction of the output's shorter side.
