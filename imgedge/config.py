@@ -155,7 +155,7 @@ class Config:
     #: quality costs (the generation before it and the output's encode at the cost model's rate, at the
     #: pace this process encodes): with the compiled measure (``imgedge.core.native``, in every x86_64
     #: zip) 0.85, the default, keeps ``q=auto`` at a median 1.5-1.8x a fixed-quality generation on the
-    #: validation photos with its bytes at 0.75-0.79x B, as 1.0 did on the numpy measure at 1.5-2.0x
+    #: validation photos with its bytes at 0.75-0.79x B, as 1.0 did on the numpy measure at 1.50-2.04x
     #: (benchmarks/RESULTS.md, "Auto quality"); fewer probes on smaller samples, one on the smallest for
     #: a small, fast output, and a sample's choice checked on the whole output where that fits. 0: no
     #: probe, the seed quality. None: no limit but the generation budget (three probes on the whole output
