@@ -46,7 +46,7 @@ MB = 1_000_000  # limits are checked in decimal megabytes: stricter than MiB, ne
 #: glibc 2.26) cannot load the manylinux_2_28 wheels current Pillow/numpy ship, so they are refused.
 RUNTIME_GLIBC_MINOR = {"python3.12": 34, "python3.13": 34}
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-#: Lambda architecture -> the machine name in wheel platform tags.
+#: Lambda architecture -> the machine name in wheel platform tags (and ``platform.machine()``'s).
 WHEEL_MACHINE = {"x86_64": "x86_64", "arm64": "aarch64"}
 
 
@@ -279,7 +279,7 @@ def build_kernel(bundle: Bundle, stage: Path, runtime: str) -> str:
     if not core.is_dir():
         return ""
     try:
-        built = native.build(core, machine=native.MACHINE.get(bundle.architecture, bundle.architecture),
+        built = native.build(core, machine=WHEEL_MACHINE.get(bundle.architecture, bundle.architecture),
                              glibc_minor=RUNTIME_GLIBC_MINOR[runtime])
     except native.NativeError as exc:
         return f"q=auto on numpy (kernel not built: {exc.args[0].splitlines()[0]})"

@@ -33,8 +33,6 @@ SOURCE = REPO_ROOT / "imgedge" / "core" / "ssimulacra2.c"
 FLAVOURS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "x86-64-v3": ("x86_64", ("-O3", "-ffast-math", "-march=x86-64-v3", "-fopenmp-simd")),
 }
-#: Lambda architecture -> ``platform.machine()``.
-MACHINE = {"x86_64": "x86_64", "arm64": "aarch64"}
 
 
 class NativeError(Exception):
