@@ -2,7 +2,7 @@
 
     python benchmarks/auto_quality.py calibrate [--formats jpeg] [--out FILE]  # tuning part only: the constants
     python benchmarks/auto_quality.py compare [--parts tune,validate] [--formats avif,webp,jpeg]
-                                              [--allowances 1,none] [--corpus camera] [--out FILE]
+                                              [--allowances 1,none] [--corpus camera] [--cold] [--out FILE]
     python benchmarks/auto_quality.py report [--corpus camera] [--out FILE]  # again, the oracle filled in
 
 The corpus is every distinct photo in ``fixtures/photos/`` and the Debian photo set's sources
@@ -356,12 +356,21 @@ def _lowest_quality(row: dict, floor: float, among: range | None = None) -> tupl
     return found if found else (None, 0.0)
 
 
+#: ``compare --cold``: every generation plans as a fresh process's first search does, at the cost model's
+#: prices (``autoquality.PACE`` and the encode paces forgotten before each run), as a new Lambda
+#: container's first miss does; without it the paces learn over the run, as a warm container's do.
+COLD = False
+
+
 def _timed(data: bytes, query: str, config: Config = CONFIG) -> tuple[float, imgedge.TransformResult]:
     """The lowest CPU time of ``RUNS`` runs (the first also warms the decoders), and that run's result: a
     ``q=auto`` search may plan differently from one run to the next (``autoquality.PACE`` learns), so the
     bytes reported are the ones that time made."""
     best, made = float("inf"), None
     for _ in range(RUNS):
+        if COLD:
+            autoquality.PACE.value = 1.0
+            autoquality.ENCODE_PACE.clear()
         started = time.process_time()
         result = imgedge.transform(data, query, config=config)
         cpu = time.process_time() - started
@@ -406,7 +415,11 @@ def main() -> None:
     parser.add_argument("--corpus", choices=("fixtures", "broad", "camera"), default="fixtures",
                         help="compare: the photos above, or corpus.py's stills (camera: its camera JPEGs), its split")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--cold", action="store_true",
+                        help="compare: each generation planned as a fresh process's first search (COLD)")
     args = parser.parse_args()
+    global COLD
+    COLD = args.cold
     if args.mode == "calibrate":
         calibrate(args.out or ROOT / ".bench-photos" / "auto-quality-calibration.json",
                   tuple(int(w) for w in args.sizes.split(",")), tuple(args.formats.split(",")))

@@ -116,3 +116,28 @@ def test_the_metric_engine_benchmark_times_both_engines(monkeypatch):
     score, reference, difference = metric_engine.compare(image, None, candidate, perceptual.ENGINE)
     assert score > 0 and reference > 0 and difference < 0.06
     assert {"numpy", perceptual.ENGINE.name} == set(used)
+
+
+@pytest.mark.parametrize("cold", [True, False])
+def test_a_cold_comparison_plans_every_run_as_a_fresh_process(monkeypatch, cold):
+    """``compare --cold`` must plan each generation at the cost model's prices (as a new container's first
+    miss does), or its figures are a warm process's."""
+    from imgedge.core import autoquality
+
+    monkeypatch.setattr(autoquality.PACE, "value", 0.5)  # what earlier searches taught this process
+    monkeypatch.setattr(autoquality, "ENCODE_PACE", {"jpeg": autoquality.Pace()})
+    seen = []
+
+    def transform(data: bytes, query: str, config: object) -> str:
+        seen.append((autoquality.PACE.value, dict(autoquality.ENCODE_PACE)))
+        autoquality.PACE.value = 0.7  # this run's search learns
+        return "made"
+
+    monkeypatch.setattr(auto_quality, "imgedge", SimpleNamespace(transform=transform))
+    monkeypatch.setattr(auto_quality, "RUNS", 2)
+    monkeypatch.setattr(auto_quality, "COLD", cold)
+    auto_quality._timed(b"", "w=640&fmt=jpeg&q=auto")
+    if cold:
+        assert seen == [(1.0, {}), (1.0, {})]
+    else:
+        assert [pace for pace, _ in seen] == [0.5, 0.7] and all(encoded for _, encoded in seen)

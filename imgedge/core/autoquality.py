@@ -282,7 +282,8 @@ def _check_cost(output_size: tuple[int, int], fmt: str) -> float:
     is the output's own (JPEG's a preview, about a tenth of the check's price, is not priced)."""
     from . import perceptual
 
-    return sum(cost.check_costs(fmt, output_size[0] * output_size[1], (perceptual.GRID * perceptual.TILE) ** 2))
+    return sum(cost.check_costs(fmt, output_size[0] * output_size[1], (perceptual.GRID * perceptual.TILE) ** 2,
+                                perceptual.ENGINE.rate))
 
 
 def _search_costs(fmt: str, quality: int, grid: int | None, pixels: int, avif_speed: int,
@@ -294,15 +295,24 @@ def _search_costs(fmt: str, quality: int, grid: int | None, pixels: int, avif_sp
     if tiled is not None:
         reference, encode, measure = _tiled_costs(fmt, quality, tiled[0] * tiled[1], pixels, avif_speed)
         return reference + measure, encode + measure
-    reference, encode, measure = cost.probe_costs(fmt, quality, pixels, avif_speed)
+    reference, encode, measure = _probe_costs(fmt, quality, pixels, avif_speed)
     return reference + (measure if grid is None else 0.0), encode + measure
+
+
+def _probe_costs(fmt: str, quality: int, pixels: int, avif_speed: int) -> tuple[float, float, float]:
+    """``cost.probe_costs`` at the pace of the engine ``perceptual`` measures with."""
+    from . import perceptual
+
+    return cost.probe_costs(fmt, quality, pixels, avif_speed, perceptual.ENGINE.rate)
 
 
 def _tiled_costs(fmt: str, quality: int, output_pixels: int, tile_pixels: int,
                  avif_speed: int) -> tuple[float, float, float]:
     """A tiled probe's seconds by the cost model, as ``cost.probe_costs`` gives a sample's: the reference
     side, the whole output's probe encode, and its decode and score on ``tile_pixels`` of tiles."""
-    reference, measure = cost.check_costs(fmt, output_pixels, tile_pixels)
+    from . import perceptual
+
+    reference, measure = cost.check_costs(fmt, output_pixels, tile_pixels, perceptual.ENGINE.rate)
     return reference, cost.probe_encode_seconds(fmt, quality, output_pixels, avif_speed), measure
 
 
@@ -355,7 +365,7 @@ def choose(image: Image.Image, fmt: str, target: int, encode: Callable[[Image.Im
         pixels = sampled.size[0] * sampled.size[1]
         if planned.tiled:
             return _tiled_costs(fmt, quality, pixels, (grid * perceptual.TILE) ** 2, avif_speed)  # type: ignore[operator]
-        return cost.probe_costs(fmt, quality, pixels, avif_speed)
+        return _probe_costs(fmt, quality, pixels, avif_speed)
 
     reference_s, encode_s, measure_s = priced(seed)
     # what the next probe is expected to take: the cost model's at this pace, then the last one's (wall

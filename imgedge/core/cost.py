@@ -69,7 +69,8 @@ AVIF_GRAPHIC_ALPHA_NS = ((30, 970.0), (60, 1290.0), (80, 1650.0), (90, 2210.0), 
 ANIMATION_FACTOR = 1.1
 ANIMATED_GIF_NS = 45.0
 #: ``q=auto``'s probes (``autoquality``): each encodes, decodes and scores a sample of the output; the
-#: reference side of the score is computed once. Seconds a call plus ns per sample pixel (process CPU on a
+#: reference side of the score is computed once. Measured on the numpy engine (the compiled one scales
+#: them by its ``perceptual.Engine.rate``). Seconds a call plus ns per sample pixel (process CPU on a
 #: core to itself, samples of 64,000-307,000 px of the tuning photos: the fit strays under 6 % on the
 #: validation photos but for one score, 20 %); the encode is priced like any other.
 PROBE_SCORE = (0.0008, 57.0)
@@ -196,11 +197,13 @@ def probe_seconds(work: Work, avif_speed: int = 6) -> float:
     return (work.probes + 1) * (encode + check) + check + reference + whole
 
 
-def probe_costs(fmt: str, quality: int | None, pixels: int, avif_speed: int = 6) -> tuple[float, float, float]:
+def probe_costs(fmt: str, quality: int | None, pixels: int, avif_speed: int = 6,
+                measure: float = 1.0) -> tuple[float, float, float]:
     """One ``q=auto`` probe on a sample of ``pixels``, in seconds: the reference side of the score (once
-    per search), the sample's encode as ``fmt`` at ``quality``, and its decode and score."""
-    check = PROBE_SCORE[0] + (DECODE_NS.get(fmt.upper(), 30.0) + PROBE_SCORE[1]) * pixels / 1e9
-    reference = PROBE_REFERENCE[0] + PROBE_REFERENCE[1] * pixels / 1e9
+    per search), the sample's encode as ``fmt`` at ``quality``, and its decode and score. ``measure``: the
+    engine's pace at scoring against these prices, numpy's (``perceptual.Engine.rate``)."""
+    check = PROBE_SCORE[0] + (DECODE_NS.get(fmt.upper(), 30.0) + PROBE_SCORE[1] * measure) * pixels / 1e9
+    reference = PROBE_REFERENCE[0] + PROBE_REFERENCE[1] * measure * pixels / 1e9
     return reference, probe_encode_seconds(fmt, quality, pixels, avif_speed), check
 
 
@@ -211,12 +214,14 @@ def probe_encode_seconds(fmt: str, quality: int | None, pixels: int, avif_speed:
     return encode_seconds(preview if preview in ENCODE_NS else fmt, quality, pixels, avif_speed=avif_speed)
 
 
-def check_costs(fmt: str, output_pixels: int, tile_pixels: int) -> tuple[float, float]:
+def check_costs(fmt: str, output_pixels: int, tile_pixels: int, measure: float = 1.0) -> tuple[float, float]:
     """The check of a ``q=auto`` output of ``output_pixels`` measured at the full scale on ``tile_pixels``,
-    in seconds: its reference side, and the output's decode and score (its encode is the output's own)."""
-    reference = CHECK_REFERENCE[0] + (CHECK_REFERENCE[1] * output_pixels + CHECK_REFERENCE[2] * tile_pixels) / 1e9
-    score = CHECK_SCORE[0] + ((DECODE_NS.get(fmt.upper(), 30.0) + CHECK_SCORE[1]) * output_pixels
-                              + CHECK_SCORE[2] * tile_pixels) / 1e9
+    in seconds: its reference side, and the output's decode and score (its encode is the output's own);
+    ``measure`` as ``probe_costs``'."""
+    reference = CHECK_REFERENCE[0] + (CHECK_REFERENCE[1] * output_pixels
+                                      + CHECK_REFERENCE[2] * tile_pixels) * measure / 1e9
+    score = CHECK_SCORE[0] + (DECODE_NS.get(fmt.upper(), 30.0) * output_pixels
+                              + (CHECK_SCORE[1] * output_pixels + CHECK_SCORE[2] * tile_pixels) * measure) / 1e9
     return reference, score
 
 

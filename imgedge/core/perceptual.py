@@ -299,6 +299,8 @@ class NumpyEngine:
     """The measure's steps in numpy: always there."""
 
     name = "numpy"
+    #: Its pace at measuring against the cost model's prices (``cost.PROBE_SCORE`` and the rest: numpy's).
+    rate = 1.0
 
     def linear(self, rgb: np.ndarray) -> np.ndarray:
         return _linear(rgb)
@@ -369,6 +371,13 @@ class CompiledEngine:
     """The measure's steps on the compiled kernel (``native``): the same arithmetic in float32 in C, with
     the cube root on vector ``expf``/``logf``; levels equal to numpy's, scores within 0.06, in about half
     the time. Its references keep the numpy engine's layout (``_Scale``), contiguous."""
+
+    #: Its pace at measuring against the cost model's prices (numpy's): a candidate's score took 0.43-0.57
+    #: of numpy's CPU on the corpus as ``q=auto`` measures it, the reference side 0.46-0.58 (medians per
+    #: kind; ``benchmarks/metric_engine.py``). Without it a process's first search plans at numpy's prices
+    #: and leaves JPEG's bytes on the table (``benchmarks/auto_quality.py compare --cold``); ``Pace`` then
+    #: learns the rest.
+    rate = 0.55
 
     def __init__(self, kernel: native.Kernel) -> None:
         self.kernel = kernel

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable
 
 import numpy as np
@@ -25,6 +26,8 @@ from tests.photos import open_bytes, photo
 reference = pytest.importorskip("ssimulacra2", reason="the reference SSIMULACRA2 (PyPI ssimulacra2, in the test extra)")
 
 TARGET = Config().quality_target
+#: The measuring engine's pace against the cost model's prices: what the searches plan with.
+RATE = perceptual.ENGINE.rate
 #: How far below the target an output may land: the search's margin covers most of the sample's error,
 #: not all of it (benchmarks/RESULTS.md, "Auto quality": misses and their size).
 BELOW = 3.0
@@ -132,7 +135,7 @@ def test_the_probes_leave_the_allowance_the_measure_of_the_choice(monkeypatch):
     cpu = [0.0]
     monkeypatch.setattr(autoquality.time, "process_time", lambda: cpu[0])
     seed = autoquality.SEARCH["jpeg"].seed_for(TARGET)
-    measure = cost.probe_costs("jpeg", seed, image.size[0] * image.size[1])[2]
+    measure = cost.probe_costs("jpeg", seed, image.size[0] * image.size[1], measure=RATE)[2]
     calls: list[int] = []
     # two probes of 0.25 CPU s fit, but not beside the measure
     choice = autoquality.choose(image, "jpeg", TARGET, _slow_jpeg(cpu, calls), allowance=0.5 + measure / 2)
@@ -277,14 +280,14 @@ def test_the_plan_takes_the_most_probes_that_fit_on_the_most_faithful_sample(_mo
     assert autoquality.plan(size, "jpeg", seed, 0.0) == Plan(None, 0)
     assert autoquality.plan(size, "jpeg", seed, 10.0, check=True) == Plan(None, autoquality.PROBES)
     tiles = (perceptual.SMALL_GRID * perceptual.TILE) ** 2
-    reference, encode, measure = cost.probe_costs("jpeg", seed, tiles)
+    reference, encode, measure = cost.probe_costs("jpeg", seed, tiles, measure=RATE)
     # three probes on the small mosaic, and no more on a larger sample
     tight = reference + 3 * (encode + measure)
     assert autoquality.plan(size, "jpeg", seed, tight * 1.01) == Plan(perceptual.SMALL_GRID, autoquality.PROBES)
     # where the check of the whole output (on 3 x 3 tiles, whatever the mosaic) fits beside a probe, it
     # comes first: one probe and the check instead of more probes
     check_tiles = (perceptual.GRID * perceptual.TILE) ** 2
-    check = sum(cost.check_costs("jpeg", size[0] * size[1], check_tiles))
+    check = sum(cost.check_costs("jpeg", size[0] * size[1], check_tiles, RATE))
     checkable = (reference + encode + measure + check) * 1.01
     assert autoquality.plan(size, "jpeg", seed, checkable, check=True) == Plan(perceptual.SMALL_GRID, 1, True)
     assert autoquality.plan(size, "jpeg", seed, checkable).probes == autoquality.PROBES
@@ -298,8 +301,8 @@ def test_the_plan_takes_the_most_probes_that_fit_on_the_most_faithful_sample(_mo
     # takes the most probes first, and the check only beside them
     webp_seed = autoquality.SEARCH["webp"].seed_for(TARGET)
     assert autoquality.SEARCH["webp"].checked is None
-    webp_reference, webp_encode, webp_measure = cost.probe_costs("webp", webp_seed, tiles)
-    webp_check = sum(cost.check_costs("webp", size[0] * size[1], check_tiles))
+    webp_reference, webp_encode, webp_measure = cost.probe_costs("webp", webp_seed, tiles, measure=RATE)
+    webp_check = sum(cost.check_costs("webp", size[0] * size[1], check_tiles, RATE))
     one = (webp_reference + webp_encode + webp_measure + webp_check) * 1.01
     planned = autoquality.plan(size, "webp", webp_seed, one, check=True)
     assert planned.probes == autoquality.plan(size, "webp", webp_seed, one).probes and not planned.checked
@@ -314,7 +317,7 @@ def test_a_jpeg_search_probes_the_whole_output_scored_on_tiles_where_that_fits()
     Plan = autoquality.Plan
     size, seed = (1280, 800), autoquality.SEARCH["jpeg"].seed_for(TARGET)
     output, tiles = size[0] * size[1], (perceptual.SMALL_GRID * perceptual.TILE) ** 2
-    reference, measure = cost.check_costs("jpeg", output, tiles)
+    reference, measure = cost.check_costs("jpeg", output, tiles, RATE)
     one = reference + measure + cost.probe_encode_seconds("jpeg", seed, output) + measure  # and the output's score
     assert autoquality.plan(size, "jpeg", seed, one * 1.01, check=True) == Plan(perceptual.SMALL_GRID, 1, tiled=True)
     # the four-tile mosaic's own probes, checked, cost less: a little less allowance buys them instead
@@ -450,7 +453,7 @@ def test_a_mosaic_s_choice_is_checked_on_the_whole_output_when_the_allowance_hol
     assert open_bytes(choice.data).size == _WIDE
     # an allowance that cannot hold the check beside a probe leaves the output to the pipeline
     made.clear()
-    small = sum(cost.check_costs("jpeg", _WIDE[0] * _WIDE[1], (perceptual.SMALL_GRID * perceptual.TILE) ** 2))
+    small = sum(cost.check_costs("jpeg", _WIDE[0] * _WIDE[1], (perceptual.SMALL_GRID * perceptual.TILE) ** 2, RATE))
     choice = autoquality.choose(image, "jpeg", TARGET, _recording(made), allowance=small)
     assert made and all(size != _WIDE for size, _ in made) and choice.data is None
     # nor is it checked where the output is not this image's encode (an animation's first frame)
@@ -619,3 +622,23 @@ def test_a_transparent_original_s_jpeg_is_flattened_once_for_the_search_and_the_
     assert flattened == ["RGBA"]
     # the same file a fixed quality makes at the quality chosen
     assert imgedge.transform(data, f"w=640&fmt=jpeg&q={made.encoding.quality}").data == made.data
+
+
+def test_the_plan_prices_the_measure_at_its_engine_s_rate(monkeypatch):
+    """The cost model's measure prices are numpy's; a search on the compiled kernel must plan at the
+    kernel's, or a fresh process's first search (before ``Pace`` has learnt) buys too few probes."""
+    size, seed = (640, 480), autoquality.SEARCH["jpeg"].seed_for(TARGET)
+    pixels = size[0] * size[1]
+    numpy_reference, encode, numpy_measure = cost.probe_costs("jpeg", seed, pixels)
+    reference, same_encode, measure = cost.probe_costs("jpeg", seed, pixels, measure=0.5)
+    decode = cost.DECODE_NS["JPEG"] * pixels / 1e9
+    assert same_encode == encode
+    assert reference - cost.PROBE_REFERENCE[0] == pytest.approx((numpy_reference - cost.PROBE_REFERENCE[0]) / 2)
+    assert measure - cost.PROBE_SCORE[0] - decode == pytest.approx((numpy_measure - cost.PROBE_SCORE[0] - decode) / 2)
+    plans = {}
+    for engine in (perceptual.NumpyEngine(), SimpleNamespace(rate=0.55)):
+        monkeypatch.setattr(perceptual, "ENGINE", engine)
+        plans[engine.rate] = [autoquality.plan(size, "jpeg", seed, allowance, check=True) for allowance in (0.03, 0.08)]
+    (numpy_tight, numpy_ample), (kernel_tight, kernel_ample) = plans[1.0], plans[0.55]
+    assert kernel_tight.tiled and numpy_tight.tiled and kernel_tight.probes > numpy_tight.probes
+    assert kernel_ample.grid is None and numpy_ample.grid is not None  # the whole output itself, not tiles
