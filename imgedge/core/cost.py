@@ -187,7 +187,8 @@ def probe_seconds(work: Work, avif_speed: int = 6) -> float:
     and, when the sample is the whole output, the score of the output itself and one more encode and
     score where its interpolation fell short (``autoquality.CHECKS``), or for a mosaic, the check of its
     choice on the output (``check_costs``; a miss's encode once more starts only while the deadline holds
-    it and the final encode)."""
+    it and the final encode). The measure at numpy's prices, whichever engine will run it: admission
+    needs an upper bound, and imports no numpy to learn the engine."""
     if not work.probes:
         return 0.0
     reference, encode, check = probe_costs(work.out_format, work.quality, work.probe_pixels, avif_speed)
