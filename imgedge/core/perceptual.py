@@ -372,9 +372,9 @@ class CompiledEngine:
     the cube root on vector ``expf``/``logf``; levels equal to numpy's, scores within 0.06, in about half
     the time. Its references keep the numpy engine's layout (``_Scale``), contiguous."""
 
-    #: Its pace at measuring against the cost model's prices (numpy's): a candidate's score took 0.43-0.57
-    #: of numpy's CPU on the corpus as ``q=auto`` measures it, the reference side 0.46-0.58 (medians per
-    #: kind; ``benchmarks/metric_engine.py``). Without it a process's first search plans at numpy's prices
+    #: Its pace at measuring against the cost model's prices (numpy's): a candidate's score took 0.47-0.54
+    #: of numpy's CPU on the corpus as ``q=auto`` measures it (medians per kind and part; 0.43-0.57 case
+    #: by case), the reference side 0.46-0.58 (``benchmarks/metric_engine.py``). Without it a process's first search plans at numpy's prices
     #: and leaves JPEG's bytes on the table (``benchmarks/auto_quality.py compare --cold``); ``Pace`` then
     #: learns the rest.
     rate = 0.55
