@@ -75,6 +75,19 @@ def test_q_auto_lands_on_the_target(name, width, fmt):
     assert TARGET - BELOW <= got <= TARGET + ABOVE, f"{name} {fmt}: {got:.1f} for target {TARGET}"
 
 
+@pytest.mark.parametrize("fmt", ["jpeg", "webp"])
+def test_q_auto_on_the_numpy_engine_lands_on_the_target(monkeypatch, fmt):
+    """Where the kernel does not load (arm64, a CPU without AVX2, no compiler at build time) the search
+    measures and plans on numpy, and still lands on the target."""
+    monkeypatch.setattr(perceptual, "ENGINE", perceptual.NumpyEngine())
+    data = photo("lake-boats-4mp.jpg")
+    lossless = open_bytes(imgedge.transform(data, "w=640&fmt=png").data)
+    made = imgedge.transform(data, f"w=640&fmt={fmt}&q=auto")
+    assert made.encode_passes >= 2
+    got = score(lossless, made.data)
+    assert TARGET - BELOW <= got <= TARGET + ABOVE, f"{fmt}: {got:.1f} for target {TARGET}"
+
+
 @pytest.mark.parametrize("engine", ["numpy", "default"])
 def test_the_numpy_metric_is_the_reference_computation(engine):
     """Either engine (the default is the compiled kernel where it loads) computes the reference's score."""
