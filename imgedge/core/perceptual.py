@@ -374,9 +374,9 @@ class CompiledEngine:
 
     #: Its pace at measuring against the cost model's prices (numpy's): a candidate's score took 0.47-0.54
     #: of numpy's CPU on the corpus as ``q=auto`` measures it (medians per kind and part; 0.43-0.57 case
-    #: by case), the reference side 0.46-0.58 (``benchmarks/metric_engine.py``). Without it a process's first search plans at numpy's prices
-    #: and leaves JPEG's bytes on the table (``benchmarks/auto_quality.py compare --cold``); ``Pace`` then
-    #: learns the rest.
+    #: by case), the reference side 0.46-0.58 (``benchmarks/metric_engine.py``). Without it a process's
+    #: first search plans at numpy's prices and leaves JPEG's bytes on the table
+    #: (``benchmarks/auto_quality.py compare --cold``); ``Pace`` then learns the rest.
     rate = 0.55
 
     def __init__(self, kernel: native.Kernel) -> None:
