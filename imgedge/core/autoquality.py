@@ -6,9 +6,9 @@ CDN serves millions of times are what a viewer pays for. So ``choose`` searches 
 1. the **seed** is the quality the format needs for the target on a typical photo (fitted on the tuning
    part of ``benchmarks/auto_quality.py``'s corpus);
 2. each **probe** encodes a sample of the output at a quality, decodes it and scores it with
-   ``perceptual.Reference`` (SSIMULACRA2, compiled or in numpy); the next quality steps from the last along the
-   format's typical curve (its slope at each score level), or by the slope two probes show, or
-   interpolates between the two probes that bracket the goal;
+   ``perceptual.Reference`` (SSIMULACRA2, compiled or in numpy); the next quality steps from the last
+   along the format's typical curve (its slope at each score level), or by the slope two probes show,
+   or interpolates between the two probes that bracket the goal;
 3. after at most ``PROBES`` probes the **choice** is the interpolated quality for the goal (the target;
    for a mosaic, plus the format's margin for that mosaic, which covers how far its score rises above
    the whole image's), or the lowest probed quality that reached it.

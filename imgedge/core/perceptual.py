@@ -121,11 +121,16 @@ def _to_xyb(linear: np.ndarray, channels: tuple[int, ...], out: np.ndarray) -> N
             plane += np.float32(0.55)
 
 
+#: sRGB bytes -> linear light, one entry per byte value, in float64; ``_LINEAR_TABLE`` is it in float32
+#: (both engines read it), ``_LINEAR_12`` in 12 bits.
+_SRGB = np.arange(256, dtype=np.float64) / 255.0
+_LINEAR_64 = np.where(_SRGB <= 0.04045, _SRGB / 12.92, ((_SRGB + 0.055) / 1.055) ** 2.4)
+_LINEAR_TABLE = _LINEAR_64.astype(np.float32)
+
+
 def _linear(rgb: np.ndarray) -> np.ndarray:
-    """sRGB bytes → linear light, through a 256-entry table."""
-    values = np.arange(256, dtype=np.float64) / 255.0
-    table = np.where(values <= 0.04045, values / 12.92, ((values + 0.055) / 1.055) ** 2.4).astype(np.float32)
-    return np.take(table, rgb)  # twice as fast as table[rgb]
+    """sRGB bytes → linear light, through ``_LINEAR_TABLE``."""
+    return np.take(_LINEAR_TABLE, rgb)  # twice as fast as _LINEAR_TABLE[rgb]
 
 
 def _tall(planes: int, h: int, w: int) -> np.ndarray:
@@ -161,8 +166,7 @@ def _blur(tall: np.ndarray, h: int) -> np.ndarray:
 
 
 #: sRGB bytes -> linear light in 12 bits: sixteen of them sum within 16 bits (``_quarter``).
-_LINEAR_12 = np.round(np.where(np.arange(256) / 255.0 <= 0.04045, np.arange(256) / 255.0 / 12.92,
-                               ((np.arange(256) / 255.0 + 0.055) / 1.055) ** 2.4) * 4095).astype(np.uint16)
+_LINEAR_12 = np.round(_LINEAR_64 * 4095).astype(np.uint16)
 
 
 #: ``_quarter``'s rows at a time (a multiple of 4).
@@ -565,8 +569,7 @@ def tiles(size: tuple[int, int], grid: int = GRID) -> list[tuple[int, int]] | No
     return [(min(x, width - TILE), min(y, height - TILE)) for y in ys for x in xs]
 
 
-#: ``_linear``'s table as the kernel reads it, and the opsin matrix.
-_LINEAR_TABLE = _linear(np.arange(256, dtype=np.uint8))
+#: The opsin matrix as the kernel reads it.
 _OPSIN_FLAT = np.ascontiguousarray(_OPSIN.reshape(-1))
 
 
